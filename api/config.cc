@@ -1,0 +1,85 @@
+#include "api/config.h"
+
+#include <charconv>
+#include <string_view>
+
+namespace crm::api {
+
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: crm-server [options]\n"
+    "\n"
+    "Serves the CRM API over HTTP with its event log in an embedded RocksDB.\n"
+    "\n"
+    "Options (each also read from the environment variable shown):\n"
+    "  --data-dir DIR        data directory (CRM_DATA_DIR; default ./data)\n"
+    "  --port N              TCP port, 0 for any free one (CRM_PORT; default 8080)\n"
+    "  --bind ADDR           address to listen on (CRM_BIND; default 127.0.0.1)\n"
+    "  --max-body-bytes N    largest request body accepted (CRM_MAX_BODY_BYTES; default 8 MiB)\n"
+    "  --max-streams N       live event streams served at once (CRM_MAX_STREAMS; default 256)\n"
+    "  --help                print this text\n";
+
+bool ParseSize(std::string_view text, size_t max, size_t* out) {
+  size_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v > max) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
+    int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
+  ServerConfig config;
+  struct Setting {
+    const char* flag;
+    const char* env;
+    std::function<bool(std::string_view)> set;
+  };
+  size_t port = 0;
+  const Setting settings[] = {
+      {"--data-dir", "CRM_DATA_DIR",
+       [&](std::string_view v) { return !v.empty() && (config.data_dir = v, true); }},
+      {"--bind", "CRM_BIND", [&](std::string_view v) { return !v.empty() && (config.bind = v, true); }},
+      {"--port", "CRM_PORT",
+       [&](std::string_view v) {
+         return ParseSize(v, 65535, &port) && (config.port = static_cast<int>(port), true);
+       }},
+      {"--max-body-bytes", "CRM_MAX_BODY_BYTES",
+       [&](std::string_view v) { return ParseSize(v, size_t{1} << 34, &config.max_body_bytes); }},
+      {"--max-streams", "CRM_MAX_STREAMS",
+       [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
+  };
+  for (const Setting& s : settings) {
+    if (const char* value = getenv(s.env); value != nullptr && *value != '\0') {
+      if (!s.set(value)) return ConfigError{std::string("invalid ") + s.env + "=" + value};
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return ConfigHelp{kHelp};
+    std::string_view value;
+    const Setting* match = nullptr;
+    for (const Setting& s : settings) {
+      const std::string_view flag = s.flag;
+      if (arg == flag) {
+        if (i + 1 >= argc) return ConfigError{std::string(flag) + " needs a value"};
+        value = argv[++i];
+        match = &s;
+      } else if (arg.size() > flag.size() && arg.starts_with(flag) && arg[flag.size()] == '=') {
+        value = arg.substr(flag.size() + 1);
+        match = &s;
+      }
+      if (match) break;
+    }
+    if (!match) return ConfigError{"unknown option " + std::string(arg) + " (try --help)"};
+    if (!match->set(value)) {
+      return ConfigError{"invalid value for " + std::string(match->flag) + ": " + std::string(value)};
+    }
+  }
+  return config;
+}
+
+}  // namespace crm::api

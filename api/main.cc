@@ -1,0 +1,122 @@
+// crm-server: opens the event store, rebuilds the read models, serves HTTP.
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "api/config.h"
+#include "api/server.h"
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "eventstore/event_store.h"
+#include "projections/registry.h"
+#include "schemas/catalog.h"
+#include "schemas/system_generated.h"
+#include "workers/projection_runner.h"
+
+namespace {
+
+constexpr const char* kServerVersion = "0.1.0";
+
+// The first event of a new data directory says what created it.
+crm::Status InitializeIfEmpty(crm::eventstore::EventStore& store, crm::domain::IdGenerator& ids) {
+  if (store.Head() != 0) return crm::Status::OK();
+  crm::system::StoreInitializedT initialized;
+  initialized.format_version = 1;
+  initialized.server_version = kServerVersion;
+  crm::domain::EncodedEvent encoded = crm::domain::EncodeEvent(initialized);
+  crm::eventstore::AppendRequest request;
+  request.idempotency_key = "system:store-initialized";
+  auto& part = request.parts.emplace_back();
+  part.stream = "system";
+  part.expected_version = crm::eventstore::kNoStream;
+  auto& event = part.events.emplace_back();
+  event.type = std::move(encoded.type);
+  event.payload = std::move(encoded.payload);
+  event.event_id = ids.NextBytes();
+  event.actor = "system";
+  event.correlation_id = "startup";
+  auto result = store.Append(std::move(request));
+  return result.ok() || result.status().IsWrongExpectedVersion() ? crm::Status::OK() : result.status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = crm::api::ParseConfig(argc, argv, [](const char* name) { return std::getenv(name); });
+  if (auto* help = std::get_if<crm::api::ConfigHelp>(&parsed)) {
+    std::fputs(help->text.c_str(), stdout);
+    return 0;
+  }
+  if (auto* error = std::get_if<crm::api::ConfigError>(&parsed)) {
+    std::fprintf(stderr, "crm-server: %s\n", error->message.c_str());
+    return 2;
+  }
+  const auto config = std::get<crm::api::ServerConfig>(parsed);
+
+  // Signals are taken by a thread of their own (sigwait), never by a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string error;
+  auto catalog = crm::schemas::EventCatalog::Create({}, &error);
+  if (!catalog) {
+    std::fprintf(stderr, "crm-server: event schemas do not load: %s\n", error.c_str());
+    return 1;
+  }
+  auto opened = crm::eventstore::EventStore::Open(config.data_dir, {});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "crm-server: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  auto store = std::move(opened).value();
+  crm::domain::IdGenerator ids;
+  if (auto s = InitializeIfEmpty(*store, ids); !s.ok()) {
+    std::fprintf(stderr, "crm-server: %s\n", s.ToString().c_str());
+    return 1;
+  }
+
+  auto projections = crm::projections::MakeAll();
+  crm::workers::ProjectionRunner runner(*store);
+  for (auto& p : projections) runner.Register(p.get());
+  const auto started = std::chrono::steady_clock::now();
+  if (auto s = runner.CatchUp(); !s.ok()) {
+    std::fprintf(stderr, "crm-server: replay failed: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  const double replay_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  runner.Start();
+
+  crm::api::Server server(config, *store, runner, *catalog);
+  if (!server.Bind()) {
+    std::fprintf(stderr, "crm-server: cannot listen on %s:%d\n", config.bind.c_str(), config.port);
+    return 1;
+  }
+  std::printf("crm-server %s: serving http://%s:%d with data in %s (%llu events replayed in %.3fs)\n",
+              kServerVersion, config.bind.c_str(), server.port(), config.data_dir.c_str(),
+              static_cast<unsigned long long>(store->Head()), replay_s);
+  std::fflush(stdout);
+
+  std::thread signal_thread([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::printf("crm-server: signal %d, draining\n", signal);
+    std::fflush(stdout);
+    server.Stop();
+  });
+  server.Run();
+  runner.Stop();
+  if (signal_thread.joinable()) {
+    // Run can only end through Stop, which the signal thread calls.
+    signal_thread.join();
+  }
+  store.reset();
+  std::printf("crm-server: stopped cleanly\n");
+  return 0;
+}

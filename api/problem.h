@@ -1,0 +1,40 @@
+#pragma once
+
+// Every error the API answers with is an RFC 9457 problem document
+// (application/problem+json):
+//
+//   {"type":"/problems/<code>","title":"...","status":400,"code":"<code>",
+//    "detail":"...","message":{"ro":"...","en":"..."},
+//    "errors":[{"field":"...","code":"...","message":{"ro":"...","en":"..."}}]}
+//
+// `code` is stable and documented; clients match on it, never on text.
+
+#include <httplib.h>
+
+#include <string>
+#include <vector>
+
+#include "domain/rejection.h"
+#include "eventstore/status.h"
+
+namespace crm::api {
+
+struct Problem {
+  int status = 400;
+  std::string code;
+  domain::Text message;
+  std::string detail;  // extra English detail for developers; may be empty
+  std::vector<domain::FieldError> errors;
+};
+
+Problem FromRejection(const domain::Rejection& rejection);
+// Maps an infrastructure failure; never blames the client for a server fault.
+Problem FromStatus(const Status& status);
+
+// Problems the API raises itself.
+Problem BadParameter(const std::string& name, const std::string& why_ro, const std::string& why_en);
+Problem NotFoundProblem(const std::string& what_ro, const std::string& what_en);
+
+void Send(httplib::Response& res, const Problem& problem);
+
+}  // namespace crm::api

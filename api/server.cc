@@ -1,0 +1,341 @@
+#include "api/server.h"
+
+#include <nlohmann/json.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "api/event_json.h"
+#include "api/problem.h"
+#include "api/task_queue.h"
+#include "domain/ids.h"
+
+namespace crm::api {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kJson = "application/json";
+constexpr size_t kMaxPage = 1000;
+
+thread_local Clock::time_point request_started;
+
+// A request id a client may choose: 1 to 128 visible ASCII characters.
+bool SaneRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (c <= 0x20 || c >= 0x7F) return false;
+  }
+  return true;
+}
+
+// Reads unsigned query parameter `name` into *out (leaving the default when
+// absent). False, with a problem sent, when it is not a number in [min, max].
+bool UintParam(const httplib::Request& req, httplib::Response& res, const char* name, uint64_t min,
+               uint64_t max, uint64_t* out) {
+  if (!req.has_param(name)) return true;
+  const std::string text = req.get_param_value(name);
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    Send(res, BadParameter(name,
+                           "trebuie să fie un număr întreg între " + std::to_string(min) + " și " +
+                               std::to_string(max) + ".",
+                           "must be a whole number from " + std::to_string(min) + " to " +
+                               std::to_string(max) + "."));
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), kJson);
+}
+
+bool WantsEventStream(const httplib::Request& req) {
+  return req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config, eventstore::EventStore& store, workers::ProjectionRunner& runner,
+               const schemas::EventCatalog& catalog, std::FILE* log)
+    : config_(std::move(config)), store_(store), runner_(runner), catalog_(catalog), log_(log) {
+  http_.new_task_queue = [max = config_.max_streams] {
+    return new ElasticTaskQueue(8, max + 64);
+  };
+  http_.set_tcp_nodelay(true);
+  http_.set_keep_alive_max_count(100000);
+  http_.set_payload_max_length(config_.max_body_bytes);
+  Routes();
+}
+
+Server::~Server() { Stop(); }
+
+bool Server::Bind() {
+  if (config_.port == 0) {
+    port_ = http_.bind_to_any_port(config_.bind);
+    return port_ > 0;
+  }
+  port_ = config_.port;
+  return http_.bind_to_port(config_.bind, config_.port);
+}
+
+void Server::Run() { http_.listen_after_bind(); }
+
+void Server::Stop() {
+  stopping_.request_stop();
+  http_.stop();
+}
+
+void Server::Routes() {
+  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    request_started = Clock::now();
+    std::string id = req.get_header_value("X-Request-Id");
+    if (!SaneRequestId(id)) id = ids_.Next();
+    res.set_header("X-Request-Id", id);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_started);
+    std::fprintf(log_, "%s %s %d %.3fms %s\n", req.method.c_str(), req.path.c_str(), res.status,
+                 static_cast<double>(micros.count()) / 1000.0,
+                 res.get_header_value("X-Request-Id").c_str());
+    std::fflush(log_);
+  });
+  http_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    if (res.get_header_value("Content-Type").starts_with("application/problem+json")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Problem p;
+    switch (res.status) {
+      case 404:
+        p = {404, "route_not_found", {"Ruta nu există.", "No such route."}, req.method + " " + req.path, {}};
+        break;
+      case 413:
+        p = {413, "payload_too_large",
+             {"Corpul cererii este prea mare.", "The request body is too large."}, "", {}};
+        break;
+      case 405:
+        p = {405, "method_not_allowed", {"Metoda nu este permisă.", "Method not allowed."}, "", {}};
+        break;
+      default:
+        p = {res.status, res.status >= 500 ? "internal_error" : "bad_request",
+             {"Cererea nu a putut fi procesată.", "The request could not be processed."}, "", {}};
+    }
+    Send(res, p);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                 std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    Send(res, FromStatus(Status::IOError(what)));
+  });
+
+  http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, {{"status", "ok"}});
+  });
+  http_.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const Status error = runner_.error();
+    const bool ready = error.ok() && runner_.caught_up();
+    nlohmann::json body = {{"status", ready ? "ready" : "catching_up"},
+                           {"position", runner_.position()},
+                           {"head", store_.Head()}};
+    if (!error.ok()) body["error"] = error.ToString();
+    SendJson(res, body, ready ? 200 : 503);
+  });
+  http_.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    GetEvents(req, res);
+  });
+  http_.Get(R"(/api/v1/streams/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    GetStream(req, res);
+  });
+  http_.Get("/api/v1/audit/verify", [this](const httplib::Request&, httplib::Response& res) {
+    Result<eventstore::VerifyReport> report = store_.Verify();
+    if (!report.ok()) return Send(res, FromStatus(report.status()));
+    if (report->ok) {
+      SendJson(res, {{"ok", true}, {"checked", report->checked}, {"head_hash", eventstore::ToHex(report->head_hash)}});
+    } else {
+      SendJson(res, {{"ok", false},
+                     {"checked", report->checked},
+                     {"first_bad_position", report->first_bad_position},
+                     {"reason", report->reason}});
+    }
+  });
+  http_.Get("/api/v1/projections", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!AwaitMinPosition(req, res)) return;
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : runner_.Reports()) {
+      items.push_back({{"name", r.name}, {"position", r.position}, {"lag", r.lag}});
+    }
+    SendJson(res, {{"projections", items}, {"head", store_.Head()}});
+  });
+}
+
+bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& res) {
+  uint64_t min_position = 0;
+  if (!UintParam(req, res, "min_position", 0, UINT64_MAX, &min_position)) return false;
+  if (min_position == 0 || runner_.WaitFor(min_position, config_.min_position_wait)) return true;
+  res.set_header("Retry-After", "1");
+  Send(res, Problem{503, "not_yet_visible",
+                    {"Datele cerute nu sunt încă disponibile; reîncercați.",
+                     "The requested position is not visible yet; retry."},
+                    "read models are at " + std::to_string(runner_.position()) + ", asked for " +
+                        std::to_string(min_position),
+                    {}});
+  return false;
+}
+
+void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
+  uint64_t from = 1;
+  uint64_t limit = 100;
+  if (!UintParam(req, res, "from", 0, UINT64_MAX, &from)) return;
+  if (!UintParam(req, res, "limit", 1, kMaxPage, &limit)) return;
+  if (from == 0) from = 1;
+
+  if (WantsEventStream(req)) {
+    if (req.has_header("Last-Event-ID")) {
+      const std::string last = req.get_header_value("Last-Event-ID");
+      uint64_t id = 0;
+      auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), id);
+      if (ec != std::errc() || end != last.data() + last.size() || id == UINT64_MAX) {
+        return Send(res, BadParameter("Last-Event-ID", "trebuie să fie o poziție din jurnal.",
+                                      "must be a log position."));
+      }
+      from = id + 1;
+    }
+    return StreamEvents(from, res);
+  }
+
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const uint64_t head = store_.Head();
+  uint64_t last = 0;
+  w.StartObject();
+  w.Key("events");
+  w.StartArray();
+  Status s = store_.ReadLog(from, limit, [&](const eventstore::RecordedEvent& e) {
+    WriteEventJson(w, e, catalog_);
+    last = e.position;
+    return true;
+  });
+  if (!s.ok()) return Send(res, FromStatus(s));
+  w.EndArray();
+  w.Key("next");
+  if (last != 0 && last < head) {
+    w.Uint64(last + 1);
+  } else {
+    w.Null();
+  }
+  w.Key("head");
+  w.Uint64(head);
+  w.EndObject();
+  res.set_content(buffer.GetString(), buffer.GetSize(), kJson);
+}
+
+void Server::StreamEvents(uint64_t from, httplib::Response& res) {
+  if (open_streams_.fetch_add(1) >= config_.max_streams) {
+    open_streams_.fetch_sub(1);
+    res.set_header("Retry-After", "5");
+    return Send(res, Problem{503, "too_many_streams",
+                             {"Prea multe fluxuri deschise; reîncercați.",
+                              "Too many open streams; retry later."},
+                             "", {}});
+  }
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Accel-Buffering", "no");
+  auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, subscription](size_t, httplib::DataSink& sink) {
+        const std::stop_token stop = stopping_.get_token();
+        if (stop.stop_requested()) {
+          sink.done();
+          return true;
+        }
+        std::string out;
+        Result<size_t> n = subscription->Poll(
+            256, Clock::now() + std::chrono::seconds(10),
+            [&](const eventstore::RecordedEvent& e) {
+              out += "id: ";
+              out += std::to_string(e.position);
+              out += "\nevent: ";
+              out += e.envelope->type()->string_view();
+              out += "\ndata: ";
+              out += EventJson(e, catalog_);
+              out += "\n\n";
+              return true;
+            },
+            stop);
+        if (!n.ok()) return false;
+        if (*n == 0) out = ": keep-alive\n\n";
+        return sink.write(out.data(), out.size());
+      },
+      [this](bool) { open_streams_.fetch_sub(1); });
+}
+
+void Server::GetStream(const httplib::Request& req, httplib::Response& res) {
+  const std::string stream = req.matches[1];
+  std::string direction_text = req.has_param("direction") ? req.get_param_value("direction") : "forward";
+  if (direction_text != "forward" && direction_text != "backward") {
+    return Send(res, BadParameter("direction", "trebuie să fie forward sau backward.",
+                                  "must be forward or backward."));
+  }
+  const auto direction = direction_text == "forward" ? eventstore::Direction::kForward
+                                                     : eventstore::Direction::kBackward;
+  uint64_t from = direction == eventstore::Direction::kForward ? 1 : UINT64_MAX;
+  uint64_t limit = 100;
+  if (!UintParam(req, res, "from_version", 0, UINT64_MAX, &from)) return;
+  if (!UintParam(req, res, "limit", 1, kMaxPage, &limit)) return;
+
+  Result<uint64_t> version = store_.StreamVersion(stream);
+  if (!version.ok()) return Send(res, FromStatus(version.status()));
+  if (*version == 0) {
+    return Send(res, NotFoundProblem("Fluxul „" + stream + "” nu are evenimente.",
+                                     "Stream '" + stream + "' has no events."));
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  uint64_t last_version = 0;
+  size_t count = 0;
+  w.StartObject();
+  w.Key("stream");
+  w.String(stream.c_str(), stream.size());
+  w.Key("version");
+  w.Uint64(*version);
+  w.Key("events");
+  w.StartArray();
+  Status s = store_.ReadStream(stream, from, direction, limit, [&](const eventstore::RecordedEvent& e) {
+    WriteEventJson(w, e, catalog_);
+    last_version = e.envelope->version();
+    ++count;
+    return true;
+  });
+  if (!s.ok()) return Send(res, FromStatus(s));
+  w.EndArray();
+  w.Key("next_version");
+  const bool more = count == limit && (direction == eventstore::Direction::kForward
+                                           ? last_version < *version
+                                           : last_version > 1);
+  if (more) {
+    w.Uint64(direction == eventstore::Direction::kForward ? last_version + 1 : last_version - 1);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  res.set_content(buffer.GetString(), buffer.GetSize(), kJson);
+}
+
+}  // namespace crm::api

@@ -1,0 +1,43 @@
+#pragma once
+
+// The shape of every aggregate. A decider is a type with:
+//
+//   using State = ...;    // folded from the aggregate's events
+//   using Command = std::variant<...>;
+//   using Event = std::variant<...FooT...>;   // flatc object-API types
+//   static State Initial();
+//   static Decision<Event> Decide(const State&, const Command&, const Context&);
+//   static State Evolve(State, const Event&);
+//
+// Decide holds all business logic and is pure: same inputs, same answer.
+// An empty event list means "nothing to do", which makes commands idempotent.
+// Evolve only applies facts; it never rejects.
+
+#include <concepts>
+#include <variant>
+#include <vector>
+
+#include "domain/context.h"
+#include "domain/rejection.h"
+
+namespace crm::domain {
+
+// Events to append, or the rule the command broke.
+template <class Event>
+using Decision = std::variant<std::vector<Event>, Rejection>;
+
+template <class D>
+concept Decider = requires(const typename D::State& state, const typename D::Command& command,
+                           const Context& context, const typename D::Event& event) {
+  { D::Initial() } -> std::same_as<typename D::State>;
+  { D::Decide(state, command, context) } -> std::same_as<Decision<typename D::Event>>;
+  { D::Evolve(typename D::State{}, event) } -> std::same_as<typename D::State>;
+};
+
+template <Decider D>
+typename D::State Fold(typename D::State state, const std::vector<typename D::Event>& events) {
+  for (const auto& e : events) state = D::Evolve(std::move(state), e);
+  return state;
+}
+
+}  // namespace crm::domain

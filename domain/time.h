@@ -1,0 +1,21 @@
+#pragma once
+
+// Instants are int64 microseconds since the Unix epoch, UTC, everywhere in
+// events. These convert them to and from RFC 3339 text for the API.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crm::domain {
+
+// "2026-11-27T15:44:52.123456Z": always UTC, always six fractional digits.
+std::string FormatRfc3339(int64_t unix_us);
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" (also with 't', 'z' or a
+// space for 'T'). Fractions beyond microseconds are truncated. nullopt when the
+// text is not such a time or names an impossible date.
+std::optional<int64_t> ParseRfc3339(std::string_view text);
+
+}  // namespace crm::domain

@@ -1,0 +1,180 @@
+#pragma once
+
+// Transact: the one way a command reaches the log. For one decider type,
+// AggregateStore loads an aggregate (from a bounded cache, catching up with the
+// events appended since), folds, calls `decide`, and appends the new events
+// with the version it decided on as the expected version. When another writer
+// got there first, it reloads and decides again, a bounded number of times, so
+// concurrent commands are never lost and never applied to a stale state.
+//
+// The deciders stay pure; this is the only domain code that touches the store.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/context.h"
+#include "domain/decider.h"
+#include "domain/event_codec.h"
+#include "domain/ids.h"
+#include "domain/lru_cache.h"
+#include "domain/rejection.h"
+#include "eventstore/event_store.h"
+
+namespace crm::domain {
+
+struct TransactOptions {
+  // When set (HTTP If-Match): the command applies only if the stream is at
+  // exactly this version; otherwise it is rejected with code
+  // "version_conflict" (HTTP 412) naming the current version. No retry.
+  std::optional<uint64_t> expected_version;
+  // When set (HTTP Idempotency-Key): a command with a key already committed
+  // returns the first result and appends nothing, even across restarts.
+  std::string idempotency_key;
+  std::string fingerprint;  // what the key was used for; a different one is rejected
+  int max_attempts = 8;     // decisions tried before giving up under contention
+};
+
+struct Committed {
+  uint64_t version = 0;   // the stream's version after the command
+  uint64_t position = 0;  // log position at which the result is visible
+  size_t events = 0;      // events appended (0: nothing to do, or a replayed key)
+  bool deduplicated = false;
+};
+
+template <Decider D>
+class AggregateStore {
+ public:
+  using State = typename D::State;
+  using Event = typename D::Event;
+
+  struct Loaded {
+    State state;
+    uint64_t version = 0;        // 0: the stream has no events
+    uint64_t last_position = 0;  // position of the stream's last event
+  };
+
+  // `store` and `ids` must outlive this object.
+  AggregateStore(eventstore::EventStore& store, IdGenerator& ids, size_t cache_capacity = 10000)
+      : store_(store), ids_(ids), cache_(cache_capacity) {}
+
+  // The current state of `stream`. Fails with IOError or Corruption (including
+  // an event in the stream that is not one of D's events).
+  Outcome<Loaded> Load(const std::string& stream) {
+    std::shared_ptr<const Loaded> cached = cache_.Get(stream);
+    Loaded loaded = cached ? *cached : Loaded{D::Initial(), 0, 0};
+    Status failure;
+    Status s = store_.ReadStream(stream, loaded.version + 1, eventstore::Direction::kForward,
+                                 SIZE_MAX, [&](const eventstore::RecordedEvent& e) {
+                                   const auto* env = e.envelope;
+                                   std::optional<Event> event = EventDecoder<Event>::Decode(
+                                       env->type()->string_view(),
+                                       {env->payload()->data(), env->payload()->size()});
+                                   if (!event) {
+                                     failure = Status::Corruption(
+                                         "event " + std::to_string(e.position) + " of " + stream +
+                                         " (" + env->type()->str() + ") cannot be decoded");
+                                     return false;
+                                   }
+                                   loaded.state = D::Evolve(std::move(loaded.state), *event);
+                                   loaded.version = env->version();
+                                   loaded.last_position = e.position;
+                                   return true;
+                                 });
+    if (!s.ok()) return s;
+    if (!failure.ok()) return failure;
+    if (!cached || cached->version != loaded.version) Remember(stream, loaded);
+    return loaded;
+  }
+
+  // Runs `decide(const State&) -> Decision<Event>` against the current state of
+  // `stream` and appends what it decides. Returns the committed result, the
+  // decider's rejection, a "version_conflict" rejection (see TransactOptions),
+  // or a Status: IdempotencyMismatch, IOError, Unavailable, Corruption, or
+  // WrongExpectedVersion after max_attempts lost races.
+  template <class DecideFn>
+  Outcome<Committed> Transact(const std::string& stream, const Context& ctx, DecideFn&& decide,
+                              const TransactOptions& options = {}) {
+    if (!options.idempotency_key.empty()) {
+      auto earlier = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
+      if (!earlier.ok()) return earlier.status();
+      if (earlier->has_value()) return Replayed(**earlier);
+    }
+    for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
+      Outcome<Loaded> loaded = Load(stream);
+      if (!loaded.ok()) return loaded.status();
+      const Loaded& current = loaded.value();
+      if (options.expected_version && *options.expected_version != current.version) {
+        return VersionConflict(stream, *options.expected_version, current.version);
+      }
+      Decision<Event> decision = decide(current.state);
+      if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
+      auto& events = std::get<std::vector<Event>>(decision);
+      if (events.empty()) return Committed{current.version, current.last_position, 0, false};
+
+      eventstore::AppendRequest request;
+      request.idempotency_key = options.idempotency_key;
+      request.fingerprint = options.fingerprint;
+      eventstore::AppendPart& part = request.parts.emplace_back();
+      part.stream = stream;
+      part.expected_version = current.version;
+      for (const Event& event : events) {
+        EncodedEvent encoded = EncodeEvent(event);
+        eventstore::NewEvent& e = part.events.emplace_back();
+        e.type = std::move(encoded.type);
+        e.payload = std::move(encoded.payload);
+        e.event_id = ids_.NextBytes();
+        e.actor = ctx.actor;
+        e.correlation_id = ctx.correlation_id;
+        e.causation_id = ctx.causation_id;
+      }
+      Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
+      if (appended.ok()) {
+        if (appended->deduplicated) return Replayed(*appended);
+        Loaded next{Fold<D>(current.state, events), appended->versions[0], appended->last_position};
+        Remember(stream, next);
+        return Committed{next.version, next.last_position, events.size(), false};
+      }
+      if (!appended.status().IsWrongExpectedVersion()) return appended.status();
+      if (options.expected_version) {
+        Result<uint64_t> now_at = store_.StreamVersion(stream);
+        return VersionConflict(stream, *options.expected_version, now_at.ok() ? *now_at : 0);
+      }
+      // Lost a race: reload (the cache catches up) and decide again.
+    }
+    return Status::WrongExpectedVersion("too much contention on " + stream + ": gave up after " +
+                                        std::to_string(options.max_attempts) + " attempts");
+  }
+
+ private:
+  void Remember(const std::string& stream, const Loaded& loaded) {
+    cache_.Put(stream, std::make_shared<const Loaded>(loaded),
+               [&](const Loaded& existing) { return existing.version >= loaded.version; });
+  }
+
+  static Committed Replayed(const eventstore::AppendResult& earlier) {
+    return Committed{earlier.versions.empty() ? 0 : earlier.versions[0], earlier.last_position, 0,
+                     true};
+  }
+
+  static Rejection VersionConflict(const std::string& stream, uint64_t expected, uint64_t actual) {
+    Rejection r = Reject("version_conflict",
+                         "Înregistrarea a fost modificată între timp: versiunea curentă este " +
+                             std::to_string(actual) + ", nu " + std::to_string(expected) + ".",
+                         "The record was changed meanwhile: its current version is " +
+                             std::to_string(actual) + ", not " + std::to_string(expected) + ".",
+                         412);
+    r.current_version = actual;
+    (void)stream;
+    return r;
+  }
+
+  eventstore::EventStore& store_;
+  IdGenerator& ids_;
+  LruCache<Loaded> cache_;
+};
+
+}  // namespace crm::domain

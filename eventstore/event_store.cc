@@ -1,0 +1,699 @@
+#include "eventstore/event_store.h"
+
+#include <openssl/evp.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+#include <unordered_map>
+
+#include "eventstore/keys.h"
+
+namespace crm::eventstore {
+
+namespace {
+
+using Hash = std::array<uint8_t, 32>;
+constexpr int kLog = static_cast<int>(keys::ColumnFamily::kLog);
+constexpr int kStreams = static_cast<int>(keys::ColumnFamily::kStreams);
+constexpr int kHeads = static_cast<int>(keys::ColumnFamily::kHeads);
+constexpr int kDedup = static_cast<int>(keys::ColumnFamily::kDedup);
+constexpr int kMeta = static_cast<int>(keys::ColumnFamily::kMeta);
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  return Status::IOError(s.ToString());
+}
+
+// dedup value: first:u64 last:u64 fingerprint_len:u32 fingerprint nparts:u32 (version:u64)*
+std::string EncodeDedup(const AppendResult& r, std::string_view fingerprint) {
+  std::string out;
+  keys::PutBigEndian64(&out, r.first_position);
+  keys::PutBigEndian64(&out, r.last_position);
+  keys::PutBigEndian64(&out, fingerprint.size());
+  out.append(fingerprint);
+  keys::PutBigEndian64(&out, r.versions.size());
+  for (uint64_t v : r.versions) keys::PutBigEndian64(&out, v);
+  return out;
+}
+
+bool DecodeDedup(std::string_view in, AppendResult* r, std::string* fingerprint) {
+  if (in.size() < 24) return false;
+  r->first_position = keys::GetBigEndian64(in.data());
+  r->last_position = keys::GetBigEndian64(in.data() + 8);
+  const uint64_t flen = keys::GetBigEndian64(in.data() + 16);
+  in.remove_prefix(24);
+  if (in.size() < flen + 8) return false;
+  fingerprint->assign(in.substr(0, flen));
+  in.remove_prefix(flen);
+  const uint64_t n = keys::GetBigEndian64(in.data());
+  in.remove_prefix(8);
+  if (in.size() != n * 8) return false;
+  r->versions.clear();
+  for (uint64_t i = 0; i < n; ++i) r->versions.push_back(keys::GetBigEndian64(in.data() + 8 * i));
+  return true;
+}
+
+// meta "head": position:u64 hash:32 recorded_at_us:u64
+std::string EncodeHead(uint64_t position, const Hash& hash, int64_t recorded_us) {
+  std::string out;
+  keys::PutBigEndian64(&out, position);
+  out.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  keys::PutBigEndian64(&out, static_cast<uint64_t>(recorded_us));
+  return out;
+}
+
+Status ValidateRequest(const AppendRequest& request) {
+  if (request.parts.empty()) return Status::InvalidArgument("append without parts");
+  for (size_t i = 0; i < request.parts.size(); ++i) {
+    const AppendPart& part = request.parts[i];
+    if (part.stream.empty() || part.stream.size() > keys::kMaxStreamIdSize ||
+        part.stream.find('\0') != std::string::npos) {
+      return Status::InvalidArgument("malformed stream id in part " + std::to_string(i));
+    }
+    if (part.events.empty()) {
+      return Status::InvalidArgument("part " + std::to_string(i) + " (" + part.stream +
+                                     ") has no events");
+    }
+    for (const NewEvent& e : part.events) {
+      if (e.type.empty()) return Status::InvalidArgument("event without type in " + part.stream);
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (request.parts[j].stream == part.stream) {
+        return Status::InvalidArgument("stream " + part.stream + " appears twice");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// The stored value of one event with the fields only the writer knows left
+// as placeholders: position, version and recorded time 0, prev_hash zeros, and
+// room for the entry hash at the end. The leader patches them in place.
+std::string BuildValue(const std::string& stream, const NewEvent& e) {
+  flatbuffers::FlatBufferBuilder fbb(e.payload.size() + 256);
+  fbb.ForceDefaults(true);  // placeholder scalars must be present to be patched
+  const auto stream_off = fbb.CreateString(stream);
+  const auto id_off = fbb.CreateVector(e.event_id.data(), e.event_id.size());
+  const auto type_off = fbb.CreateString(e.type);
+  const auto actor_off = fbb.CreateString(e.actor);
+  const auto corr_off = fbb.CreateString(e.correlation_id);
+  const auto cause_off = fbb.CreateString(e.causation_id);
+  const Hash zeros{};
+  const auto prev_off = fbb.CreateVector(zeros.data(), zeros.size());
+  fbb.ForceVectorAlignment(e.payload.size(), 1, 8);
+  const auto payload_off =
+      fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
+  const auto env = schema::CreateEnvelope(fbb, 0, stream_off, 0, id_off, type_off,
+                                          e.schema_version, 0, actor_off, corr_off, cause_off,
+                                          prev_off, payload_off);
+  schema::FinishEnvelopeBuffer(fbb, env);
+  std::string value;
+  value.reserve(fbb.GetSize() + keys::kHashSize);
+  value.assign(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  return value;
+}
+
+}  // namespace
+
+Hash ChainHash(const Hash& prev, std::span<const uint8_t> bytes) {
+  // The digest is fetched once; each thread keeps its own context.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextDeleter {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> ctx(EVP_MD_CTX_new());
+  Hash out;
+  unsigned int size = 0;
+  EVP_DigestInit_ex(ctx.get(), sha256, nullptr);
+  EVP_DigestUpdate(ctx.get(), prev.data(), prev.size());
+  EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
+  EVP_DigestFinal_ex(ctx.get(), out.data(), &size);
+  return out;
+}
+
+std::string ToHex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+struct EventStore::Writer {
+  AppendRequest* request = nullptr;
+  std::vector<std::string> values;  // one per event, parts in order
+  Result<AppendResult> result = Status::Unavailable("append not run");
+  bool done = false;
+  std::condition_variable cv;
+};
+
+EventStore::EventStore(const std::string& dir, Options options)
+    : dir_(dir), options_(std::move(options)) {}
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir, Options options) {
+  if (!options.clock_us) {
+    options.clock_us = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  std::unique_ptr<EventStore> store(new EventStore(dir, std::move(options)));
+  if (Status s = store->Init(); !s.ok()) return s;
+  return store;
+}
+
+Status EventStore::Init() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  auto family = [&](bool point_lookups) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf_options.compression = rocksdb::kLZ4Compression;
+    return cf_options;
+  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < static_cast<int>(keys::ColumnFamily::kCount); ++i) {
+    const bool point = i == kHeads || i == kDedup || i == kStreams;
+    families.emplace_back(keys::kColumnFamilyNames[i], family(point));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::Open(db_options, dir_, families, &handles_, &raw);
+  if (!rs.ok()) return Status::IOError("cannot open " + dir_ + ": " + rs.ToString());
+  db_.reset(raw);
+
+  std::string format;
+  rs = db_->Get(rocksdb::ReadOptions(), cf(kMeta), keys::kMetaFormat, &format);
+  if (rs.IsNotFound()) {
+    std::string v;
+    keys::PutBigEndian64(&v, keys::kFormatVersion);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (Status s = FromRocks(db_->Put(wo, cf(kMeta), keys::kMetaFormat, v)); !s.ok()) return s;
+  } else if (!rs.ok()) {
+    return FromRocks(rs);
+  } else if (format.size() != 8) {
+    return Status::Corruption("unreadable format marker");
+  } else if (keys::GetBigEndian64(format.data()) > keys::kFormatVersion) {
+    return Status::InvalidArgument("data directory has format " +
+                                   std::to_string(keys::GetBigEndian64(format.data())) +
+                                   ", newer than this server understands");
+  }
+
+  std::string head;
+  rs = db_->Get(rocksdb::ReadOptions(), cf(kMeta), keys::kMetaHead, &head);
+  uint64_t head_position = 0;
+  if (rs.ok()) {
+    if (head.size() != 8 + keys::kHashSize + 8) return Status::Corruption("unreadable head");
+    head_position = keys::GetBigEndian64(head.data());
+    std::memcpy(chain_.data(), head.data() + 8, keys::kHashSize);
+    last_recorded_us_ = static_cast<int64_t>(keys::GetBigEndian64(head.data() + 8 + keys::kHashSize));
+  } else if (!rs.IsNotFound()) {
+    return FromRocks(rs);
+  }
+  // The head is written in the same batch as the events, so the last log key
+  // must agree with it.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLog)));
+  it->SeekToLast();
+  const uint64_t last = it->Valid() ? keys::GetBigEndian64(it->key().data()) : 0;
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (last != head_position) {
+    return Status::Corruption("log ends at " + std::to_string(last) + " but head says " +
+                              std::to_string(head_position));
+  }
+  next_position_ = head_position + 1;
+  committed_.store(head_position);
+  return Status::OK();
+}
+
+EventStore::~EventStore() {
+  {
+    std::unique_lock lock(mu_);
+    closing_ = true;
+    while (!writers_.empty()) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      lock.lock();
+    }
+  }
+  {
+    std::lock_guard lock(head_mu_);
+    closed_.store(true);
+  }
+  head_cv_.notify_all();
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+Result<AppendResult> EventStore::Append(AppendRequest request) {
+  if (Status s = ValidateRequest(request); !s.ok()) return s;
+  Writer w;
+  w.request = &request;
+  for (const AppendPart& part : request.parts) {
+    for (const NewEvent& e : part.events) w.values.push_back(BuildValue(part.stream, e));
+  }
+
+  std::unique_lock lock(mu_);
+  if (closing_) return Status::Unavailable("event store is closing");
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(lock);
+  if (w.done) return std::move(w.result);
+
+  // This writer leads: take a group from the front of the queue.
+  std::vector<Writer*> group;
+  size_t events = 0;
+  for (Writer* x : writers_) {
+    if (!group.empty() && events + x->values.size() > options_.max_group_events) break;
+    group.push_back(x);
+    events += x->values.size();
+  }
+  if (!failed_.ok()) {
+    for (Writer* x : group) x->result = Status::Unavailable("event store failed earlier: " + failed_.message());
+  } else {
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    for (Writer* x : group) {
+      if (!x->result.ok() && x->result.status().IsIOError()) failed_ = x->result.status();
+    }
+  }
+  for (Writer* x : group) {
+    writers_.pop_front();
+    if (x != &w) {
+      x->done = true;
+      x->cv.notify_one();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return std::move(w.result);
+}
+
+void EventStore::CommitGroup(std::span<Writer* const> group) {
+  rocksdb::WriteBatch batch;
+  std::unordered_map<std::string_view, uint64_t> heads;  // versions written by this batch
+  std::unordered_map<std::string_view, std::pair<const AppendResult*, std::string_view>> keys_seen;
+  std::vector<Writer*> accepted;
+  const int64_t now = std::max(options_.clock_us(), last_recorded_us_);
+  const rocksdb::ReadOptions ro;
+  std::string scratch;
+
+  for (Writer* w : group) {
+    const AppendRequest& req = *w->request;
+    if (!req.idempotency_key.empty()) {
+      AppendResult earlier;
+      std::string fingerprint;
+      bool found = false;
+      if (auto it = keys_seen.find(req.idempotency_key); it != keys_seen.end()) {
+        earlier = *it->second.first;
+        fingerprint = it->second.second;
+        found = true;
+      } else {
+        rocksdb::Status rs = db_->Get(ro, cf(kDedup), req.idempotency_key, &scratch);
+        if (rs.ok()) {
+          if (!DecodeDedup(scratch, &earlier, &fingerprint)) {
+            w->result = Status::Corruption("unreadable idempotency record");
+            continue;
+          }
+          found = true;
+        } else if (!rs.IsNotFound()) {
+          w->result = FromRocks(rs);
+          continue;
+        }
+      }
+      if (found) {
+        if (fingerprint != req.fingerprint) {
+          w->result = Status::IdempotencyMismatch("idempotency key " + req.idempotency_key +
+                                                  " was used for another request");
+        } else {
+          earlier.deduplicated = true;
+          w->result = std::move(earlier);
+        }
+        continue;
+      }
+    }
+
+    std::vector<uint64_t> current;
+    Status check;
+    for (const AppendPart& part : req.parts) {
+      uint64_t version = 0;
+      if (auto it = heads.find(part.stream); it != heads.end()) {
+        version = it->second;
+      } else {
+        rocksdb::Status rs = db_->Get(ro, cf(kHeads), part.stream, &scratch);
+        if (rs.ok() && scratch.size() == 8) {
+          version = keys::GetBigEndian64(scratch.data());
+        } else if (!rs.IsNotFound()) {
+          check = rs.ok() ? Status::Corruption("unreadable head of " + part.stream) : FromRocks(rs);
+          break;
+        }
+      }
+      if (part.expected_version != kAnyVersion && part.expected_version != version) {
+        check = Status::WrongExpectedVersion(
+            "stream " + part.stream + " is at version " + std::to_string(version) +
+            ", expected " + std::to_string(part.expected_version));
+        break;
+      }
+      current.push_back(version);
+    }
+    if (!check.ok()) {
+      w->result = std::move(check);
+      continue;
+    }
+
+    AppendResult result;
+    result.first_position = next_position_;
+    size_t value_index = 0;
+    for (size_t i = 0; i < req.parts.size(); ++i) {
+      const AppendPart& part = req.parts[i];
+      uint64_t version = current[i];
+      for (size_t j = 0; j < part.events.size(); ++j) {
+        std::string& value = w->values[value_index++];
+        const uint64_t position = next_position_++;
+        ++version;
+        auto* env = schema::GetMutableEnvelope(value.data());
+        env->mutate_position(position);
+        env->mutate_version(version);
+        env->mutate_recorded_at_us(now);
+        std::memcpy(env->mutable_prev_hash()->Data(), chain_.data(), chain_.size());
+        chain_ = ChainHash(chain_, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+        value.append(reinterpret_cast<const char*>(chain_.data()), chain_.size());
+        batch.Put(cf(kLog), keys::LogKey(position), value);
+        std::string position_value;
+        keys::PutBigEndian64(&position_value, position);
+        batch.Put(cf(kStreams), keys::StreamKey(part.stream, version), position_value);
+      }
+      std::string version_value;
+      keys::PutBigEndian64(&version_value, version);
+      batch.Put(cf(kHeads), part.stream, version_value);
+      heads[part.stream] = version;
+      result.versions.push_back(version);
+    }
+    result.last_position = next_position_ - 1;
+    w->result = std::move(result);
+    if (!req.idempotency_key.empty()) {
+      batch.Put(cf(kDedup), req.idempotency_key, EncodeDedup(*w->result, req.fingerprint));
+      keys_seen[req.idempotency_key] = {&*w->result, req.fingerprint};
+    }
+    accepted.push_back(w);
+  }
+  if (accepted.empty()) return;
+
+  const uint64_t last = next_position_ - 1;
+  batch.Put(cf(kMeta), keys::kMetaHead, EncodeHead(last, chain_, now));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  rocksdb::Status rs = db_->Write(wo, &batch);
+  if (!rs.ok()) {
+    const Status failure = Status::IOError("append failed, store needs reopening: " + rs.ToString());
+    for (Writer* w : accepted) w->result = failure;
+    return;
+  }
+  last_recorded_us_ = now;
+  {
+    std::lock_guard lock(head_mu_);
+    committed_.store(last, std::memory_order_release);
+  }
+  head_cv_.notify_all();
+}
+
+Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view idempotency_key,
+                                                              std::string_view fingerprint) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kDedup), idempotency_key, &value);
+  if (rs.IsNotFound()) return std::optional<AppendResult>();
+  if (!rs.ok()) return FromRocks(rs);
+  AppendResult earlier;
+  std::string stored_fingerprint;
+  if (!DecodeDedup(value, &earlier, &stored_fingerprint)) {
+    return Status::Corruption("unreadable idempotency record");
+  }
+  if (stored_fingerprint != fingerprint) {
+    return Status::IdempotencyMismatch("idempotency key was used for another request");
+  }
+  earlier.deduplicated = true;
+  return std::optional<AppendResult>(std::move(earlier));
+}
+
+uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }
+
+Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream, &value);
+  if (rs.IsNotFound()) return uint64_t{0};
+  if (!rs.ok()) return FromRocks(rs);
+  if (value.size() != 8) return Status::Corruption("unreadable head of stream");
+  return keys::GetBigEndian64(value.data());
+}
+
+Status EventStore::Decode(uint64_t position, std::string_view value, RecordedEvent* out) const {
+  if (value.size() <= keys::kHashSize) {
+    return Status::Corruption("event " + std::to_string(position) + " is truncated");
+  }
+  const auto* data = reinterpret_cast<const uint8_t*>(value.data());
+  const size_t size = value.size() - keys::kHashSize;
+  flatbuffers::Verifier verifier(data, size);
+  if (!schema::VerifyEnvelopeBuffer(verifier)) {
+    return Status::Corruption("event " + std::to_string(position) + " does not parse");
+  }
+  const schema::Envelope* env = schema::GetEnvelope(data);
+  if (env->position() != position) {
+    return Status::Corruption("event " + std::to_string(position) + " claims position " +
+                              std::to_string(env->position()));
+  }
+  out->position = position;
+  out->envelope = env;
+  out->bytes = {data, size};
+  return Status::OK();
+}
+
+Status EventStore::ReadLog(uint64_t from, size_t limit, const Visitor& visit) const {
+  const uint64_t head = Head();
+  if (from == 0) from = 1;
+  if (from > head || limit == 0) return Status::OK();
+  const std::string lower = keys::LogKey(from);
+  const std::string upper = keys::LogKey(head + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  if (limit > 64) ro.readahead_size = size_t{2} << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kLog)));
+  size_t delivered = 0;
+  uint64_t expected = from;
+  for (it->Seek(lower); it->Valid() && delivered < limit; it->Next()) {
+    const uint64_t position = keys::GetBigEndian64(it->key().data());
+    if (position != expected) {
+      return Status::Corruption("log has no event at position " + std::to_string(expected));
+    }
+    RecordedEvent event;
+    if (Status s = Decode(position, it->value().ToStringView(), &event); !s.ok()) return s;
+    ++delivered;
+    ++expected;
+    if (!visit(event)) return Status::OK();
+  }
+  return FromRocks(it->status());
+}
+
+Status EventStore::ReadAt(uint64_t position, const Visitor& visit) const {
+  if (position == 0 || position > Head()) {
+    return Status::NotFound("no event at position " + std::to_string(position));
+  }
+  rocksdb::PinnableSlice value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kLog), keys::LogKey(position), &value);
+  if (rs.IsNotFound()) return Status::Corruption("log has no event at position " + std::to_string(position));
+  if (!rs.ok()) return FromRocks(rs);
+  RecordedEvent event;
+  if (Status s = Decode(position, value.ToStringView(), &event); !s.ok()) return s;
+  visit(event);
+  return Status::OK();
+}
+
+Status EventStore::ReadPositions(std::string_view stream, uint64_t from_version,
+                                 Direction direction, size_t limit,
+                                 std::vector<uint64_t>* positions) const {
+  const std::string prefix = keys::StreamPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kStreams)));
+  const std::string start = keys::StreamKey(stream, from_version);
+  if (direction == Direction::kForward) {
+    it->Seek(start);
+  } else {
+    it->SeekForPrev(start);
+  }
+  while (it->Valid() && positions->size() < limit && it->key().starts_with(prefix)) {
+    if (it->value().size() != 8) return Status::Corruption("unreadable stream index entry");
+    positions->push_back(keys::GetBigEndian64(it->value().data()));
+    if (direction == Direction::kForward) {
+      it->Next();
+    } else {
+      it->Prev();
+    }
+  }
+  return FromRocks(it->status());
+}
+
+Status EventStore::ReadStream(std::string_view stream, uint64_t from_version, Direction direction,
+                              size_t limit, const Visitor& visit) const {
+  std::vector<uint64_t> positions;
+  if (Status s = ReadPositions(stream, from_version, direction, limit, &positions); !s.ok()) {
+    return s;
+  }
+  bool go_on = true;
+  for (uint64_t position : positions) {
+    if (!go_on) break;
+    Status s = ReadAt(position, [&](const RecordedEvent& e) {
+      go_on = visit(e);
+      return go_on;
+    });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+uint64_t EventStore::WaitForHead(uint64_t after, std::chrono::steady_clock::time_point deadline,
+                                 std::stop_token stop) const {
+  std::unique_lock lock(head_mu_);
+  head_cv_.wait_until(lock, stop, deadline,
+                      [&] { return committed_.load() > after || closed_.load(); });
+  return committed_.load();
+}
+
+Result<uint64_t> EventStore::PositionAt(int64_t time_us) const {
+  // Recorded times never decrease along the log: binary search.
+  uint64_t lo = 0, hi = Head();  // answer in [lo, hi]
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    int64_t recorded = 0;
+    Status s = ReadAt(mid, [&](const RecordedEvent& e) {
+      recorded = e.envelope->recorded_at_us();
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (recorded <= time_us) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+Result<VerifyReport> EventStore::Verify() const {
+  VerifyReport report;
+  Hash running{};
+  uint64_t expected = 1;
+  auto broken = [&](uint64_t position, std::string reason) {
+    report.ok = false;
+    report.first_bad_position = position;
+    report.reason = std::move(reason);
+    return report;
+  };
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = size_t{2} << 20;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kLog)));
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+    const uint64_t position = keys::GetBigEndian64(it->key().data());
+    if (position != expected) return broken(expected, "event missing");
+    RecordedEvent event;
+    const std::string_view value = it->value().ToStringView();
+    if (Status s = Decode(position, value, &event); !s.ok()) return broken(position, s.message());
+    const auto* prev = event.envelope->prev_hash();
+    if (prev == nullptr || prev->size() != running.size() ||
+        !std::equal(running.begin(), running.end(), prev->begin())) {
+      return broken(position, "prev_hash does not match the previous entry");
+    }
+    const Hash hash = ChainHash(running, event.bytes);
+    if (std::memcmp(hash.data(), value.data() + event.bytes.size(), hash.size()) != 0) {
+      return broken(position, "entry hash does not match its contents");
+    }
+    running = hash;
+    ++report.checked;
+    report.head_hash = running;
+  }
+  if (Status s = FromRocks(it->status()); !s.ok()) return s;
+  std::string head;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kMeta), keys::kMetaHead, &head);
+  if (rs.IsNotFound()) {
+    if (report.checked != 0) return broken(1, "log has events but no recorded head");
+    return report;
+  }
+  if (!rs.ok()) return FromRocks(rs);
+  if (head.size() != 8 + keys::kHashSize + 8) return broken(expected, "unreadable head record");
+  const uint64_t head_position = keys::GetBigEndian64(head.data());
+  if (head_position > report.checked) return broken(report.checked + 1, "event missing");
+  if (head_position < report.checked || std::memcmp(head.data() + 8, running.data(), 32) != 0) {
+    return broken(report.checked, "head record does not match the chain");
+  }
+  return report;
+}
+
+Status EventStore::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw)); !s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  rocksdb::Status rs = checkpoint->CreateCheckpoint(dir);
+  if (!rs.ok()) return Status::IOError("checkpoint into " + dir + " failed: " + rs.ToString());
+  return Status::OK();
+}
+
+Result<EventStore::Stats> EventStore::GetStats() const {
+  Stats stats;
+  stats.head = Head();
+  db_->GetIntProperty(cf(kHeads), "rocksdb.estimate-num-keys", &stats.streams);
+  uint64_t bytes = 0;
+  for (auto* h : handles_) {
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &bytes)) stats.live_sst_bytes += bytes;
+  }
+  return stats;
+}
+
+Status EventStore::UnsafeOverwriteForTest(uint64_t position, std::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf(kLog), keys::LogKey(position), value));
+}
+
+Result<std::string> EventStore::UnsafeRawForTest(uint64_t position) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kLog), keys::LogKey(position), &value);
+  if (!rs.ok()) return FromRocks(rs);
+  return value;
+}
+
+Result<size_t> Subscription::Poll(size_t max, std::chrono::steady_clock::time_point deadline,
+                                  const Visitor& visit, std::stop_token stop) {
+  if (store_.Head() < next_) {
+    store_.WaitForHead(next_ - 1, deadline, stop);
+    if (store_.Head() < next_) return size_t{0};
+  }
+  size_t delivered = 0;
+  Status s = store_.ReadLog(next_, max, [&](const RecordedEvent& e) {
+    ++delivered;
+    next_ = e.position + 1;
+    return visit(e);
+  });
+  if (!s.ok()) return s;
+  return delivered;
+}
+
+}  // namespace crm::eventstore

@@ -1,0 +1,29 @@
+#pragma once
+
+// The simplest read model: how many events of each type the log holds, and
+// how many in all. Serves `crmctl stats`, the replay benchmark and the tests of
+// the projection runner.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+class EventCounts final : public Projection {
+ public:
+  std::string_view Name() const override { return "event_counts"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<EventCounts>(); }
+
+  uint64_t total() const;
+  std::map<std::string, uint64_t> by_type() const;
+
+ private:
+  uint64_t total_ = 0;                       // GUARDED_BY(mutex())
+  std::map<std::string, uint64_t, std::less<>> by_type_;  // GUARDED_BY(mutex())
+};
+
+}  // namespace crm::projections
