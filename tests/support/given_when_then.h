@@ -1,0 +1,88 @@
+#pragma once
+
+// Given/when/then tests for deciders:
+//
+//   GivenWhenThen<Counter>()
+//       .Given({Incremented(2)})
+//       .When(Increment{3})
+//       .ThenExpect({Incremented(3)});
+//
+//   ... .When(Increment{-1}).ThenReject("negative_increment");
+//
+// Events are compared by their stored form (type and FlatBuffer bytes), so a
+// test checks exactly what would be written to the log.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/decider.h"
+#include "domain/event_codec.h"
+
+namespace crm::testing {
+
+template <domain::Decider D>
+class GivenWhenThen {
+ public:
+  using Event = typename D::Event;
+  using Command = typename D::Command;
+
+  GivenWhenThen& Given(std::vector<Event> history) {
+    history_ = std::move(history);
+    return *this;
+  }
+  GivenWhenThen& WithContext(domain::Context context) {
+    context_ = std::move(context);
+    return *this;
+  }
+  GivenWhenThen& When(Command command) {
+    const auto state = domain::Fold<D>(D::Initial(), history_);
+    decision_ = D::Decide(state, command, context_);
+    return *this;
+  }
+
+  // The command succeeds with exactly `expected`, in order.
+  void ThenExpect(const std::vector<Event>& expected) const {
+    ASSERT_TRUE(std::holds_alternative<std::vector<Event>>(decision_))
+        << "rejected with " << std::get<domain::Rejection>(decision_).code;
+    EXPECT_EQ(Render(expected), Render(std::get<std::vector<Event>>(decision_)));
+  }
+
+  // The command is rejected with `code`.
+  void ThenReject(const std::string& code) const {
+    ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision_))
+        << "accepted with " << Render(std::get<std::vector<Event>>(decision_));
+    const auto& rejection = std::get<domain::Rejection>(decision_);
+    EXPECT_EQ(code, rejection.code);
+    EXPECT_FALSE(rejection.message.ro.empty());
+    EXPECT_FALSE(rejection.message.en.empty());
+  }
+
+  // The events a decision produced, e.g. to check fields one by one.
+  const std::vector<Event>& Events() const { return std::get<std::vector<Event>>(decision_); }
+
+  // "type:hex-of-bytes;..." — one string to compare.
+  static std::string Render(const std::vector<Event>& events) {
+    std::string out;
+    for (const auto& e : events) {
+      const auto encoded = domain::EncodeEvent(e);
+      out += encoded.type + ":";
+      static constexpr char kHex[] = "0123456789abcdef";
+      for (unsigned char c : encoded.payload) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+      }
+      out += ";";
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Event> history_;
+  domain::Context context_{"tester", 1'700'000'000'000'000, "req-1", "", {}};
+  domain::Decision<Event> decision_ = std::vector<Event>{};
+};
+
+}  // namespace crm::testing

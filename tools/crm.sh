@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Set-up in one command on a fresh Debian 12 machine (as root, or with sudo):
+# installs the Debian packages that are missing, builds, then
+#
+#   tools/crm.sh run        starts crm-server on http://localhost:8080, data in ./data
+#   tools/crm.sh test       builds with -Werror and runs the whole test suite (ctest)
+#   tools/crm.sh bench      builds and runs the Google Benchmark suites
+#   tools/crm.sh sanitize   Debug build with AddressSanitizer + UBSan, runs the tests
+#
+# Extra arguments after `run` go to crm-server (e.g. --port 9090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  cmake ninja-build g++ ccache pkg-config
+  librocksdb-dev libflatbuffers-dev flatbuffers-compiler libcpp-httplib-dev
+  nlohmann-json3-dev rapidjson-dev libxlsxwriter-dev libboost-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    echo "crm.sh: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# build DIR [cmake options...]
+build() {
+  local dir=$1
+  shift
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j2
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+  run)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    exec build/api/crm-server "$@"
+    ;;
+  test)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release -DCRM_WERROR=ON
+    ctest --test-dir build --output-on-failure -j2 --timeout 300
+    ;;
+  bench)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    build/bench/crm_bench "$@"
+    ;;
+  sanitize)
+    install_missing
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DCRM_SANITIZE=ON
+    ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
+    ;;
+  *)
+    sed -n '2,12p' "$0"
+    exit 2
+    ;;
+esac
