@@ -3,9 +3,14 @@
 #include <openssl/evp.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -21,7 +26,6 @@ namespace {
 using Hash = std::array<uint8_t, 32>;
 constexpr int kLog = static_cast<int>(keys::ColumnFamily::kLog);
 constexpr int kStreams = static_cast<int>(keys::ColumnFamily::kStreams);
-constexpr int kHeads = static_cast<int>(keys::ColumnFamily::kHeads);
 constexpr int kDedup = static_cast<int>(keys::ColumnFamily::kDedup);
 constexpr int kMeta = static_cast<int>(keys::ColumnFamily::kMeta);
 
@@ -121,6 +125,34 @@ std::string BuildValue(const std::string& stream, const NewEvent& e) {
   return value;
 }
 
+// A blocking Append sleeps on a word of its own until the writer has its
+// result. A plain futex (rather than std::atomic::wait, which spins with
+// sched_yield first) keeps waiters off the CPU: with far more appenders than
+// cores, spinning only steals time from the writer.
+void FutexWait(std::atomic<int>* word, int expected) {
+  static_assert(sizeof(std::atomic<int>) == sizeof(int));
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+// Wakes the waiter on `word`. It reads nothing from *word, so it is safe when
+// the waiter has already seen the new value and returned.
+void FutexWake(std::atomic<int>* word) {
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+// The stream part of a `streams` key ("stream-id 0x00").
+class StreamPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "crm.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    return {key.data(), static_cast<size_t>(static_cast<const char*>(nul) - key.data()) + 1};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
 }  // namespace
 
 Hash ChainHash(const Hash& prev, std::span<const uint8_t> bytes) {
@@ -150,12 +182,11 @@ std::string ToHex(std::span<const uint8_t> bytes) {
   return out;
 }
 
-struct EventStore::Writer {
-  AppendRequest* request = nullptr;
+struct EventStore::Pending {
+  AppendRequest request;
   std::vector<std::string> values;  // one per event, parts in order
+  AppendCallback done;
   Result<AppendResult> result = Status::Unavailable("append not run");
-  bool done = false;
-  std::condition_variable cv;
 };
 
 EventStore::EventStore(const std::string& dir, Options options)
@@ -193,8 +224,14 @@ Status EventStore::Init() {
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < static_cast<int>(keys::ColumnFamily::kCount); ++i) {
-    const bool point = i == kHeads || i == kDedup || i == kStreams;
+    const bool point = i == kDedup;
     families.emplace_back(keys::kColumnFamilyNames[i], family(point));
+    if (i == kStreams) {
+      // Versions of one stream arrive in order: remembering where the last one
+      // went makes each index insert nearly free instead of a full skiplist search.
+      families.back().options.memtable_insert_with_hint_prefix_extractor =
+          std::make_shared<StreamPrefix>();
+    }
   }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::Open(db_options, dir_, families, &handles_, &raw);
@@ -242,19 +279,17 @@ Status EventStore::Init() {
   }
   next_position_ = head_position + 1;
   committed_.store(head_position);
+  writer_ = std::thread([this] { WriterLoop(); });
   return Status::OK();
 }
 
 EventStore::~EventStore() {
   {
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     closing_ = true;
-    while (!writers_.empty()) {
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      lock.lock();
-    }
   }
+  queue_cv_.notify_one();
+  if (writer_.joinable()) writer_.join();  // the writer drains the queue first
   {
     std::lock_guard lock(head_mu_);
     closed_.store(true);
@@ -266,60 +301,90 @@ EventStore::~EventStore() {
   }
 }
 
-Result<AppendResult> EventStore::Append(AppendRequest request) {
-  if (Status s = ValidateRequest(request); !s.ok()) return s;
-  Writer w;
-  w.request = &request;
+void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
+  if (Status s = ValidateRequest(request); !s.ok()) return done(std::move(s));
+  auto pending = std::make_unique<Pending>();
   for (const AppendPart& part : request.parts) {
-    for (const NewEvent& e : part.events) w.values.push_back(BuildValue(part.stream, e));
+    for (const NewEvent& e : part.events) pending->values.push_back(BuildValue(part.stream, e));
   }
-
-  std::unique_lock lock(mu_);
-  if (closing_) return Status::Unavailable("event store is closing");
-  writers_.push_back(&w);
-  while (!w.done && &w != writers_.front()) w.cv.wait(lock);
-  if (w.done) return std::move(w.result);
-
-  // This writer leads: take a group from the front of the queue.
-  std::vector<Writer*> group;
-  size_t events = 0;
-  for (Writer* x : writers_) {
-    if (!group.empty() && events + x->values.size() > options_.max_group_events) break;
-    group.push_back(x);
-    events += x->values.size();
-  }
-  if (!failed_.ok()) {
-    for (Writer* x : group) x->result = Status::Unavailable("event store failed earlier: " + failed_.message());
-  } else {
-    lock.unlock();
-    CommitGroup(group);
-    lock.lock();
-    for (Writer* x : group) {
-      if (!x->result.ok() && x->result.status().IsIOError()) failed_ = x->result.status();
+  pending->request = std::move(request);
+  pending->done = std::move(done);
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!closing_) {
+      wake = writer_idle_ && queue_.empty();
+      queue_.push_back(std::move(pending));
     }
   }
-  for (Writer* x : group) {
-    writers_.pop_front();
-    if (x != &w) {
-      x->done = true;
-      x->cv.notify_one();
-    }
-  }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  return std::move(w.result);
+  if (pending) return pending->done(Status::Unavailable("event store is closing"));
+  if (wake) queue_cv_.notify_one();
 }
 
-void EventStore::CommitGroup(std::span<Writer* const> group) {
-  rocksdb::WriteBatch batch;
+Result<AppendResult> EventStore::Append(AppendRequest request) {
+  struct Waiter {
+    std::atomic<int> ready{0};
+    Result<AppendResult> result = Status::Unavailable("append not run");
+  } waiter;
+  AppendAsync(std::move(request), [&waiter](Result<AppendResult> result) {
+    waiter.result = std::move(result);
+    waiter.ready.store(1, std::memory_order_release);
+    FutexWake(&waiter.ready);
+  });
+  while (waiter.ready.load(std::memory_order_acquire) == 0) FutexWait(&waiter.ready, 0);
+  return std::move(waiter.result);
+}
+
+void EventStore::WriterLoop() {
+  std::vector<std::unique_ptr<Pending>> group;
+  for (;;) {
+    group.clear();
+    {
+      std::unique_lock lock(mu_);
+      writer_idle_ = true;
+      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      writer_idle_ = false;
+      if (queue_.empty()) return;  // closing, and everything queued is done
+      size_t events = 0;
+      while (!queue_.empty() &&
+             (group.empty() || events + queue_.front()->values.size() <= options_.max_group_events)) {
+        events += queue_.front()->values.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (!failed_.ok()) {
+      for (auto& p : group) p->result = Status::Unavailable("event store failed earlier: " + failed_.message());
+    } else {
+      CommitGroup(group);
+      for (auto& p : group) {
+        if (!p->result.ok() && p->result.status().IsIOError()) failed_ = p->result.status();
+      }
+    }
+    for (auto& p : group) p->done(std::move(p->result));
+  }
+}
+
+void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
+  size_t bytes = 64;
+  for (const auto& p : group) {
+    for (const std::string& v : p->values) bytes += v.size() + keys::kHashSize + 64;
+  }
+  rocksdb::WriteBatch batch(bytes);
   std::unordered_map<std::string_view, uint64_t> heads;  // versions written by this batch
   std::unordered_map<std::string_view, std::pair<const AppendResult*, std::string_view>> keys_seen;
-  std::vector<Writer*> accepted;
+  std::vector<Pending*> accepted;
+  std::vector<Pending*> riders;  // repeats of a key first used in this group: they share its fate
+  std::vector<uint64_t> current;
+  std::string stream_key;
+  char position_bytes[8];
   const int64_t now = std::max(options_.clock_us(), last_recorded_us_);
   const rocksdb::ReadOptions ro;
   std::string scratch;
 
-  for (Writer* w : group) {
-    const AppendRequest& req = *w->request;
+  for (const auto& pending : group) {
+    Pending* w = pending.get();
+    const AppendRequest& req = w->request;
     if (!req.idempotency_key.empty()) {
       AppendResult earlier;
       std::string fingerprint;
@@ -328,6 +393,7 @@ void EventStore::CommitGroup(std::span<Writer* const> group) {
         earlier = *it->second.first;
         fingerprint = it->second.second;
         found = true;
+        riders.push_back(w);
       } else {
         rocksdb::Status rs = db_->Get(ro, cf(kDedup), req.idempotency_key, &scratch);
         if (rs.ok()) {
@@ -353,20 +419,21 @@ void EventStore::CommitGroup(std::span<Writer* const> group) {
       }
     }
 
-    std::vector<uint64_t> current;
+    current.clear();
     Status check;
     for (const AppendPart& part : req.parts) {
       uint64_t version = 0;
       if (auto it = heads.find(part.stream); it != heads.end()) {
         version = it->second;
+      } else if (auto cached = head_cache_.find(part.stream); cached != head_cache_.end()) {
+        version = cached->second;
       } else {
-        rocksdb::Status rs = db_->Get(ro, cf(kHeads), part.stream, &scratch);
-        if (rs.ok() && scratch.size() == 8) {
-          version = keys::GetBigEndian64(scratch.data());
-        } else if (!rs.IsNotFound()) {
-          check = rs.ok() ? Status::Corruption("unreadable head of " + part.stream) : FromRocks(rs);
+        Result<uint64_t> stored = StreamVersion(part.stream);
+        if (!stored.ok()) {
+          check = stored.status();
           break;
         }
+        version = *stored;
       }
       if (part.expected_version != kAnyVersion && part.expected_version != version) {
         check = Status::WrongExpectedVersion(
@@ -398,14 +465,11 @@ void EventStore::CommitGroup(std::span<Writer* const> group) {
         std::memcpy(env->mutable_prev_hash()->Data(), chain_.data(), chain_.size());
         chain_ = ChainHash(chain_, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
         value.append(reinterpret_cast<const char*>(chain_.data()), chain_.size());
-        batch.Put(cf(kLog), keys::LogKey(position), value);
-        std::string position_value;
-        keys::PutBigEndian64(&position_value, position);
-        batch.Put(cf(kStreams), keys::StreamKey(part.stream, version), position_value);
+        keys::EncodeBigEndian64(position_bytes, position);
+        batch.Put(cf(kLog), rocksdb::Slice(position_bytes, 8), value);
+        keys::AssignStreamKey(&stream_key, part.stream, version);
+        batch.Put(cf(kStreams), stream_key, rocksdb::Slice(position_bytes, 8));
       }
-      std::string version_value;
-      keys::PutBigEndian64(&version_value, version);
-      batch.Put(cf(kHeads), part.stream, version_value);
       heads[part.stream] = version;
       result.versions.push_back(version);
     }
@@ -426,10 +490,21 @@ void EventStore::CommitGroup(std::span<Writer* const> group) {
   rocksdb::Status rs = db_->Write(wo, &batch);
   if (!rs.ok()) {
     const Status failure = Status::IOError("append failed, store needs reopening: " + rs.ToString());
-    for (Writer* w : accepted) w->result = failure;
+    for (Pending* w : accepted) w->result = failure;
+    for (Pending* w : riders) w->result = failure;
     return;
   }
   last_recorded_us_ = now;
+  if (head_cache_.size() + heads.size() > options_.head_cache_streams) head_cache_.clear();
+  for (const auto& [stream, version] : heads) {
+    if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
+      it->second = version;
+    } else {
+      head_cache_.emplace(stream, version);
+    }
+  }
+  group_commits_.fetch_add(1, std::memory_order_relaxed);
+  appends_.fetch_add(accepted.size(), std::memory_order_relaxed);
   {
     std::lock_guard lock(head_mu_);
     committed_.store(last, std::memory_order_release);
@@ -458,12 +533,13 @@ Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view 
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }
 
 Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
-  std::string value;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kHeads), stream, &value);
-  if (rs.IsNotFound()) return uint64_t{0};
-  if (!rs.ok()) return FromRocks(rs);
-  if (value.size() != 8) return Status::Corruption("unreadable head of stream");
-  return keys::GetBigEndian64(value.data());
+  const std::string prefix = keys::StreamPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kStreams)));
+  it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));
+  if (!it->Valid()) return it->status().ok() ? Result<uint64_t>(uint64_t{0}) : FromRocks(it->status());
+  if (!it->key().starts_with(prefix)) return uint64_t{0};
+  if (it->key().size() != prefix.size() + 8) return Status::Corruption("unreadable stream index key");
+  return keys::GetBigEndian64(it->key().data() + prefix.size());
 }
 
 Status EventStore::Decode(uint64_t position, std::string_view value, RecordedEvent* out) const {
@@ -659,7 +735,8 @@ Status EventStore::Checkpoint(const std::string& dir) const {
 Result<EventStore::Stats> EventStore::GetStats() const {
   Stats stats;
   stats.head = Head();
-  db_->GetIntProperty(cf(kHeads), "rocksdb.estimate-num-keys", &stats.streams);
+  stats.group_commits = group_commits_.load();
+  stats.appends = appends_.load();
   uint64_t bytes = 0;
   for (auto* h : handles_) {
     if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &bytes)) stats.live_sst_bytes += bytes;

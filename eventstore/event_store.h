@@ -23,6 +23,8 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "eventstore/status.h"
@@ -105,6 +107,9 @@ struct Options {
   std::function<int64_t()> clock_us;
   // Most events merged into one group commit.
   size_t max_group_events = 4096;
+  // Streams whose current version the writer keeps in memory (a miss costs
+  // one index seek).
+  size_t head_cache_streams = size_t{1} << 18;
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = size_t{256} << 20;
 };
@@ -125,7 +130,9 @@ class EventStore {
 
   // Appends every part atomically: all events of all parts are written, or none.
   // Returns only after the events are durable (fsynced when Options::sync).
-  // Concurrent appends are merged into one write (group commit).
+  // Concurrent appends are merged into one write (group commit): one writer
+  // thread drains the queue of pending appends, checks every expected version,
+  // writes one WriteBatch with sync, then completes every append in the group.
   // Fails with:
   //   InvalidArgument       no parts, a part without events, a malformed stream id
   //                         (empty, over 512 bytes, or containing NUL), the same
@@ -139,6 +146,14 @@ class EventStore {
   //                         that was not made durable;
   //   Unavailable           the store failed earlier or is closing.
   Result<AppendResult> Append(AppendRequest request);
+
+  // The same append without blocking: `done` is called exactly once with what
+  // Append would return, after the events are durable. It runs on the writer
+  // thread (or on the caller's, for a request rejected before queueing), so it
+  // must be quick and must not call Append. Appends are committed in the order
+  // their AppendAsync calls queued them.
+  using AppendCallback = std::function<void(Result<AppendResult>)>;
+  void AppendAsync(AppendRequest request, AppendCallback done);
 
   // The result of the committed append that carried `idempotency_key`, or
   // nullopt when none did. Fails with IdempotencyMismatch when it was committed
@@ -185,11 +200,12 @@ class EventStore {
   // `dir`, which must not exist. The copy opens as a store of its own.
   Status Checkpoint(const std::string& dir) const;
 
-  // Counts for `crmctl stats`: events, streams, approximate bytes on disk.
+  // Counts for `crmctl stats`: events, bytes on disk, group commits.
   struct Stats {
     uint64_t head = 0;
-    uint64_t streams = 0;
     uint64_t live_sst_bytes = 0;
+    uint64_t group_commits = 0;  // writes since Open (each one fsync)
+    uint64_t appends = 0;        // appends committed since Open
   };
   Result<Stats> GetStats() const;
 
@@ -199,13 +215,13 @@ class EventStore {
   Result<std::string> UnsafeRawForTest(uint64_t position) const;
 
  private:
-  struct Writer;
   struct Pending;
   EventStore(const std::string& dir, Options options);
   Status Init();
   rocksdb::ColumnFamilyHandle* cf(int index) const { return handles_[index]; }
-  // REQUIRES: called by the group leader only (it owns next_position_ and chain_).
-  void CommitGroup(std::span<Writer* const> group);
+  void WriterLoop();
+  // REQUIRES: called on the writer thread (it owns next_position_ and chain_).
+  void CommitGroup(std::span<const std::unique_ptr<Pending>> group);
   Status ReadPositions(std::string_view stream, uint64_t from_version, Direction direction,
                        size_t limit, std::vector<uint64_t>* positions) const;
   Status Decode(uint64_t position, std::string_view value, RecordedEvent* out) const;
@@ -215,23 +231,34 @@ class EventStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  // Group commit (the Writers-queue pattern): appenders queue up; the one at
-  // the front leads, writes the whole queue as one batch and completes the rest.
+  // Group commit: appends queue up; the writer thread takes everything queued
+  // as one group.
   std::mutex mu_;
-  std::deque<Writer*> writers_;  // GUARDED_BY(mu_)
-  Status failed_;                // GUARDED_BY(mu_): sticky write error
-  bool closing_ = false;         // GUARDED_BY(mu_)
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Pending>> queue_;  // GUARDED_BY(mu_)
+  bool closing_ = false;                        // GUARDED_BY(mu_)
+  bool writer_idle_ = false;                    // GUARDED_BY(mu_)
+  std::thread writer_;
 
-  // Owned by whichever writer leads; read by others only through committed_.
+  // Owned by the writer thread; others see commits through committed_.
+  Status failed_;  // sticky write error: every later append fails
   uint64_t next_position_ = 1;
   std::array<uint8_t, 32> chain_{};
   int64_t last_recorded_us_ = 0;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // stream -> committed version, for the streams appended to recently
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> head_cache_;
 
   // Publication of commits to readers and subscribers.
   mutable std::mutex head_mu_;
   mutable std::condition_variable_any head_cv_;
   std::atomic<uint64_t> committed_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> group_commits_{0};
+  std::atomic<uint64_t> appends_{0};
 };
 
 // A position in the log to follow: catches up from a position, then continues

@@ -14,7 +14,7 @@
 //                                                   entry_hash:32 bytes
 //                                                   entry_hash = SHA-256(prev_hash || envelope)
 // streams        stream-id 0x00 version:u64         position:u64
-// heads          stream-id                          version:u64 (current version of the stream)
+//                (a stream's current version is its last key here)
 // dedup          idempotency-key                    first_position:u64 last_position:u64
 //                                                   fingerprint_len:u32 fingerprint
 //                                                   nparts:u32 (version:u64)[nparts]
@@ -32,10 +32,9 @@
 namespace crm::eventstore::keys {
 
 // Caution: the order is the order column families are opened in. Append only.
-enum class ColumnFamily : uint8_t { kDefault = 0, kLog, kStreams, kHeads, kDedup, kMeta, kCount };
+enum class ColumnFamily : uint8_t { kDefault = 0, kLog, kStreams, kDedup, kMeta, kCount };
 
-inline constexpr const char* kColumnFamilyNames[] = {"default", "log", "streams", "heads", "dedup",
-                                                     "meta"};
+inline constexpr const char* kColumnFamilyNames[] = {"default", "log", "streams", "dedup", "meta"};
 
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr size_t kHashSize = 32;
@@ -45,6 +44,10 @@ inline constexpr std::string_view kMetaHead = "head";
 
 inline void PutBigEndian64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+inline void EncodeBigEndian64(char* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (56 - 8 * i));
 }
 
 inline uint64_t GetBigEndian64(const char* p) {
@@ -66,9 +69,16 @@ inline std::string StreamPrefix(std::string_view stream) {
   return key;
 }
 
+// Sets *key to the streams key of (stream, version), reusing its buffer.
+inline void AssignStreamKey(std::string* key, std::string_view stream, uint64_t version) {
+  key->assign(stream);
+  key->push_back('\0');
+  PutBigEndian64(key, version);
+}
+
 inline std::string StreamKey(std::string_view stream, uint64_t version) {
-  std::string key = StreamPrefix(stream);
-  PutBigEndian64(&key, version);
+  std::string key;
+  AssignStreamKey(&key, stream, version);
   return key;
 }
 

@@ -109,9 +109,7 @@ int Stats(EventStore& store) {
   crm::workers::ProjectionRunner runner(store);
   runner.Register(&counts);
   if (Status s = runner.CatchUp(); !s.ok()) return Fail(s.ToString());
-  std::printf("events: %llu\nstreams (estimate): %llu\nsst bytes: %llu\n",
-              static_cast<unsigned long long>(stats->head),
-              static_cast<unsigned long long>(stats->streams),
+  std::printf("events: %llu\nsst bytes: %llu\n", static_cast<unsigned long long>(stats->head),
               static_cast<unsigned long long>(stats->live_sst_bytes));
   for (const auto& [type, n] : counts.by_type()) {
     std::printf("  %-48s %llu\n", type.c_str(), static_cast<unsigned long long>(n));
