@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "projections/projection.h"
 
@@ -23,7 +25,11 @@ class EventCounts final : public Projection {
 
  private:
   uint64_t total_ = 0;                       // GUARDED_BY(mutex())
-  std::map<std::string, uint64_t, std::less<>> by_type_;  // GUARDED_BY(mutex())
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint64_t, Hash, std::equal_to<>> by_type_;  // GUARDED_BY(mutex())
 };
 
 }  // namespace crm::projections
