@@ -287,6 +287,7 @@ Status EventStore::Init() {
   next_position_ = head_position + 1;
   committed_.store(head_position);
   writer_ = std::thread([this] { WriterLoop(); });
+  completer_ = std::thread([this] { CompleterLoop(); });
   return Status::OK();
 }
 
@@ -297,6 +298,7 @@ EventStore::~EventStore() {
   }
   queue_cv_.notify_one();
   if (writer_.joinable()) writer_.join();  // the writer drains the queue first
+  if (completer_.joinable()) completer_.join();
   {
     std::lock_guard lock(head_mu_);
     closed_.store(true);
@@ -343,15 +345,21 @@ Result<AppendResult> EventStore::Append(AppendRequest request) {
 }
 
 void EventStore::WriterLoop() {
-  std::vector<std::unique_ptr<Pending>> group;
   for (;;) {
-    group.clear();
+    std::vector<std::unique_ptr<Pending>> group;
     {
       std::unique_lock lock(mu_);
       writer_idle_ = true;
       queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       writer_idle_ = false;
-      if (queue_.empty()) return;  // closing, and everything queued is done
+      if (queue_.empty()) {  // closing, and everything queued is written
+        {
+          std::lock_guard done_lock(done_mu_);
+          writer_finished_ = true;
+        }
+        done_cv_.notify_one();
+        return;
+      }
       size_t events = 0;
       while (!queue_.empty() &&
              (group.empty() || events + queue_.front()->values.size() <= options_.max_group_events)) {
@@ -367,6 +375,28 @@ void EventStore::WriterLoop() {
       for (auto& p : group) {
         if (!p->result.ok() && p->result.status().IsIOError()) failed_ = p->result.status();
       }
+    }
+    // Waking the appenders is left to the completer, so the next group can
+    // start while they are woken.
+    bool wake;
+    {
+      std::lock_guard done_lock(done_mu_);
+      wake = done_.empty();
+      done_.push_back(std::move(group));
+    }
+    if (wake) done_cv_.notify_one();
+  }
+}
+
+void EventStore::CompleterLoop() {
+  for (;;) {
+    std::vector<std::unique_ptr<Pending>> group;
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return writer_finished_ || !done_.empty(); });
+      if (done_.empty()) return;
+      group = std::move(done_.front());
+      done_.pop_front();
     }
     for (auto& p : group) p->done(std::move(p->result));
   }

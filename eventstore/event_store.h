@@ -220,6 +220,7 @@ class EventStore {
   Status Init();
   rocksdb::ColumnFamilyHandle* cf(int index) const { return handles_[index]; }
   void WriterLoop();
+  void CompleterLoop();
   // REQUIRES: called on the writer thread (it owns next_position_ and chain_).
   void CommitGroup(std::span<const std::unique_ptr<Pending>> group);
   Status ReadPositions(std::string_view stream, uint64_t from_version, Direction direction,
@@ -239,6 +240,13 @@ class EventStore {
   bool closing_ = false;                        // GUARDED_BY(mu_)
   bool writer_idle_ = false;                    // GUARDED_BY(mu_)
   std::thread writer_;
+
+  // Committed groups whose appenders are still to be told (by completer_).
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<std::vector<std::unique_ptr<Pending>>> done_;  // GUARDED_BY(done_mu_)
+  bool writer_finished_ = false;                           // GUARDED_BY(done_mu_)
+  std::thread completer_;
 
   // Owned by the writer thread; others see commits through committed_.
   Status failed_;  // sticky write error: every later append fails
