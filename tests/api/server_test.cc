@@ -248,6 +248,46 @@ TEST_F(ServerTest, LiveFeedCatchesUpContinuesAndResumes) {
   EXPECT_EQ((std::vector<uint64_t>{7, 8}), ids);
 }
 
+class FewStreamsServerTest : public ServerTest {
+  ServerConfig Config() const override {
+    ServerConfig config;
+    config.max_streams = 12;
+    return config;
+  }
+};
+
+TEST_F(FewStreamsServerTest, OpenStreamsNeverStarveOrdinaryRequests) {
+  // More live streams than the pool starts threads with (8).
+  std::vector<std::thread> listeners;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 12; ++i) {
+    listeners.emplace_back([&] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(60, 0);
+      client.Get("/api/v1/events", {{"Accept", "text/event-stream"}}, [&](const char*, size_t) {
+        ++opened;
+        return true;  // hold the stream until the server stops
+      });
+    });
+  }
+  Append("s");  // every listener receives this event, so each is really open
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (opened.load() < 12 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GE(opened.load(), 12);
+  for (int i = 0; i < 20; ++i) {
+    auto r = client_->Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(200, r->status);
+  }
+  auto r = client_->Get("/api/v1/events", {{"Accept", "text/event-stream"}});
+  ExpectProblem(r, 503, "too_many_streams");
+  EXPECT_EQ("5", r->get_header_value("Retry-After"));
+  server_->Stop();  // ends the streams
+  for (auto& t : listeners) t.join();
+}
+
 TEST_F(ServerTest, LogsOneLinePerRequest) {
   client_->Get("/healthz", {{"X-Request-Id", "log-me"}});
   std::fflush(log_);

@@ -1,0 +1,147 @@
+// The shipped programs, run as a user would: crm-server started, queried and
+// stopped with SIGTERM; crmctl on the data it left.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/events.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace crm {
+namespace {
+
+using testing::Process;
+using testing::RunProgram;
+
+// Starts crm-server on a free port; returns the port it reports.
+int StartServer(Process& server) {
+  std::string line;
+  while (server.Line(&line)) {
+    const auto at = line.find("serving http://127.0.0.1:");
+    if (at != std::string::npos) return std::stoi(line.substr(at + 25));
+  }
+  return 0;
+}
+
+TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
+  testing::TempDir dir;
+  Process server(CRM_SERVER, {"--port", "0"}, {"CRM_DATA_DIR=" + dir.Sub("data")});
+  ASSERT_TRUE(server.started());
+  const int port = StartServer(server);
+  ASSERT_GT(port, 0);
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(200, r->status);
+  r = client.Get("/api/v1/events");
+  ASSERT_TRUE(r);
+  auto body = nlohmann::json::parse(r->body);
+  ASSERT_EQ(1u, body["events"].size()) << "a new data directory starts with one event";
+  EXPECT_EQ("crm.system.StoreInitialized", body["events"][0]["type"]);
+  EXPECT_EQ(1, body["events"][0]["data"]["format_version"]);
+  r = client.Get("/readyz");
+  EXPECT_EQ(200, r->status);
+
+  server.Signal(SIGTERM);
+  const std::string rest = server.ReadAll();
+  EXPECT_EQ(0, server.Wait());
+  EXPECT_NE(std::string::npos, rest.find("GET /healthz 200")) << rest;
+  EXPECT_NE(std::string::npos, rest.find("stopped cleanly")) << rest;
+
+  // A restart reopens the same log and does not initialize it twice.
+  Process again(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
+  const int port2 = StartServer(again);
+  ASSERT_GT(port2, 0);
+  httplib::Client client2("127.0.0.1", port2);
+  r = client2.Get("/api/v1/events");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(1, nlohmann::json::parse(r->body)["head"]);
+  again.Signal(SIGINT);
+  again.ReadAll();
+  EXPECT_EQ(0, again.Wait());
+}
+
+TEST(ProgramsTest, ServerExplainsBadFlags) {
+  auto [code, out] = RunProgram(CRM_SERVER, {"--port", "nope"});
+  EXPECT_EQ(2, code);
+  auto [help_code, help] = RunProgram(CRM_SERVER, {"--help"});
+  EXPECT_EQ(0, help_code);
+  EXPECT_NE(std::string::npos, help.find("--data-dir"));
+}
+
+class CrmctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = testing::OpenOrDie(dir_.Sub("data"));
+    for (int i = 0; i < 25; ++i) {
+      ASSERT_TRUE(store->Append(testing::OnePart("s" + std::to_string(i % 3), eventstore::kAnyVersion)).ok());
+    }
+  }
+  std::pair<int, std::string> Crmctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data-dir", dir_.Sub("data")});
+    return RunProgram(CRMCTL, args);
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(CrmctlTest, VerifyPassesThenNamesATamperedPosition) {
+  auto [code, out] = Crmctl({"verify"});
+  EXPECT_EQ(0, code) << out;
+  EXPECT_EQ(0u, out.find("ok: 25 events, head hash ")) << out;
+  {
+    auto store = testing::OpenOrDie(dir_.Sub("data"));
+    std::string raw = *store->UnsafeRawForTest(17);
+    raw[raw.size() - 40] ^= 4;
+    ASSERT_TRUE(store->UnsafeOverwriteForTest(17, raw).ok());
+  }
+  std::tie(code, out) = Crmctl({"verify"});
+  EXPECT_EQ(1, code);
+  EXPECT_EQ(0u, out.find("BROKEN at position 17")) << out;
+}
+
+TEST_F(CrmctlTest, ExportWritesOneJsonObjectPerEvent) {
+  auto [code, out] = Crmctl({"export", "--from", "20"});
+  ASSERT_EQ(0, code);
+  std::istringstream lines(out);
+  uint64_t expected = 20;
+  for (std::string line; std::getline(lines, line); ++expected) {
+    auto event = nlohmann::json::parse(line);
+    EXPECT_EQ(expected, event["position"]);
+  }
+  EXPECT_EQ(26u, expected);
+}
+
+TEST_F(CrmctlTest, BackupOpensAsAStore) {
+  auto [code, out] = Crmctl({"backup", dir_.Sub("backup")});
+  ASSERT_EQ(0, code) << out;
+  auto copy = testing::OpenOrDie(dir_.Sub("backup"));
+  EXPECT_EQ(25u, copy->Head());
+  EXPECT_TRUE(copy->Verify()->ok);
+}
+
+TEST_F(CrmctlTest, ReplayAndStatsCountEveryEvent) {
+  auto [code, out] = Crmctl({"replay"});
+  ASSERT_EQ(0, code);
+  EXPECT_EQ(0u, out.find("replayed 25 events into 1 read models")) << out;
+  std::tie(code, out) = Crmctl({"replay", "--until", "10"});
+  ASSERT_EQ(0, code);
+  EXPECT_EQ(0u, out.find("replayed 10 events")) << out;
+  std::tie(code, out) = Crmctl({"stats"});
+  ASSERT_EQ(0, code);
+  EXPECT_NE(std::string::npos, out.find("events: 25")) << out;
+  EXPECT_NE(std::string::npos, out.find("crm.testing.Opaque")) << out;
+}
+
+TEST_F(CrmctlTest, UsageErrors) {
+  EXPECT_EQ(2, Crmctl({}).first);
+  EXPECT_EQ(2, Crmctl({"frobnicate"}).first);
+  EXPECT_EQ(1, Crmctl({"export", "--from", "x"}).first);
+}
+
+}  // namespace
+}  // namespace crm
