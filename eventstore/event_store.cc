@@ -579,11 +579,19 @@ Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
   return keys::GetBigEndian64(it->key().data() + prefix.size());
 }
 
-Status EventStore::Decode(uint64_t position, std::string_view value, RecordedEvent* out) const {
+Status EventStore::Decode(uint64_t position, std::string_view value,
+                          std::vector<uint64_t>* scratch, RecordedEvent* out) const {
   if (value.size() <= keys::kHashSize) {
     return Status::Corruption("event " + std::to_string(position) + " is truncated");
   }
+  // FlatBuffers reads scalars in place, which needs the buffer aligned; values
+  // inside RocksDB blocks are not, so those are copied.
   const auto* data = reinterpret_cast<const uint8_t*>(value.data());
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    scratch->resize((value.size() + 7) / 8);
+    std::memcpy(scratch->data(), value.data(), value.size());
+    data = reinterpret_cast<const uint8_t*>(scratch->data());
+  }
   const size_t size = value.size() - keys::kHashSize;
   flatbuffers::Verifier verifier(data, size);
   if (!schema::VerifyEnvelopeBuffer(verifier)) {
@@ -617,6 +625,7 @@ Status EventStore::ReadLog(uint64_t from, size_t limit, const Visitor& visit) co
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kLog)));
   size_t delivered = 0;
+  std::vector<uint64_t> scratch;
   uint64_t expected = from;
   for (it->Seek(lower); it->Valid() && delivered < limit; it->Next()) {
     const uint64_t position = keys::GetBigEndian64(it->key().data());
@@ -624,7 +633,9 @@ Status EventStore::ReadLog(uint64_t from, size_t limit, const Visitor& visit) co
       return Status::Corruption("log has no event at position " + std::to_string(expected));
     }
     RecordedEvent event;
-    if (Status s = Decode(position, it->value().ToStringView(), &event); !s.ok()) return s;
+    if (Status s = Decode(position, it->value().ToStringView(), &scratch, &event); !s.ok()) {
+      return s;
+    }
     ++delivered;
     ++expected;
     if (!visit(event)) return Status::OK();
@@ -641,7 +652,8 @@ Status EventStore::ReadAt(uint64_t position, const Visitor& visit) const {
   if (rs.IsNotFound()) return Status::Corruption("log has no event at position " + std::to_string(position));
   if (!rs.ok()) return FromRocks(rs);
   RecordedEvent event;
-  if (Status s = Decode(position, value.ToStringView(), &event); !s.ok()) return s;
+  std::vector<uint64_t> scratch;
+  if (Status s = Decode(position, value.ToStringView(), &scratch, &event); !s.ok()) return s;
   visit(event);
   return Status::OK();
 }
@@ -719,6 +731,7 @@ Result<VerifyReport> EventStore::Verify() const {
   VerifyReport report;
   Hash running{};
   uint64_t expected = 1;
+  std::vector<uint64_t> scratch;
   auto broken = [&](uint64_t position, std::string reason) {
     report.ok = false;
     report.first_bad_position = position;
@@ -734,7 +747,9 @@ Result<VerifyReport> EventStore::Verify() const {
     if (position != expected) return broken(expected, "event missing");
     RecordedEvent event;
     const std::string_view value = it->value().ToStringView();
-    if (Status s = Decode(position, value, &event); !s.ok()) return broken(position, s.message());
+    if (Status s = Decode(position, value, &scratch, &event); !s.ok()) {
+      return broken(position, s.message());
+    }
     const auto* prev = event.envelope->prev_hash();
     if (prev == nullptr || prev->size() != running.size() ||
         !std::equal(running.begin(), running.end(), prev->begin())) {

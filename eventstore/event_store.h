@@ -225,7 +225,10 @@ class EventStore {
   void CommitGroup(std::span<const std::unique_ptr<Pending>> group);
   Status ReadPositions(std::string_view stream, uint64_t from_version, Direction direction,
                        size_t limit, std::vector<uint64_t>* positions) const;
-  Status Decode(uint64_t position, std::string_view value, RecordedEvent* out) const;
+  // Verifies the stored `value` of `position` and points *out at it (or at a
+  // copy in *scratch when it is not aligned for FlatBuffers).
+  Status Decode(uint64_t position, std::string_view value, std::vector<uint64_t>* scratch,
+                RecordedEvent* out) const;
 
   const std::string dir_;
   const Options options_;
