@@ -570,13 +570,22 @@ Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view 
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }
 
 Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
+  // Only committed events count: the writer publishes the head just after
+  // RocksDB makes a batch visible, so the newest index entries may be ahead.
+  const uint64_t head = Head();
   const std::string prefix = keys::StreamPrefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kStreams)));
-  it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));
-  if (!it->Valid()) return it->status().ok() ? Result<uint64_t>(uint64_t{0}) : FromRocks(it->status());
-  if (!it->key().starts_with(prefix)) return uint64_t{0};
-  if (it->key().size() != prefix.size() + 8) return Status::Corruption("unreadable stream index key");
-  return keys::GetBigEndian64(it->key().data() + prefix.size());
+  for (it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));
+       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (it->key().size() != prefix.size() + 8 || it->value().size() != 8) {
+      return Status::Corruption("unreadable stream index entry");
+    }
+    if (keys::GetBigEndian64(it->value().data()) <= head) {
+      return keys::GetBigEndian64(it->key().data() + prefix.size());
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return uint64_t{0};
 }
 
 Status EventStore::Decode(uint64_t position, std::string_view value,
@@ -669,9 +678,15 @@ Status EventStore::ReadPositions(std::string_view stream, uint64_t from_version,
   } else {
     it->SeekForPrev(start);
   }
+  const uint64_t head = Head();  // committed events only (see StreamVersion)
   while (it->Valid() && positions->size() < limit && it->key().starts_with(prefix)) {
     if (it->value().size() != 8) return Status::Corruption("unreadable stream index entry");
-    positions->push_back(keys::GetBigEndian64(it->value().data()));
+    const uint64_t position = keys::GetBigEndian64(it->value().data());
+    if (position <= head) {
+      positions->push_back(position);
+    } else if (direction == Direction::kForward) {
+      break;  // versions after this one are later still
+    }
     if (direction == Direction::kForward) {
       it->Next();
     } else {

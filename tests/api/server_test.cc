@@ -290,19 +290,21 @@ TEST_F(FewStreamsServerTest, OpenStreamsNeverStarveOrdinaryRequests) {
 
 TEST_F(ServerTest, LogsOneLinePerRequest) {
   client_->Get("/healthz", {{"X-Request-Id", "log-me"}});
-  std::fflush(log_);
-  std::rewind(log_);
-  char line[512];
-  bool found = false;
-  while (std::fgets(line, sizeof line, log_)) {
-    const std::string text = line;
-    if (text.find("log-me") != std::string::npos) {
-      found = true;
-      EXPECT_EQ(0u, text.find("GET /healthz 200 "));
-      EXPECT_NE(std::string::npos, text.find("ms "));
+  // The line is written after the response is sent: look for it for a while.
+  std::string found;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (found.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::fflush(log_);
+    std::rewind(log_);
+    char line[512];
+    while (std::fgets(line, sizeof line, log_)) {
+      if (std::string(line).find("log-me") != std::string::npos) found = line;
     }
+    if (found.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_TRUE(found);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(0u, found.find("GET /healthz 200 "));
+  EXPECT_NE(std::string::npos, found.find("ms log-me"));
 }
 
 }  // namespace
