@@ -42,7 +42,8 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
   const Setting settings[] = {
       {"--data-dir", "CRM_DATA_DIR",
        [&](std::string_view v) { return !v.empty() && (config.data_dir = v, true); }},
-      {"--bind", "CRM_BIND", [&](std::string_view v) { return !v.empty() && (config.bind = v, true); }},
+      {"--bind", "CRM_BIND",
+       [&](std::string_view v) { return !v.empty() && (config.bind = v, true); }},
       {"--port", "CRM_PORT",
        [&](std::string_view v) {
          return ParseSize(v, 65535, &port) && (config.port = static_cast<int>(port), true);
@@ -76,7 +77,8 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
     }
     if (!match) return ConfigError{"unknown option " + std::string(arg) + " (try --help)"};
     if (!match->set(value)) {
-      return ConfigError{"invalid value for " + std::string(match->flag) + ": " + std::string(value)};
+      return ConfigError{"invalid value for " + std::string(match->flag) + ": " +
+                         std::string(value)};
     }
   }
   return config;

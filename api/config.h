@@ -12,9 +12,9 @@
 namespace crm::api {
 
 struct ServerConfig {
-  std::string data_dir = "./data";  // --data-dir, CRM_DATA_DIR
-  std::string bind = "127.0.0.1";   // --bind, CRM_BIND
-  int port = 8080;                  // --port, CRM_PORT (0: any free port)
+  std::string data_dir = "./data";          // --data-dir, CRM_DATA_DIR
+  std::string bind = "127.0.0.1";           // --bind, CRM_BIND
+  int port = 8080;                          // --port, CRM_PORT (0: any free port)
   size_t max_body_bytes = size_t{8} << 20;  // --max-body-bytes, CRM_MAX_BODY_BYTES
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait

@@ -63,7 +63,8 @@ void WriteEventJson(rapidjson::Writer<rapidjson::StringBuffer>& w,
   w.EndObject();
 }
 
-std::string EventJson(const eventstore::RecordedEvent& event, const schemas::EventCatalog& catalog) {
+std::string EventJson(const eventstore::RecordedEvent& event,
+                      const schemas::EventCatalog& catalog) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   WriteEventJson(w, event, catalog);

@@ -38,13 +38,15 @@ crm::Status InitializeIfEmpty(crm::eventstore::EventStore& store, crm::domain::I
   event.actor = "system";
   event.correlation_id = "startup";
   auto result = store.Append(std::move(request));
-  return result.ok() || result.status().IsWrongExpectedVersion() ? crm::Status::OK() : result.status();
+  return result.ok() || result.status().IsWrongExpectedVersion() ? crm::Status::OK()
+                                                                 : result.status();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = crm::api::ParseConfig(argc, argv, [](const char* name) { return std::getenv(name); });
+  auto parsed =
+      crm::api::ParseConfig(argc, argv, [](const char* name) { return std::getenv(name); });
   if (auto* help = std::get_if<crm::api::ConfigHelp>(&parsed)) {
     std::fputs(help->text.c_str(), stdout);
     return 0;
@@ -98,9 +100,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crm-server: cannot listen on %s:%d\n", config.bind.c_str(), config.port);
     return 1;
   }
-  std::printf("crm-server %s: serving http://%s:%d with data in %s (%llu events replayed in %.3fs)\n",
-              kServerVersion, config.bind.c_str(), server.port(), config.data_dir.c_str(),
-              static_cast<unsigned long long>(store->Head()), replay_s);
+  std::printf(
+      "crm-server %s: serving http://%s:%d with data in %s (%llu events replayed in %.3fs)\n",
+      kServerVersion, config.bind.c_str(), server.port(), config.data_dir.c_str(),
+      static_cast<unsigned long long>(store->Head()), replay_s);
   std::fflush(stdout);
 
   std::thread signal_thread([&] {

@@ -10,20 +10,34 @@ nlohmann::json TextJson(const domain::Text& t) { return {{"ro", t.ro}, {"en", t.
 
 const char* Title(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
   }
 }
 
@@ -37,41 +51,59 @@ Problem FromStatus(const Status& s) {
   using Code = Status::Code;
   switch (s.code()) {
     case Code::kInvalidArgument:
-      return {400, "invalid_argument", {"Cererea nu este validă.", "The request is not valid."},
-              s.message(), {}};
+      return {400,
+              "invalid_argument",
+              {"Cererea nu este validă.", "The request is not valid."},
+              s.message(),
+              {}};
     case Code::kNotFound:
       return {404, "not_found", {"Nu există.", "Not found."}, s.message(), {}};
     case Code::kWrongExpectedVersion:
-      return {409, "concurrency_conflict",
+      return {409,
+              "concurrency_conflict",
               {"Înregistrarea este modificată concurent; reîncercați.",
                "The record is being changed concurrently; retry."},
-              s.message(), {}};
+              s.message(),
+              {}};
     case Code::kIdempotencyMismatch:
-      return {422, "idempotency_key_reused",
+      return {422,
+              "idempotency_key_reused",
               {"Cheia Idempotency-Key a fost folosită pentru o altă cerere.",
                "The Idempotency-Key was used for a different request."},
-              s.message(), {}};
+              s.message(),
+              {}};
     case Code::kTimedOut:
-      return {503, "timed_out", {"Timpul de așteptare a expirat.", "The wait timed out."},
-              s.message(), {}};
+      return {503,
+              "timed_out",
+              {"Timpul de așteptare a expirat.", "The wait timed out."},
+              s.message(),
+              {}};
     case Code::kUnavailable:
-      return {503, "unavailable",
+      return {503,
+              "unavailable",
               {"Serviciul nu este disponibil momentan.", "The service is unavailable right now."},
-              s.message(), {}};
+              s.message(),
+              {}};
     case Code::kOk:
     case Code::kCorruption:
     case Code::kIOError:
       break;
   }
-  return {500, "internal_error",
-          {"Eroare internă a serverului.", "Internal server error."}, s.message(), {}};
+  return {500,
+          "internal_error",
+          {"Eroare internă a serverului.", "Internal server error."},
+          s.message(),
+          {}};
 }
 
-Problem BadParameter(const std::string& name, const std::string& why_ro, const std::string& why_en) {
-  Problem p{400, "invalid_parameter",
+Problem BadParameter(const std::string& name, const std::string& why_ro,
+                     const std::string& why_en) {
+  Problem p{400,
+            "invalid_parameter",
             {"Parametrul „" + name + "” nu este valid: " + why_ro,
              "Parameter '" + name + "' is not valid: " + why_en},
-            "", {}};
+            "",
+            {}};
   p.errors.push_back({name, "invalid", {why_ro, why_en}});
   return p;
 }

@@ -1,11 +1,11 @@
 #include "api/server.h"
 
-#include <nlohmann/json.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <charconv>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "api/event_json.h"
 #include "api/problem.h"
@@ -62,12 +62,11 @@ bool WantsEventStream(const httplib::Request& req) {
 
 }  // namespace
 
-Server::Server(ServerConfig config, eventstore::EventStore& store, workers::ProjectionRunner& runner,
-               const schemas::EventCatalog& catalog, std::FILE* log)
+Server::Server(ServerConfig config, eventstore::EventStore& store,
+               workers::ProjectionRunner& runner, const schemas::EventCatalog& catalog,
+               std::FILE* log)
     : config_(std::move(config)), store_(store), runner_(runner), catalog_(catalog), log_(log) {
-  http_.new_task_queue = [max = config_.max_streams] {
-    return new ElasticTaskQueue(8, max + 64);
-  };
+  http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 64); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100000);
   http_.set_payload_max_length(config_.max_body_bytes);
@@ -109,40 +108,50 @@ void Server::Routes() {
     std::fflush(log_);
   });
   http_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
-                                                                 httplib::Response& res) {
+                                                                  httplib::Response& res) {
     if (res.get_header_value("Content-Type").starts_with("application/problem+json")) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     Problem p;
     switch (res.status) {
       case 404:
-        p = {404, "route_not_found", {"Ruta nu există.", "No such route."}, req.method + " " + req.path, {}};
+        p = {404,
+             "route_not_found",
+             {"Ruta nu există.", "No such route."},
+             req.method + " " + req.path,
+             {}};
         break;
       case 413:
-        p = {413, "payload_too_large",
-             {"Corpul cererii este prea mare.", "The request body is too large."}, "", {}};
+        p = {413,
+             "payload_too_large",
+             {"Corpul cererii este prea mare.", "The request body is too large."},
+             "",
+             {}};
         break;
       case 405:
         p = {405, "method_not_allowed", {"Metoda nu este permisă.", "Method not allowed."}, "", {}};
         break;
       default:
-        p = {res.status, res.status >= 500 ? "internal_error" : "bad_request",
-             {"Cererea nu a putut fi procesată.", "The request could not be processed."}, "", {}};
+        p = {res.status,
+             res.status >= 500 ? "internal_error" : "bad_request",
+             {"Cererea nu a putut fi procesată.", "The request could not be processed."},
+             "",
+             {}};
     }
     Send(res, p);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  http_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                 std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    Send(res, FromStatus(Status::IOError(what)));
-  });
+  http_.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        Send(res, FromStatus(Status::IOError(what)));
+      });
 
   http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, {{"status", "ok"}});
@@ -156,17 +165,17 @@ void Server::Routes() {
     if (!error.ok()) body["error"] = error.ToString();
     SendJson(res, body, ready ? 200 : 503);
   });
-  http_.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
-    GetEvents(req, res);
-  });
-  http_.Get(R"(/api/v1/streams/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    GetStream(req, res);
-  });
+  http_.Get("/api/v1/events",
+            [this](const httplib::Request& req, httplib::Response& res) { GetEvents(req, res); });
+  http_.Get(R"(/api/v1/streams/([^/]+))",
+            [this](const httplib::Request& req, httplib::Response& res) { GetStream(req, res); });
   http_.Get("/api/v1/audit/verify", [this](const httplib::Request&, httplib::Response& res) {
     Result<eventstore::VerifyReport> report = store_.Verify();
     if (!report.ok()) return Send(res, FromStatus(report.status()));
     if (report->ok) {
-      SendJson(res, {{"ok", true}, {"checked", report->checked}, {"head_hash", eventstore::ToHex(report->head_hash)}});
+      SendJson(res, {{"ok", true},
+                     {"checked", report->checked},
+                     {"head_hash", eventstore::ToHex(report->head_hash)}});
     } else {
       SendJson(res, {{"ok", false},
                      {"checked", report->checked},
@@ -189,7 +198,8 @@ bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& re
   if (!UintParam(req, res, "min_position", 0, UINT64_MAX, &min_position)) return false;
   if (min_position == 0 || runner_.WaitFor(min_position, config_.min_position_wait)) return true;
   res.set_header("Retry-After", "1");
-  Send(res, Problem{503, "not_yet_visible",
+  Send(res, Problem{503,
+                    "not_yet_visible",
                     {"Datele cerute nu sunt încă disponibile; reîncercați.",
                      "The requested position is not visible yet; retry."},
                     "read models are at " + std::to_string(runner_.position()) + ", asked for " +
@@ -249,10 +259,12 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res) {
   if (open_streams_.fetch_add(1) >= config_.max_streams) {
     open_streams_.fetch_sub(1);
     res.set_header("Retry-After", "5");
-    return Send(res, Problem{503, "too_many_streams",
+    return Send(res, Problem{503,
+                             "too_many_streams",
                              {"Prea multe fluxuri deschise; reîncercați.",
                               "Too many open streams; retry later."},
-                             "", {}});
+                             "",
+                             {}});
   }
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");
@@ -288,7 +300,8 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res) {
 
 void Server::GetStream(const httplib::Request& req, httplib::Response& res) {
   const std::string stream = req.matches[1];
-  std::string direction_text = req.has_param("direction") ? req.get_param_value("direction") : "forward";
+  std::string direction_text =
+      req.has_param("direction") ? req.get_param_value("direction") : "forward";
   if (direction_text != "forward" && direction_text != "backward") {
     return Send(res, BadParameter("direction", "trebuie să fie forward sau backward.",
                                   "must be forward or backward."));
@@ -317,18 +330,19 @@ void Server::GetStream(const httplib::Request& req, httplib::Response& res) {
   w.Uint64(*version);
   w.Key("events");
   w.StartArray();
-  Status s = store_.ReadStream(stream, from, direction, limit, [&](const eventstore::RecordedEvent& e) {
-    WriteEventJson(w, e, catalog_);
-    last_version = e.envelope->version();
-    ++count;
-    return true;
-  });
+  Status s =
+      store_.ReadStream(stream, from, direction, limit, [&](const eventstore::RecordedEvent& e) {
+        WriteEventJson(w, e, catalog_);
+        last_version = e.envelope->version();
+        ++count;
+        return true;
+      });
   if (!s.ok()) return Send(res, FromStatus(s));
   w.EndArray();
   w.Key("next_version");
-  const bool more = count == limit && (direction == eventstore::Direction::kForward
-                                           ? last_version < *version
-                                           : last_version > 1);
+  const bool more =
+      count == limit &&
+      (direction == eventstore::Direction::kForward ? last_version < *version : last_version > 1);
   if (more) {
     w.Uint64(direction == eventstore::Direction::kForward ? last_version + 1 : last_version - 1);
   } else {

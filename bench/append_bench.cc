@@ -41,10 +41,13 @@ void BM_DurableAppend(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
     state.counters["event_bytes"] = 0;
-    bench_store->ReadAt(1, [&](const eventstore::RecordedEvent& e) {
-      state.counters["event_bytes"] = static_cast<double>(e.bytes.size());
-      return true;
-    }).ok();
+    bench_store
+        ->ReadAt(1,
+                 [&](const eventstore::RecordedEvent& e) {
+                   state.counters["event_bytes"] = static_cast<double>(e.bytes.size());
+                   return true;
+                 })
+        .ok();
     auto stats = bench_store->GetStats();
     if (stats.ok() && stats->group_commits > 0) {
       state.counters["appends_per_fsync"] =
@@ -81,7 +84,8 @@ void BM_PipelinedAppend(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   auto stats = store->GetStats();
   state.counters["appends_per_fsync"] =
-      static_cast<double>(stats->appends) / static_cast<double>(std::max<uint64_t>(1, stats->group_commits));
+      static_cast<double>(stats->appends) /
+      static_cast<double>(std::max<uint64_t>(1, stats->group_commits));
 }
 BENCHMARK(BM_PipelinedAppend)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->MinTime(2.0);
 

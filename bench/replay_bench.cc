@@ -30,7 +30,8 @@ const std::string& ReplayDir() {
         auto& part = request.parts.emplace_back();
         part.stream = "stream-" + std::to_string(written % 10'000);
         for (int e = 0; e < 16 && written < kEvents; ++e, ++written) {
-          part.events.push_back(testing::OpaqueEvent("crm.bench.Type" + std::to_string(written % 7), 200));
+          part.events.push_back(
+              testing::OpaqueEvent("crm.bench.Type" + std::to_string(written % 7), 200));
         }
       }
       if (!s->Append(std::move(request)).ok()) std::abort();

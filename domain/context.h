@@ -11,10 +11,10 @@
 namespace crm::domain {
 
 struct Context {
-  std::string actor;           // user id behind the command ("system" for the server)
-  int64_t now_us = 0;          // decision time: microseconds since the Unix epoch, UTC
-  std::string correlation_id;  // the request's id (HTTP X-Request-Id)
-  std::string causation_id;    // the command or event that caused this one
+  std::string actor;             // user id behind the command ("system" for the server)
+  int64_t now_us = 0;            // decision time: microseconds since the Unix epoch, UTC
+  std::string correlation_id;    // the request's id (HTTP X-Request-Id)
+  std::string causation_id;      // the command or event that caused this one
   std::vector<std::string> ids;  // pre-generated UUIDv7 ids for new entities, in order of use
 };
 

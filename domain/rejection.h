@@ -52,9 +52,9 @@ inline Rejection Reject(std::string code, std::string ro, std::string en, int ht
 template <class T>
 class [[nodiscard]] Outcome {
  public:
-  Outcome(T value) : rep_(std::move(value)) {}               // NOLINT: implicit by design
+  Outcome(T value) : rep_(std::move(value)) {}                  // NOLINT: implicit by design
   Outcome(Rejection rejection) : rep_(std::move(rejection)) {}  // NOLINT
-  Outcome(Status status) : rep_(std::move(status)) {}          // NOLINT
+  Outcome(Status status) : rep_(std::move(status)) {}           // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(rep_); }
   bool rejected() const { return std::holds_alternative<Rejection>(rep_); }

@@ -67,23 +67,22 @@ class AggregateStore {
     std::shared_ptr<const Loaded> cached = cache_.Get(stream);
     Loaded loaded = cached ? *cached : Loaded{D::Initial(), 0, 0};
     Status failure;
-    Status s = store_.ReadStream(stream, loaded.version + 1, eventstore::Direction::kForward,
-                                 SIZE_MAX, [&](const eventstore::RecordedEvent& e) {
-                                   const auto* env = e.envelope;
-                                   std::optional<Event> event = EventDecoder<Event>::Decode(
-                                       env->type()->string_view(),
-                                       {env->payload()->data(), env->payload()->size()});
-                                   if (!event) {
-                                     failure = Status::Corruption(
-                                         "event " + std::to_string(e.position) + " of " + stream +
+    Status s = store_.ReadStream(
+        stream, loaded.version + 1, eventstore::Direction::kForward, SIZE_MAX,
+        [&](const eventstore::RecordedEvent& e) {
+          const auto* env = e.envelope;
+          std::optional<Event> event = EventDecoder<Event>::Decode(
+              env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
+          if (!event) {
+            failure = Status::Corruption("event " + std::to_string(e.position) + " of " + stream +
                                          " (" + env->type()->str() + ") cannot be decoded");
-                                     return false;
-                                   }
-                                   loaded.state = D::Evolve(std::move(loaded.state), *event);
-                                   loaded.version = env->version();
-                                   loaded.last_position = e.position;
-                                   return true;
-                                 });
+            return false;
+          }
+          loaded.state = D::Evolve(std::move(loaded.state), *event);
+          loaded.version = env->version();
+          loaded.last_position = e.position;
+          return true;
+        });
     if (!s.ok()) return s;
     if (!failure.ok()) return failure;
     if (!cached || cached->version != loaded.version) Remember(stream, loaded);

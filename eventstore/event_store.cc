@@ -1,5 +1,6 @@
 #include "eventstore/event_store.h"
 
+#include <linux/futex.h>
 #include <openssl/evp.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -7,8 +8,6 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
-
-#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -115,9 +114,8 @@ std::string BuildValue(const std::string& stream, const NewEvent& e) {
   fbb.ForceVectorAlignment(e.payload.size(), 1, 8);
   const auto payload_off =
       fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
-  const auto env = schema::CreateEnvelope(fbb, 0, stream_off, 0, id_off, type_off,
-                                          e.schema_version, 0, actor_off, corr_off, cause_off,
-                                          prev_off, payload_off);
+  const auto env = schema::CreateEnvelope(fbb, 0, stream_off, 0, id_off, type_off, e.schema_version,
+                                          0, actor_off, corr_off, cause_off, prev_off, payload_off);
   schema::FinishEnvelopeBuffer(fbb, env);
   std::string value;
   value.reserve(fbb.GetSize() + keys::kHashSize);
@@ -131,7 +129,8 @@ std::string BuildValue(const std::string& stream, const NewEvent& e) {
 // cores, spinning only steals time from the writer.
 void FutexWait(std::atomic<int>* word, int expected) {
   static_assert(sizeof(std::atomic<int>) == sizeof(int));
-  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr,
+          0);
 }
 
 // Wakes the waiter on `word`. It reads nothing from *word, so it is safe when
@@ -230,9 +229,9 @@ Status EventStore::Init() {
   for (int i = 0; i < static_cast<int>(keys::ColumnFamily::kCount); ++i) {
     // The log stays uncompressed: decompression halved replay speed, and
     // start-up time is worth more than disk space.
-    families.emplace_back(keys::kColumnFamilyNames[i],
-                          family(i == kDedup, i == kLog ? rocksdb::kNoCompression
-                                                        : rocksdb::kLZ4Compression));
+    families.emplace_back(
+        keys::kColumnFamilyNames[i],
+        family(i == kDedup, i == kLog ? rocksdb::kNoCompression : rocksdb::kLZ4Compression));
     if (i == kStreams) {
       // Versions of one stream arrive in order: remembering where the last one
       // went makes each index insert nearly free instead of a full skiplist search.
@@ -270,7 +269,8 @@ Status EventStore::Init() {
     if (head.size() != 8 + keys::kHashSize + 8) return Status::Corruption("unreadable head");
     head_position = keys::GetBigEndian64(head.data());
     std::memcpy(chain_.data(), head.data() + 8, keys::kHashSize);
-    last_recorded_us_ = static_cast<int64_t>(keys::GetBigEndian64(head.data() + 8 + keys::kHashSize));
+    last_recorded_us_ =
+        static_cast<int64_t>(keys::GetBigEndian64(head.data() + 8 + keys::kHashSize));
   } else if (!rs.IsNotFound()) {
     return FromRocks(rs);
   }
@@ -361,15 +361,16 @@ void EventStore::WriterLoop() {
         return;
       }
       size_t events = 0;
-      while (!queue_.empty() &&
-             (group.empty() || events + queue_.front()->values.size() <= options_.max_group_events)) {
+      while (!queue_.empty() && (group.empty() || events + queue_.front()->values.size() <=
+                                                      options_.max_group_events)) {
         events += queue_.front()->values.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     if (!failed_.ok()) {
-      for (auto& p : group) p->result = Status::Unavailable("event store failed earlier: " + failed_.message());
+      for (auto& p : group)
+        p->result = Status::Unavailable("event store failed earlier: " + failed_.message());
     } else {
       CommitGroup(group);
       for (auto& p : group) {
@@ -473,9 +474,9 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
         version = *stored;
       }
       if (part.expected_version != kAnyVersion && part.expected_version != version) {
-        check = Status::WrongExpectedVersion(
-            "stream " + part.stream + " is at version " + std::to_string(version) +
-            ", expected " + std::to_string(part.expected_version));
+        check = Status::WrongExpectedVersion("stream " + part.stream + " is at version " +
+                                             std::to_string(version) + ", expected " +
+                                             std::to_string(part.expected_version));
         break;
       }
       current.push_back(version);
@@ -526,7 +527,8 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
   wo.sync = options_.sync;
   rocksdb::Status rs = db_->Write(wo, &batch);
   if (!rs.ok()) {
-    const Status failure = Status::IOError("append failed, store needs reopening: " + rs.ToString());
+    const Status failure =
+        Status::IOError("append failed, store needs reopening: " + rs.ToString());
     for (Pending* w : accepted) w->result = failure;
     for (Pending* w : riders) w->result = failure;
     return;
@@ -550,7 +552,7 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
 }
 
 Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view idempotency_key,
-                                                              std::string_view fingerprint) const {
+                                                               std::string_view fingerprint) const {
   std::string value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kDedup), idempotency_key, &value);
   if (rs.IsNotFound()) return std::optional<AppendResult>();
@@ -588,8 +590,8 @@ Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
   return uint64_t{0};
 }
 
-Status EventStore::Decode(uint64_t position, std::string_view value,
-                          std::vector<uint64_t>* scratch, RecordedEvent* out) const {
+Status EventStore::Decode(uint64_t position, std::string_view value, std::vector<uint64_t>* scratch,
+                          RecordedEvent* out) const {
   if (value.size() <= keys::kHashSize) {
     return Status::Corruption("event " + std::to_string(position) + " is truncated");
   }
@@ -658,7 +660,8 @@ Status EventStore::ReadAt(uint64_t position, const Visitor& visit) const {
   }
   rocksdb::PinnableSlice value;
   rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kLog), keys::LogKey(position), &value);
-  if (rs.IsNotFound()) return Status::Corruption("log has no event at position " + std::to_string(position));
+  if (rs.IsNotFound())
+    return Status::Corruption("log has no event at position " + std::to_string(position));
   if (!rs.ok()) return FromRocks(rs);
   RecordedEvent event;
   std::vector<uint64_t> scratch;
@@ -811,7 +814,8 @@ Result<EventStore::Stats> EventStore::GetStats() const {
   stats.appends = appends_.load();
   uint64_t bytes = 0;
   for (auto* h : handles_) {
-    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &bytes)) stats.live_sst_bytes += bytes;
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &bytes))
+      stats.live_sst_bytes += bytes;
   }
   return stats;
 }

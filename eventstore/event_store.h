@@ -38,7 +38,7 @@ class ColumnFamilyHandle;
 namespace crm::eventstore {
 
 // Expected versions for AppendPart::expected_version besides an exact number.
-inline constexpr uint64_t kNoStream = 0;           // the stream must not exist yet
+inline constexpr uint64_t kNoStream = 0;             // the stream must not exist yet
 inline constexpr uint64_t kAnyVersion = UINT64_MAX;  // no check
 
 using EventId = std::array<uint8_t, 16>;
@@ -73,8 +73,8 @@ struct AppendRequest {
 };
 
 struct AppendResult {
-  uint64_t first_position = 0;  // position of the first event appended
-  uint64_t last_position = 0;   // position of the last event appended
+  uint64_t first_position = 0;     // position of the first event appended
+  uint64_t last_position = 0;      // position of the last event appended
   std::vector<uint64_t> versions;  // per part, the stream's version after the append
   bool deduplicated = false;       // true when this is the result of an earlier append
 };
@@ -93,9 +93,9 @@ enum class Direction { kForward, kBackward };
 
 struct VerifyReport {
   bool ok = true;
-  uint64_t checked = 0;              // events whose link was checked
-  uint64_t first_bad_position = 0;   // when !ok: the first position whose link is broken
-  std::string reason;                // when !ok: what is wrong there
+  uint64_t checked = 0;                 // events whose link was checked
+  uint64_t first_bad_position = 0;      // when !ok: the first position whose link is broken
+  std::string reason;                   // when !ok: what is wrong there
   std::array<uint8_t, 32> head_hash{};  // chain hash after the last checked event
 };
 
@@ -248,7 +248,7 @@ class EventStore {
   std::mutex done_mu_;
   std::condition_variable done_cv_;
   std::deque<std::vector<std::unique_ptr<Pending>>> done_;  // GUARDED_BY(done_mu_)
-  bool writer_finished_ = false;                           // GUARDED_BY(done_mu_)
+  bool writer_finished_ = false;                            // GUARDED_BY(done_mu_)
   std::thread completer_;
 
   // Owned by the writer thread; others see commits through committed_.
@@ -297,7 +297,8 @@ class Subscription {
 };
 
 // SHA-256(prev || bytes): the chain hash of one entry.
-std::array<uint8_t, 32> ChainHash(const std::array<uint8_t, 32>& prev, std::span<const uint8_t> bytes);
+std::array<uint8_t, 32> ChainHash(const std::array<uint8_t, 32>& prev,
+                                  std::span<const uint8_t> bytes);
 
 std::string ToHex(std::span<const uint8_t> bytes);
 

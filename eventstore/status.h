@@ -32,7 +32,9 @@ class [[nodiscard]] Status {
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status WrongExpectedVersion(std::string msg) {
     return {Code::kWrongExpectedVersion, std::move(msg)};
   }
@@ -71,7 +73,7 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : rep_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : rep_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : rep_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(rep_).ok());
   }

@@ -24,7 +24,7 @@ class EventCounts final : public Projection {
   std::map<std::string, uint64_t> by_type() const;
 
  private:
-  uint64_t total_ = 0;                       // GUARDED_BY(mutex())
+  uint64_t total_ = 0;  // GUARDED_BY(mutex())
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -29,7 +29,8 @@ class EventCatalog {
   // schema may use the types of any schema listed before it.
   // Returns nullptr and sets *error to the parser's message when a schema does
   // not parse.
-  static std::unique_ptr<EventCatalog> Create(std::span<const SchemaText> extra, std::string* error);
+  static std::unique_ptr<EventCatalog> Create(std::span<const SchemaText> extra,
+                                              std::string* error);
 
   ~EventCatalog();
   EventCatalog(const EventCatalog&) = delete;

@@ -9,10 +9,11 @@ namespace {
 
 auto Parse(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), "crm-server");
-  return ParseConfig(static_cast<int>(args.size()), args.data(), [&](const char* name) -> const char* {
-    auto it = env.find(name);
-    return it == env.end() ? nullptr : it->second.c_str();
-  });
+  return ParseConfig(static_cast<int>(args.size()), args.data(),
+                     [&](const char* name) -> const char* {
+                       auto it = env.find(name);
+                       return it == env.end() ? nullptr : it->second.c_str();
+                     });
 }
 
 TEST(ConfigTest, DefaultsAreTheEmbeddedSetUp) {
@@ -23,8 +24,8 @@ TEST(ConfigTest, DefaultsAreTheEmbeddedSetUp) {
 }
 
 TEST(ConfigTest, FlagsWinOverEnvironment) {
-  auto config = std::get<ServerConfig>(
-      Parse({"--port", "9000", "--data-dir=/tmp/x"}, {{"CRM_PORT", "7000"}, {"CRM_BIND", "0.0.0.0"}}));
+  auto config = std::get<ServerConfig>(Parse({"--port", "9000", "--data-dir=/tmp/x"},
+                                             {{"CRM_PORT", "7000"}, {"CRM_BIND", "0.0.0.0"}}));
   EXPECT_EQ(9000, config.port);
   EXPECT_EQ("/tmp/x", config.data_dir);
   EXPECT_EQ("0.0.0.0", config.bind);

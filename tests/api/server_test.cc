@@ -107,8 +107,8 @@ TEST_F(ServerTest, EventsArePagedWithNextAndHead) {
   EXPECT_EQ(5, body["next"]);
   EXPECT_EQ(5, body["head"]);
   const json& e = body["events"][0];
-  for (const char* key : {"type", "event_id", "recorded_at", "actor", "correlation_id",
-                          "causation_id", "data"}) {
+  for (const char* key :
+       {"type", "event_id", "recorded_at", "actor", "correlation_id", "causation_id", "data"}) {
     EXPECT_TRUE(e.contains(key)) << key;
   }
   EXPECT_EQ("tester", e["actor"]);

@@ -38,7 +38,10 @@ TEST(CounterDeciderTest, RejectsPassingTheLimit) {
 }
 
 TEST(CounterDeciderTest, ResettingAZeroCounterDoesNothing) {
-  GivenWhenThen<Counter>().Given({Incremented(4), Reset("x")}).When(ResetCounter{"y"}).ThenExpect({});
+  GivenWhenThen<Counter>()
+      .Given({Incremented(4), Reset("x")})
+      .When(ResetCounter{"y"})
+      .ThenExpect({});
 }
 
 TEST(CounterDeciderTest, HelperNoticesADifferentEvent) {
@@ -59,8 +62,8 @@ class TransactTest : public ::testing::Test {
   auto Run(AggregateStore<Counter>& counters, const std::string& stream, Counter::Command command,
            const TransactOptions& options = {}) {
     return counters.Transact(
-        stream, ctx_,
-        [&](const Counter::State& s) { return Counter::Decide(s, command, ctx_); }, options);
+        stream, ctx_, [&](const Counter::State& s) { return Counter::Decide(s, command, ctx_); },
+        options);
   }
 };
 

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0;; ++i) {
-        auto r = store->Append(crm::testing::OnePart("child-" + std::to_string(t), crm::eventstore::kAnyVersion));
+        auto r = store->Append(
+            crm::testing::OnePart("child-" + std::to_string(t), crm::eventstore::kAnyVersion));
         if (!r.ok()) {
           std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
           std::_Exit(1);

@@ -95,8 +95,10 @@ TEST(EventStoreTest, RejectsMalformedRequests) {
   auto store = OpenOrDie(dir.path());
   EXPECT_TRUE(store->Append({}).status().IsInvalidArgument());
   EXPECT_TRUE(store->Append(OnePart("", kAnyVersion)).status().IsInvalidArgument());
-  EXPECT_TRUE(store->Append(OnePart(std::string("a\0b", 3), kAnyVersion)).status().IsInvalidArgument());
-  EXPECT_TRUE(store->Append(OnePart(std::string(513, 's'), kAnyVersion)).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      store->Append(OnePart(std::string("a\0b", 3), kAnyVersion)).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      store->Append(OnePart(std::string(513, 's'), kAnyVersion)).status().IsInvalidArgument());
   EXPECT_TRUE(store->Append(OnePart("s", kAnyVersion, 0)).status().IsInvalidArgument());
   AppendRequest twice = OnePart("s", kAnyVersion);
   twice.parts.push_back(twice.parts[0]);
@@ -256,7 +258,8 @@ TEST(EventStoreTest, ReadsStreamsForwardAndBackward) {
 TEST(EventStoreTest, SubscriptionHandsOffFromCatchUpToLiveWithoutGapOrDuplicate) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(store->Append(OnePart("s" + std::to_string(i % 7), kAnyVersion)).ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(store->Append(OnePart("s" + std::to_string(i % 7), kAnyVersion)).ok());
 
   constexpr uint64_t kTotal = 2050;
   std::thread writers[4];

@@ -30,7 +30,7 @@ inline eventstore::AppendRequest OnePart(std::string stream, uint64_t expected, 
 }
 
 inline std::unique_ptr<eventstore::EventStore> OpenOrDie(const std::string& dir,
-                                                        eventstore::Options options = {}) {
+                                                         eventstore::Options options = {}) {
   auto store = eventstore::EventStore::Open(dir, std::move(options));
   if (!store.ok()) throw std::runtime_error(store.status().ToString());
   return std::move(store).value();

@@ -93,8 +93,8 @@ class Process {
 
 // Runs a program to its end; returns {exit code, standard output}.
 inline std::pair<int, std::string> RunProgram(const std::string& program,
-                                       const std::vector<std::string>& args,
-                                       const std::vector<std::string>& env = {}) {
+                                              const std::vector<std::string>& args,
+                                              const std::vector<std::string>& env = {}) {
   Process p(program, args, env);
   std::string out = p.ReadAll();
   return {p.Wait(), out};

@@ -79,7 +79,9 @@ class CrmctlTest : public ::testing::Test {
   void SetUp() override {
     auto store = testing::OpenOrDie(dir_.Sub("data"));
     for (int i = 0; i < 25; ++i) {
-      ASSERT_TRUE(store->Append(testing::OnePart("s" + std::to_string(i % 3), eventstore::kAnyVersion)).ok());
+      ASSERT_TRUE(
+          store->Append(testing::OnePart("s" + std::to_string(i % 3), eventstore::kAnyVersion))
+              .ok());
     }
   }
   std::pair<int, std::string> Crmctl(std::vector<std::string> args) {

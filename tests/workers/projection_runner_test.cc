@@ -60,7 +60,8 @@ TEST_F(ProjectionRunnerTest, IncrementalAndFullReplayAgree) {
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < 200; ++i) {
-        ASSERT_TRUE(store_->Append(Typed("w" + std::to_string(w), "T" + std::to_string(i % 3))).ok());
+        ASSERT_TRUE(
+            store_->Append(Typed("w" + std::to_string(w), "T" + std::to_string(i % 3))).ok());
       }
     });
   }
