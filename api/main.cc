@@ -46,6 +46,7 @@ crm::Status InitializeIfEmpty(crm::eventstore::EventStore& store, crm::domain::I
 
 int main(int argc, char** argv) {
   auto parsed =
+      // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
       crm::api::ParseConfig(argc, argv, [](const char* name) { return std::getenv(name); });
   if (auto* help = std::get_if<crm::api::ConfigHelp>(&parsed)) {
     std::fputs(help->text.c_str(), stdout);

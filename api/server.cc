@@ -69,6 +69,8 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
   http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 64); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100000);
+  // An idle keep-alive connection holds a pool thread: let it go soon.
+  http_.set_keep_alive_timeout(2);
   http_.set_payload_max_length(config_.max_body_bytes);
   Routes();
 }
@@ -84,10 +86,19 @@ bool Server::Bind() {
   return http_.bind_to_port(config_.bind, config_.port);
 }
 
-void Server::Run() { http_.listen_after_bind(); }
+void Server::Run() {
+  running_.store(true);
+  if (!stopping_.stop_requested()) http_.listen_after_bind();
+  run_returned_.store(true);
+}
 
 void Server::Stop() {
   stopping_.request_stop();
+  if (!running_.load()) return;  // Run has not started: it will see the request
+  // cpp-httplib ignores stop() until the listen loop runs; wait for it.
+  while (!http_.is_running() && !run_returned_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   http_.stop();
 }
 
@@ -231,7 +242,7 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
 
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  const uint64_t head = store_.Head();
+  uint64_t head = store_.Head();
   uint64_t last = 0;
   w.StartObject();
   w.Key("events");
@@ -243,6 +254,7 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
   });
   if (!s.ok()) return Send(res, FromStatus(s));
   w.EndArray();
+  head = std::max(head, last);  // the read may have seen events committed after `head`
   w.Key("next");
   if (last != 0 && last < head) {
     w.Uint64(last + 1);
@@ -326,8 +338,6 @@ void Server::GetStream(const httplib::Request& req, httplib::Response& res) {
   w.StartObject();
   w.Key("stream");
   w.String(stream.c_str(), stream.size());
-  w.Key("version");
-  w.Uint64(*version);
   w.Key("events");
   w.StartArray();
   Status s =
@@ -339,10 +349,14 @@ void Server::GetStream(const httplib::Request& req, httplib::Response& res) {
       });
   if (!s.ok()) return Send(res, FromStatus(s));
   w.EndArray();
+  // Written after the events: the read may have seen versions committed since.
+  const uint64_t current = std::max(*version, last_version);
+  w.Key("version");
+  w.Uint64(current);
   w.Key("next_version");
   const bool more =
       count == limit &&
-      (direction == eventstore::Direction::kForward ? last_version < *version : last_version > 1);
+      (direction == eventstore::Direction::kForward ? last_version < current : last_version > 1);
   if (more) {
     w.Uint64(direction == eventstore::Direction::kForward ? last_version + 1 : last_version - 1);
   } else {

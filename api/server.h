@@ -66,6 +66,8 @@ class Server {
   httplib::Server http_;
   int port_ = 0;
   std::stop_source stopping_;
+  std::atomic<bool> running_{false};       // Run was entered
+  std::atomic<bool> run_returned_{false};  // Run is over
   std::atomic<size_t> open_streams_{0};
   domain::IdGenerator ids_;
 };

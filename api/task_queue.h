@@ -5,8 +5,9 @@
 // long-lived Server-Sent-Events streams and idle keep-alive connections. This
 // pool starts `min_threads` workers and adds one whenever a connection arrives
 // while none is idle, up to `max_threads`; past that, connections wait in the
-// queue. Live streams are additionally capped by the server (ServerConfig::
-// max_streams), so ordinary requests always find a worker.
+// queue. The server caps live streams (ServerConfig::max_streams) below
+// max_threads and lets idle keep-alive connections go after 2 s, so streams
+// alone never take every worker; a flood of slow clients still can.
 
 #include <httplib.h>
 

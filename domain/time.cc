@@ -69,14 +69,14 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
         !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+    offset_s = (int64_t{oh} * 3600 + int64_t{om} * 60) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const int64_t seconds =
-      sys_days{ymd}.time_since_epoch().count() * 86400LL + h * 3600 + mi * 60 + se - offset_s;
+  const int64_t seconds = sys_days{ymd}.time_since_epoch().count() * int64_t{86400} +
+                          int64_t{h} * 3600 + int64_t{mi} * 60 + se - offset_s;
   return seconds * 1000000 + micros;
 }
 

@@ -53,12 +53,12 @@ bool DecodeDedup(std::string_view in, AppendResult* r, std::string* fingerprint)
   r->last_position = keys::GetBigEndian64(in.data() + 8);
   const uint64_t flen = keys::GetBigEndian64(in.data() + 16);
   in.remove_prefix(24);
-  if (in.size() < flen + 8) return false;
+  if (in.size() < 8 || flen > in.size() - 8) return false;
   fingerprint->assign(in.substr(0, flen));
   in.remove_prefix(flen);
   const uint64_t n = keys::GetBigEndian64(in.data());
   in.remove_prefix(8);
-  if (in.size() != n * 8) return false;
+  if (in.size() % 8 != 0 || n != in.size() / 8) return false;
   r->versions.clear();
   for (uint64_t i = 0; i < n; ++i) r->versions.push_back(keys::GetBigEndian64(in.data() + 8 * i));
   return true;
@@ -318,15 +318,17 @@ void EventStore::AppendAsync(AppendRequest request, AppendCallback done) {
   }
   pending->request = std::move(request);
   pending->done = std::move(done);
+  bool queued = false;
   bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (!closing_) {
       wake = writer_idle_ && queue_.empty();
       queue_.push_back(std::move(pending));
+      queued = true;
     }
   }
-  if (pending) return pending->done(Status::Unavailable("event store is closing"));
+  if (!queued) return pending->done(Status::Unavailable("event store is closing"));
   if (wake) queue_cv_.notify_one();
 }
 
@@ -372,10 +374,8 @@ void EventStore::WriterLoop() {
       for (auto& p : group)
         p->result = Status::Unavailable("event store failed earlier: " + failed_.message());
     } else {
-      CommitGroup(group);
-      for (auto& p : group) {
-        if (!p->result.ok() && p->result.status().IsIOError()) failed_ = p->result.status();
-      }
+      // Only a failed write poisons the store; a failed read fails one append.
+      if (Status written = CommitGroup(group); !written.ok()) failed_ = written;
     }
     // Waking the appenders is left to the completer, so the next group can
     // start while they are woken.
@@ -403,7 +403,7 @@ void EventStore::CompleterLoop() {
   }
 }
 
-void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
+Status EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
   size_t bytes = 64;
   for (const auto& p : group) {
     for (const std::string& v : p->values) bytes += v.size() + keys::kHashSize + 64;
@@ -519,7 +519,7 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
     }
     accepted.push_back(w);
   }
-  if (accepted.empty()) return;
+  if (accepted.empty()) return Status::OK();
 
   const uint64_t last = next_position_ - 1;
   batch.Put(cf(kMeta), keys::kMetaHead, EncodeHead(last, chain_, now));
@@ -531,7 +531,7 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
         Status::IOError("append failed, store needs reopening: " + rs.ToString());
     for (Pending* w : accepted) w->result = failure;
     for (Pending* w : riders) w->result = failure;
-    return;
+    return failure;
   }
   last_recorded_us_ = now;
   if (head_cache_.size() + heads.size() > options_.head_cache_streams) head_cache_.clear();
@@ -549,6 +549,7 @@ void EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) {
     committed_.store(last, std::memory_order_release);
   }
   head_cv_.notify_all();
+  return Status::OK();
 }
 
 Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view idempotency_key,
@@ -720,7 +721,7 @@ Status EventStore::ReadStream(std::string_view stream, uint64_t from_version, Di
 uint64_t EventStore::WaitForHead(uint64_t after, std::chrono::steady_clock::time_point deadline,
                                  std::stop_token stop) const {
   std::unique_lock lock(head_mu_);
-  head_cv_.wait_until(lock, stop, deadline,
+  head_cv_.wait_until(lock, std::move(stop), deadline,
                       [&] { return committed_.load() > after || closed_.load(); });
   return committed_.load();
 }
@@ -756,7 +757,11 @@ Result<VerifyReport> EventStore::Verify() const {
     report.reason = std::move(reason);
     return report;
   };
+  // One snapshot for the walk and the head record, so appends that commit
+  // meanwhile are neither half-seen nor taken for missing events.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
   ro.readahead_size = size_t{2} << 20;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kLog)));
@@ -781,13 +786,19 @@ Result<VerifyReport> EventStore::Verify() const {
     ++report.checked;
     report.head_hash = running;
   }
-  if (Status s = FromRocks(it->status()); !s.ok()) return s;
+  if (Status s = FromRocks(it->status()); !s.ok()) {
+    if (s.IsCorruption()) return broken(expected, s.message());
+    return s;
+  }
   std::string head;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kMeta), keys::kMetaHead, &head);
+  rocksdb::ReadOptions head_ro;
+  head_ro.snapshot = snapshot.snapshot();
+  rocksdb::Status rs = db_->Get(head_ro, cf(kMeta), keys::kMetaHead, &head);
   if (rs.IsNotFound()) {
     if (report.checked != 0) return broken(1, "log has events but no recorded head");
     return report;
   }
+  if (rs.IsCorruption()) return broken(expected, rs.ToString());
   if (!rs.ok()) return FromRocks(rs);
   if (head.size() != 8 + keys::kHashSize + 8) return broken(expected, "unreadable head record");
   const uint64_t head_position = keys::GetBigEndian64(head.data());
@@ -836,7 +847,7 @@ Result<std::string> EventStore::UnsafeRawForTest(uint64_t position) const {
 Result<size_t> Subscription::Poll(size_t max, std::chrono::steady_clock::time_point deadline,
                                   const Visitor& visit, std::stop_token stop) {
   if (store_.Head() < next_) {
-    store_.WaitForHead(next_ - 1, deadline, stop);
+    store_.WaitForHead(next_ - 1, deadline, std::move(stop));
     if (store_.Head() < next_) return size_t{0};
   }
   size_t delivered = 0;

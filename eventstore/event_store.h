@@ -122,8 +122,10 @@ class EventStore {
   // InvalidArgument when the data was written by a newer, unknown format.
   static Result<std::unique_ptr<EventStore>> Open(const std::string& dir, Options options);
 
-  // Wakes every waiter (Wait*, subscriptions), fails appends that arrive later
-  // with Unavailable, and closes RocksDB after in-flight appends finish.
+  // Fails appends that arrive later with Unavailable, finishes the queued
+  // ones, and closes RocksDB.
+  // REQUIRES: no other thread is inside a method of this store (stop readers,
+  // subscribers and the projection runner first).
   ~EventStore();
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
@@ -141,16 +143,20 @@ class EventStore {
   //                         message names the stream, expected and actual versions);
   //                         nothing is written;
   //   IdempotencyMismatch   the idempotency key was committed with another fingerprint;
-  //   IOError               the write failed: this append and every later one fail
-  //                         until the store is reopened; nothing is acknowledged
-  //                         that was not made durable;
+  //   IOError               the write (or a read it needed) failed. After a failed
+  //                         write, this append and every later one fail until the
+  //                         store is reopened; nothing is acknowledged that was not
+  //                         made durable. The outcome of the failed append itself is
+  //                         unknown (the WAL may hold it): retry only with an
+  //                         idempotency key;
   //   Unavailable           the store failed earlier or is closing.
   Result<AppendResult> Append(AppendRequest request);
 
   // The same append without blocking: `done` is called exactly once with what
-  // Append would return, after the events are durable. It runs on the writer
-  // thread (or on the caller's, for a request rejected before queueing), so it
-  // must be quick and must not call Append. Appends are committed in the order
+  // Append would return, after the events are durable. It runs on the store's
+  // completer thread (or on the caller's, for a request rejected before
+  // queueing), so it must be quick and must not call Append: every later
+  // acknowledgement waits for it. Appends are committed in the order
   // their AppendAsync calls queued them.
   using AppendCallback = std::function<void(Result<AppendResult>)>;
   void AppendAsync(AppendRequest request, AppendCallback done);
@@ -192,7 +198,8 @@ class EventStore {
   // Walks the whole log and checks every link of the hash chain: the envelope
   // parses, carries its own position, names the previous entry's hash, and the
   // stored entry hash is SHA-256(prev_hash || envelope); finally the head
-  // recorded in meta matches. Reports the first broken position.
+  // recorded in meta matches. Reports the first broken position. Reads one
+  // snapshot, so appends may go on meanwhile.
   // Fails only with IOError; a broken chain is a report with ok = false.
   Result<VerifyReport> Verify() const;
 
@@ -222,7 +229,8 @@ class EventStore {
   void WriterLoop();
   void CompleterLoop();
   // REQUIRES: called on the writer thread (it owns next_position_ and chain_).
-  void CommitGroup(std::span<const std::unique_ptr<Pending>> group);
+  // Returns the status of the write itself (not of the appends' checks).
+  Status CommitGroup(std::span<const std::unique_ptr<Pending>> group);
   Status ReadPositions(std::string_view stream, uint64_t from_version, Direction direction,
                        size_t limit, std::vector<uint64_t>* positions) const;
   // Verifies the stored `value` of `position` and points *out at it (or at a

@@ -16,9 +16,9 @@
 // streams        stream-id 0x00 version:u64         position:u64
 //                (a stream's current version is its last key here)
 // dedup          idempotency-key                    first_position:u64 last_position:u64
-//                                                   fingerprint_len:u32 fingerprint
-//                                                   nparts:u32 (version:u64)[nparts]
-// meta           "format"                           u32, currently 1
+//                                                   fingerprint_len:u64 fingerprint
+//                                                   nparts:u64 (version:u64)[nparts]
+// meta           "format"                           u64, currently 1
 //                "head"                             position:u64 hash:32 bytes recorded_at_us:u64
 //                                                   (the last committed event; absent when empty)
 //

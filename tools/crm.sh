@@ -6,6 +6,7 @@
 #   tools/crm.sh test       builds with -Werror and runs the whole test suite (ctest)
 #   tools/crm.sh bench      builds and runs the Google Benchmark suites
 #   tools/crm.sh sanitize   Debug build with AddressSanitizer + UBSan, runs the tests
+#   tools/crm.sh lint       clang-format check and clang-tidy over the sources
 #
 # Extra arguments after `run` go to crm-server (e.g. --port 9090).
 set -euo pipefail
@@ -64,8 +65,16 @@ case "$command" in
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DCRM_SANITIZE=ON
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
     ;;
+  lint)
+    PACKAGES+=(clang-format clang-tidy)
+    install_missing
+    git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+    build build-tidy -DCMAKE_BUILD_TYPE=Debug -DCRM_PCH=OFF
+    git ls-files '*.cc' | grep -v '^tests/\|^bench/' |
+      xargs clang-tidy -p build-tidy --quiet --extra-arg=-Wno-unknown-warning-option
+    ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     exit 2
     ;;
 esac

@@ -121,7 +121,9 @@ int Stats(EventStore& store) {
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  std::string data_dir = std::getenv("CRM_DATA_DIR") ? std::getenv("CRM_DATA_DIR") : "./data";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
+  const char* env_dir = std::getenv("CRM_DATA_DIR");
+  std::string data_dir = env_dir ? env_dir : "./data";
   if (args.size() >= 2 && args[0] == "--data-dir") {
     data_dir = args[1];
     args.erase(args.begin(), args.begin() + 2);

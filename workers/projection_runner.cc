@@ -13,6 +13,7 @@ void ProjectionRunner::Register(projections::Projection* projection) {
 }
 
 Status ProjectionRunner::ApplyBatch(size_t max) {
+  std::lock_guard applying(apply_mu_);
   std::vector<std::unique_lock<std::shared_mutex>> locks;
   locks.reserve(projections_.size());
   for (auto* p : projections_) locks.emplace_back(p->mutex());
@@ -22,8 +23,7 @@ Status ProjectionRunner::ApplyBatch(size_t max) {
     last = e.position;
     return true;
   });
-  locks.clear();
-  Publish(last);
+  Publish(last);  // before unlocking: nobody sees the models ahead of position()
   return s;
 }
 
@@ -44,7 +44,7 @@ Status ProjectionRunner::CatchUp() {
 }
 
 void ProjectionRunner::Start() {
-  thread_ = std::jthread([this](std::stop_token stop) {
+  thread_ = std::jthread([this](const std::stop_token& stop) {
     while (!stop.stop_requested()) {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       if (store_.WaitForHead(position(), deadline, stop) <= position()) continue;

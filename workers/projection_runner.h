@@ -67,11 +67,12 @@ class ProjectionRunner {
                                                         uint64_t until) const;
 
  private:
-  Status ApplyBatch(size_t max);  // REQUIRES: one caller at a time
+  Status ApplyBatch(size_t max);
   void Publish(uint64_t position);
 
   const eventstore::EventStore& store_;
   std::vector<projections::Projection*> projections_;
+  std::mutex apply_mu_;  // one ApplyBatch at a time (CatchUp may race the live loop)
   std::atomic<uint64_t> applied_{0};
   mutable std::mutex mu_;
   mutable std::condition_variable applied_cv_;

@@ -151,6 +151,23 @@ TEST_F(ServerTest, BadParametersAreProblems) {
   ExpectProblem(client_->Get("/api/v1/projections?min_position=x"), 400, "invalid_parameter");
 }
 
+TEST(ServerStopTest, StopBeforeRunMakesRunReturn) {
+  testing::TempDir dir;
+  auto store = testing::OpenOrDie(dir.path());
+  std::string error;
+  auto catalog = schemas::EventCatalog::Create({}, &error);
+  workers::ProjectionRunner runner(*store);
+  ServerConfig config;
+  config.port = 0;
+  std::FILE* log = std::tmpfile();
+  Server server(config, *store, runner, *catalog, log);
+  ASSERT_TRUE(server.Bind());
+  server.Stop();  // e.g. SIGTERM arriving between Bind and Run
+  std::thread run([&] { server.Run(); });
+  run.join();  // hangs (and the test times out) if the stop was lost
+  std::fclose(log);
+}
+
 class SmallBodyServerTest : public ServerTest {
   ServerConfig Config() const override {
     ServerConfig config;

@@ -330,6 +330,22 @@ TEST(EventStoreTest, VerifyNamesTheTamperedPosition) {
   EXPECT_TRUE(store->Verify()->ok);
 }
 
+TEST(EventStoreTest, VerifyWhileAppendingSeesAConsistentLog) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    while (!stop) ASSERT_TRUE(store->Append(OnePart("s", kAnyVersion, 3)).ok());
+  });
+  for (int i = 0; i < 30; ++i) {
+    auto report = store->Verify();
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << report->reason << " at " << report->first_bad_position;
+  }
+  stop = true;
+  writer.join();
+}
+
 TEST(EventStoreTest, CheckpointOpensAsAStoreOfItsOwn) {
   TempDir dir;
   const std::string backup = dir.Sub("backup");

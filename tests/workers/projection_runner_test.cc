@@ -77,6 +77,22 @@ TEST_F(ProjectionRunnerTest, IncrementalAndFullReplayAgree) {
   EXPECT_EQ(800u, live.total());
 }
 
+TEST_F(ProjectionRunnerTest, CatchUpRacingTheLiveLoopAppliesEachEventOnce) {
+  projections::EventCounts counts;
+  ProjectionRunner runner(*store_);
+  runner.Register(&counts);
+  runner.Start();
+  std::thread writer([&] {
+    for (int i = 0; i < 500; ++i) ASSERT_TRUE(store_->Append(Typed("s", "T")).ok());
+  });
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(runner.CatchUp().ok());
+  writer.join();
+  ASSERT_TRUE(runner.CatchUp().ok());
+  EXPECT_EQ(500u, runner.position());
+  EXPECT_EQ(500u, counts.total());
+  runner.Stop();
+}
+
 TEST_F(ProjectionRunnerTest, WaitForTimesOutWhenThePositionNeverComes) {
   ProjectionRunner runner(*store_);
   EXPECT_FALSE(runner.WaitFor(5, std::chrono::milliseconds(20)));
