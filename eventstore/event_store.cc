@@ -1,6 +1,7 @@
 #include "eventstore/event_store.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -286,8 +287,14 @@ Status EventStore::Init() {
   }
   next_position_ = head_position + 1;
   committed_.store(head_position);
-  writer_ = std::thread([this] { WriterLoop(); });
-  completer_ = std::thread([this] { CompleterLoop(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "crm-writer");
+    WriterLoop();
+  });
+  completer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "crm-completer");
+    CompleterLoop();
+  });
   return Status::OK();
 }
 
