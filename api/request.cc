@@ -1,0 +1,82 @@
+#include "api/request.h"
+
+#include <string>
+
+#include "api/problem.h"
+
+namespace crm::api {
+
+namespace {
+
+bool IsJsonContentType(const std::string& value) {
+  const std::string type = value.substr(0, value.find(';'));
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+// The deepest nesting of arrays and objects, ignoring brackets in strings.
+int NestingDepth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httplib::Response& res) {
+  if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+    Send(res, Problem{415, "unsupported_media_type",
+                      {"Corpul cererii trebuie să fie JSON (Content-Type: application/json).",
+                       "The request body must be JSON (Content-Type: application/json)."},
+                      "Content-Type was '" + req.get_header_value("Content-Type") + "'",
+                      {}});
+    return std::nullopt;
+  }
+  if (NestingDepth(req.body) > kMaxJsonDepth) {
+    Send(res, Problem{400, "json_too_deep",
+                      {"JSON-ul este imbricat pe mai mult de " + std::to_string(kMaxJsonDepth) +
+                           " niveluri.",
+                       "The JSON is nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep."},
+                      "", {}});
+    return std::nullopt;
+  }
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::string at = std::to_string(e.byte);
+    Send(res, Problem{400, "malformed_json",
+                      {"Corpul cererii nu este JSON valid (octetul " + at + ").",
+                       "The request body is not valid JSON (byte " + at + ")."},
+                      e.what(), {}});
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    Send(res, Problem{400, "invalid_body",
+                      {"Corpul cererii trebuie să fie un obiect JSON.",
+                       "The request body must be a JSON object."},
+                      "", {}});
+    return std::nullopt;
+  }
+  return body;
+}
+
+}  // namespace crm::api
