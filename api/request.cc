@@ -42,7 +42,8 @@ int NestingDepth(const std::string& text) {
 
 std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httplib::Response& res) {
   if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
-    Send(res, Problem{415, "unsupported_media_type",
+    Send(res, Problem{415,
+                      "unsupported_media_type",
                       {"Corpul cererii trebuie să fie JSON (Content-Type: application/json).",
                        "The request body must be JSON (Content-Type: application/json)."},
                       "Content-Type was '" + req.get_header_value("Content-Type") + "'",
@@ -50,12 +51,15 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
     return std::nullopt;
   }
   if (NestingDepth(req.body) > kMaxJsonDepth) {
-    Send(res, Problem{400, "json_too_deep",
-                      {"JSON-ul este imbricat pe mai mult de " + std::to_string(kMaxJsonDepth) +
-                           " niveluri.",
-                       "The JSON is nested more than " + std::to_string(kMaxJsonDepth) +
-                           " levels deep."},
-                      "", {}});
+    Send(
+        res,
+        Problem{
+            400,
+            "json_too_deep",
+            {"JSON-ul este imbricat pe mai mult de " + std::to_string(kMaxJsonDepth) + " niveluri.",
+             "The JSON is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep."},
+            "",
+            {}});
     return std::nullopt;
   }
   nlohmann::json body;
@@ -63,17 +67,21 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
     body = nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {
     const std::string at = std::to_string(e.byte);
-    Send(res, Problem{400, "malformed_json",
+    Send(res, Problem{400,
+                      "malformed_json",
                       {"Corpul cererii nu este JSON valid (octetul " + at + ").",
                        "The request body is not valid JSON (byte " + at + ")."},
-                      e.what(), {}});
+                      e.what(),
+                      {}});
     return std::nullopt;
   }
   if (!body.is_object()) {
-    Send(res, Problem{400, "invalid_body",
+    Send(res, Problem{400,
+                      "invalid_body",
                       {"Corpul cererii trebuie să fie un obiect JSON.",
                        "The request body must be a JSON object."},
-                      "", {}});
+                      "",
+                      {}});
     return std::nullopt;
   }
   return body;

@@ -2,6 +2,7 @@
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <chrono>
@@ -71,6 +72,11 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
   http_.set_keep_alive_max_count(100000);
   // An idle keep-alive connection holds a pool thread: let it go soon.
   http_.set_keep_alive_timeout(2);
+  http_.set_socket_options([this](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;  // the last socket made is the listening one
+  });
   http_.set_payload_max_length(config_.max_body_bytes);
   Routes();
 }
@@ -78,12 +84,18 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
 Server::~Server() { Stop(); }
 
 bool Server::Bind() {
+  bool bound;
   if (config_.port == 0) {
     port_ = http_.bind_to_any_port(config_.bind);
-    return port_ > 0;
+    bound = port_ > 0;
+  } else {
+    port_ = config_.port;
+    bound = http_.bind_to_port(config_.bind, config_.port);
   }
-  port_ = config_.port;
-  return http_.bind_to_port(config_.bind, config_.port);
+  // cpp-httplib listens with a backlog of 5: a burst of new connections then
+  // loses SYNs and waits a second for the retry. Listening again raises it.
+  if (bound && listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
+  return bound;
 }
 
 void Server::Run() {

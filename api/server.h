@@ -65,6 +65,7 @@ class Server {
   std::FILE* log_;
   httplib::Server http_;
   int port_ = 0;
+  int listen_socket_ = -1;
   std::stop_source stopping_;
   std::atomic<bool> running_{false};       // Run was entered
   std::atomic<bool> run_returned_{false};  // Run is over

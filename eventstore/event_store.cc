@@ -1,8 +1,8 @@
 #include "eventstore/event_store.h"
 
 #include <linux/futex.h>
-#include <pthread.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>

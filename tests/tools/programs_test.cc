@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "support/events.h"
 #include "support/process.h"
@@ -64,6 +65,32 @@ TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
   again.Signal(SIGINT);
   again.ReadAll();
   EXPECT_EQ(0, again.Wait());
+}
+
+TEST(ProgramsTest, LoadGeneratorMeasuresARunningServer) {
+  testing::TempDir dir;
+  Process server(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
+  const int port = StartServer(server);
+  ASSERT_GT(port, 0);
+  // Read the server's request log as it comes, or the pipe fills and the server blocks.
+  std::string log;
+  std::thread drain([&] { log = server.ReadAll(); });
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/events?limit=10";
+  auto [code, out] = RunProgram(CRM_LOAD, {"--url", url, "--connections", "4", "--seconds", "0.5"});
+  EXPECT_EQ(0, code) << out;
+  EXPECT_NE(std::string::npos, out.find("requests/s, 0 errors")) << out;
+  EXPECT_NE(std::string::npos, out.find("p99")) << out;
+  // Errors are counted and make the exit code 1.
+  std::tie(code, out) = RunProgram(
+      CRM_LOAD,
+      {"--url", "http://127.0.0.1:" + std::to_string(port) + "/nope", "--seconds", "0.2"});
+  EXPECT_EQ(1, code) << out;
+  // Only loopback targets without --any-host.
+  EXPECT_EQ(2, RunProgram(CRM_LOAD, {"--url", "http://10.1.2.3:80/", "--seconds", "0.1"}).first);
+  server.Signal(SIGTERM);
+  drain.join();
+  EXPECT_EQ(0, server.Wait());
+  EXPECT_NE(std::string::npos, log.find("GET /nope 404")) << log.substr(0, 500);
 }
 
 TEST(ProgramsTest, ServerExplainsBadFlags) {
