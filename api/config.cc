@@ -18,6 +18,9 @@ constexpr const char* kHelp =
     "  --bind ADDR           address to listen on (CRM_BIND; default 127.0.0.1)\n"
     "  --max-body-bytes N    largest request body accepted (CRM_MAX_BODY_BYTES; default 8 MiB)\n"
     "  --max-streams N       live event streams served at once (CRM_MAX_STREAMS; default 256)\n"
+    "  --token-ttl-hours N   lifetime of a sign-in token (CRM_TOKEN_TTL_HOURS; default 12)\n"
+    "The first start on an empty data directory creates the user \"admin\" with the\n"
+    "password in CRM_ADMIN_PASSWORD, or prints a random one once.\n"
     "  --help                print this text\n";
 
 bool ParseSize(std::string_view text, size_t max, size_t* out) {
@@ -52,6 +55,13 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
        [&](std::string_view v) { return ParseSize(v, size_t{1} << 34, &config.max_body_bytes); }},
       {"--max-streams", "CRM_MAX_STREAMS",
        [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
+      {"--token-ttl-hours", "CRM_TOKEN_TTL_HOURS",
+       [&](std::string_view v) {
+         size_t hours = 0;
+         if (!ParseSize(v, 24 * 366, &hours) || hours == 0) return false;
+         config.auth.token_ttl = std::chrono::hours(hours);
+         return true;
+       }},
   };
   for (const Setting& s : settings) {
     if (const char* value = getenv(s.env); value != nullptr && *value != '\0') {

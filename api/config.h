@@ -9,6 +9,8 @@
 #include <string>
 #include <variant>
 
+#include "api/auth.h"
+
 namespace crm::api {
 
 struct ServerConfig {
@@ -18,6 +20,9 @@ struct ServerConfig {
   size_t max_body_bytes = size_t{8} << 20;  // --max-body-bytes, CRM_MAX_BODY_BYTES
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
+  AuthConfig auth;                                    // token lifetime, password hashing
+  // Microseconds since the Unix epoch; the system clock when empty (tests set it).
+  std::function<int64_t()> clock_us;
 };
 
 struct ConfigHelp {

@@ -84,9 +84,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto projections = crm::projections::MakeAll();
+  auto models = std::make_unique<crm::projections::ReadModels>();
   crm::workers::ProjectionRunner runner(*store);
-  for (auto& p : projections) runner.Register(p.get());
+  for (auto* p : models->all()) runner.Register(p);
   const auto started = std::chrono::steady_clock::now();
   if (auto s = runner.CatchUp(); !s.ok()) {
     std::fprintf(stderr, "crm-server: replay failed: %s\n", s.ToString().c_str());
@@ -96,7 +96,21 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   runner.Start();
 
-  crm::api::Server server(config, *store, runner, *catalog);
+  crm::api::Server server(config, *store, runner, *models, *catalog);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any request is served
+  const char* admin_password = std::getenv("CRM_ADMIN_PASSWORD");
+  auto admin = server.EnsureAdmin(admin_password ? admin_password : "");
+  if (!admin.ok()) {
+    std::fprintf(stderr, "crm-server: cannot create the first user: %s\n",
+                 admin.status().ToString().c_str());
+    return 1;
+  }
+  if (!admin->empty() && admin_password == nullptr) {
+    // Shown once: it is stored only as an argon2id hash.
+    std::printf("crm-server: created user \"admin\" with password %s\n", admin->c_str());
+  } else if (!admin->empty()) {
+    std::printf("crm-server: created user \"admin\" with the password in CRM_ADMIN_PASSWORD\n");
+  }
   if (!server.Bind()) {
     std::fprintf(stderr, "crm-server: cannot listen on %s:%d\n", config.bind.c_str(), config.port);
     return 1;

@@ -44,7 +44,9 @@ const char* Title(int status) {
 }  // namespace
 
 Problem FromRejection(const domain::Rejection& r) {
-  return Problem{r.http_status, r.code, r.message, "", r.fields};
+  Problem p{r.http_status, r.code, r.message, "", r.fields};
+  if (r.current_version) p.extra["current_version"] = *r.current_version;
+  return p;
 }
 
 Problem FromStatus(const Status& s) {
@@ -126,6 +128,7 @@ void Send(httplib::Response& res, const Problem& p) {
     errors.push_back({{"field", e.field}, {"code", e.code}, {"message", TextJson(e.message)}});
   }
   body["errors"] = std::move(errors);
+  for (const auto& [key, value] : p.extra.items()) body[key] = value;
   res.status = p.status;
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/problem+json");

@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct Problem {
   domain::Text message;
   std::string detail;  // extra English detail for developers; may be empty
   std::vector<domain::FieldError> errors;
+  nlohmann::json extra = nlohmann::json::object();  // more members, e.g. current_version
 };
 
 Problem FromRejection(const domain::Rejection& rejection);

@@ -64,10 +64,16 @@ bool WantsEventStream(const httplib::Request& req) {
 }  // namespace
 
 Server::Server(ServerConfig config, eventstore::EventStore& store,
-               workers::ProjectionRunner& runner, const schemas::EventCatalog& catalog,
-               std::FILE* log)
-    : config_(std::move(config)), store_(store), runner_(runner), catalog_(catalog), log_(log) {
-  http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 64); };
+               workers::ProjectionRunner& runner, projections::ReadModels& models,
+               const schemas::EventCatalog& catalog, std::FILE* log)
+    : config_(std::move(config)),
+      store_(store),
+      runner_(runner),
+      models_(models),
+      catalog_(catalog),
+      log_(log),
+      hasher_(config_.auth) {
+  http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 256); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100000);
   // An idle keep-alive connection holds a pool thread: let it go soon.
@@ -176,10 +182,11 @@ void Server::Routes() {
         Send(res, FromStatus(Status::IOError(what)));
       });
 
-  http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  using identity::Permission;
+  Route("GET", "/healthz", Access::kPublic, {}, [](const Call&, httplib::Response& res) {
     SendJson(res, {{"status", "ok"}});
   });
-  http_.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  Route("GET", "/readyz", Access::kPublic, {}, [this](const Call&, httplib::Response& res) {
     const Status error = runner_.error();
     const bool ready = error.ok() && runner_.caught_up();
     nlohmann::json body = {{"status", ready ? "ready" : "catching_up"},
@@ -188,32 +195,110 @@ void Server::Routes() {
     if (!error.ok()) body["error"] = error.ToString();
     SendJson(res, body, ready ? 200 : 503);
   });
-  http_.Get("/api/v1/events",
-            [this](const httplib::Request& req, httplib::Response& res) { GetEvents(req, res); });
-  http_.Get(R"(/api/v1/streams/([^/]+))",
-            [this](const httplib::Request& req, httplib::Response& res) { GetStream(req, res); });
-  http_.Get("/api/v1/audit/verify", [this](const httplib::Request&, httplib::Response& res) {
-    Result<eventstore::VerifyReport> report = store_.Verify();
-    if (!report.ok()) return Send(res, FromStatus(report.status()));
-    if (report->ok) {
-      SendJson(res, {{"ok", true},
-                     {"checked", report->checked},
-                     {"head_hash", eventstore::ToHex(report->head_hash)}});
+  Route("GET", "/api/v1/events", Access::kSignedIn, Permission::kReadAudit,
+        [this](const Call& call, httplib::Response& res) { GetEvents(call.req, res); });
+  Route("GET", "/api/v1/streams/{stream}", Access::kSignedIn, Permission::kReadAudit,
+        [this](const Call& call, httplib::Response& res) { GetStream(call.req, res); });
+  Route("GET", "/api/v1/audit/verify", Access::kSignedIn, Permission::kReadAudit,
+        [this](const Call&, httplib::Response& res) {
+          Result<eventstore::VerifyReport> report = store_.Verify();
+          if (!report.ok()) return Send(res, FromStatus(report.status()));
+          if (report->ok) {
+            SendJson(res, {{"ok", true},
+                           {"checked", report->checked},
+                           {"head_hash", eventstore::ToHex(report->head_hash)}});
+          } else {
+            SendJson(res, {{"ok", false},
+                           {"checked", report->checked},
+                           {"first_bad_position", report->first_bad_position},
+                           {"reason", report->reason}});
+          }
+        });
+  Route("GET", "/api/v1/projections", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          if (!AwaitMinPosition(call.req, res)) return;
+          nlohmann::json items = nlohmann::json::array();
+          for (const auto& r : runner_.Reports()) {
+            items.push_back({{"name", r.name}, {"position", r.position}, {"lag", r.lag}});
+          }
+          SendJson(res, {{"projections", items}, {"head", store_.Head()}});
+        });
+  IdentityRoutes();
+}
+
+void Server::Route(const std::string& method, const std::string& path, Access access,
+                   std::optional<identity::Permission> permission, Handler handler) {
+  routes_.push_back(method + " " + path);
+  std::string pattern;  // "{name}" segments become capture groups
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '{') {
+      pattern += "([^/]+)";
+      i = path.find('}', i);
     } else {
-      SendJson(res, {{"ok", false},
-                     {"checked", report->checked},
-                     {"first_bad_position", report->first_bad_position},
-                     {"reason", report->reason}});
+      pattern += path[i];
     }
-  });
-  http_.Get("/api/v1/projections", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!AwaitMinPosition(req, res)) return;
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : runner_.Reports()) {
-      items.push_back({{"name", r.name}, {"position", r.position}, {"lag", r.lag}});
+  }
+  auto wrapped = [this, access, permission, handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
+    Call call{req, {}, res.get_header_value("X-Request-Id")};
+    if (access == Access::kSignedIn) {
+      const std::string header = req.get_header_value("Authorization");
+      std::optional<projections::Principal> principal;
+      if (header.size() > 7 && header.compare(0, 7, "Bearer ") == 0) {
+        // The identity model must have seen every sign-in and sign-out so far.
+        runner_.WaitFor(store_.Head(), config_.min_position_wait);
+        principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
+      }
+      if (!principal) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return Send(res, Problem{401,
+                                 "unauthenticated",
+                                 {"Autentificați-vă: lipsește un token valid.",
+                                  "Sign in: a valid bearer token is missing."},
+                                 "",
+                                 {}});
+      }
+      if (permission && !identity::Allows(principal->role, *permission)) {
+        return Send(res,
+                    Problem{403,
+                            "forbidden",
+                            {"Rolul dumneavoastră nu permite această acțiune.",
+                             "Your role does not allow this action."},
+                            std::string("role ") + std::string(identity::RoleName(principal->role)),
+                            {}});
+      }
+      call.principal = std::move(*principal);
     }
-    SendJson(res, {{"projections", items}, {"head", store_.Head()}});
-  });
+    handler(call, res);
+  };
+  if (method == "GET") {
+    http_.Get(pattern, std::move(wrapped));
+  } else if (method == "POST") {
+    http_.Post(pattern, std::move(wrapped));
+  } else if (method == "PATCH") {
+    http_.Patch(pattern, std::move(wrapped));
+  } else if (method == "PUT") {
+    http_.Put(pattern, std::move(wrapped));
+  } else if (method == "DELETE") {
+    http_.Delete(pattern, std::move(wrapped));
+  }
+}
+
+std::vector<std::string> Server::RouteList() const { return routes_; }
+
+int64_t Server::NowUs() const {
+  if (config_.clock_us) return config_.clock_us();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+domain::Context Server::ContextOf(const Call& call) const {
+  domain::Context ctx;
+  ctx.actor = call.principal.id.empty() ? "anonymous" : call.principal.actor();
+  ctx.now_us = NowUs();
+  ctx.correlation_id = call.request_id;
+  return ctx;
 }
 
 bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& res) {
@@ -249,7 +334,7 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
       }
       from = id + 1;
     }
-    return StreamEvents(from, res);
+    return StreamEvents(from, res, nullptr);
   }
 
   rapidjson::StringBuffer buffer;
@@ -279,7 +364,8 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
   res.set_content(buffer.GetString(), buffer.GetSize(), kJson);
 }
 
-void Server::StreamEvents(uint64_t from, httplib::Response& res) {
+void Server::StreamEvents(uint64_t from, httplib::Response& res,
+                          std::function<bool(const eventstore::RecordedEvent&)> visible) {
   if (open_streams_.fetch_add(1) >= config_.max_streams) {
     open_streams_.fetch_sub(1);
     res.set_header("Retry-After", "5");
@@ -295,7 +381,7 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res) {
   auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, subscription](size_t, httplib::DataSink& sink) {
+      [this, subscription, visible = std::move(visible)](size_t, httplib::DataSink& sink) {
         const std::stop_token stop = stopping_.get_token();
         if (stop.stop_requested()) {
           sink.done();
@@ -305,6 +391,7 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res) {
         Result<size_t> n = subscription->Poll(
             256, Clock::now() + std::chrono::seconds(10),
             [&](const eventstore::RecordedEvent& e) {
+              if (visible && !visible(e)) return true;
               out += "id: ";
               out += std::to_string(e.position);
               out += "\nevent: ";
@@ -317,6 +404,7 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res) {
             stop);
         if (!n.ok()) return false;
         if (*n == 0) out = ": keep-alive\n\n";
+        if (out.empty()) return true;  // nothing this caller may see; an empty chunk would end it
         return sink.write(out.data(), out.size());
       },
       [this](bool) { open_streams_.fetch_sub(1); });

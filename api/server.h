@@ -26,9 +26,15 @@
 #include <stop_token>
 #include <string>
 
+#include "api/auth.h"
 #include "api/config.h"
+#include "domain/identity/access.h"
+#include "domain/identity/roles.h"
+#include "domain/identity/user.h"
 #include "domain/ids.h"
+#include "domain/transact.h"
 #include "eventstore/event_store.h"
+#include "projections/registry.h"
 #include "schemas/catalog.h"
 #include "workers/projection_runner.h"
 
@@ -36,10 +42,21 @@ namespace crm::api {
 
 class Server {
  public:
-  // Everything passed in must outlive the server. Request log lines go to `log`.
+  // Everything passed in must outlive the server; `runner` must feed
+  // `models`. Request log lines go to `log`.
   Server(ServerConfig config, eventstore::EventStore& store, workers::ProjectionRunner& runner,
-         const schemas::EventCatalog& catalog, std::FILE* log = stdout);
+         projections::ReadModels& models, const schemas::EventCatalog& catalog,
+         std::FILE* log = stdout);
   ~Server();
+
+  // On a log without users: creates the user "admin" with `password`, or with
+  // a random password when it is empty, and returns the password used. Returns
+  // an empty string when users exist already. Fails with the store's Status
+  // or a rejection's message.
+  Result<std::string> EnsureAdmin(const std::string& password);
+
+  // Every route the server answers, as "METHOD /path/{param}".
+  std::vector<std::string> RouteList() const;
 
   // Binds config.bind:config.port. False when the address cannot be bound.
   bool Bind();
@@ -51,18 +68,54 @@ class Server {
   void Stop();
 
  private:
+  // What a handler gets: the request and who sent it.
+  struct Call {
+    const httplib::Request& req;
+    projections::Principal principal;  // empty id on public routes
+    std::string request_id;
+  };
+  // Who, when and on behalf of which request, for a command.
+  domain::Context ContextOf(const Call& call) const;
+  using Handler = std::function<void(const Call&, httplib::Response&)>;
+  enum class Access { kPublic, kSignedIn };
+  // Registers `handler` for `method` and `path` ("/api/v1/users/{id}"). A
+  // signed-in route answers 401 without a valid bearer token and 403 when the
+  // caller's role lacks `permission`.
+  void Route(const std::string& method, const std::string& path, Access access,
+             std::optional<identity::Permission> permission, Handler handler);
+
   void Routes();
+  void IdentityRoutes();
   void GetEvents(const httplib::Request& req, httplib::Response& res);
-  void StreamEvents(uint64_t from, httplib::Response& res);
+  void StreamEvents(uint64_t from, httplib::Response& res,
+                    std::function<bool(const eventstore::RecordedEvent&)> visible);
   void GetStream(const httplib::Request& req, httplib::Response& res);
   // For read-model queries: honours min_position; false when it answered 503.
   bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res);
+  // Runs `read` on the identity model, live or "as of" the request's as_of.
+  void ReadIdentity(const Call& call, httplib::Response& res,
+                    const std::function<void(const projections::Identity&)>& read);
+  // Maps a command's outcome to the response (201/200 with ETag and
+  // {"id","version","position"}, or a problem).
+  void Reply(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
+             const std::string& id, bool created, const std::string& location);
+  // If-Match and Idempotency-Key of a command; false when it answered 400.
+  bool CommandOptions(const Call& call, httplib::Response& res, domain::TransactOptions* options);
+  int64_t NowUs() const;
 
   const ServerConfig config_;
   eventstore::EventStore& store_;
   workers::ProjectionRunner& runner_;
+  projections::ReadModels& models_;
   const schemas::EventCatalog& catalog_;
   std::FILE* log_;
+  domain::IdGenerator ids_;
+  domain::AggregateStore<identity::User> users_{store_, ids_};
+  domain::AggregateStore<identity::Session> sessions_{store_, ids_};
+  domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
+  PasswordHasher hasher_;
+  LoginThrottle throttle_;
+  std::vector<std::string> routes_;
   httplib::Server http_;
   int port_ = 0;
   int listen_socket_ = -1;
@@ -70,7 +123,6 @@ class Server {
   std::atomic<bool> running_{false};       // Run was entered
   std::atomic<bool> run_returned_{false};  // Run is over
   std::atomic<size_t> open_streams_{0};
-  domain::IdGenerator ids_;
 };
 
 }  // namespace crm::api

@@ -23,8 +23,18 @@
 #include "domain/lru_cache.h"
 #include "domain/rejection.h"
 #include "eventstore/event_store.h"
+#include "schemas/system_generated.h"
 
 namespace crm::domain {
+
+// A unique value (e.g. a username) taken atomically with the command's
+// events: a claim stream that must not exist yet gets a crm.system.Claimed
+// event naming the owner. When the stream exists, the command is rejected with
+// `taken`.
+struct Claim {
+  std::string stream;  // e.g. "username-ana"
+  Rejection taken;
+};
 
 struct TransactOptions {
   // When set (HTTP If-Match): the command applies only if the stream is at
@@ -36,9 +46,13 @@ struct TransactOptions {
   std::string idempotency_key;
   std::string fingerprint;  // what the key was used for; a different one is rejected
   int max_attempts = 8;     // decisions tried before giving up under contention
+  std::vector<Claim> claims;
+  // Written with the events when they are appended (see AppendRequest).
+  std::vector<std::pair<std::string, std::string>> private_records;
 };
 
 struct Committed {
+  std::string stream;     // the command's stream (for a replayed key: the first one's)
   uint64_t version = 0;   // the stream's version after the command
   uint64_t position = 0;  // log position at which the result is visible
   size_t events = 0;      // events appended (0: nothing to do, or a replayed key)
@@ -100,7 +114,7 @@ class AggregateStore {
     if (!options.idempotency_key.empty()) {
       auto earlier = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
       if (!earlier.ok()) return earlier.status();
-      if (earlier->has_value()) return Replayed(**earlier);
+      if (earlier->has_value()) return Replayed(stream, **earlier);
     }
     for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
       Outcome<Loaded> loaded = Load(stream);
@@ -112,11 +126,13 @@ class AggregateStore {
       Decision<Event> decision = decide(current.state);
       if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
       auto& events = std::get<std::vector<Event>>(decision);
-      if (events.empty()) return Committed{current.version, current.last_position, 0, false};
+      if (events.empty())
+        return Committed{stream, current.version, current.last_position, 0, false};
 
       eventstore::AppendRequest request;
       request.idempotency_key = options.idempotency_key;
       request.fingerprint = options.fingerprint;
+      request.private_records = options.private_records;
       eventstore::AppendPart& part = request.parts.emplace_back();
       part.stream = stream;
       part.expected_version = current.version;
@@ -130,14 +146,34 @@ class AggregateStore {
         e.correlation_id = ctx.correlation_id;
         e.causation_id = ctx.causation_id;
       }
+      for (const Claim& claim : options.claims) {
+        crm::system::ClaimedT claimed;
+        claimed.owner = stream;
+        EncodedEvent encoded = EncodeEvent(claimed);
+        eventstore::AppendPart& claim_part = request.parts.emplace_back();
+        claim_part.stream = claim.stream;
+        claim_part.expected_version = eventstore::kNoStream;
+        eventstore::NewEvent& e = claim_part.events.emplace_back();
+        e.type = std::move(encoded.type);
+        e.payload = std::move(encoded.payload);
+        e.event_id = ids_.NextBytes();
+        e.actor = ctx.actor;
+        e.correlation_id = ctx.correlation_id;
+        e.causation_id = ctx.causation_id;
+      }
       Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
       if (appended.ok()) {
-        if (appended->deduplicated) return Replayed(*appended);
+        if (appended->deduplicated) return Replayed(stream, *appended);
         Loaded next{Fold<D>(current.state, events), appended->versions[0], appended->last_position};
         Remember(stream, next);
-        return Committed{next.version, next.last_position, events.size(), false};
+        return Committed{stream, next.version, next.last_position, events.size(), false};
       }
       if (!appended.status().IsWrongExpectedVersion()) return appended.status();
+      for (const Claim& claim : options.claims) {
+        Result<uint64_t> claimed = store_.StreamVersion(claim.stream);
+        if (!claimed.ok()) return claimed.status();
+        if (*claimed > 0) return claim.taken;
+      }
       if (options.expected_version) {
         Result<uint64_t> now_at = store_.StreamVersion(stream);
         return VersionConflict(stream, *options.expected_version, now_at.ok() ? *now_at : 0);
@@ -154,9 +190,17 @@ class AggregateStore {
                [&](const Loaded& existing) { return existing.version >= loaded.version; });
   }
 
-  static Committed Replayed(const eventstore::AppendResult& earlier) {
-    return Committed{earlier.versions.empty() ? 0 : earlier.versions[0], earlier.last_position, 0,
-                     true};
+  // The result of the command that first used an idempotency key, which may
+  // have created another stream than this retry would (a new id).
+  Committed Replayed(const std::string& stream, const eventstore::AppendResult& earlier) {
+    Committed c{stream, earlier.versions.empty() ? 0 : earlier.versions[0], earlier.last_position,
+                0, true};
+    Status s = store_.ReadAt(earlier.first_position, [&](const eventstore::RecordedEvent& e) {
+      c.stream = e.envelope->stream()->str();
+      return true;
+    });
+    (void)s;  // the stream name is a convenience; the positions stand either way
+    return c;
   }
 
   static Rejection VersionConflict(const std::string& stream, uint64_t expected, uint64_t actual) {

@@ -28,6 +28,7 @@ constexpr int kLog = static_cast<int>(keys::ColumnFamily::kLog);
 constexpr int kStreams = static_cast<int>(keys::ColumnFamily::kStreams);
 constexpr int kDedup = static_cast<int>(keys::ColumnFamily::kDedup);
 constexpr int kMeta = static_cast<int>(keys::ColumnFamily::kMeta);
+constexpr int kPrivate = static_cast<int>(keys::ColumnFamily::kPrivate);
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
@@ -520,6 +521,7 @@ Status EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) 
     }
     result.last_position = next_position_ - 1;
     w->result = std::move(result);
+    for (const auto& [key, value] : req.private_records) batch.Put(cf(kPrivate), key, value);
     if (!req.idempotency_key.empty()) {
       batch.Put(cf(kDedup), req.idempotency_key, EncodeDedup(*w->result, req.fingerprint));
       keys_seen[req.idempotency_key] = {&*w->result, req.fingerprint};
@@ -575,6 +577,14 @@ Result<std::optional<AppendResult>> EventStore::FindIdempotent(std::string_view 
   }
   earlier.deduplicated = true;
   return std::optional<AppendResult>(std::move(earlier));
+}
+
+Result<std::optional<std::string>> EventStore::ReadPrivate(std::string_view key) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kPrivate), key, &value);
+  if (rs.IsNotFound()) return std::optional<std::string>();
+  if (!rs.ok()) return FromRocks(rs);
+  return std::optional<std::string>(std::move(value));
 }
 
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }

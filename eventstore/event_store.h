@@ -70,6 +70,10 @@ struct AppendRequest {
   // Identifies what the key was used for (e.g. a hash of the HTTP request). A
   // committed key with a different fingerprint fails with IdempotencyMismatch.
   std::string fingerprint;
+  // Key-value records written in the same batch as the events when they are
+  // (and not otherwise), but kept out of the log: not hashed, exported or
+  // served. For data the log must not carry, such as password hashes.
+  std::vector<std::pair<std::string, std::string>> private_records;
 };
 
 struct AppendResult {
@@ -166,6 +170,10 @@ class EventStore {
   // with another fingerprint, IOError or Corruption when it cannot be read.
   Result<std::optional<AppendResult>> FindIdempotent(std::string_view idempotency_key,
                                                      std::string_view fingerprint) const;
+
+  // The private record `key` (see AppendRequest::private_records); nullopt
+  // when there is none. Fails with IOError.
+  Result<std::optional<std::string>> ReadPrivate(std::string_view key) const;
 
   // Position of the last committed event; 0 for an empty log. Never blocks.
   uint64_t Head() const;

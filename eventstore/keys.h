@@ -21,6 +21,10 @@
 // meta           "format"                           u64, currently 1
 //                "head"                             position:u64 hash:32 bytes recorded_at_us:u64
 //                                                   (the last committed event; absent when empty)
+// private        caller's key                       caller's value: records committed with
+//                                                   an append but kept out of the log (not
+//                                                   hashed, exported or served), e.g.
+//                                                   password hashes
 //
 // Stream ids are 1 to 512 bytes and never contain 0x00, so "stream 0x00" is a
 // prefix no other stream shares.
@@ -32,9 +36,10 @@
 namespace crm::eventstore::keys {
 
 // Caution: the order is the order column families are opened in. Append only.
-enum class ColumnFamily : uint8_t { kDefault = 0, kLog, kStreams, kDedup, kMeta, kCount };
+enum class ColumnFamily : uint8_t { kDefault = 0, kLog, kStreams, kDedup, kMeta, kPrivate, kCount };
 
-inline constexpr const char* kColumnFamilyNames[] = {"default", "log", "streams", "dedup", "meta"};
+inline constexpr const char* kColumnFamilyNames[] = {"default", "log",  "streams",
+                                                     "dedup",   "meta", "private"};
 
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr size_t kHashSize = 32;

@@ -1,15 +1,23 @@
 #pragma once
 
-// Every read model the server maintains, in one list: the server, crmctl
+// Every read model the server maintains, in one place: the server, crmctl
 // replay and the tests all build them from here.
 
 #include <memory>
 #include <vector>
 
+#include "projections/event_counts.h"
+#include "projections/identity.h"
 #include "projections/projection.h"
 
 namespace crm::projections {
 
-std::vector<std::unique_ptr<Projection>> MakeAll();
+struct ReadModels {
+  EventCounts event_counts;
+  Identity identity;
+
+  // Every model above, for the projection runner.
+  std::vector<Projection*> all() { return {&event_counts, &identity}; }
+};
 
 }  // namespace crm::projections

@@ -78,17 +78,18 @@ int Export(EventStore& store, uint64_t from) {
 }
 
 int Replay(EventStore& store, uint64_t until) {
-  auto projections = crm::projections::MakeAll();
+  auto models = std::make_unique<crm::projections::ReadModels>();
+  const auto projections = models->all();
   const auto started = std::chrono::steady_clock::now();
   uint64_t applied = 0;
   if (until == 0 || until >= store.Head()) {
     crm::workers::ProjectionRunner runner(store);
-    for (auto& p : projections) runner.Register(p.get());
+    for (auto* p : projections) runner.Register(p);
     if (Status s = runner.CatchUp(); !s.ok()) return Fail(s.ToString());
     applied = runner.position();
   } else {
     crm::workers::ProjectionRunner runner(store);
-    for (auto& p : projections) {
+    for (auto* p : projections) {
       auto past = runner.AsOf(*p, until);
       if (!past.ok()) return Fail(past.status().ToString());
     }

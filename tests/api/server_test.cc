@@ -12,6 +12,7 @@
 #include "domain/event_codec.h"
 #include "projections/event_counts.h"
 #include "support/events.h"
+#include "support/server_fixture.h"
 #include "support/temp_dir.h"
 #include "tests/testing_generated.h"
 #include "tests/testing_schema.h"
@@ -21,65 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override { Start(Config()); }
-  virtual ServerConfig Config() const { return {}; }
-
-  void Start(ServerConfig config) {
-    config.port = 0;
-    std::string error;
-    catalog_ = schemas::EventCatalog::Create(testing::TestingSchemas(), &error);
-    ASSERT_NE(nullptr, catalog_) << error;
-    runner_.Register(&counts_);
-    ASSERT_TRUE(runner_.CatchUp().ok());
-    runner_.Start();
-    log_ = std::tmpfile();
-    server_ = std::make_unique<Server>(config, *store_, runner_, *catalog_, log_);
-    ASSERT_TRUE(server_->Bind());
-    thread_ = std::thread([this] { server_->Run(); });
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(30, 0);
-  }
-
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-    runner_.Stop();
-    std::fclose(log_);
-  }
-
-  uint64_t Append(const std::string& stream, size_t n = 1) {
-    auto r = store_->Append(testing::OnePart(stream, eventstore::kAnyVersion, n));
-    EXPECT_TRUE(r.ok());
-    return r->last_position;
-  }
-
-  static json Body(const httplib::Result& r) { return json::parse(r->body); }
-
-  static void ExpectProblem(const httplib::Result& r, int status, const std::string& code) {
-    ASSERT_TRUE(r);
-    EXPECT_EQ(status, r->status);
-    EXPECT_EQ("application/problem+json", r->get_header_value("Content-Type"));
-    json body = Body(r);
-    EXPECT_EQ(status, body["status"]);
-    EXPECT_EQ(code, body["code"]);
-    EXPECT_FALSE(body["message"]["ro"].get<std::string>().empty());
-    EXPECT_FALSE(body["message"]["en"].get<std::string>().empty());
-    EXPECT_TRUE(body["errors"].is_array());
-    EXPECT_TRUE(body.contains("type") && body.contains("title") && body.contains("detail"));
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<eventstore::EventStore> store_ = testing::OpenOrDie(dir_.path());
-  std::unique_ptr<schemas::EventCatalog> catalog_;
-  projections::EventCounts counts_;
-  workers::ProjectionRunner runner_{*store_};
-  std::FILE* log_ = nullptr;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::unique_ptr<httplib::Client> client_;
-};
+using ServerTest = testing::ServerFixture;
 
 TEST_F(ServerTest, HealthAndReadiness) {
   auto r = client_->Get("/healthz");
@@ -95,17 +38,17 @@ TEST_F(ServerTest, HealthAndReadiness) {
 TEST_F(ServerTest, EventsArePagedWithNextAndHead) {
   Append("a", 3);
   Append("b", 2);
-  auto r = client_->Get("/api/v1/events?from=2&limit=3");
+  auto r = client_->Get("/api/v1/events?from=" + std::to_string(base_ + 2) + "&limit=3");
   ASSERT_TRUE(r);
   ASSERT_EQ(200, r->status) << r->body;
   json body = Body(r);
   ASSERT_EQ(3u, body["events"].size());
-  EXPECT_EQ(2, body["events"][0]["position"]);
+  EXPECT_EQ(base_ + 2, body["events"][0]["position"]);
   EXPECT_EQ("a", body["events"][0]["stream"]);
   EXPECT_EQ(2, body["events"][0]["version"]);
   EXPECT_EQ("b", body["events"][2]["stream"]);
-  EXPECT_EQ(5, body["next"]);
-  EXPECT_EQ(5, body["head"]);
+  EXPECT_EQ(base_ + 5, body["next"]);
+  EXPECT_EQ(base_ + 5, body["head"]);
   const json& e = body["events"][0];
   for (const char* key :
        {"type", "event_id", "recorded_at", "actor", "correlation_id", "causation_id", "data"}) {
@@ -113,7 +56,7 @@ TEST_F(ServerTest, EventsArePagedWithNextAndHead) {
   }
   EXPECT_EQ("tester", e["actor"]);
   EXPECT_EQ('Z', e["recorded_at"].get<std::string>().back());
-  r = client_->Get("/api/v1/events?from=5");
+  r = client_->Get("/api/v1/events?from=" + std::to_string(base_ + 5));
   EXPECT_TRUE(Body(r)["next"].is_null());
 }
 
@@ -129,7 +72,7 @@ TEST_F(ServerTest, EventDataIsRenderedFromTheSchema) {
   e.payload = encoded.payload;
   ASSERT_TRUE(store_->Append(std::move(request)).ok());
   Append("opaque");
-  json body = Body(client_->Get("/api/v1/events"));
+  json body = Body(client_->Get("/api/v1/events?from=" + std::to_string(base_ + 1)));
   EXPECT_EQ("crm.testing.Incremented", body["events"][0]["type"]);
   EXPECT_EQ(42, body["events"][0]["data"]["by"]);
   EXPECT_TRUE(body["events"][1]["data"].is_null());
@@ -157,10 +100,11 @@ TEST(ServerStopTest, StopBeforeRunMakesRunReturn) {
   std::string error;
   auto catalog = schemas::EventCatalog::Create({}, &error);
   workers::ProjectionRunner runner(*store);
+  projections::ReadModels models;
   ServerConfig config;
   config.port = 0;
   std::FILE* log = std::tmpfile();
-  Server server(config, *store, runner, *catalog, log);
+  Server server(config, *store, runner, models, *catalog, log);
   ASSERT_TRUE(server.Bind());
   server.Stop();  // e.g. SIGTERM arriving between Bind and Run
   std::thread run([&] { server.Run(); });
@@ -200,15 +144,15 @@ TEST_F(ServerTest, VerifyReportsTheChain) {
   Append("s", 4);
   json body = Body(client_->Get("/api/v1/audit/verify"));
   EXPECT_EQ(true, body["ok"]);
-  EXPECT_EQ(4, body["checked"]);
+  EXPECT_EQ(base_ + 4, body["checked"]);
   EXPECT_EQ(64u, body["head_hash"].get<std::string>().size());
-  auto raw = store_->UnsafeRawForTest(3);
+  auto raw = store_->UnsafeRawForTest(base_ + 3);
   std::string tampered = *raw;
   tampered[tampered.size() - 40] ^= 0x20;
-  ASSERT_TRUE(store_->UnsafeOverwriteForTest(3, tampered).ok());
+  ASSERT_TRUE(store_->UnsafeOverwriteForTest(base_ + 3, tampered).ok());
   body = Body(client_->Get("/api/v1/audit/verify"));
   EXPECT_EQ(false, body["ok"]);
-  EXPECT_EQ(3, body["first_bad_position"]);
+  EXPECT_EQ(base_ + 3, body["first_bad_position"]);
 }
 
 TEST_F(ServerTest, ProjectionsReportPositionAndHonourMinPosition) {
@@ -234,12 +178,15 @@ TEST_F(ServerTest, RequestIdIsEchoedOrMinted) {
 }
 
 // Reads SSE frames from a live feed until `want` ids were seen.
-std::vector<uint64_t> ReadFeed(int port, const httplib::Headers& headers, size_t want) {
+std::vector<uint64_t> ReadFeed(int port, httplib::Headers headers, size_t want,
+                               const std::string& token,
+                               const std::string& path = "/api/v1/events") {
+  headers.emplace("Authorization", "Bearer " + token);
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(30, 0);
   std::vector<uint64_t> ids;
   std::string buffer;
-  client.Get("/api/v1/events", headers, [&](const char* data, size_t n) {
+  client.Get(path, headers, [&](const char* data, size_t n) {
     buffer.append(data, n);
     size_t end;
     while ((end = buffer.find("\n\n")) != std::string::npos) {
@@ -258,11 +205,16 @@ TEST_F(ServerTest, LiveFeedCatchesUpContinuesAndResumes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (int i = 0; i < 5; ++i) Append("t");
   });
-  auto ids = ReadFeed(server_->port(), {{"Accept", "text/event-stream"}}, 8);
+  const std::string path = "/api/v1/events?from=" + std::to_string(base_ + 1);
+  auto ids = ReadFeed(server_->port(), {{"Accept", "text/event-stream"}}, 8, admin_token_, path);
   writer.join();
-  EXPECT_EQ((std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}), ids);
-  ids = ReadFeed(server_->port(), {{"Accept", "text/event-stream"}, {"Last-Event-ID", "6"}}, 2);
-  EXPECT_EQ((std::vector<uint64_t>{7, 8}), ids);
+  std::vector<uint64_t> expected;
+  for (uint64_t i = 1; i <= 8; ++i) expected.push_back(base_ + i);
+  EXPECT_EQ(expected, ids);
+  ids = ReadFeed(server_->port(),
+                 {{"Accept", "text/event-stream"}, {"Last-Event-ID", std::to_string(base_ + 6)}}, 2,
+                 admin_token_);
+  EXPECT_EQ((std::vector<uint64_t>{base_ + 7, base_ + 8}), ids);
 }
 
 class FewStreamsServerTest : public ServerTest {
@@ -281,13 +233,14 @@ TEST_F(FewStreamsServerTest, OpenStreamsNeverStarveOrdinaryRequests) {
     listeners.emplace_back([&] {
       httplib::Client client("127.0.0.1", server_->port());
       client.set_read_timeout(60, 0);
-      client.Get("/api/v1/events", {{"Accept", "text/event-stream"}}, [&](const char*, size_t) {
-        ++opened;
-        return true;  // hold the stream until the server stops
-      });
+      client.Get("/api/v1/events",
+                 {{"Accept", "text/event-stream"}, {"Authorization", "Bearer " + admin_token_}},
+                 [&](const char*, size_t) {
+                   ++opened;
+                   return true;  // hold the stream until the server stops
+                 });
     });
   }
-  Append("s");  // every listener receives this event, so each is really open
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (opened.load() < 12 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -29,9 +29,22 @@ int StartServer(Process& server) {
   return 0;
 }
 
+// Signs in as admin; the Authorization header to send.
+httplib::Headers SignIn(int port, const std::string& password) {
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Post("/api/v1/auth/login",
+                       nlohmann::json{{"username", "admin"}, {"password", password}}.dump(),
+                       "application/json");
+  EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+  if (!r || r->status != 200) return {};
+  return {
+      {"Authorization", "Bearer " + nlohmann::json::parse(r->body)["token"].get<std::string>()}};
+}
+
 TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
   testing::TempDir dir;
-  Process server(CRM_SERVER, {"--port", "0"}, {"CRM_DATA_DIR=" + dir.Sub("data")});
+  Process server(CRM_SERVER, {"--port", "0"},
+                 {"CRM_DATA_DIR=" + dir.Sub("data"), "CRM_ADMIN_PASSWORD=first-admin-pass"});
   ASSERT_TRUE(server.started());
   const int port = StartServer(server);
   ASSERT_GT(port, 0);
@@ -41,10 +54,15 @@ TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
   EXPECT_EQ(200, r->status);
   r = client.Get("/api/v1/events");
   ASSERT_TRUE(r);
+  EXPECT_EQ(401, r->status) << "the log is not public";
+  r = client.Get("/api/v1/events", SignIn(port, "first-admin-pass"));
+  ASSERT_TRUE(r);
   auto body = nlohmann::json::parse(r->body);
-  ASSERT_EQ(1u, body["events"].size()) << "a new data directory starts with one event";
-  EXPECT_EQ("crm.system.StoreInitialized", body["events"][0]["type"]);
+  EXPECT_EQ("crm.system.StoreInitialized", body["events"][0]["type"]) << "the first event";
   EXPECT_EQ(1, body["events"][0]["data"]["format_version"]);
+  EXPECT_EQ("crm.identity.UserCreated", body["events"][1]["type"]);
+  EXPECT_EQ("admin", body["events"][1]["data"]["username"]);
+  const uint64_t head = body["head"];
   r = client.Get("/readyz");
   EXPECT_EQ(200, r->status);
 
@@ -54,14 +72,14 @@ TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
   EXPECT_NE(std::string::npos, rest.find("GET /healthz 200")) << rest;
   EXPECT_NE(std::string::npos, rest.find("stopped cleanly")) << rest;
 
-  // A restart reopens the same log and does not initialize it twice.
+  // A restart reopens the same log, keeps the sessions, and creates nothing.
   Process again(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
   const int port2 = StartServer(again);
   ASSERT_GT(port2, 0);
   httplib::Client client2("127.0.0.1", port2);
-  r = client2.Get("/api/v1/events");
+  r = client2.Get("/api/v1/events", SignIn(port2, "first-admin-pass"));
   ASSERT_TRUE(r);
-  EXPECT_EQ(1, nlohmann::json::parse(r->body)["head"]);
+  EXPECT_EQ(head + 1, nlohmann::json::parse(r->body)["head"]) << "only the new sign-in";
   again.Signal(SIGINT);
   again.ReadAll();
   EXPECT_EQ(0, again.Wait());
@@ -75,7 +93,7 @@ TEST(ProgramsTest, LoadGeneratorMeasuresARunningServer) {
   // Read the server's request log as it comes, or the pipe fills and the server blocks.
   std::string log;
   std::thread drain([&] { log = server.ReadAll(); });
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/events?limit=10";
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
   auto [code, out] = RunProgram(CRM_LOAD, {"--url", url, "--connections", "4", "--seconds", "0.5"});
   EXPECT_EQ(0, code) << out;
   EXPECT_NE(std::string::npos, out.find("requests/s, 0 errors")) << out;
@@ -91,6 +109,41 @@ TEST(ProgramsTest, LoadGeneratorMeasuresARunningServer) {
   drain.join();
   EXPECT_EQ(0, server.Wait());
   EXPECT_NE(std::string::npos, log.find("GET /nope 404")) << log.substr(0, 500);
+}
+
+TEST(ProgramsTest, FirstStartPrintsAGeneratedAdminPasswordOnce) {
+  testing::TempDir dir;
+  std::string password;
+  {
+    Process server(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
+    std::string line;
+    int port = 0;
+    while (server.Line(&line)) {
+      const auto at = line.find("created user \"admin\" with password ");
+      if (at != std::string::npos) password = line.substr(at + 35);
+      const auto serving = line.find("serving http://127.0.0.1:");
+      if (serving != std::string::npos) {
+        port = std::stoi(line.substr(serving + 25));
+        break;
+      }
+    }
+    ASSERT_GT(port, 0);
+    ASSERT_GE(password.size(), 20u);
+    EXPECT_FALSE(SignIn(port, password).empty());
+    server.Signal(SIGTERM);
+    server.ReadAll();
+    EXPECT_EQ(0, server.Wait());
+  }
+  Process again(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
+  std::string line, all;
+  while (again.Line(&line)) {
+    all += line + "\n";
+    if (line.find("serving http") != std::string::npos) break;
+  }
+  EXPECT_EQ(std::string::npos, all.find("password")) << all;
+  again.Signal(SIGTERM);
+  again.ReadAll();
+  EXPECT_EQ(0, again.Wait());
 }
 
 TEST(ProgramsTest, ServerExplainsBadFlags) {
@@ -156,7 +209,7 @@ TEST_F(CrmctlTest, BackupOpensAsAStore) {
 TEST_F(CrmctlTest, ReplayAndStatsCountEveryEvent) {
   auto [code, out] = Crmctl({"replay"});
   ASSERT_EQ(0, code);
-  EXPECT_EQ(0u, out.find("replayed 25 events into 1 read models")) << out;
+  EXPECT_EQ(0u, out.find("replayed 25 events into 2 read models")) << out;
   std::tie(code, out) = Crmctl({"replay", "--until", "10"});
   ASSERT_EQ(0, code);
   EXPECT_EQ(0u, out.find("replayed 10 events")) << out;

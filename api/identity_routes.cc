@@ -1,0 +1,583 @@
+// Sign-in, users and API keys, and the conventions every resource follows:
+// ETag/If-Match, Idempotency-Key, min_position, as_of, paged lists.
+
+#include <sodium.h>
+
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "api/listing.h"
+#include "api/problem.h"
+#include "api/request.h"
+#include "api/server.h"
+#include "domain/time.h"
+
+namespace crm::api {
+
+namespace {
+
+using identity::Permission;
+using nlohmann::json;
+
+constexpr const char* kPasswordRecord = "password-hash/";
+
+json UserJson(const projections::UserView& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"display_name", u.display_name},
+          {"email", u.email},
+          {"role", u.role},
+          {"active", u.active},
+          {"version", u.version},
+          {"created_at", domain::FormatRfc3339(u.created_at_us)},
+          {"updated_at", domain::FormatRfc3339(u.updated_at_us)}};
+}
+
+json ApiKeyJson(const projections::ApiKeyView& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"role", k.role},
+          {"created_by", k.created_by},
+          {"active", k.active},
+          {"version", k.version},
+          {"created_at", domain::FormatRfc3339(k.created_at_us)}};
+}
+
+void SendJson(httplib::Response& res, const json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+Problem InvalidBody(std::vector<domain::FieldError> errors) {
+  Problem p{400,
+            "invalid_body",
+            {"Corpul cererii conține câmpuri greșite.", "The request body has wrong fields."},
+            "",
+            std::move(errors)};
+  return p;
+}
+
+// Reads the string members `fields` of `body`; every other member, a member
+// of another type, or a missing required one is reported in *errors.
+struct FieldSpec {
+  const char* name;
+  bool required;
+};
+std::map<std::string, std::optional<std::string>> Strings(const json& body,
+                                                          std::initializer_list<FieldSpec> fields,
+                                                          std::vector<domain::FieldError>* errors,
+                                                          bool null_allowed = false) {
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (const FieldSpec& f : fields) known = known || key == f.name;
+    if (!known) {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    } else if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else if (value.is_null() && null_allowed) {
+      out[key] = std::string();  // merge-patch: null clears the field
+    } else {
+      errors->push_back(
+          {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
+    }
+  }
+  for (const FieldSpec& f : fields) {
+    if (f.required && !out.count(f.name) &&
+        std::none_of(errors->begin(), errors->end(),
+                     [&](const domain::FieldError& e) { return e.field == f.name; })) {
+      errors->push_back({f.name, "required", {"Câmp obligatoriu.", "Required."}});
+    }
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char hash[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return eventstore::ToHex({hash, sizeof hash});
+}
+
+std::string IdFromStream(const std::string& stream, std::string_view prefix) {
+  return stream.starts_with(prefix) ? stream.substr(prefix.size()) : stream;
+}
+
+}  // namespace
+
+bool Server::CommandOptions(const Call& call, httplib::Response& res,
+                            domain::TransactOptions* options) {
+  if (call.req.has_header("If-Match")) {
+    std::string tag = call.req.get_header_value("If-Match");
+    if (tag.starts_with("W/")) tag = tag.substr(2);
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+      tag = tag.substr(1, tag.size() - 2);
+    uint64_t version = 0;
+    auto [end, ec] = std::from_chars(tag.data(), tag.data() + tag.size(), version);
+    if (tag.empty() || ec != std::errc() || end != tag.data() + tag.size()) {
+      Send(res, BadParameter("If-Match", "trebuie să fie o versiune, de exemplu \"3\".",
+                             "must be a version, e.g. \"3\"."));
+      return false;
+    }
+    options->expected_version = version;
+  }
+  if (call.req.has_header("Idempotency-Key")) {
+    const std::string key = call.req.get_header_value("Idempotency-Key");
+    if (key.empty() || key.size() > 200) {
+      Send(res,
+           BadParameter("Idempotency-Key", "între 1 și 200 de caractere.", "1 to 200 characters."));
+      return false;
+    }
+    // Keys are per caller; the fingerprint ties a key to one request.
+    options->idempotency_key = "http/" + call.principal.actor() + "/" + key;
+    options->fingerprint = Sha256Hex(call.req.method + " " + call.req.path + "\n" + call.req.body);
+  }
+  return true;
+}
+
+void Server::Reply(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
+                   const std::string& id, bool created, const std::string& location) {
+  if (outcome.rejected()) return Send(res, FromRejection(outcome.rejection()));
+  if (outcome.failed()) return Send(res, FromStatus(outcome.status()));
+  const domain::Committed& c = outcome.value();
+  res.set_header("ETag", "\"" + std::to_string(c.version) + "\"");
+  if (created) res.set_header("Location", location);
+  if (c.deduplicated) res.set_header("Idempotent-Replayed", "true");
+  SendJson(res, {{"id", id}, {"version", c.version}, {"position", c.position}},
+           created ? 201 : 200);
+}
+
+void Server::ReadIdentity(const Call& call, httplib::Response& res,
+                          const std::function<void(const projections::Identity&)>& read) {
+  if (!call.req.has_param("as_of")) {
+    if (!AwaitMinPosition(call.req, res)) return;
+    return read(models_.identity);
+  }
+  const std::string as_of = call.req.get_param_value("as_of");
+  uint64_t position = 0;
+  auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), position);
+  if (ec != std::errc() || end != as_of.data() + as_of.size()) {
+    std::optional<int64_t> time = domain::ParseRfc3339(as_of);
+    if (!time) {
+      return Send(res, BadParameter("as_of",
+                                    "o poziție din jurnal sau un moment RFC 3339 "
+                                    "(2026-01-31T12:00:00Z).",
+                                    "a log position or an RFC 3339 time (2026-01-31T12:00:00Z)."));
+    }
+    Result<uint64_t> at = store_.PositionAt(*time);
+    if (!at.ok()) return Send(res, FromStatus(at.status()));
+    position = *at;
+  }
+  position = std::min(position, store_.Head());
+  auto past = runner_.AsOf(models_.identity, position);
+  if (!past.ok()) return Send(res, FromStatus(past.status()));
+  res.set_header("X-As-Of-Position", std::to_string(position));
+  read(static_cast<const projections::Identity&>(**past));
+}
+
+Result<std::string> Server::EnsureAdmin(const std::string& password) {
+  if (!runner_.WaitFor(store_.Head(), std::chrono::seconds(30))) {
+    return Status::TimedOut("read models did not catch up");
+  }
+  if (models_.identity.user_count() > 0) return std::string();
+  const std::string chosen = password.empty() ? NewPassword() : password;
+  if (auto weak = identity::CheckPassword(chosen)) {
+    return Status::InvalidArgument("CRM_ADMIN_PASSWORD: " + weak->message.en);
+  }
+  const std::string hash = hasher_.Hash(chosen);
+  if (hash.empty()) return Status::IOError("password hashing failed (out of memory?)");
+  const std::string id = ids_.Next();
+  domain::Context ctx{"system", NowUs(), "startup", "", {}};
+  domain::TransactOptions options;
+  options.claims.push_back(
+      {identity::UsernameClaim("admin"), domain::Reject("username_taken", "", "")});
+  options.private_records.emplace_back(kPasswordRecord + id, hash);
+  options.idempotency_key = "system/bootstrap-admin";
+  const identity::CreateUser create{id, "admin", "Administrator", "", "admin"};
+  auto outcome = users_.Transact(
+      identity::UserStream(id), ctx,
+      [&](const identity::User::State& s) { return identity::User::Decide(s, create, ctx); },
+      options);
+  if (outcome.failed()) return outcome.status();
+  if (outcome.rejected()) return Status::InvalidArgument(outcome.rejection().message.en);
+  runner_.WaitFor(outcome.value().position, std::chrono::seconds(30));
+  return chosen;
+}
+
+void Server::IdentityRoutes() {
+  Route("POST", "/api/v1/auth/login", Access::kPublic, {},
+        [this](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"username", true}, {"password", true}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          const std::string username = identity::NormalizeUsername(*f["username"]);
+          const int64_t now = NowUs();
+          const std::string by_user = "user/" + username;
+          const std::string by_addr = "addr/" + call.req.remote_addr;
+          const int64_t wait =
+              std::max(throttle_.RetryAfter(by_user, now), throttle_.RetryAfter(by_addr, now));
+          if (wait > 0) {
+            res.set_header("Retry-After", std::to_string(wait));
+            return Send(res, Problem{429,
+                                     "too_many_attempts",
+                                     {"Prea multe încercări eșuate; reîncercați mai târziu.",
+                                      "Too many failed attempts; try again later."},
+                                     "retry after " + std::to_string(wait) + " s",
+                                     {}});
+          }
+          runner_.WaitFor(store_.Head(), config_.min_position_wait);
+          const auto user = models_.identity.UserByUsername(username);
+          std::optional<std::string> hash;
+          if (user) {
+            auto stored = store_.ReadPrivate(kPasswordRecord + user->id);
+            if (!stored.ok()) return Send(res, FromStatus(stored.status()));
+            hash = *stored;
+          }
+          // Unknown users cost a hash too, so timing does not tell who exists.
+          static const std::string kDummy = hasher_.Hash("not-a-real-password");
+          const bool matches = hasher_.Verify(hash ? *hash : kDummy, *f["password"]);
+          if (!user || !hash || !matches || !user->active) {
+            throttle_.Failed(by_user, now);
+            throttle_.Failed(by_addr, now);
+            return Send(res,
+                        Problem{401,
+                                "invalid_credentials",
+                                {"Utilizator sau parolă greșită.", "Wrong username or password."},
+                                "",
+                                {}});
+          }
+          throttle_.Succeeded(by_user);
+          throttle_.Succeeded(by_addr);
+          const std::string session_id = ids_.Next();
+          const std::string token = NewToken();
+          const int64_t expires = now + config_.auth.token_ttl.count() * 1'000'000;
+          domain::Context ctx = ContextOf(call);
+          ctx.actor = user->id;
+          const identity::StartSession start{session_id, user->id, TokenHash(token), expires};
+          auto outcome = sessions_.Transact(identity::SessionStream(session_id), ctx,
+                                            [&](const identity::Session::State& s) {
+                                              return identity::Session::Decide(s, start, ctx);
+                                            });
+          if (!outcome.ok()) return Reply(res, outcome, session_id, false, "");
+          runner_.WaitFor(outcome.value().position, config_.min_position_wait);
+          SendJson(res, {{"token", token},
+                         {"token_type", "Bearer"},
+                         {"expires_at", domain::FormatRfc3339(expires)},
+                         {"position", outcome.value().position},
+                         {"user", UserJson(*user)}});
+        });
+
+  Route("POST", "/api/v1/auth/logout", Access::kSignedIn, {},
+        [this](const Call& call, httplib::Response& res) {
+          if (call.principal.session_id.empty()) {
+            return Send(res, Problem{400,
+                                     "not_a_session",
+                                     {"O cheie API nu are sesiune.", "An API key has no session."},
+                                     "",
+                                     {}});
+          }
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = sessions_.Transact(identity::SessionStream(call.principal.session_id), ctx,
+                                            [&](const identity::Session::State& s) {
+                                              return identity::Session::Decide(
+                                                  s, identity::EndSession{"logout"}, ctx);
+                                            });
+          if (!outcome.ok()) return Reply(res, outcome, call.principal.session_id, false, "");
+          runner_.WaitFor(outcome.value().position, config_.min_position_wait);
+          res.status = 204;
+        });
+
+  Route("GET", "/api/v1/me", Access::kSignedIn, {},
+        [this](const Call& call, httplib::Response& res) {
+          if (call.principal.kind == projections::Principal::Kind::kApiKey) {
+            return SendJson(res, {{"kind", "api_key"},
+                                  {"id", call.principal.id},
+                                  {"role", identity::RoleName(call.principal.role)}});
+          }
+          auto user = models_.identity.User(call.principal.id);
+          if (!user) return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
+          json body = UserJson(*user);
+          body["kind"] = "user";
+          res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
+          SendJson(res, body);
+        });
+
+  Route("POST", "/api/v1/me/password", Access::kSignedIn, {},
+        [this](const Call& call, httplib::Response& res) {
+          if (call.principal.kind != projections::Principal::Kind::kUser) {
+            return Send(res, Problem{400,
+                                     "not_a_user",
+                                     {"O cheie API nu are parolă.", "An API key has no password."},
+                                     "",
+                                     {}});
+          }
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"current_password", true}, {"new_password", true}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto stored = store_.ReadPrivate(kPasswordRecord + call.principal.id);
+          if (!stored.ok()) return Send(res, FromStatus(stored.status()));
+          if (!*stored || !hasher_.Verify(**stored, *f["current_password"])) {
+            return Send(res,
+                        Problem{403,
+                                "wrong_password",
+                                {"Parola curentă este greșită.", "The current password is wrong."},
+                                "",
+                                {}});
+          }
+          if (auto weak = identity::CheckPassword(*f["new_password"])) {
+            weak->field = "new_password";
+            return Send(res, InvalidBody({*weak}));
+          }
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          options.private_records.emplace_back(kPasswordRecord + call.principal.id,
+                                               hasher_.Hash(*f["new_password"]));
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = users_.Transact(
+              identity::UserStream(call.principal.id), ctx,
+              [&](const identity::User::State& s) {
+                return identity::User::Decide(s, identity::SetPassword{false}, ctx);
+              },
+              options);
+          Reply(res, outcome, call.principal.id, false, "");
+        });
+
+  Route("GET", "/api/v1/me/stream", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          uint64_t from = 1;
+          if (call.req.has_header("Last-Event-ID")) {
+            const std::string last = call.req.get_header_value("Last-Event-ID");
+            auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), from);
+            if (ec != std::errc() || end != last.data() + last.size()) {
+              return Send(res, BadParameter("Last-Event-ID", "trebuie să fie o poziție din jurnal.",
+                                            "must be a log position."));
+            }
+            ++from;
+          } else {
+            from = store_.Head() + 1;  // from now on
+          }
+          const bool audit = identity::Allows(call.principal.role, Permission::kReadAudit);
+          StreamEvents(from, res, [audit](const eventstore::RecordedEvent& e) {
+            if (audit) return true;
+            const std::string_view type = e.envelope->type()->string_view();
+            return !type.starts_with("crm.identity.") && !type.starts_with("crm.system.");
+          });
+        });
+
+  Route("GET", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          ReadIdentity(call, res, [&](const projections::Identity& model) {
+            std::vector<json> rows;
+            const std::string role = call.req.get_param_value("role");
+            const std::string active = call.req.get_param_value("active");
+            for (const auto& u : model.Users()) {
+              if (!role.empty() && u.role != role) continue;
+              if (!active.empty() && (active == "true") != u.active) continue;
+              rows.push_back(UserJson(u));
+            }
+            json page;
+            if (!Page(call.req, res, std::move(rows),
+                      {"username", "display_name", "email", "role", "created_at", "updated_at"},
+                      &page)) {
+              return;
+            }
+            SendJson(res, page);
+          });
+        });
+
+  Route(
+      "POST", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,
+      [this](const Call& call, httplib::Response& res) {
+        auto body = ReadJsonObject(call.req, res);
+        if (!body) return;
+        std::vector<domain::FieldError> errors;
+        auto f = Strings(*body,
+                         {{"username", true},
+                          {"display_name", true},
+                          {"email", false},
+                          {"role", true},
+                          {"password", true}},
+                         &errors);
+        if (f.count("password")) {
+          if (auto weak = identity::CheckPassword(*f["password"])) errors.push_back(*weak);
+        }
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        domain::TransactOptions options;
+        if (!CommandOptions(call, res, &options)) return;
+        const std::string id = ids_.Next();
+        const identity::CreateUser create{id, *f["username"], *f["display_name"],
+                                          f["email"].value_or(""), *f["role"]};
+        const std::string username = identity::NormalizeUsername(create.username);
+        if (!identity::CheckUsername(username)) {
+          domain::Rejection taken =
+              domain::Reject("username_taken", "Numele de utilizator este deja folosit.",
+                             "The username is taken.", 409);
+          taken.fields.push_back({"username", "taken", taken.message});
+          options.claims.push_back({identity::UsernameClaim(username), std::move(taken)});
+          options.private_records.emplace_back(kPasswordRecord + id, hasher_.Hash(*f["password"]));
+        }
+        const domain::Context ctx = ContextOf(call);
+        auto outcome = users_.Transact(
+            identity::UserStream(id), ctx,
+            [&](const identity::User::State& s) { return identity::User::Decide(s, create, ctx); },
+            options);
+        const std::string created_id =
+            outcome.ok() ? IdFromStream(outcome.value().stream, "user-") : id;
+        Reply(res, outcome, created_id, true, "/api/v1/users/" + created_id);
+      });
+
+  Route("GET", "/api/v1/users/{id}", Access::kSignedIn, {},
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          if (id != call.principal.id &&
+              !identity::Allows(call.principal.role, Permission::kAdminister)) {
+            return Send(res, Problem{403,
+                                     "forbidden",
+                                     {"Rolul dumneavoastră nu permite această acțiune.",
+                                      "Your role does not allow this action."},
+                                     "",
+                                     {}});
+          }
+          ReadIdentity(call, res, [&](const projections::Identity& model) {
+            auto user = model.User(id);
+            if (!user)
+              return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
+            res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
+            SendJson(res, UserJson(*user));
+          });
+        });
+
+  Route(
+      "PATCH", "/api/v1/users/{id}", Access::kSignedIn, Permission::kAdminister,
+      [this](const Call& call, httplib::Response& res) {
+        const std::string id = call.req.matches[1];
+        auto body = ReadJsonObject(call.req, res);
+        if (!body) return;
+        std::vector<domain::FieldError> errors;
+        auto f = Strings(*body, {{"display_name", false}, {"email", false}, {"role", false}},
+                         &errors, /*null_allowed=*/true);
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        domain::TransactOptions options;
+        if (!CommandOptions(call, res, &options)) return;
+        identity::ChangeUser change;
+        if (f.count("display_name")) change.display_name = f["display_name"];
+        if (f.count("email")) change.email = f["email"];
+        if (f.count("role")) change.role = f["role"];
+        const domain::Context ctx = ContextOf(call);
+        auto outcome = users_.Transact(
+            identity::UserStream(id), ctx,
+            [&](const identity::User::State& s) { return identity::User::Decide(s, change, ctx); },
+            options);
+        Reply(res, outcome, id, false, "");
+      });
+
+  auto user_action = [this](const Call& call, httplib::Response& res,
+                            identity::User::Command command) {
+    const std::string id = call.req.matches[1];
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    auto outcome = users_.Transact(
+        identity::UserStream(id), ctx,
+        [&](const identity::User::State& s) { return identity::User::Decide(s, command, ctx); },
+        options);
+    Reply(res, outcome, id, false, "");
+  };
+  Route("DELETE", "/api/v1/users/{id}", Access::kSignedIn, Permission::kAdminister,
+        [user_action](const Call& call, httplib::Response& res) {
+          user_action(call, res, identity::DeactivateUser{});
+        });
+  Route("POST", "/api/v1/users/{id}/reactivate", Access::kSignedIn, Permission::kAdminister,
+        [user_action](const Call& call, httplib::Response& res) {
+          user_action(call, res, identity::ReactivateUser{});
+        });
+  Route("POST", "/api/v1/users/{id}/password", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"password", true}}, &errors);
+          if (f.count("password")) {
+            if (auto weak = identity::CheckPassword(*f["password"])) errors.push_back(*weak);
+          }
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          options.private_records.emplace_back(kPasswordRecord + id, hasher_.Hash(*f["password"]));
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = users_.Transact(
+              identity::UserStream(id), ctx,
+              [&](const identity::User::State& s) {
+                return identity::User::Decide(s, identity::SetPassword{true}, ctx);
+              },
+              options);
+          Reply(res, outcome, id, false, "");
+        });
+
+  Route("GET", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          ReadIdentity(call, res, [&](const projections::Identity& model) {
+            std::vector<json> rows;
+            for (const auto& k : model.ApiKeys()) rows.push_back(ApiKeyJson(k));
+            json page;
+            if (Page(call.req, res, std::move(rows), {"name", "role", "created_at"}, &page)) {
+              SendJson(res, page);
+            }
+          });
+        });
+
+  Route("POST", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"name", true}, {"role", true}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const std::string id = ids_.Next();
+          const std::string key = NewToken();
+          const identity::CreateApiKey create{id, *f["name"], *f["role"], TokenHash(key)};
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = api_keys_.Transact(
+              identity::ApiKeyStream(id), ctx,
+              [&](const identity::ApiKey::State& s) {
+                return identity::ApiKey::Decide(s, create, ctx);
+              },
+              options);
+          if (!outcome.ok()) return Reply(res, outcome, id, true, "");
+          const domain::Committed& c = outcome.value();
+          const std::string created_id = IdFromStream(c.stream, "apikey-");
+          res.set_header("Location", "/api/v1/api-keys/" + created_id);
+          res.set_header("ETag", "\"" + std::to_string(c.version) + "\"");
+          // The key is shown once: a replayed request cannot show it again.
+          SendJson(res,
+                   {{"id", created_id},
+                    {"key", c.deduplicated ? json(nullptr) : json(key)},
+                    {"version", c.version},
+                    {"position", c.position}},
+                   201);
+        });
+
+  Route("DELETE", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = api_keys_.Transact(
+              identity::ApiKeyStream(id), ctx,
+              [&](const identity::ApiKey::State& s) {
+                return identity::ApiKey::Decide(s, identity::RevokeApiKey{}, ctx);
+              },
+              options);
+          Reply(res, outcome, id, false, "");
+        });
+}
+
+}  // namespace crm::api

@@ -1,0 +1,107 @@
+#include "api/listing.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "api/problem.h"
+
+namespace crm::api {
+
+namespace {
+
+constexpr size_t kDefaultLimit = 50;
+constexpr size_t kMaxLimit = 1000;
+
+// A cursor is the offset of the next row, base64url-encoded: opaque to
+// clients, so it can become a keyset position later without breaking them.
+std::string EncodeCursor(size_t offset) {
+  std::string raw = std::to_string(offset);
+  raw.insert(raw.begin(), 'o');
+  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+bool DecodeCursor(const std::string& cursor, size_t* offset) {
+  std::string raw(cursor.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), cursor.c_str(),
+                        cursor.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      len < 2 || raw[0] != 'o') {
+    return false;
+  }
+  auto [end, ec] = std::from_chars(raw.data() + 1, raw.data() + len, *offset);
+  return ec == std::errc() && end == raw.data() + len;
+}
+
+}  // namespace
+
+bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohmann::json> rows,
+          const std::vector<std::string>& sortable, nlohmann::json* page) {
+  size_t limit = kDefaultLimit;
+  if (req.has_param("limit")) {
+    const std::string text = req.get_param_value("limit");
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxLimit) {
+      Send(res, BadParameter("limit", "un număr întreg între 1 și 1000.",
+                             "a whole number from 1 to 1000."));
+      return false;
+    }
+  }
+  size_t offset = 0;
+  if (req.has_param("cursor") && !DecodeCursor(req.get_param_value("cursor"), &offset)) {
+    Send(res, BadParameter("cursor", "nu provine de la o pagină anterioară.",
+                           "does not come from a previous page."));
+    return false;
+  }
+  if (req.has_param("sort")) {
+    std::vector<std::pair<std::string, bool>> keys;  // field, descending
+    const std::string sort = req.get_param_value("sort");
+    size_t start = 0;
+    while (start <= sort.size()) {
+      size_t comma = sort.find(',', start);
+      if (comma == std::string::npos) comma = sort.size();
+      std::string field = sort.substr(start, comma - start);
+      const bool descending = field.starts_with("-");
+      if (descending) field.erase(0, 1);
+      if (std::find(sortable.begin(), sortable.end(), field) == sortable.end()) {
+        std::string allowed;
+        for (const auto& name : sortable) {
+          if (!allowed.empty()) allowed += ", ";
+          allowed += name;
+        }
+        Send(res, BadParameter("sort", "se poate ordona după: " + allowed + ".",
+                               "can sort by: " + allowed + "."));
+        return false;
+      }
+      keys.emplace_back(field, descending);
+      start = comma + 1;
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const nlohmann::json& a, const nlohmann::json& b) {
+                       for (const auto& [field, descending] : keys) {
+                         const auto& x = a[field];
+                         const auto& y = b[field];
+                         if (x == y) continue;
+                         return descending ? y < x : x < y;
+                       }
+                       return false;
+                     });
+  }
+  const size_t total = rows.size();
+  nlohmann::json items = nlohmann::json::array();
+  for (size_t i = offset; i < total && i < offset + limit; ++i) items.push_back(std::move(rows[i]));
+  *page = {{"items", std::move(items)},
+           {"next_cursor", offset + limit < total ? nlohmann::json(EncodeCursor(offset + limit))
+                                                  : nlohmann::json(nullptr)},
+           {"total", total}};
+  return true;
+}
+
+}  // namespace crm::api

@@ -1,0 +1,85 @@
+#pragma once
+
+// Users, sessions and API keys as the API needs them: who a bearer token
+// belongs to, with which role, and the users table.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/identity/roles.h"
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+struct UserView {
+  std::string id;
+  std::string username;
+  std::string display_name;
+  std::string email;
+  std::string role;
+  bool active = true;
+  uint64_t version = 0;   // of the user's stream
+  uint64_t position = 0;  // of the user's last event
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+};
+
+struct ApiKeyView {
+  std::string id;
+  std::string name;
+  std::string role;
+  std::string created_by;
+  bool active = true;
+  uint64_t version = 0;
+  int64_t created_at_us = 0;
+};
+
+// Who is behind a request.
+struct Principal {
+  enum class Kind { kUser, kApiKey } kind = Kind::kUser;
+  std::string id;          // user id, or API key id
+  std::string session_id;  // for a signed-in user
+  identity::Role role = identity::Role::kViewer;
+  std::string actor() const { return kind == Kind::kUser ? id : "apikey-" + id; }
+};
+
+class Identity final : public Projection {
+ public:
+  std::string_view Name() const override { return "identity"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Identity>(); }
+
+  // The principal holding the token whose SHA-256 is `token_hash`, if the
+  // session is open and unexpired at `now_us` and its user active, or the API
+  // key is not revoked.
+  std::optional<Principal> Authenticate(const std::vector<uint8_t>& token_hash,
+                                        int64_t now_us) const;
+
+  std::optional<UserView> User(const std::string& id) const;
+  std::optional<UserView> UserByUsername(const std::string& username) const;
+  std::vector<UserView> Users() const;  // ordered by id (creation time)
+  std::vector<ApiKeyView> ApiKeys() const;
+  size_t user_count() const;
+
+ private:
+  struct SessionRow {
+    std::string session_id;
+    std::string user_id;
+    int64_t expires_at_us = 0;
+  };
+  void EndSessionsOf(const std::string& user_id);
+
+  // All GUARDED_BY(mutex()).
+  std::map<std::string, UserView> users_;
+  std::unordered_map<std::string, std::string> user_by_name_;
+  std::unordered_map<std::string, SessionRow> sessions_;         // token hash -> session
+  std::unordered_map<std::string, std::string> session_tokens_;  // session id -> token hash
+  std::map<std::string, ApiKeyView> keys_;
+  std::unordered_map<std::string, std::string> key_by_token_;  // token hash -> key id
+};
+
+}  // namespace crm::projections
