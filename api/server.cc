@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/event_json.h"
+#include "api/openapi.h"
 #include "api/problem.h"
 #include "api/task_queue.h"
 #include "domain/ids.h"
@@ -195,6 +196,11 @@ void Server::Routes() {
     if (!error.ok()) body["error"] = error.ToString();
     SendJson(res, body, ready ? 200 : 503);
   });
+  Route("GET", "/api/v1/openapi.json", Access::kPublic, {},
+        [](const Call&, httplib::Response& res) {
+          const std::string_view doc = OpenApiDocument();
+          res.set_content(doc.data(), doc.size(), "application/json");
+        });
   Route("GET", "/api/v1/events", Access::kSignedIn, Permission::kReadAudit,
         [this](const Call& call, httplib::Response& res) { GetEvents(call.req, res); });
   Route("GET", "/api/v1/streams/{stream}", Access::kSignedIn, Permission::kReadAudit,

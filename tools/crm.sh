@@ -33,6 +33,18 @@ install_missing() {
   fi
 }
 
+# The OpenAPI linter the tests run, from npm, into build/node (every build
+# directory's tests use that one).
+REDOCLY_VERSION=1.34.5
+install_linter() {
+  command -v npm >/dev/null || { PACKAGES+=(nodejs npm); install_missing; }
+  if [ "$(build/node/node_modules/.bin/redocly --version 2>/dev/null)" != "$REDOCLY_VERSION" ]; then
+    mkdir -p build/node
+    npm install --prefix build/node --no-audit --no-fund --loglevel=error \
+      "@redocly/cli@$REDOCLY_VERSION"
+  fi
+}
+
 # build DIR [cmake options...]
 build() {
   local dir=$1
@@ -52,6 +64,7 @@ case "$command" in
     ;;
   test)
     install_missing
+    install_linter
     build build -DCMAKE_BUILD_TYPE=Release -DCRM_WERROR=ON
     ctest --test-dir build --output-on-failure -j2 --timeout 300
     ;;
@@ -62,6 +75,7 @@ case "$command" in
     ;;
   sanitize)
     install_missing
+    install_linter
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DCRM_SANITIZE=ON
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
     ;;
