@@ -33,19 +33,25 @@ AuthConfig::AuthConfig()
     : pwhash_opslimit(crypto_pwhash_OPSLIMIT_INTERACTIVE),
       pwhash_memlimit(crypto_pwhash_MEMLIMIT_INTERACTIVE) {}
 
-std::string PasswordHasher::Hash(std::string_view password) const {
+std::optional<std::string> PasswordHasher::Hash(std::string_view password) const {
   InitSodium();
+  if (!slots_.try_acquire_for(std::chrono::seconds(1))) return std::nullopt;
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), config_.pwhash_opslimit,
-                            config_.pwhash_memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return {};
-  }
-  return out;
+  const int rc = crypto_pwhash_str_alg(out, password.data(), password.size(),
+                                       config_.pwhash_opslimit, config_.pwhash_memlimit,
+                                       crypto_pwhash_ALG_ARGON2ID13);
+  slots_.release();
+  if (rc != 0) return std::nullopt;
+  return std::string(out);
 }
 
-bool PasswordHasher::Verify(const std::string& hash, std::string_view password) const {
+PasswordHasher::Check PasswordHasher::Verify(const std::string& hash,
+                                             std::string_view password) const {
   InitSodium();
-  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+  if (!slots_.try_acquire_for(std::chrono::seconds(1))) return Check::kBusy;
+  const int rc = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size());
+  slots_.release();
+  return rc == 0 ? Check::kMatch : Check::kMismatch;
 }
 
 std::string NewToken() { return "crm_" + RandomBase64(32); }
@@ -69,7 +75,10 @@ int64_t LoginThrottle::RetryAfter(const std::string& key, int64_t now_us) {
 
 void LoginThrottle::Failed(const std::string& key, int64_t now_us) {
   std::lock_guard lock(mu_);
-  if (entries_.size() > 100'000) entries_.clear();  // bounded; forgetting is safe
+  if (entries_.size() > 100'000) {  // bounded: forget keys no longer blocked first
+    std::erase_if(entries_, [&](const auto& e) { return e.second.blocked_until_us <= now_us; });
+    if (entries_.size() > 100'000) entries_.clear();
+  }
   Entry& e = entries_[key];
   ++e.failures;
   if (e.failures > kFreeFailures) {
@@ -77,6 +86,14 @@ void LoginThrottle::Failed(const std::string& key, int64_t now_us) {
     const int64_t wait_s = std::min<int64_t>(int64_t{1} << doublings, 900);
     e.blocked_until_us = now_us + wait_s * 1'000'000;
   }
+}
+
+void LoginThrottle::Forgive(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  if (--it->second.failures <= kFreeFailures) it->second.blocked_until_us = 0;
+  if (it->second.failures <= 0) entries_.erase(it);
 }
 
 void LoginThrottle::Succeeded(const std::string& key) {

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,16 +26,22 @@ struct AuthConfig {
   AuthConfig();
 };
 
+// argon2id hashing, at most kConcurrent at a time: each one takes the
+// configured memory (64 MiB by default), so unbounded concurrency would let
+// anyone exhaust memory through the sign-in route. Thread-safe.
 class PasswordHasher {
  public:
+  static constexpr int kConcurrent = 4;
   explicit PasswordHasher(const AuthConfig& config) : config_(config) {}
-  // An argon2id hash string (salt and parameters included). Empty on failure
-  // (out of memory).
-  std::string Hash(std::string_view password) const;
-  bool Verify(const std::string& hash, std::string_view password) const;
+  // An argon2id hash string (salt and parameters included); nullopt when
+  // every slot stayed busy for a second or hashing ran out of memory.
+  std::optional<std::string> Hash(std::string_view password) const;
+  enum class Check { kMatch, kMismatch, kBusy };
+  Check Verify(const std::string& hash, std::string_view password) const;
 
  private:
   AuthConfig config_;
+  mutable std::counting_semaphore<kConcurrent> slots_{kConcurrent};
 };
 
 // A new bearer token: "crm_" + 43 characters of base64url (256 random bits).
@@ -53,7 +61,12 @@ class LoginThrottle {
 
   // Seconds until `key` may try again; 0 when it may now.
   int64_t RetryAfter(const std::string& key, int64_t now_us);
+  // Counts an attempt as failed before it is checked, so concurrent guesses
+  // cannot all slip past RetryAfter.
   void Failed(const std::string& key, int64_t now_us);
+  // Takes back one failure counted for an attempt that succeeded.
+  void Forgive(const std::string& key);
+  // Clears `key` (the account's own counter after a good sign-in).
   void Succeeded(const std::string& key);
 
  private:

@@ -93,11 +93,18 @@ std::map<std::string, std::optional<std::string>> Strings(const json& body,
   return out;
 }
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char hash[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  return eventstore::ToHex({hash, sizeof hash});
+Problem Busy() {
+  return Problem{503, "busy",
+                 {"Serverul este ocupat; reîncercați.", "The server is busy; retry."}, "", {}};
 }
+
+Problem Invalid(std::vector<domain::FieldError> errors) {
+  return Problem{422, "validation_failed",
+                 {"Datele trimise nu sunt valide.", "The data sent is not valid."}, "",
+                 std::move(errors)};
+}
+
+constexpr const char* kFingerprintKey = "server/fingerprint-key";
 
 std::string IdFromStream(const std::string& stream, std::string_view prefix) {
   return stream.starts_with(prefix) ? stream.substr(prefix.size()) : stream;
@@ -128,11 +135,39 @@ bool Server::CommandOptions(const Call& call, httplib::Response& res,
            BadParameter("Idempotency-Key", "între 1 și 200 de caractere.", "1 to 200 characters."));
       return false;
     }
-    // Keys are per caller; the fingerprint ties a key to one request.
+    // Keys are per caller; the fingerprint ties a key to one request. It is a
+    // keyed hash: bodies may hold passwords, and the dedup records must not
+    // let anyone test guesses against them.
+    const std::string key_bytes = FingerprintKey();
+    if (key_bytes.empty()) {
+      Send(res, FromStatus(Status::IOError("no fingerprint key")));
+      return false;
+    }
     options->idempotency_key = "http/" + call.principal.actor() + "/" + key;
-    options->fingerprint = Sha256Hex(call.req.method + " " + call.req.path + "\n" + call.req.body);
+    const std::string text = call.req.method + " " + call.req.path + "\n" + call.req.body;
+    unsigned char digest[32];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()),
+                       text.size(), reinterpret_cast<const unsigned char*>(key_bytes.data()),
+                       key_bytes.size());
+    options->fingerprint = eventstore::ToHex({digest, sizeof digest});
   }
   return true;
+}
+
+std::string Server::FingerprintKey() {
+  std::lock_guard lock(fingerprint_mu_);
+  if (!fingerprint_key_.empty()) return fingerprint_key_;
+  auto stored = store_.ReadPrivate(kFingerprintKey);
+  if (!stored.ok()) return "";
+  if (*stored) {
+    fingerprint_key_ = **stored;
+  } else {
+    std::string key(crypto_generichash_KEYBYTES, '\0');
+    randombytes_buf(key.data(), key.size());
+    if (!store_.PutPrivate(kFingerprintKey, key).ok()) return "";
+    fingerprint_key_ = key;
+  }
+  return fingerprint_key_;
 }
 
 void Server::Reply(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
@@ -184,14 +219,14 @@ Result<std::string> Server::EnsureAdmin(const std::string& password) {
   if (auto weak = identity::CheckPassword(chosen)) {
     return Status::InvalidArgument("CRM_ADMIN_PASSWORD: " + weak->message.en);
   }
-  const std::string hash = hasher_.Hash(chosen);
-  if (hash.empty()) return Status::IOError("password hashing failed (out of memory?)");
+  const std::optional<std::string> hash = hasher_.Hash(chosen);
+  if (!hash) return Status::IOError("password hashing failed (out of memory?)");
   const std::string id = ids_.Next();
   domain::Context ctx{"system", NowUs(), "startup", "", {}};
   domain::TransactOptions options;
   options.claims.push_back(
       {identity::UsernameClaim("admin"), domain::Reject("username_taken", "", "")});
-  options.private_records.emplace_back(kPasswordRecord + id, hash);
+  options.private_records.emplace_back(kPasswordRecord + id, *hash);
   options.idempotency_key = "system/bootstrap-admin";
   const identity::CreateUser create{id, "admin", "Administrator", "", "admin"};
   auto outcome = users_.Transact(
@@ -214,20 +249,33 @@ void Server::IdentityRoutes() {
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           const std::string username = identity::NormalizeUsername(*f["username"]);
           const int64_t now = NowUs();
-          const std::string by_user = "user/" + username;
           const std::string by_addr = "addr/" + call.req.remote_addr;
-          const int64_t wait =
-              std::max(throttle_.RetryAfter(by_user, now), throttle_.RetryAfter(by_addr, now));
+          const std::string by_user = "user/" + username;
+          auto refuse = [&] {
+            return Send(res, Problem{401, "invalid_credentials",
+                                     {"Utilizator sau parolă greșită.",
+                                      "Wrong username or password."},
+                                     "", {}});
+          };
+          const int64_t wait = std::max(throttle_.RetryAfter(by_user, now),
+                                        throttle_.RetryAfter(by_addr, now));
           if (wait > 0) {
             res.set_header("Retry-After", std::to_string(wait));
-            return Send(res, Problem{429,
-                                     "too_many_attempts",
+            return Send(res, Problem{429, "too_many_attempts",
                                      {"Prea multe încercări eșuate; reîncercați mai târziu.",
                                       "Too many failed attempts; try again later."},
-                                     "retry after " + std::to_string(wait) + " s",
-                                     {}});
+                                     "retry after " + std::to_string(wait) + " s", {}});
           }
-          runner_.WaitFor(store_.Head(), config_.min_position_wait);
+          // Counted as failures before checking, so parallel guesses are counted too.
+          throttle_.Failed(by_addr, now);
+          if (identity::CheckUsername(username)) return refuse();  // no such name can exist
+          throttle_.Failed(by_user, now);
+          if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+            throttle_.Forgive(by_addr);
+            throttle_.Forgive(by_user);
+            res.set_header("Retry-After", "1");
+            return Send(res, Busy());
+          }
           const auto user = models_.identity.UserByUsername(username);
           std::optional<std::string> hash;
           if (user) {
@@ -236,26 +284,26 @@ void Server::IdentityRoutes() {
             hash = *stored;
           }
           // Unknown users cost a hash too, so timing does not tell who exists.
-          static const std::string kDummy = hasher_.Hash("not-a-real-password");
-          const bool matches = hasher_.Verify(hash ? *hash : kDummy, *f["password"]);
-          if (!user || !hash || !matches || !user->active) {
-            throttle_.Failed(by_user, now);
-            throttle_.Failed(by_addr, now);
-            return Send(res,
-                        Problem{401,
-                                "invalid_credentials",
-                                {"Utilizator sau parolă greșită.", "Wrong username or password."},
-                                "",
-                                {}});
+          const auto check = hasher_.Verify(hash ? *hash : dummy_hash_, *f["password"]);
+          if (check == PasswordHasher::Check::kBusy) {
+            throttle_.Forgive(by_addr);
+            throttle_.Forgive(by_user);
+            res.set_header("Retry-After", "1");
+            return Send(res, Busy());
+          }
+          if (!user || !hash || check != PasswordHasher::Check::kMatch || !user->active) {
+            return refuse();
           }
           throttle_.Succeeded(by_user);
-          throttle_.Succeeded(by_addr);
+          throttle_.Forgive(by_addr);
           const std::string session_id = ids_.Next();
           const std::string token = NewToken();
           const int64_t expires = now + config_.auth.token_ttl.count() * 1'000'000;
           domain::Context ctx = ContextOf(call);
           ctx.actor = user->id;
-          const identity::StartSession start{session_id, user->id, TokenHash(token), expires};
+          // The version read before the password: a change since voids the session.
+          const identity::StartSession start{session_id, user->id, TokenHash(token), expires,
+                                             user->version};
           auto outcome = sessions_.Transact(identity::SessionStream(session_id), ctx,
                                             [&](const identity::Session::State& s) {
                                               return identity::Session::Decide(s, start, ctx);
@@ -318,24 +366,40 @@ void Server::IdentityRoutes() {
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"current_password", true}, {"new_password", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          auto stored = store_.ReadPrivate(kPasswordRecord + call.principal.id);
-          if (!stored.ok()) return Send(res, FromStatus(stored.status()));
-          if (!*stored || !hasher_.Verify(**stored, *f["current_password"])) {
-            return Send(res,
-                        Problem{403,
-                                "wrong_password",
-                                {"Parola curentă este greșită.", "The current password is wrong."},
-                                "",
-                                {}});
+          const std::string by_user = "password/" + call.principal.id;
+          const int64_t now = NowUs();
+          if (const int64_t wait = throttle_.RetryAfter(by_user, now); wait > 0) {
+            res.set_header("Retry-After", std::to_string(wait));
+            return Send(res, Problem{429, "too_many_attempts",
+                                     {"Prea multe încercări eșuate; reîncercați mai târziu.",
+                                      "Too many failed attempts; try again later."},
+                                     "", {}});
           }
           if (auto weak = identity::CheckPassword(*f["new_password"])) {
             weak->field = "new_password";
-            return Send(res, InvalidBody({*weak}));
+            return Send(res, Invalid({*weak}));
           }
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
-          options.private_records.emplace_back(kPasswordRecord + call.principal.id,
-                                               hasher_.Hash(*f["new_password"]));
+          throttle_.Failed(by_user, now);
+          auto stored = store_.ReadPrivate(kPasswordRecord + call.principal.id);
+          if (!stored.ok()) return Send(res, FromStatus(stored.status()));
+          const auto check = *stored ? hasher_.Verify(**stored, *f["current_password"])
+                                     : PasswordHasher::Check::kMismatch;
+          if (check == PasswordHasher::Check::kBusy) {
+            throttle_.Forgive(by_user);
+            return Send(res, Busy());
+          }
+          if (check != PasswordHasher::Check::kMatch) {
+            return Send(res, Problem{403, "wrong_password",
+                                     {"Parola curentă este greșită.",
+                                      "The current password is wrong."},
+                                     "", {}});
+          }
+          throttle_.Succeeded(by_user);
+          const auto hash = hasher_.Hash(*f["new_password"]);
+          if (!hash) return Send(res, Busy());
+          options.private_records.emplace_back(kPasswordRecord + call.principal.id, *hash);
           const domain::Context ctx = ContextOf(call);
           auto outcome = users_.Transact(
               identity::UserStream(call.principal.id), ctx,
@@ -352,7 +416,7 @@ void Server::IdentityRoutes() {
           if (call.req.has_header("Last-Event-ID")) {
             const std::string last = call.req.get_header_value("Last-Event-ID");
             auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), from);
-            if (ec != std::errc() || end != last.data() + last.size()) {
+            if (ec != std::errc() || end != last.data() + last.size() || from == UINT64_MAX) {
               return Send(res, BadParameter("Last-Event-ID", "trebuie să fie o poziție din jurnal.",
                                             "must be a log position."));
             }
@@ -361,19 +425,25 @@ void Server::IdentityRoutes() {
             from = store_.Head() + 1;  // from now on
           }
           const bool audit = identity::Allows(call.principal.role, Permission::kReadAudit);
-          StreamEvents(from, res, [audit](const eventstore::RecordedEvent& e) {
-            if (audit) return true;
-            const std::string_view type = e.envelope->type()->string_view();
-            return !type.starts_with("crm.identity.") && !type.starts_with("crm.system.");
-          });
+          StreamEvents(
+              from, res,
+              [audit](const eventstore::RecordedEvent& e) {
+                if (audit) return true;
+                const std::string_view type = e.envelope->type()->string_view();
+                return !type.starts_with("crm.identity.") && !type.starts_with("crm.system.");
+              },
+              StillAllowed(call, Permission::kReadCrm));
         });
 
   Route("GET", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,
         [this](const Call& call, httplib::Response& res) {
+          const std::string active = call.req.get_param_value("active");
+          if (!active.empty() && active != "true" && active != "false") {
+            return Send(res, BadParameter("active", "true sau false.", "true or false."));
+          }
           ReadIdentity(call, res, [&](const projections::Identity& model) {
             std::vector<json> rows;
             const std::string role = call.req.get_param_value("role");
-            const std::string active = call.req.get_param_value("active");
             for (const auto& u : model.Users()) {
               if (!role.empty() && u.role != role) continue;
               if (!active.empty() && (active == "true") != u.active) continue;
@@ -402,10 +472,9 @@ void Server::IdentityRoutes() {
                           {"role", true},
                           {"password", true}},
                          &errors);
-        if (f.count("password")) {
-          if (auto weak = identity::CheckPassword(*f["password"])) errors.push_back(*weak);
-        }
+        
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        if (auto weak = identity::CheckPassword(*f["password"])) return Send(res, Invalid({*weak}));
         domain::TransactOptions options;
         if (!CommandOptions(call, res, &options)) return;
         const std::string id = ids_.Next();
@@ -418,7 +487,9 @@ void Server::IdentityRoutes() {
                              "The username is taken.", 409);
           taken.fields.push_back({"username", "taken", taken.message});
           options.claims.push_back({identity::UsernameClaim(username), std::move(taken)});
-          options.private_records.emplace_back(kPasswordRecord + id, hasher_.Hash(*f["password"]));
+          const auto hash = hasher_.Hash(*f["password"]);
+          if (!hash) return Send(res, Busy());
+          options.private_records.emplace_back(kPasswordRecord + id, *hash);
         }
         const domain::Context ctx = ContextOf(call);
         auto outcome = users_.Transact(
@@ -502,13 +573,13 @@ void Server::IdentityRoutes() {
           if (!body) return;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"password", true}}, &errors);
-          if (f.count("password")) {
-            if (auto weak = identity::CheckPassword(*f["password"])) errors.push_back(*weak);
-          }
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (auto weak = identity::CheckPassword(*f["password"])) return Send(res, Invalid({*weak}));
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
-          options.private_records.emplace_back(kPasswordRecord + id, hasher_.Hash(*f["password"]));
+          const auto hash = hasher_.Hash(*f["password"]);
+          if (!hash) return Send(res, Busy());
+          options.private_records.emplace_back(kPasswordRecord + id, *hash);
           const domain::Context ctx = ContextOf(call);
           auto outcome = users_.Transact(
               identity::UserStream(id), ctx,
@@ -562,6 +633,19 @@ void Server::IdentityRoutes() {
                     {"version", c.version},
                     {"position", c.position}},
                    201);
+        });
+
+  Route("GET", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          ReadIdentity(call, res, [&](const projections::Identity& model) {
+            for (const auto& k : model.ApiKeys()) {
+              if (k.id != id) continue;
+              res.set_header("ETag", "\"" + std::to_string(k.version) + "\"");
+              return SendJson(res, ApiKeyJson(k));
+            }
+            Send(res, NotFoundProblem("Cheia nu există.", "No such API key."));
+          });
         });
 
   Route("DELETE", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,

@@ -95,6 +95,11 @@ bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohm
                      });
   }
   const size_t total = rows.size();
+  if (offset > total) {
+    Send(res, BadParameter("cursor", "nu provine de la o pagină anterioară.",
+                           "does not come from a previous page."));
+    return false;
+  }
   nlohmann::json items = nlohmann::json::array();
   for (size_t i = offset; i < total && i < offset + limit; ++i) items.push_back(std::move(rows[i]));
   *page = {{"items", std::move(items)},

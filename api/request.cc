@@ -74,6 +74,14 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
                       e.what(),
                       {}});
     return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number out of range
+    Send(res, Problem{400,
+                      "malformed_json",
+                      {"Corpul cererii conține o valoare care nu poate fi citită.",
+                       "The request body holds a value that cannot be read."},
+                      e.what(),
+                      {}});
+    return std::nullopt;
   }
   if (!body.is_object()) {
     Send(res, Problem{400,

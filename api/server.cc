@@ -73,7 +73,8 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
       models_(models),
       catalog_(catalog),
       log_(log),
-      hasher_(config_.auth) {
+      hasher_(config_.auth),
+      dummy_hash_(hasher_.Hash("not-a-real-password").value_or("")) {
   http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 256); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100000);
@@ -202,7 +203,7 @@ void Server::Routes() {
           res.set_content(doc.data(), doc.size(), "application/json");
         });
   Route("GET", "/api/v1/events", Access::kSignedIn, Permission::kReadAudit,
-        [this](const Call& call, httplib::Response& res) { GetEvents(call.req, res); });
+        [this](const Call& call, httplib::Response& res) { GetEvents(call, res); });
   Route("GET", "/api/v1/streams/{stream}", Access::kSignedIn, Permission::kReadAudit,
         [this](const Call& call, httplib::Response& res) { GetStream(call.req, res); });
   Route("GET", "/api/v1/audit/verify", Access::kSignedIn, Permission::kReadAudit,
@@ -250,9 +251,18 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
     if (access == Access::kSignedIn) {
       const std::string header = req.get_header_value("Authorization");
       std::optional<projections::Principal> principal;
-      if (header.size() > 7 && header.compare(0, 7, "Bearer ") == 0) {
-        // The identity model must have seen every sign-in and sign-out so far.
-        runner_.WaitFor(store_.Head(), config_.min_position_wait);
+      std::string scheme = header.substr(0, 7);
+      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (header.size() > 7 && scheme == "bearer ") {
+        // The identity model must have seen every sign-in, sign-out and
+        // revocation so far; a stale one could accept a dead token.
+        if (!runner_.error().ok() || !runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+          res.set_header("Retry-After", "1");
+          return Send(res, Problem{503, "not_yet_visible",
+                                   {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
+                                    "Credentials cannot be checked right now; retry."},
+                                   "", {}});
+        }
         principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
       }
       if (!principal) {
@@ -322,7 +332,8 @@ bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& re
   return false;
 }
 
-void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
+void Server::GetEvents(const Call& call, httplib::Response& res) {
+  const httplib::Request& req = call.req;
   uint64_t from = 1;
   uint64_t limit = 100;
   if (!UintParam(req, res, "from", 0, UINT64_MAX, &from)) return;
@@ -340,7 +351,7 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
       }
       from = id + 1;
     }
-    return StreamEvents(from, res, nullptr);
+    return StreamEvents(from, res, nullptr, StillAllowed(call, identity::Permission::kReadAudit));
   }
 
   rapidjson::StringBuffer buffer;
@@ -370,8 +381,20 @@ void Server::GetEvents(const httplib::Request& req, httplib::Response& res) {
   res.set_content(buffer.GetString(), buffer.GetSize(), kJson);
 }
 
+std::function<bool()> Server::StillAllowed(const Call& call,
+                                           std::optional<identity::Permission> permission) {
+  const std::string header = call.req.get_header_value("Authorization");
+  const std::vector<uint8_t> token = TokenHash(header.size() > 7 ? header.substr(7) : "");
+  return [this, token, permission, role = call.principal.role] {
+    auto principal = models_.identity.Authenticate(token, NowUs());
+    return principal && principal->role == role &&
+           (!permission || identity::Allows(principal->role, *permission));
+  };
+}
+
 void Server::StreamEvents(uint64_t from, httplib::Response& res,
-                          std::function<bool(const eventstore::RecordedEvent&)> visible) {
+                          std::function<bool(const eventstore::RecordedEvent&)> visible,
+                          std::function<bool()> still_allowed) {
   if (open_streams_.fetch_add(1) >= config_.max_streams) {
     open_streams_.fetch_sub(1);
     res.set_header("Retry-After", "5");
@@ -387,9 +410,10 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
   auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, subscription, visible = std::move(visible)](size_t, httplib::DataSink& sink) {
+      [this, subscription, visible = std::move(visible),
+       still_allowed = std::move(still_allowed)](size_t, httplib::DataSink& sink) {
         const std::stop_token stop = stopping_.get_token();
-        if (stop.stop_requested()) {
+        if (stop.stop_requested() || (still_allowed && !still_allowed())) {
           sink.done();
           return true;
         }

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 
@@ -86,9 +87,19 @@ class Server {
 
   void Routes();
   void IdentityRoutes();
-  void GetEvents(const httplib::Request& req, httplib::Response& res);
+  void GetEvents(const Call& call, httplib::Response& res);
+  // Serves the log from `from` as Server-Sent Events: only events `visible`
+  // accepts (all when empty), and only while `still_allowed` says the caller
+  // may go on (checked before every batch: a logout or revocation ends it).
   void StreamEvents(uint64_t from, httplib::Response& res,
-                    std::function<bool(const eventstore::RecordedEvent&)> visible);
+                    std::function<bool(const eventstore::RecordedEvent&)> visible,
+                    std::function<bool()> still_allowed);
+  // Whether the caller's credentials still hold, with `permission` and their
+  // role unchanged.
+  std::function<bool()> StillAllowed(const Call& call,
+                                     std::optional<identity::Permission> permission);
+  // The key of idempotency fingerprints (a private record); "" on failure.
+  std::string FingerprintKey();
   void GetStream(const httplib::Request& req, httplib::Response& res);
   // For read-model queries: honours min_position; false when it answered 503.
   bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res);
@@ -114,7 +125,10 @@ class Server {
   domain::AggregateStore<identity::Session> sessions_{store_, ids_};
   domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
   PasswordHasher hasher_;
+  std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;
+  std::mutex fingerprint_mu_;
+  std::string fingerprint_key_;  // GUARDED_BY(fingerprint_mu_)
   std::vector<std::string> routes_;
   httplib::Server http_;
   int port_ = 0;

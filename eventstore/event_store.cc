@@ -587,6 +587,12 @@ Result<std::optional<std::string>> EventStore::ReadPrivate(std::string_view key)
   return std::optional<std::string>(std::move(value));
 }
 
+Status EventStore::PutPrivate(std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Put(wo, cf(kPrivate), key, value));
+}
+
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }
 
 Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {

@@ -174,6 +174,9 @@ class EventStore {
   // The private record `key` (see AppendRequest::private_records); nullopt
   // when there is none. Fails with IOError.
   Result<std::optional<std::string>> ReadPrivate(std::string_view key) const;
+  // Writes (synced) a private record on its own, outside any append. Fails
+  // with IOError.
+  Status PutPrivate(std::string_view key, std::string_view value);
 
   // Position of the last committed event; 0 for an empty log. Never blocks.
   uint64_t Head() const;

@@ -58,10 +58,12 @@ void Identity::Apply(const eventstore::RecordedEvent& event) {
             u.role = e.role;
           } else if constexpr (std::is_same_v<T, identity::UserDeactivatedT>) {
             u.active = false;
+            u.credentials_version = u.version;
             EndSessionsOf(id);
           } else if constexpr (std::is_same_v<T, identity::UserReactivatedT>) {
             u.active = true;
           } else if constexpr (std::is_same_v<T, identity::UserPasswordChangedT>) {
+            u.credentials_version = u.version;
             EndSessionsOf(id);
           }
         },
@@ -70,9 +72,23 @@ void Identity::Apply(const eventstore::RecordedEvent& event) {
     auto decoded = domain::EventDecoder<identity::Session::Event>::Decode(type, payload);
     if (!decoded) return;
     if (const auto* started = std::get_if<identity::SessionStartedT>(&*decoded)) {
+      // A sign-in that checked a password since changed, or a user since
+      // deactivated, never opens a session.
+      auto user = users_.find(started->user_id);
+      if (user == users_.end() || started->user_version < user->second.credentials_version) return;
       const std::string token = Key(started->token_hash);
       sessions_[token] = {started->session_id, started->user_id, started->expires_at_us};
       session_tokens_[started->session_id] = token;
+      if (++sessions_started_ % 1024 == 0) {  // forget expired sessions, by the log's clock
+        for (auto it = sessions_.begin(); it != sessions_.end();) {
+          if (it->second.expires_at_us <= at) {
+            session_tokens_.erase(it->second.session_id);
+            it = sessions_.erase(it);
+          } else {
+            ++it;
+          }
+        }
+      }
     } else if (auto it = session_tokens_.find(IdOf(stream, "session-"));
                it != session_tokens_.end()) {
       sessions_.erase(it->second);

@@ -23,6 +23,7 @@ struct UserView {
   std::string role;
   bool active = true;
   uint64_t version = 0;   // of the user's stream
+  uint64_t credentials_version = 0;  // of the last password change or deactivation
   uint64_t position = 0;  // of the user's last event
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
@@ -80,6 +81,7 @@ class Identity final : public Projection {
   std::unordered_map<std::string, std::string> session_tokens_;  // session id -> token hash
   std::map<std::string, ApiKeyView> keys_;
   std::unordered_map<std::string, std::string> key_by_token_;  // token hash -> key id
+  size_t sessions_started_ = 0;
 };
 
 }  // namespace crm::projections

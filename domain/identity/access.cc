@@ -17,6 +17,7 @@ domain::Decision<Session::Event> Session::Decide(const State& state, const Comma
     e.user_id = start->user_id;
     e.token_hash = start->token_hash;
     e.expires_at_us = start->expires_at_us;
+    e.user_version = start->user_version;
     return Events{std::move(e)};
   }
   if (!state.started) {

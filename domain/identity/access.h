@@ -21,6 +21,7 @@ struct StartSession {
   std::string user_id;
   TokenHash token_hash;
   int64_t expires_at_us = 0;
+  uint64_t user_version = 0;
 };
 struct EndSession {
   std::string reason;

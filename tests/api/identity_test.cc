@@ -297,7 +297,8 @@ TEST_F(IdentityTest, BadBodiesAreClearProblems) {
                                    {"password", "short"}}
                                   .dump(),
                               kJson),
-                400, "invalid_body");
+                422, "validation_failed");
+  ExpectProblem(client_->Get("/api/v1/users?active=yes"), 400, "invalid_parameter");
   ExpectProblem(client_->Post("/api/v1/users", std::string(9 << 20, ' '), kJson), 413,
                 "payload_too_large");
   ExpectProblem(

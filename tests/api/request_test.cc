@@ -49,6 +49,12 @@ TEST(ReadJsonObjectTest, MalformedJsonNamesWhere) {
   EXPECT_EQ("malformed_json", Read("").problem["code"]);
 }
 
+TEST(ReadJsonObjectTest, ANumberOutOfRangeIsMalformedNotACrash) {
+  auto a = Read(R"({"username": 1e999})");
+  EXPECT_EQ(400, a.status);
+  EXPECT_EQ("malformed_json", a.problem["code"]);
+}
+
 TEST(ReadJsonObjectTest, InvalidUtf8IsMalformed) {
   auto a = Read("{\"name\": \"\xC3\x28\"}");
   EXPECT_EQ(400, a.status);

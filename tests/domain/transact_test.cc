@@ -161,6 +161,40 @@ TEST_F(TransactTest, IdempotencyKeyReplaysTheFirstResult) {
   EXPECT_TRUE(misuse.status().IsIdempotencyMismatch());
 }
 
+TEST_F(TransactTest, AClaimIsTakenOnceAndPrivateRecordsGoWithTheEvents) {
+  AggregateStore<Counter> counters(*store_, ids_);
+  auto options = [](const std::string& secret) {
+    TransactOptions o;
+    o.claims.push_back({"counter-name-blue", Reject("name_taken", "Luat.", "Taken.", 409)});
+    o.private_records.emplace_back("secret/blue", secret);
+    return o;
+  };
+  ASSERT_TRUE(Run(counters, "c1", Increment{1}, options("first")).ok());
+  auto second = Run(counters, "c2", Increment{1}, options("second"));
+  ASSERT_TRUE(second.rejected());
+  EXPECT_EQ("name_taken", second.rejection().code);
+  EXPECT_EQ(0u, *store_->StreamVersion("c2")) << "nothing of the loser is written";
+  EXPECT_EQ("first", **store_->ReadPrivate("secret/blue")) << "nor its private record";
+  EXPECT_FALSE(store_->ReadPrivate("secret/none")->has_value());
+  Status s = store_->ReadStream("counter-name-blue", 1, eventstore::Direction::kForward, 10,
+                                [](const eventstore::RecordedEvent& e) {
+                                  EXPECT_EQ("crm.system.Claimed", e.envelope->type()->str());
+                                  return true;
+                                });
+  EXPECT_TRUE(s.ok());
+}
+
+TEST_F(TransactTest, AReplayedKeyNamesTheStreamItFirstCreated) {
+  AggregateStore<Counter> counters(*store_, ids_);
+  TransactOptions options{.idempotency_key = "create", .fingerprint = "f"};
+  ASSERT_TRUE(Run(counters, "counter-first", Increment{1}, options).ok());
+  auto again = Run(counters, "counter-second", Increment{1}, options);  // a retry with a new id
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.value().deduplicated);
+  EXPECT_EQ("counter-first", again.value().stream);
+  EXPECT_EQ(0u, *store_->StreamVersion("counter-second"));
+}
+
 TEST_F(TransactTest, CacheCatchesUpWithEventsAppendedElsewhere) {
   AggregateStore<Counter> counters(*store_, ids_);
   ASSERT_TRUE(Run(counters, "c", Increment{1}).ok());
