@@ -37,9 +37,9 @@ std::optional<std::string> PasswordHasher::Hash(std::string_view password) const
   InitSodium();
   if (!slots_.try_acquire_for(std::chrono::seconds(1))) return std::nullopt;
   char out[crypto_pwhash_STRBYTES];
-  const int rc = crypto_pwhash_str_alg(out, password.data(), password.size(),
-                                       config_.pwhash_opslimit, config_.pwhash_memlimit,
-                                       crypto_pwhash_ALG_ARGON2ID13);
+  const int rc =
+      crypto_pwhash_str_alg(out, password.data(), password.size(), config_.pwhash_opslimit,
+                            config_.pwhash_memlimit, crypto_pwhash_ALG_ARGON2ID13);
   slots_.release();
   if (rc != 0) return std::nullopt;
   return std::string(out);

@@ -94,13 +94,15 @@ std::map<std::string, std::optional<std::string>> Strings(const json& body,
 }
 
 Problem Busy() {
-  return Problem{503, "busy",
-                 {"Serverul este ocupat; reîncercați.", "The server is busy; retry."}, "", {}};
+  return Problem{
+      503, "busy", {"Serverul este ocupat; reîncercați.", "The server is busy; retry."}, "", {}};
 }
 
 Problem Invalid(std::vector<domain::FieldError> errors) {
-  return Problem{422, "validation_failed",
-                 {"Datele trimise nu sunt valide.", "The data sent is not valid."}, "",
+  return Problem{422,
+                 "validation_failed",
+                 {"Datele trimise nu sunt valide.", "The data sent is not valid."},
+                 "",
                  std::move(errors)};
 }
 
@@ -252,19 +254,23 @@ void Server::IdentityRoutes() {
           const std::string by_addr = "addr/" + call.req.remote_addr;
           const std::string by_user = "user/" + username;
           auto refuse = [&] {
-            return Send(res, Problem{401, "invalid_credentials",
-                                     {"Utilizator sau parolă greșită.",
-                                      "Wrong username or password."},
-                                     "", {}});
+            return Send(res,
+                        Problem{401,
+                                "invalid_credentials",
+                                {"Utilizator sau parolă greșită.", "Wrong username or password."},
+                                "",
+                                {}});
           };
-          const int64_t wait = std::max(throttle_.RetryAfter(by_user, now),
-                                        throttle_.RetryAfter(by_addr, now));
+          const int64_t wait =
+              std::max(throttle_.RetryAfter(by_user, now), throttle_.RetryAfter(by_addr, now));
           if (wait > 0) {
             res.set_header("Retry-After", std::to_string(wait));
-            return Send(res, Problem{429, "too_many_attempts",
+            return Send(res, Problem{429,
+                                     "too_many_attempts",
                                      {"Prea multe încercări eșuate; reîncercați mai târziu.",
                                       "Too many failed attempts; try again later."},
-                                     "retry after " + std::to_string(wait) + " s", {}});
+                                     "retry after " + std::to_string(wait) + " s",
+                                     {}});
           }
           // Counted as failures before checking, so parallel guesses are counted too.
           throttle_.Failed(by_addr, now);
@@ -370,10 +376,12 @@ void Server::IdentityRoutes() {
           const int64_t now = NowUs();
           if (const int64_t wait = throttle_.RetryAfter(by_user, now); wait > 0) {
             res.set_header("Retry-After", std::to_string(wait));
-            return Send(res, Problem{429, "too_many_attempts",
+            return Send(res, Problem{429,
+                                     "too_many_attempts",
                                      {"Prea multe încercări eșuate; reîncercați mai târziu.",
                                       "Too many failed attempts; try again later."},
-                                     "", {}});
+                                     "",
+                                     {}});
           }
           if (auto weak = identity::CheckPassword(*f["new_password"])) {
             weak->field = "new_password";
@@ -391,10 +399,12 @@ void Server::IdentityRoutes() {
             return Send(res, Busy());
           }
           if (check != PasswordHasher::Check::kMatch) {
-            return Send(res, Problem{403, "wrong_password",
-                                     {"Parola curentă este greșită.",
-                                      "The current password is wrong."},
-                                     "", {}});
+            return Send(res,
+                        Problem{403,
+                                "wrong_password",
+                                {"Parola curentă este greșită.", "The current password is wrong."},
+                                "",
+                                {}});
           }
           throttle_.Succeeded(by_user);
           const auto hash = hasher_.Hash(*f["new_password"]);
@@ -472,7 +482,7 @@ void Server::IdentityRoutes() {
                           {"role", true},
                           {"password", true}},
                          &errors);
-        
+
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
         if (auto weak = identity::CheckPassword(*f["password"])) return Send(res, Invalid({*weak}));
         domain::TransactOptions options;
@@ -574,7 +584,8 @@ void Server::IdentityRoutes() {
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"password", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          if (auto weak = identity::CheckPassword(*f["password"])) return Send(res, Invalid({*weak}));
+          if (auto weak = identity::CheckPassword(*f["password"]))
+            return Send(res, Invalid({*weak}));
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
           const auto hash = hasher_.Hash(*f["password"]);

@@ -258,10 +258,12 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
         // revocation so far; a stale one could accept a dead token.
         if (!runner_.error().ok() || !runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
           res.set_header("Retry-After", "1");
-          return Send(res, Problem{503, "not_yet_visible",
+          return Send(res, Problem{503,
+                                   "not_yet_visible",
                                    {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
                                     "Credentials cannot be checked right now; retry."},
-                                   "", {}});
+                                   "",
+                                   {}});
         }
         principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
       }
@@ -410,8 +412,8 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
   auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, subscription, visible = std::move(visible),
-       still_allowed = std::move(still_allowed)](size_t, httplib::DataSink& sink) {
+      [this, subscription, visible = std::move(visible), still_allowed = std::move(still_allowed)](
+          size_t, httplib::DataSink& sink) {
         const std::stop_token stop = stopping_.get_token();
         if (stop.stop_requested() || (still_allowed && !still_allowed())) {
           sink.done();

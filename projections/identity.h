@@ -22,9 +22,9 @@ struct UserView {
   std::string email;
   std::string role;
   bool active = true;
-  uint64_t version = 0;   // of the user's stream
+  uint64_t version = 0;              // of the user's stream
   uint64_t credentials_version = 0;  // of the last password change or deactivation
-  uint64_t position = 0;  // of the user's last event
+  uint64_t position = 0;             // of the user's last event
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
 };

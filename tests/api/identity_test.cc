@@ -399,6 +399,30 @@ TEST_F(IdentityTest, AdminsCannotLockThemselvesOut) {
                 "cannot_change_own_role");
 }
 
+TEST_F(IdentityTest, ALiveStreamEndsWhenItsSessionEnds) {
+  const std::string token = UserWithRole("judy", "manager");
+  std::atomic<bool> ended{false};
+  std::thread reader([&] {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(30, 0);
+    client.Get("/api/v1/events",
+               {{"Accept", "text/event-stream"}, {"authorization", "bearer " + token}},
+               [&](const char*, size_t) { return true; });
+    ended = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(ended.load());
+  auto r = NewClient(token)->Post("/api/v1/auth/logout", "", kJson);
+  ASSERT_EQ(204, r->status);
+  Append("wake-up");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ended && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ended.load()) << "the stream outlived the session";
+  reader.join();
+}
+
 TEST_F(IdentityTest, MyStreamCarriesOnlyWhatTheCallerMaySee) {
   const std::string token = UserWithRole("ilie", "sales");
   std::vector<std::string> types;

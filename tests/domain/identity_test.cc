@@ -75,8 +75,11 @@ TEST(UserDeciderTest, NobodyChangesTheirOwnRoleOrDeactivatesThemselves) {
 }
 
 TEST(UserDeciderTest, DeactivationAndReactivationAreIdempotent) {
-  GivenWhenThen<User>().Given({Created()}).WithContext(As("admin")).When(DeactivateUser{}).ThenExpect(
-      {UserDeactivatedT{}});
+  GivenWhenThen<User>()
+      .Given({Created()})
+      .WithContext(As("admin"))
+      .When(DeactivateUser{})
+      .ThenExpect({UserDeactivatedT{}});
   GivenWhenThen<User>()
       .Given({Created(), UserDeactivatedT{}})
       .WithContext(As("admin"))
