@@ -5,8 +5,10 @@
 //            [--method GET|POST] [--body FILE] [--header 'Name: value']...
 //
 // Each connection is a thread with one keep-alive client sending the request
-// again as soon as the answer arrives. Prints throughput and latency
-// percentiles. It targets loopback addresses only unless --any-host is given.
+// again as soon as the answer arrives; "{n}" in the body becomes a number
+// unique to each request (to create distinct records). Prints throughput and
+// latency percentiles. It targets loopback addresses only unless --any-host
+// is given.
 
 #include <httplib.h>
 
@@ -123,11 +125,19 @@ int main(int argc, char** argv) {
       client.set_read_timeout(30, 0);
       const std::string type =
           headers.count("Content-Type") ? headers.find("Content-Type")->second : "application/json";
-      while (Clock::now() < deadline && sent.fetch_add(1) < max_requests) {
+      const size_t placeholder = body.find("{n}");
+      std::string request_body = body;
+      uint64_t n = 0;
+      while (Clock::now() < deadline && (n = sent.fetch_add(1)) < max_requests) {
+        if (placeholder != std::string::npos) {
+          request_body = body;
+          request_body.replace(placeholder, 3, std::to_string(n));
+        }
         const auto t0 = Clock::now();
-        httplib::Result r = method == "GET"    ? client.Get(target.path, headers)
-                            : method == "POST" ? client.Post(target.path, headers, body, type)
-                                               : client.Patch(target.path, headers, body, type);
+        httplib::Result r =
+            method == "GET"    ? client.Get(target.path, headers)
+            : method == "POST" ? client.Post(target.path, headers, request_body, type)
+                               : client.Patch(target.path, headers, request_body, type);
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
         latencies[c].push_back(static_cast<uint32_t>(std::min<int64_t>(us.count(), UINT32_MAX)));
         if (!r || r->status >= 400) ++errors;
