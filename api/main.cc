@@ -7,8 +7,8 @@
 
 #include "api/config.h"
 #include "api/server.h"
-#include "domain/event_codec.h"
 #include "domain/ids.h"
+#include "domain/transact.h"
 #include "eventstore/event_store.h"
 #include "projections/registry.h"
 #include "schemas/catalog.h"
@@ -25,18 +25,13 @@ crm::Status InitializeIfEmpty(crm::eventstore::EventStore& store, crm::domain::I
   crm::system::StoreInitializedT initialized;
   initialized.format_version = 1;
   initialized.server_version = kServerVersion;
-  crm::domain::EncodedEvent encoded = crm::domain::EncodeEvent(initialized);
   crm::eventstore::AppendRequest request;
   request.idempotency_key = "system:store-initialized";
   auto& part = request.parts.emplace_back();
   part.stream = "system";
   part.expected_version = crm::eventstore::kNoStream;
-  auto& event = part.events.emplace_back();
-  event.type = std::move(encoded.type);
-  event.payload = std::move(encoded.payload);
-  event.event_id = ids.NextBytes();
-  event.actor = "system";
-  event.correlation_id = "startup";
+  const crm::domain::Context ctx{"system", 0, "startup", "", {}};
+  part.events.push_back(crm::domain::MakeEvent(initialized, ctx, ids));
   auto result = store.Append(std::move(request));
   return result.ok() || result.status().IsWrongExpectedVersion() ? crm::Status::OK()
                                                                  : result.status();

@@ -59,6 +59,20 @@ struct Committed {
   bool deduplicated = false;
 };
 
+// An event ready to append: encoded, with a new id and the context's who and why.
+template <class E>
+eventstore::NewEvent MakeEvent(const E& event, const Context& ctx, IdGenerator& ids) {
+  EncodedEvent encoded = EncodeEvent(event);
+  eventstore::NewEvent e;
+  e.type = std::move(encoded.type);
+  e.payload = std::move(encoded.payload);
+  e.event_id = ids.NextBytes();
+  e.actor = ctx.actor;
+  e.correlation_id = ctx.correlation_id;
+  e.causation_id = ctx.causation_id;
+  return e;
+}
+
 template <Decider D>
 class AggregateStore {
  public:
@@ -136,30 +150,14 @@ class AggregateStore {
       eventstore::AppendPart& part = request.parts.emplace_back();
       part.stream = stream;
       part.expected_version = current.version;
-      for (const Event& event : events) {
-        EncodedEvent encoded = EncodeEvent(event);
-        eventstore::NewEvent& e = part.events.emplace_back();
-        e.type = std::move(encoded.type);
-        e.payload = std::move(encoded.payload);
-        e.event_id = ids_.NextBytes();
-        e.actor = ctx.actor;
-        e.correlation_id = ctx.correlation_id;
-        e.causation_id = ctx.causation_id;
-      }
+      for (const Event& event : events) part.events.push_back(MakeEvent(event, ctx, ids_));
       for (const Claim& claim : options.claims) {
         crm::system::ClaimedT claimed;
         claimed.owner = stream;
-        EncodedEvent encoded = EncodeEvent(claimed);
         eventstore::AppendPart& claim_part = request.parts.emplace_back();
         claim_part.stream = claim.stream;
         claim_part.expected_version = eventstore::kNoStream;
-        eventstore::NewEvent& e = claim_part.events.emplace_back();
-        e.type = std::move(encoded.type);
-        e.payload = std::move(encoded.payload);
-        e.event_id = ids_.NextBytes();
-        e.actor = ctx.actor;
-        e.correlation_id = ctx.correlation_id;
-        e.causation_id = ctx.causation_id;
+        claim_part.events.push_back(MakeEvent(claimed, ctx, ids_));
       }
       Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
       if (appended.ok()) {

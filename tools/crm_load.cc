@@ -134,10 +134,10 @@ int main(int argc, char** argv) {
           request_body.replace(placeholder, 3, std::to_string(n));
         }
         const auto t0 = Clock::now();
-        httplib::Result r =
-            method == "GET"    ? client.Get(target.path, headers)
-            : method == "POST" ? client.Post(target.path, headers, request_body, type)
-                               : client.Patch(target.path, headers, request_body, type);
+        httplib::Result r = method == "GET" ? client.Get(target.path, headers)
+                            : method == "POST"
+                                ? client.Post(target.path, headers, request_body, type)
+                                : client.Patch(target.path, headers, request_body, type);
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
         latencies[c].push_back(static_cast<uint32_t>(std::min<int64_t>(us.count(), UINT32_MAX)));
         if (!r || r->status >= 400) ++errors;
