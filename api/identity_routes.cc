@@ -44,66 +44,9 @@ json ApiKeyJson(const projections::ApiKeyView& k) {
           {"created_at", domain::FormatRfc3339(k.created_at_us)}};
 }
 
-void SendJson(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-Problem InvalidBody(std::vector<domain::FieldError> errors) {
-  Problem p{400,
-            "invalid_body",
-            {"Corpul cererii conține câmpuri greșite.", "The request body has wrong fields."},
-            "",
-            std::move(errors)};
-  return p;
-}
-
-// Reads the string members `fields` of `body`; every other member, a member
-// of another type, or a missing required one is reported in *errors.
-struct FieldSpec {
-  const char* name;
-  bool required;
-};
-std::map<std::string, std::optional<std::string>> Strings(const json& body,
-                                                          std::initializer_list<FieldSpec> fields,
-                                                          std::vector<domain::FieldError>* errors,
-                                                          bool null_allowed = false) {
-  std::map<std::string, std::optional<std::string>> out;
-  for (const auto& [key, value] : body.items()) {
-    bool known = false;
-    for (const FieldSpec& f : fields) known = known || key == f.name;
-    if (!known) {
-      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
-    } else if (value.is_string()) {
-      out[key] = value.get<std::string>();
-    } else if (value.is_null() && null_allowed) {
-      out[key] = std::string();  // merge-patch: null clears the field
-    } else {
-      errors->push_back(
-          {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
-    }
-  }
-  for (const FieldSpec& f : fields) {
-    if (f.required && !out.count(f.name) &&
-        std::none_of(errors->begin(), errors->end(),
-                     [&](const domain::FieldError& e) { return e.field == f.name; })) {
-      errors->push_back({f.name, "required", {"Câmp obligatoriu.", "Required."}});
-    }
-  }
-  return out;
-}
-
 Problem Busy() {
   return Problem{
       503, "busy", {"Serverul este ocupat; reîncercați.", "The server is busy; retry."}, "", {}};
-}
-
-Problem Invalid(std::vector<domain::FieldError> errors) {
-  return Problem{422,
-                 "validation_failed",
-                 {"Datele trimise nu sunt valide.", "The data sent is not valid."},
-                 "",
-                 std::move(errors)};
 }
 
 constexpr const char* kFingerprintKey = "server/fingerprint-key";
@@ -184,11 +127,12 @@ void Server::Reply(httplib::Response& res, const domain::Outcome<domain::Committ
            created ? 201 : 200);
 }
 
-void Server::ReadIdentity(const Call& call, httplib::Response& res,
-                          const std::function<void(const projections::Identity&)>& read) {
+void Server::ReadModel(const Call& call, httplib::Response& res,
+                       const projections::Projection& live,
+                       const std::function<void(const projections::Projection&)>& read) {
   if (!call.req.has_param("as_of")) {
     if (!AwaitMinPosition(call.req, res)) return;
-    return read(models_.identity);
+    return read(live);
   }
   const std::string as_of = call.req.get_param_value("as_of");
   uint64_t position = 0;
@@ -206,10 +150,10 @@ void Server::ReadIdentity(const Call& call, httplib::Response& res,
     position = *at;
   }
   position = std::min(position, store_.Head());
-  auto past = runner_.AsOf(models_.identity, position);
+  auto past = runner_.AsOf(live, position);
   if (!past.ok()) return Send(res, FromStatus(past.status()));
   res.set_header("X-As-Of-Position", std::to_string(position));
-  read(static_cast<const projections::Identity&>(**past));
+  read(**past);
 }
 
 Result<std::string> Server::EnsureAdmin(const std::string& password) {
@@ -451,22 +395,23 @@ void Server::IdentityRoutes() {
           if (!active.empty() && active != "true" && active != "false") {
             return Send(res, BadParameter("active", "true sau false.", "true or false."));
           }
-          ReadIdentity(call, res, [&](const projections::Identity& model) {
-            std::vector<json> rows;
-            const std::string role = call.req.get_param_value("role");
-            for (const auto& u : model.Users()) {
-              if (!role.empty() && u.role != role) continue;
-              if (!active.empty() && (active == "true") != u.active) continue;
-              rows.push_back(UserJson(u));
-            }
-            json page;
-            if (!Page(call.req, res, std::move(rows),
-                      {"username", "display_name", "email", "role", "created_at", "updated_at"},
-                      &page)) {
-              return;
-            }
-            SendJson(res, page);
-          });
+          Read<projections::Identity>(
+              call, res, models_.identity, [&](const projections::Identity& model) {
+                std::vector<json> rows;
+                const std::string role = call.req.get_param_value("role");
+                for (const auto& u : model.Users()) {
+                  if (!role.empty() && u.role != role) continue;
+                  if (!active.empty() && (active == "true") != u.active) continue;
+                  rows.push_back(UserJson(u));
+                }
+                json page;
+                if (!Page(call.req, res, std::move(rows),
+                          {"username", "display_name", "email", "role", "created_at", "updated_at"},
+                          &page)) {
+                  return;
+                }
+                SendJson(res, page);
+              });
         });
 
   Route(
@@ -523,13 +468,14 @@ void Server::IdentityRoutes() {
                                      "",
                                      {}});
           }
-          ReadIdentity(call, res, [&](const projections::Identity& model) {
-            auto user = model.User(id);
-            if (!user)
-              return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
-            res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
-            SendJson(res, UserJson(*user));
-          });
+          Read<projections::Identity>(
+              call, res, models_.identity, [&](const projections::Identity& model) {
+                auto user = model.User(id);
+                if (!user)
+                  return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
+                res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
+                SendJson(res, UserJson(*user));
+              });
         });
 
   Route(
@@ -603,14 +549,15 @@ void Server::IdentityRoutes() {
 
   Route("GET", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
         [this](const Call& call, httplib::Response& res) {
-          ReadIdentity(call, res, [&](const projections::Identity& model) {
-            std::vector<json> rows;
-            for (const auto& k : model.ApiKeys()) rows.push_back(ApiKeyJson(k));
-            json page;
-            if (Page(call.req, res, std::move(rows), {"name", "role", "created_at"}, &page)) {
-              SendJson(res, page);
-            }
-          });
+          Read<projections::Identity>(
+              call, res, models_.identity, [&](const projections::Identity& model) {
+                std::vector<json> rows;
+                for (const auto& k : model.ApiKeys()) rows.push_back(ApiKeyJson(k));
+                json page;
+                if (Page(call.req, res, std::move(rows), {"name", "role", "created_at"}, &page)) {
+                  SendJson(res, page);
+                }
+              });
         });
 
   Route("POST", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
@@ -649,14 +596,15 @@ void Server::IdentityRoutes() {
   Route("GET", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          ReadIdentity(call, res, [&](const projections::Identity& model) {
-            for (const auto& k : model.ApiKeys()) {
-              if (k.id != id) continue;
-              res.set_header("ETag", "\"" + std::to_string(k.version) + "\"");
-              return SendJson(res, ApiKeyJson(k));
-            }
-            Send(res, NotFoundProblem("Cheia nu există.", "No such API key."));
-          });
+          Read<projections::Identity>(
+              call, res, models_.identity, [&](const projections::Identity& model) {
+                for (const auto& k : model.ApiKeys()) {
+                  if (k.id != id) continue;
+                  res.set_header("ETag", "\"" + std::to_string(k.version) + "\"");
+                  return SendJson(res, ApiKeyJson(k));
+                }
+                Send(res, NotFoundProblem("Cheia nu există.", "No such API key."));
+              });
         });
 
   Route("DELETE", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,

@@ -1,5 +1,6 @@
 #include "api/request.h"
 
+#include <algorithm>
 #include <string>
 
 #include "api/problem.h"
@@ -93,6 +94,56 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
     return std::nullopt;
   }
   return body;
+}
+
+std::map<std::string, std::optional<std::string>> Strings(const nlohmann::json& body,
+                                                          std::initializer_list<FieldSpec> fields,
+                                                          std::vector<domain::FieldError>* errors,
+                                                          bool null_allowed) {
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (const FieldSpec& f : fields) known = known || key == f.name;
+    if (!known) {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    } else if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else if (value.is_null() && null_allowed) {
+      out[key] = std::string();  // merge-patch: null clears the field
+    } else {
+      errors->push_back(
+          {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
+    }
+  }
+  for (const FieldSpec& f : fields) {
+    if (f.required && !out.count(f.name) &&
+        std::none_of(errors->begin(), errors->end(),
+                     [&](const domain::FieldError& e) { return e.field == f.name; })) {
+      errors->push_back({f.name, "required", {"Câmp obligatoriu.", "Required."}});
+    }
+  }
+  return out;
+}
+
+Problem InvalidBody(std::vector<domain::FieldError> errors) {
+  return Problem{400,
+                 "invalid_body",
+                 {"Corpul cererii conține câmpuri greșite.", "The request body has wrong fields."},
+                 "",
+                 std::move(errors)};
+}
+
+Problem Invalid(std::vector<domain::FieldError> errors) {
+  return Problem{422,
+                 "validation_failed",
+                 {"Datele trimise nu sunt valide.", "The data sent is not valid."},
+                 "",
+                 std::move(errors)};
+}
+
+void SendJson(httplib::Response& res, const nlohmann::json& body, int status) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
 }
 
 }  // namespace crm::api

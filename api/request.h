@@ -5,8 +5,13 @@
 
 #include <httplib.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <vector>
+
+#include "api/problem.h"
 
 namespace crm::api {
 
@@ -21,5 +26,24 @@ inline constexpr int kMaxJsonDepth = 64;
 //   400 invalid_body            JSON, but not an object
 // (Bodies over the server's limit never get here: cpp-httplib answers 413.)
 std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httplib::Response& res);
+
+// Reads the string members named in `fields` of a JSON object. Any other
+// member, a member of another type (null too, unless `null_allowed`: then it
+// reads as ""), or a missing required one is added to *errors.
+struct FieldSpec {
+  const char* name;
+  bool required;
+};
+std::map<std::string, std::optional<std::string>> Strings(const nlohmann::json& body,
+                                                          std::initializer_list<FieldSpec> fields,
+                                                          std::vector<domain::FieldError>* errors,
+                                                          bool null_allowed = false);
+
+// 400 invalid_body: members of the wrong type, unknown or missing.
+Problem InvalidBody(std::vector<domain::FieldError> errors);
+// 422 validation_failed: well-formed values that break a rule.
+Problem Invalid(std::vector<domain::FieldError> errors);
+
+void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
 }  // namespace crm::api

@@ -11,6 +11,7 @@
 #include "api/event_json.h"
 #include "api/openapi.h"
 #include "api/problem.h"
+#include "api/request.h"
 #include "api/task_queue.h"
 #include "domain/ids.h"
 
@@ -51,11 +52,6 @@ bool UintParam(const httplib::Request& req, httplib::Response& res, const char* 
   }
   *out = v;
   return true;
-}
-
-void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200) {
-  res.status = status;
-  res.set_content(body.dump(), kJson);
 }
 
 bool WantsEventStream(const httplib::Request& req) {
@@ -231,6 +227,7 @@ void Server::Routes() {
           SendJson(res, {{"projections", items}, {"head", store_.Head()}});
         });
   IdentityRoutes();
+  AccountRoutes();
 }
 
 void Server::Route(const std::string& method, const std::string& path, Access access,

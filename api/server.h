@@ -29,6 +29,7 @@
 
 #include "api/auth.h"
 #include "api/config.h"
+#include "domain/accounts/folders.h"
 #include "domain/identity/access.h"
 #include "domain/identity/roles.h"
 #include "domain/identity/user.h"
@@ -87,6 +88,7 @@ class Server {
 
   void Routes();
   void IdentityRoutes();
+  void AccountRoutes();
   void GetEvents(const Call& call, httplib::Response& res);
   // Serves the log from `from` as Server-Sent Events: only events `visible`
   // accepts (all when empty), and only while `still_allowed` says the caller
@@ -103,9 +105,17 @@ class Server {
   void GetStream(const httplib::Request& req, httplib::Response& res);
   // For read-model queries: honours min_position; false when it answered 503.
   bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res);
-  // Runs `read` on the identity model, live or "as of" the request's as_of.
-  void ReadIdentity(const Call& call, httplib::Response& res,
-                    const std::function<void(const projections::Identity&)>& read);
+  // Runs `read` on read model `live`, or on a copy folded up to the request's
+  // as_of (a position or an RFC 3339 time); honours min_position.
+  void ReadModel(const Call& call, httplib::Response& res, const projections::Projection& live,
+                 const std::function<void(const projections::Projection&)>& read);
+  template <class Model>
+  void Read(const Call& call, httplib::Response& res, const Model& live,
+            const std::function<void(const Model&)>& read) {
+    ReadModel(call, res, live, [&](const projections::Projection& model) {
+      read(static_cast<const Model&>(model));
+    });
+  }
   // Maps a command's outcome to the response (201/200 with ETag and
   // {"id","version","position"}, or a problem).
   void Reply(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
@@ -124,6 +134,7 @@ class Server {
   domain::AggregateStore<identity::User> users_{store_, ids_};
   domain::AggregateStore<identity::Session> sessions_{store_, ids_};
   domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
+  domain::AggregateStore<accounts::Folders> folders_{store_, ids_};
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "projections/event_counts.h"
+#include "projections/folders.h"
 #include "projections/identity.h"
 #include "projections/projection.h"
 
@@ -15,9 +16,10 @@ namespace crm::projections {
 struct ReadModels {
   EventCounts event_counts;
   Identity identity;
+  FolderTree folders;
 
   // Every model above, for the projection runner.
-  std::vector<Projection*> all() { return {&event_counts, &identity}; }
+  std::vector<Projection*> all() { return {&event_counts, &identity, &folders}; }
 };
 
 }  // namespace crm::projections

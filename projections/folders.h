@@ -1,0 +1,43 @@
+#pragma once
+
+// The folder tree as the API shows it: every folder with its parent, depth,
+// children and account count.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/accounts/folders.h"
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+struct FolderView {
+  std::string id;
+  std::string parent_id;  // empty for the root
+  std::string name;
+  int depth = 1;
+  size_t accounts = 0;            // directly in this folder
+  std::vector<std::string> path;  // names from the root down to this folder
+};
+
+class FolderTree final : public Projection {
+ public:
+  std::string_view Name() const override { return "folders"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<FolderTree>(); }
+
+  std::optional<FolderView> Folder(const std::string& id) const;
+  // Every folder, parents before children, siblings by name.
+  std::vector<FolderView> All() const;
+  uint64_t version() const;  // of the "folders" stream
+
+ private:
+  FolderView ViewOf(const std::string& id) const;  // REQUIRES: mutex() held
+  accounts::Folders::State tree_;                  // GUARDED_BY(mutex())
+  std::map<std::string, size_t> accounts_;         // GUARDED_BY(mutex())
+  uint64_t version_ = 0;                           // GUARDED_BY(mutex())
+};
+
+}  // namespace crm::projections
