@@ -207,15 +207,7 @@ void Server::IdentityRoutes() {
           };
           const int64_t wait =
               std::max(throttle_.RetryAfter(by_user, now), throttle_.RetryAfter(by_addr, now));
-          if (wait > 0) {
-            res.set_header("Retry-After", std::to_string(wait));
-            return Send(res, Problem{429,
-                                     "too_many_attempts",
-                                     {"Prea multe încercări eșuate; reîncercați mai târziu.",
-                                      "Too many failed attempts; try again later."},
-                                     "retry after " + std::to_string(wait) + " s",
-                                     {}});
-          }
+          if (wait > 0) return SendTooManyAttempts(res, wait);
           // Counted as failures before checking, so parallel guesses are counted too.
           throttle_.Failed(by_addr, now);
           if (identity::CheckUsername(username)) return refuse();  // no such name can exist
@@ -319,13 +311,7 @@ void Server::IdentityRoutes() {
           const std::string by_user = "password/" + call.principal.id;
           const int64_t now = NowUs();
           if (const int64_t wait = throttle_.RetryAfter(by_user, now); wait > 0) {
-            res.set_header("Retry-After", std::to_string(wait));
-            return Send(res, Problem{429,
-                                     "too_many_attempts",
-                                     {"Prea multe încercări eșuate; reîncercați mai târziu.",
-                                      "Too many failed attempts; try again later."},
-                                     "",
-                                     {}});
+            return SendTooManyAttempts(res, wait);
           }
           if (auto weak = identity::CheckPassword(*f["new_password"])) {
             weak->field = "new_password";
@@ -461,12 +447,7 @@ void Server::IdentityRoutes() {
           const std::string id = call.req.matches[1];
           if (id != call.principal.id &&
               !identity::Allows(call.principal.role, Permission::kAdminister)) {
-            return Send(res, Problem{403,
-                                     "forbidden",
-                                     {"Rolul dumneavoastră nu permite această acțiune.",
-                                      "Your role does not allow this action."},
-                                     "",
-                                     {}});
+            return Send(res, Forbidden());
           }
           Read<projections::Identity>(
               call, res, models_.identity, [&](const projections::Identity& model) {

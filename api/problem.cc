@@ -114,6 +114,25 @@ Problem NotFoundProblem(const std::string& what_ro, const std::string& what_en) 
   return {404, "not_found", {what_ro, what_en}, "", {}};
 }
 
+Problem Forbidden(const std::string& detail) {
+  return {
+      403,
+      "forbidden",
+      {"Rolul dumneavoastră nu permite această acțiune.", "Your role does not allow this action."},
+      detail,
+      {}};
+}
+
+void SendTooManyAttempts(httplib::Response& res, int64_t retry_after_s) {
+  res.set_header("Retry-After", std::to_string(retry_after_s));
+  Send(res, Problem{429,
+                    "too_many_attempts",
+                    {"Prea multe încercări eșuate; reîncercați mai târziu.",
+                     "Too many failed attempts; try again later."},
+                    "retry after " + std::to_string(retry_after_s) + " s",
+                    {}});
+}
+
 void Send(httplib::Response& res, const Problem& p) {
   nlohmann::json body = {
       {"type", "/problems/" + p.code},

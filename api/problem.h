@@ -37,6 +37,11 @@ Problem FromStatus(const Status& status);
 Problem BadParameter(const std::string& name, const std::string& why_ro, const std::string& why_en);
 Problem NotFoundProblem(const std::string& what_ro, const std::string& what_en);
 
+// 403 forbidden: the caller's role does not allow the action.
+Problem Forbidden(const std::string& detail = "");
+// 429 too_many_attempts; also sets Retry-After.
+void SendTooManyAttempts(httplib::Response& res, int64_t retry_after_s);
+
 void Send(httplib::Response& res, const Problem& problem);
 
 }  // namespace crm::api

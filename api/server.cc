@@ -274,13 +274,7 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
                                  {}});
       }
       if (permission && !identity::Allows(principal->role, *permission)) {
-        return Send(res,
-                    Problem{403,
-                            "forbidden",
-                            {"Rolul dumneavoastră nu permite această acțiune.",
-                             "Your role does not allow this action."},
-                            std::string("role ") + std::string(identity::RoleName(principal->role)),
-                            {}});
+        return Send(res, Forbidden("role " + std::string(identity::RoleName(principal->role))));
       }
       call.principal = std::move(*principal);
     }
