@@ -1,0 +1,405 @@
+#include "domain/accounts/account.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "domain/accounts/normalize.h"
+
+namespace crm::accounts {
+
+namespace {
+
+using domain::FieldError;
+using domain::Reject;
+
+// The member of an AccountCreatedT or AccountChangedT (const or not) that
+// holds text field `name`; nullptr for an unknown name.
+template <class T>
+auto TextField(T& e, std::string_view name) -> decltype(&e.name) {
+  if (name == "name") return &e.name;
+  if (name == "kind") return &e.kind;
+  if (name == "fiscal_code") return &e.fiscal_code;
+  if (name == "trade_register") return &e.trade_register;
+  if (name == "phone") return &e.phone;
+  if (name == "mobile") return &e.mobile;
+  if (name == "email") return &e.email;
+  if (name == "website") return &e.website;
+  if (name == "address") return &e.address;
+  if (name == "city") return &e.city;
+  if (name == "county") return &e.county;
+  if (name == "country") return &e.country;
+  if (name == "iban") return &e.iban;
+  if (name == "bank") return &e.bank;
+  return nullptr;
+}
+
+size_t Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+FieldError Error(const std::string& field, const char* code, const char* ro, const char* en) {
+  return FieldError{field, code, {ro, en}};
+}
+
+domain::Rejection Invalid(std::vector<FieldError> errors) {
+  domain::Rejection r =
+      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
+  r.fields = std::move(errors);
+  return r;
+}
+
+domain::Rejection NoSuchAccount() {
+  return Reject("account_not_found", "Contul nu există.", "No such account.", 404);
+}
+
+domain::Rejection Archived() {
+  return Reject("account_archived", "Contul este arhivat; restaurați-l întâi.",
+                "The account is archived; restore it first.", 409);
+}
+
+bool IsTextField(std::string_view name) {
+  return std::find(std::begin(kAccountTextFields), std::end(kAccountTextFields), name) !=
+         std::end(kAccountTextFields);
+}
+
+// Normalizes `input` onto `text`/`custom` (the values after the command) and
+// collects every error. `changed` gets the names of standard fields whose
+// value differs.
+void Apply(const AccountInput& input, const AccountRules& rules,
+           std::map<std::string, std::string>* text, bool* vat_payer,
+           std::map<std::string, std::string>* custom, std::vector<std::string>* changed,
+           std::map<std::string, std::string>* custom_changed, std::vector<FieldError>* errors) {
+  // The kind first: the fiscal code's form depends on it.
+  std::string kind = text->count("kind") ? (*text)["kind"] : "company";
+  if (auto it = input.text.find("kind"); it != input.text.end()) kind = it->second;
+  for (const auto& [field, raw] : input.text) {
+    if (!IsTextField(field)) {
+      errors->push_back(Error(field, "unknown_field", "Câmp necunoscut.", "Unknown field."));
+      continue;
+    }
+    auto normal = NormalizeAccountField(field, raw, kind);
+    if (auto* error = std::get_if<FieldError>(&normal)) {
+      errors->push_back(std::move(*error));
+      continue;
+    }
+    std::string& value = std::get<std::string>(normal);
+    if ((*text)[field] != value) {
+      (*text)[field] = value;
+      changed->push_back(field);
+    }
+  }
+  if (input.vat_payer && *input.vat_payer != *vat_payer) {
+    *vat_payer = *input.vat_payer;
+    changed->push_back("vat_payer");
+  }
+  for (const auto& [key, raw] : input.custom) {
+    const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
+                                  [&](const CustomFieldDef& d) { return d.key == key; });
+    const std::string field = "custom." + key;
+    if (def == rules.custom_fields.end()) {
+      errors->push_back(
+          Error(field, "unknown_field", "Câmp personalizat necunoscut.", "Unknown custom field."));
+      continue;
+    }
+    if (!def->active) {
+      errors->push_back(Error(field, "inactive_field", "Câmpul personalizat este dezactivat.",
+                              "The custom field is deactivated."));
+      continue;
+    }
+    std::string value;
+    if (!raw.empty()) {
+      auto normal = NormalizeCustomValue(*def, raw);
+      if (auto* error = std::get_if<FieldError>(&normal)) {
+        error->field = field;
+        errors->push_back(std::move(*error));
+        continue;
+      }
+      value = std::get<std::string>(normal);
+    }
+    const auto current = custom->find(key);
+    if ((current == custom->end() ? std::string() : current->second) != value) {
+      if (value.empty()) {
+        custom->erase(key);
+      } else {
+        (*custom)[key] = value;
+      }
+      (*custom_changed)[key] = value;
+    }
+  }
+  for (const std::string& required : rules.required) {
+    const bool is_custom = required.starts_with("custom.");
+    const std::string value =
+        is_custom ? (custom->count(required.substr(7)) ? custom->at(required.substr(7)) : "")
+                  : (text->count(required) ? text->at(required) : "");
+    if (value.empty() && required != "vat_payer") {
+      errors->push_back(Error(required, "required", "Câmp obligatoriu.", "Required."));
+    }
+  }
+}
+
+std::vector<std::unique_ptr<CustomValueT>> CustomValues(
+    const std::map<std::string, std::string>& values) {
+  std::vector<std::unique_ptr<CustomValueT>> out;
+  for (const auto& [key, value] : values) {
+    auto v = std::make_unique<CustomValueT>();
+    v->key = key;
+    v->value = value;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::variant<std::string, FieldError> NormalizeAccountField(const std::string& field,
+                                                            const std::string& value,
+                                                            const std::string& kind) {
+  if (value.empty()) {
+    if (field == "name") return Error(field, "required", "Câmp obligatoriu.", "Required.");
+    if (field == "kind") return std::string("company");
+    if (field == "country") return std::string("RO");
+    return std::string();
+  }
+  if (Length(value) > 500) {
+    return Error(field, "too_long", "Cel mult 500 de caractere.", "At most 500 characters.");
+  }
+  if (field == "name" && Length(value) > 200) {
+    return Error(field, "too_long", "Cel mult 200 de caractere.", "At most 200 characters.");
+  }
+  if (field == "kind") {
+    if (value == "company" || value == "person") return value;
+    return Error(field, "invalid_kind", "Tipul este company sau person.",
+                 "The kind is company or person.");
+  }
+  if (field == "fiscal_code") {
+    if (kind == "person") {
+      // A person's code (CNP) is 13 digits; checked for shape only.
+      if (value.size() == 13 && std::all_of(value.begin(), value.end(), ::isdigit)) return value;
+      return Error(field, "invalid_fiscal_code", "CNP-ul are 13 cifre.",
+                   "A personal code (CNP) has 13 digits.");
+    }
+    if (auto cui = NormalizeCui(value)) return *cui;
+    return Error(field, "invalid_fiscal_code", "Codul fiscal (CUI/CIF) nu este valid.",
+                 "The fiscal code (CUI/CIF) is not valid.");
+  }
+  if (field == "phone" || field == "mobile") {
+    if (auto phone = NormalizePhone(value)) return *phone;
+    return Error(field, "invalid_phone", "Numărul de telefon nu este valid.",
+                 "The phone number is not valid.");
+  }
+  if (field == "email") {
+    if (auto email = NormalizeEmail(value)) return *email;
+    return Error(field, "invalid_email", "Adresa de e-mail nu este validă.",
+                 "The email address is not valid.");
+  }
+  if (field == "iban") {
+    if (auto iban = NormalizeIban(value)) return *iban;
+    return Error(field, "invalid_iban", "IBAN-ul nu este valid.", "The IBAN is not valid.");
+  }
+  if (field == "country") {
+    if (value.size() == 2 && std::isalpha(static_cast<unsigned char>(value[0])) &&
+        std::isalpha(static_cast<unsigned char>(value[1]))) {
+      return std::string{static_cast<char>(std::toupper(static_cast<unsigned char>(value[0]))),
+                         static_cast<char>(std::toupper(static_cast<unsigned char>(value[1])))};
+    }
+    return Error(field, "invalid_country", "Țara se scrie cu codul ISO din două litere (RO).",
+                 "The country is a two-letter ISO code (RO).");
+  }
+  if (field == "website" && value.find_first_of(" \t\r\n") != std::string::npos) {
+    return Error(field, "invalid_url", "Adresa web nu este validă.",
+                 "The web address is not valid.");
+  }
+  return value;
+}
+
+std::variant<std::string, FieldError> NormalizeCustomValue(const CustomFieldDef& def,
+                                                           const std::string& value) {
+  auto bad = [&](const char* ro, const char* en) {
+    return FieldError{"custom." + def.key, "invalid_value", {ro, en}};
+  };
+  if (def.type == "text") {
+    if (Length(value) <= 2000) return value;
+    return bad("Cel mult 2000 de caractere.", "At most 2000 characters.");
+  }
+  if (def.type == "number") {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec == std::errc() && end == value.data() + value.size()) return std::to_string(n);
+    return bad("Trebuie să fie un număr întreg.", "Must be a whole number.");
+  }
+  if (def.type == "decimal") {
+    // Digits, an optional sign and one '.', kept exactly as written (no float).
+    size_t i = value.starts_with('-') ? 1 : 0;
+    const size_t dot = value.find('.');
+    bool ok = i < value.size() && value.size() <= 40 && dot != i && dot != value.size() - 1;
+    for (size_t k = i; ok && k < value.size(); ++k) {
+      ok = std::isdigit(static_cast<unsigned char>(value[k])) || k == dot;
+    }
+    if (ok &&
+        value.find('.', dot == std::string::npos ? value.size() : dot + 1) == std::string::npos) {
+      return value;
+    }
+    return bad("Trebuie să fie un număr zecimal (12.50).", "Must be a decimal number (12.50).");
+  }
+  if (def.type == "date") {
+    using namespace std::chrono;
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (value.size() == 10 && value[4] == '-' && value[7] == '-' &&
+        std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
+        std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
+        std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
+        year_month_day{year{y}, month{m}, day{d}}.ok()) {
+      return value;
+    }
+    return bad("Trebuie să fie o dată AAAA-LL-ZZ.", "Must be a date YYYY-MM-DD.");
+  }
+  if (def.type == "boolean") {
+    if (value == "true" || value == "false") return value;
+    return bad("Trebuie să fie true sau false.", "Must be true or false.");
+  }
+  if (def.type == "select") {
+    if (std::find(def.options.begin(), def.options.end(), value) != def.options.end()) return value;
+    return bad("Valoarea nu este una dintre opțiuni.", "The value is not one of the options.");
+  }
+  if (def.type == "email") {
+    if (auto email = NormalizeEmail(value)) return *email;
+    return bad("Adresa de e-mail nu este validă.", "The email address is not valid.");
+  }
+  if (def.type == "phone") {
+    if (auto phone = NormalizePhone(value)) return *phone;
+    return bad("Numărul de telefon nu este valid.", "The phone number is not valid.");
+  }
+  if (def.type == "url") {
+    if (value.find("://") != std::string::npos &&
+        value.find_first_of(" \t\r\n") == std::string::npos) {
+      return value;
+    }
+    return bad("Adresa web nu este validă.", "The web address is not valid.");
+  }
+  return bad("Tipul câmpului nu este cunoscut.", "Unknown field type.");
+}
+
+domain::Decision<Account::Event> Account::Decide(const State& state, const Command& command,
+                                                 const domain::Context&) {
+  using Events = std::vector<Event>;
+  if (const auto* create = std::get_if<CreateAccount>(&command)) {
+    if (state.exists) {
+      return Reject("account_exists", "Contul există deja.", "The account exists already.", 409);
+    }
+    std::map<std::string, std::string> text = {{"kind", "company"}, {"country", "RO"}};
+    bool vat_payer = false;
+    std::map<std::string, std::string> custom, custom_changed;
+    std::vector<std::string> changed;
+    std::vector<FieldError> errors;
+    AccountInput input = create->input;
+    if (!input.text.count("name")) input.text["name"] = "";  // the one field always required
+    Apply(input, create->rules, &text, &vat_payer, &custom, &changed, &custom_changed, &errors);
+    if (create->code.empty() || Length(create->code) > 50) {
+      errors.push_back(Error("code", "invalid_code", "Codul are între 1 și 50 de caractere.",
+                             "The code has 1 to 50 characters."));
+    }
+    if (!errors.empty()) return Invalid(std::move(errors));
+    AccountCreatedT e;
+    e.account_id = create->account_id;
+    e.code = create->code;
+    for (const auto& [field, value] : text) *TextField(e, field) = value;
+    e.vat_payer = vat_payer;
+    e.folder_id = create->folder_id;
+    e.owner_id = create->owner_id;
+    e.custom = CustomValues(custom);
+    return Events{std::move(e)};
+  }
+  if (!state.exists) return NoSuchAccount();
+
+  if (const auto* change = std::get_if<ChangeAccount>(&command)) {
+    if (state.archived) return Archived();
+    std::map<std::string, std::string> text = state.text, custom = state.custom, custom_changed;
+    bool vat_payer = state.vat_payer;
+    std::vector<std::string> changed;
+    std::vector<FieldError> errors;
+    Apply(change->input, change->rules, &text, &vat_payer, &custom, &changed, &custom_changed,
+          &errors);
+    if (!errors.empty()) return Invalid(std::move(errors));
+    if (changed.empty() && custom_changed.empty()) return Events{};
+    AccountChangedT e;
+    e.changed = changed;
+    for (const std::string& field : changed) {
+      if (field == "vat_payer") {
+        e.vat_payer = vat_payer;
+      } else {
+        *TextField(e, field) = text[field];
+      }
+    }
+    e.custom = CustomValues(custom_changed);
+    return Events{std::move(e)};
+  }
+  if (const auto* move = std::get_if<MoveAccount>(&command)) {
+    if (state.archived) return Archived();
+    if (move->folder_id == state.folder_id) return Events{};
+    AccountMovedT e;
+    e.folder_id = move->folder_id;
+    return Events{std::move(e)};
+  }
+  if (const auto* reassign = std::get_if<ReassignAccount>(&command)) {
+    if (state.archived) return Archived();
+    if (reassign->owner_id == state.owner_id) return Events{};
+    AccountReassignedT e;
+    e.owner_id = reassign->owner_id;
+    return Events{std::move(e)};
+  }
+  if (std::holds_alternative<ArchiveAccount>(command)) {
+    if (state.archived) return Events{};
+    return Events{AccountArchivedT{}};
+  }
+  if (!state.archived) return Events{};
+  return Events{AccountRestoredT{}};
+}
+
+Account::State Account::Evolve(State state, const Event& event) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, AccountCreatedT>) {
+          state.exists = true;
+          state.code = e.code;
+          state.folder_id = e.folder_id;
+          state.owner_id = e.owner_id;
+          for (const char* field : kAccountTextFields) {
+            state.text[field] = *TextField(e, field);
+          }
+          state.vat_payer = e.vat_payer;
+          for (const auto& v : e.custom) state.custom[v->key] = v->value;
+        } else if constexpr (std::is_same_v<T, AccountChangedT>) {
+          for (const std::string& field : e.changed) {
+            if (field == "vat_payer") {
+              state.vat_payer = e.vat_payer;
+            } else if (const std::string* value = TextField(e, field)) {
+              state.text[field] = *value;
+            }
+          }
+          for (const auto& v : e.custom) {
+            if (v->value.empty()) {
+              state.custom.erase(v->key);
+            } else {
+              state.custom[v->key] = v->value;
+            }
+          }
+        } else if constexpr (std::is_same_v<T, AccountMovedT>) {
+          state.folder_id = e.folder_id;
+        } else if constexpr (std::is_same_v<T, AccountReassignedT>) {
+          state.owner_id = e.owner_id;
+        } else if constexpr (std::is_same_v<T, AccountArchivedT>) {
+          state.archived = true;
+        } else {
+          state.archived = false;
+        }
+      },
+      event);
+  return state;
+}
+
+}  // namespace crm::accounts
