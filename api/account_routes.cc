@@ -1,11 +1,15 @@
 // The accounts module's routes: the folder tree (accounts follow).
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "domain/time.h"
+#include "domain/transact.h"
+#include "schemas/system_generated.h"
 
 namespace crm::api {
 
@@ -32,6 +36,97 @@ json Subtree(const std::vector<projections::FolderView>& all, const projections:
   }
   node["children"] = std::move(children);
   return node;
+}
+
+json AccountJson(const projections::AccountRow& a) {
+  json body = {{"id", a.id},
+               {"code", a.code},
+               {"vat_payer", a.vat_payer},
+               {"folder_id", a.folder_id},
+               {"owner_id", a.owner_id},
+               {"archived", a.archived},
+               {"version", a.version},
+               {"created_at", domain::FormatRfc3339(a.created_at_us)},
+               {"updated_at", domain::FormatRfc3339(a.updated_at_us)}};
+  for (const char* field : accounts::kAccountTextFields) {
+    auto it = a.text.find(field);
+    body[field] = it == a.text.end() ? "" : it->second;
+  }
+  json custom = json::object();
+  for (const auto& [key, value] : a.custom) custom[key] = value;
+  body["custom"] = std::move(custom);
+  json links = json::object();
+  for (const char* field : {"phone", "mobile"}) {
+    auto it = a.text.find(field);
+    if (it != a.text.end() && !it->second.empty()) {
+      links[field] = {{"tel", "tel:" + it->second}, {"sms", "sms:" + it->second}};
+    }
+  }
+  body["links"] = std::move(links);
+  return body;
+}
+
+// Reads an account body: text fields as strings, vat_payer as a boolean,
+// custom values as an object of strings (null clears), and the placement
+// fields folder_id/owner_id (and code, on create). Type errors and unknown
+// members go to *errors.
+struct AccountBody {
+  accounts::AccountInput input;
+  std::optional<std::string> code, folder_id, owner_id;
+};
+AccountBody ReadAccountBody(const json& body, bool creating,
+                            std::vector<domain::FieldError>* errors) {
+  AccountBody out;
+  auto wrong = [&](const std::string& field, const char* ro, const char* en) {
+    errors->push_back({field, "wrong_type", {ro, en}});
+  };
+  for (const auto& [key, value] : body.items()) {
+    const bool text_field =
+        std::find(std::begin(accounts::kAccountTextFields), std::end(accounts::kAccountTextFields),
+                  key) != std::end(accounts::kAccountTextFields);
+    if (key == "vat_payer") {
+      if (!value.is_boolean()) {
+        wrong(key, "Trebuie să fie true sau false.", "Must be true or false.");
+      } else {
+        out.input.vat_payer = value.get<bool>();
+      }
+    } else if (key == "custom") {
+      if (!value.is_object()) {
+        wrong(key, "Trebuie să fie un obiect.", "Must be an object.");
+        continue;
+      }
+      for (const auto& [name, v] : value.items()) {
+        if (v.is_string()) {
+          out.input.custom[name] = v.get<std::string>();
+        } else if (v.is_null()) {
+          out.input.custom[name] = "";
+        } else if (v.is_number_integer() || v.is_boolean()) {
+          out.input.custom[name] = v.dump();
+        } else {
+          wrong("custom." + name, "Trebuie să fie text.", "Must be a string.");
+        }
+      }
+    } else if (text_field || key == "folder_id" || key == "owner_id" ||
+               (key == "code" && creating)) {
+      if (!value.is_string() && !(value.is_null() && !creating)) {
+        wrong(key, "Trebuie să fie un șir de caractere.", "Must be a string.");
+        continue;
+      }
+      const std::string text = value.is_null() ? "" : value.get<std::string>();
+      if (key == "code") {
+        out.code = text;
+      } else if (key == "folder_id") {
+        out.folder_id = text;
+      } else if (key == "owner_id") {
+        out.owner_id = text;
+      } else {
+        out.input.text[key] = text;
+      }
+    } else {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -137,6 +232,213 @@ void Server::AccountRoutes() {
               [&](const accounts::Folders::State& s, const domain::Context& ctx) {
                 return accounts::Folders::Decide(s, accounts::DeleteFolder{id, accounts}, ctx);
               });
+        });
+
+  // The next code of the sequence, "C-000123". A number is taken by an append
+  // to the sequence stream whatever its version (so takers never contend); a
+  // create that then fails leaves a gap, which codes may have.
+  auto next_code = [this](const domain::Context& ctx,
+                          const std::string& account_id) -> Result<std::string> {
+    crm::system::ClaimedT taken;
+    taken.owner = accounts::AccountStream(account_id);
+    eventstore::AppendRequest request;
+    auto& part = request.parts.emplace_back();
+    part.stream = "account-code-sequence";
+    part.expected_version = eventstore::kAnyVersion;
+    part.events.push_back(domain::MakeEvent(taken, ctx, ids_));
+    auto appended = store_.Append(std::move(request));
+    if (!appended.ok()) return appended.status();
+    char code[32];
+    std::snprintf(code, sizeof code, "C-%06llu",
+                  static_cast<unsigned long long>(appended->versions[0]));
+    return std::string(code);
+  };
+
+  // Whether the caller may change `account`: managers and administrators any,
+  // sales only the accounts they are responsible for.
+  auto may_change = [](const Call& call, const projections::AccountRow& account) {
+    return identity::Allows(call.principal.role, Permission::kChangeAny) ||
+           (identity::Allows(call.principal.role, Permission::kChangeOwn) &&
+            account.owner_id == call.principal.id);
+  };
+
+  Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          projections::AccountQuery query;
+          query.q = call.req.get_param_value("q");
+          query.include_archived = call.req.get_param_value("include_archived") == "true";
+          static const std::set<std::string> kReserved = {
+              "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
+              "sort", "min_position", "as_of"};
+          for (const auto& [name, value] : call.req.params) {
+            if (!kReserved.count(name)) query.equals[name] = value;
+          }
+          const std::string folder = call.req.get_param_value("folder");
+          const bool recursive = call.req.get_param_value("recursive") == "true";
+          if (!folder.empty()) {
+            const auto all = models_.folders.All();
+            std::set<std::string> folders = {folder};
+            for (bool grew = recursive; grew;) {  // add children until nothing changes
+              grew = false;
+              for (const auto& f : all) {
+                if (folders.count(f.parent_id) && folders.insert(f.id).second) grew = true;
+              }
+            }
+            query.folders = std::move(folders);
+          }
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                std::vector<json> rows;
+                for (const auto& a : model.Find(query)) rows.push_back(AccountJson(a));
+                std::vector<std::string> sortable = {"code",       "name",      "city",
+                                                     "county",     "email",     "fiscal_code",
+                                                     "created_at", "updated_at"};
+                json page;
+                if (Page(call.req, res, std::move(rows), sortable, &page)) SendJson(res, page);
+              });
+        });
+
+  Route("GET", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                auto account = model.Get(id);
+                if (!account)
+                  return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+                res.set_header("ETag", "\"" + std::to_string(account->version) + "\"");
+                SendJson(res, AccountJson(*account));
+              });
+        });
+
+  Route("POST", "/api/v1/accounts", Access::kSignedIn, Permission::kCreate,
+        [this, next_code](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          AccountBody fields = ReadAccountBody(*body, /*creating=*/true, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          accounts::CreateAccount create;
+          create.account_id = ids_.Next();
+          create.input = fields.input;
+          create.folder_id = fields.folder_id.value_or(accounts::kRootFolder);
+          create.owner_id = fields.owner_id.value_or(call.principal.id);
+          if (!models_.folders.Folder(create.folder_id)) {
+            return Send(
+                res,
+                Invalid({{"folder_id", "not_found", {"Dosarul nu există.", "No such folder."}}}));
+          }
+          if (create.owner_id != call.principal.id &&
+              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers give accounts to others"));
+          }
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          bool replay = false;  // Transact will answer with the first result
+          if (!options.idempotency_key.empty()) {
+            auto earlier = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
+            replay = earlier.ok() && earlier->has_value();
+          }
+          if (fields.code) {
+            create.code = *fields.code;
+          } else if (replay) {
+            create.code = "-";  // not used: no new number for a replay
+          } else {
+            Result<std::string> code = next_code(ctx, create.account_id);
+            if (!code.ok()) return Send(res, FromStatus(code.status()));
+            create.code = *code;
+          }
+          domain::Rejection taken =
+              domain::Reject("account_code_taken", "Codul de cont este deja folosit.",
+                             "The account code is taken.", 409);
+          taken.fields.push_back({"code", "taken", taken.message});
+          options.claims.push_back({accounts::AccountCodeClaim(create.code), taken});
+          auto outcome = accounts_.Transact(
+              accounts::AccountStream(create.account_id), ctx,
+              [&](const accounts::Account::State& s) {
+                return accounts::Account::Decide(s, create, ctx);
+              },
+              options);
+          const std::string id = outcome.ok() && outcome.value().stream.starts_with("account-")
+                                     ? outcome.value().stream.substr(8)
+                                     : create.account_id;
+          Reply(res, outcome, id, true, "/api/v1/accounts/" + id);
+        });
+
+  auto account_command = [this, may_change](
+                             const Call& call, httplib::Response& res,
+                             const std::function<std::vector<accounts::Account::Command>(
+                                 const projections::AccountRow&)>& commands) {
+    const std::string id = call.req.matches[1];
+    auto account = models_.accounts.Get(id);
+    if (!account) return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+    if (!may_change(call, *account)) {
+      return Send(res, Forbidden("sales change only the accounts they are responsible for"));
+    }
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    const auto list = commands(*account);
+    auto outcome = accounts_.Transact(
+        accounts::AccountStream(id), ctx,
+        [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
+          // Several commands of one request are one decision: all or none.
+          std::vector<accounts::Account::Event> events;
+          accounts::Account::State state = s;
+          for (const auto& command : list) {
+            auto decision = accounts::Account::Decide(state, command, ctx);
+            if (auto* rejection = std::get_if<domain::Rejection>(&decision)) return *rejection;
+            for (auto& e : std::get<std::vector<accounts::Account::Event>>(decision)) {
+              state = accounts::Account::Evolve(std::move(state), e);
+              events.push_back(std::move(e));
+            }
+          }
+          return events;
+        },
+        options);
+    Reply(res, outcome, id, false, "");
+  };
+
+  Route("PATCH", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [this, account_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          AccountBody fields = ReadAccountBody(*body, /*creating=*/false, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (fields.folder_id && !models_.folders.Folder(*fields.folder_id)) {
+            return Send(
+                res,
+                Invalid({{"folder_id", "not_found", {"Dosarul nu există.", "No such folder."}}}));
+          }
+          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers reassign accounts"));
+          }
+          account_command(call, res, [&](const projections::AccountRow&) {
+            std::vector<accounts::Account::Command> commands;
+            if (!fields.input.text.empty() || fields.input.vat_payer ||
+                !fields.input.custom.empty()) {
+              commands.emplace_back(accounts::ChangeAccount{fields.input, {}});
+            }
+            if (fields.folder_id) commands.emplace_back(accounts::MoveAccount{*fields.folder_id});
+            if (fields.owner_id) commands.emplace_back(accounts::ReassignAccount{*fields.owner_id});
+            return commands;
+          });
+        });
+
+  Route("DELETE", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [account_command](const Call& call, httplib::Response& res) {
+          account_command(call, res, [](const projections::AccountRow&) {
+            return std::vector<accounts::Account::Command>{accounts::ArchiveAccount{}};
+          });
+        });
+
+  Route("POST", "/api/v1/accounts/{id}/restore", Access::kSignedIn, Permission::kChangeOwn,
+        [account_command](const Call& call, httplib::Response& res) {
+          account_command(call, res, [](const projections::AccountRow&) {
+            return std::vector<accounts::Account::Command>{accounts::RestoreAccount{}};
+          });
         });
 }
 

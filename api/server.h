@@ -29,6 +29,7 @@
 
 #include "api/auth.h"
 #include "api/config.h"
+#include "domain/accounts/account.h"
 #include "domain/accounts/folders.h"
 #include "domain/identity/access.h"
 #include "domain/identity/roles.h"
@@ -135,6 +136,7 @@ class Server {
   domain::AggregateStore<identity::Session> sessions_{store_, ids_};
   domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
   domain::AggregateStore<accounts::Folders> folders_{store_, ids_};
+  domain::AggregateStore<accounts::Account> accounts_{store_, ids_};
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;

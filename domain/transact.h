@@ -28,12 +28,14 @@
 namespace crm::domain {
 
 // A unique value (e.g. a username) taken atomically with the command's
-// events: a claim stream that must not exist yet gets a crm.system.Claimed
-// event naming the owner. When the stream exists, the command is rejected with
-// `taken`.
+// events: a claim stream gets a crm.system.Claimed event naming the owner,
+// appended only if the stream is at `expected_version` ("no stream" for a
+// value nobody holds; the current version to take the next number of a
+// sequence stream). When it is not, the command is rejected with `taken`.
 struct Claim {
   std::string stream;  // e.g. "username-ana"
   Rejection taken;
+  uint64_t expected_version = eventstore::kNoStream;
 };
 
 struct TransactOptions {
@@ -156,7 +158,7 @@ class AggregateStore {
         claimed.owner = stream;
         eventstore::AppendPart& claim_part = request.parts.emplace_back();
         claim_part.stream = claim.stream;
-        claim_part.expected_version = eventstore::kNoStream;
+        claim_part.expected_version = claim.expected_version;
         claim_part.events.push_back(MakeEvent(claimed, ctx, ids_));
       }
       Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
@@ -170,7 +172,7 @@ class AggregateStore {
       for (const Claim& claim : options.claims) {
         Result<uint64_t> claimed = store_.StreamVersion(claim.stream);
         if (!claimed.ok()) return claimed.status();
-        if (*claimed > 0) return claim.taken;
+        if (*claimed != claim.expected_version) return claim.taken;
       }
       if (options.expected_version) {
         Result<uint64_t> now_at = store_.StreamVersion(stream);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "domain/accounts/account.h"
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 
@@ -10,7 +11,32 @@ namespace crm::projections {
 
 void FolderTree::Apply(const eventstore::RecordedEvent& event) {
   const auto& env = *event.envelope;
-  if (env.stream()->string_view() != accounts::kFoldersStream) return;
+  const std::string_view stream = env.stream()->string_view();
+  if (stream.starts_with("account-") && !stream.starts_with("account-code-")) {
+    // Account counts, kept here so that "as of" answers count as of then too.
+    auto decoded = domain::EventDecoder<accounts::Account::Event>::Decode(
+        env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
+    if (!decoded) return;
+    Placement& p = placements_[std::string(stream.substr(8))];
+    const Placement before = p;
+    std::visit(
+        [&](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, accounts::AccountCreatedT> ||
+                        std::is_same_v<T, accounts::AccountMovedT>) {
+            p.folder_id = e.folder_id;
+          } else if constexpr (std::is_same_v<T, accounts::AccountArchivedT>) {
+            p.archived = true;
+          } else if constexpr (std::is_same_v<T, accounts::AccountRestoredT>) {
+            p.archived = false;
+          }
+        },
+        *decoded);
+    if (!before.folder_id.empty() && !before.archived) --accounts_[before.folder_id];
+    if (!p.archived) ++accounts_[p.folder_id];
+    return;
+  }
+  if (stream != accounts::kFoldersStream) return;
   auto decoded = domain::EventDecoder<accounts::Folders::Event>::Decode(
       env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
   if (!decoded) return;

@@ -35,9 +35,14 @@ class FolderTree final : public Projection {
 
  private:
   FolderView ViewOf(const std::string& id) const;  // REQUIRES: mutex() held
-  accounts::Folders::State tree_;                  // GUARDED_BY(mutex())
-  std::map<std::string, size_t> accounts_;         // GUARDED_BY(mutex())
-  uint64_t version_ = 0;                           // GUARDED_BY(mutex())
+  struct Placement {
+    std::string folder_id;
+    bool archived = false;
+  };
+  accounts::Folders::State tree_;                // GUARDED_BY(mutex())
+  std::map<std::string, Placement> placements_;  // GUARDED_BY(mutex()): account -> folder
+  std::map<std::string, size_t> accounts_;       // GUARDED_BY(mutex()): folder -> count
+  uint64_t version_ = 0;                         // GUARDED_BY(mutex())
 };
 
 }  // namespace crm::projections

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "projections/accounts.h"
 #include "projections/event_counts.h"
 #include "projections/folders.h"
 #include "projections/identity.h"
@@ -17,9 +18,10 @@ struct ReadModels {
   EventCounts event_counts;
   Identity identity;
   FolderTree folders;
+  Accounts accounts;
 
   // Every model above, for the projection runner.
-  std::vector<Projection*> all() { return {&event_counts, &identity, &folders}; }
+  std::vector<Projection*> all() { return {&event_counts, &identity, &folders, &accounts}; }
 };
 
 }  // namespace crm::projections

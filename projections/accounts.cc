@@ -1,0 +1,118 @@
+#include "projections/accounts.h"
+
+#include <mutex>
+
+#include "domain/accounts/account.h"
+#include "domain/accounts/normalize.h"
+#include "domain/event_codec.h"
+
+namespace crm::projections {
+
+namespace {
+
+void Index(AccountRow* row) {
+  std::string all = row->code;
+  for (const char* field : {"name", "fiscal_code", "email", "phone", "mobile", "city"}) {
+    auto it = row->text.find(field);
+    if (it != row->text.end()) all += " " + it->second;
+  }
+  row->search = accounts::FoldText(all);
+}
+
+}  // namespace
+
+std::string FieldValue(const AccountRow& row, const std::string& field) {
+  if (field == "code") return row.code;
+  if (field == "folder_id") return row.folder_id;
+  if (field == "owner_id") return row.owner_id;
+  if (field == "vat_payer") return row.vat_payer ? "true" : "false";
+  if (field.starts_with("custom.")) {
+    auto it = row.custom.find(field.substr(7));
+    return it == row.custom.end() ? "" : it->second;
+  }
+  auto it = row.text.find(field);
+  return it == row.text.end() ? "" : it->second;
+}
+
+void Accounts::Apply(const eventstore::RecordedEvent& event) {
+  const auto& env = *event.envelope;
+  const std::string_view stream = env.stream()->string_view();
+  if (!stream.starts_with("account-") || stream.starts_with("account-code-")) return;
+  auto decoded = domain::EventDecoder<accounts::Account::Event>::Decode(
+      env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
+  if (!decoded) return;
+  const std::string id(stream.substr(8));
+  AccountRow& row = rows_[id];
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, accounts::AccountCreatedT>) {
+          row.id = id;
+          row.code = e.code;
+          row.folder_id = e.folder_id;
+          row.owner_id = e.owner_id;
+          row.created_at_us = env.recorded_at_us();
+        }
+      },
+      *decoded);
+  // The aggregate's own fold keeps the fields; the row mirrors it.
+  accounts::Account::State state;
+  state.exists = true;
+  state.text = row.text;
+  state.vat_payer = row.vat_payer;
+  state.custom = row.custom;
+  state.folder_id = row.folder_id;
+  state.owner_id = row.owner_id;
+  state.archived = row.archived;
+  state = accounts::Account::Evolve(std::move(state), *decoded);
+  row.text = std::move(state.text);
+  row.vat_payer = state.vat_payer;
+  row.custom = std::move(state.custom);
+  row.folder_id = state.folder_id;
+  row.owner_id = state.owner_id;
+  row.archived = state.archived;
+  row.version = env.version();
+  row.updated_at_us = env.recorded_at_us();
+  Index(&row);
+}
+
+std::optional<AccountRow> Accounts::Get(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  auto it = rows_.find(id);
+  if (it == rows_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
+  std::vector<std::string> words;
+  const std::string folded = accounts::FoldText(query.q);
+  for (size_t start = 0; start < folded.size();) {
+    const size_t end = std::min(folded.find(' ', start), folded.size());
+    if (end > start) words.push_back(folded.substr(start, end - start));
+    start = end + 1;
+  }
+  std::shared_lock lock(mutex());
+  std::vector<AccountRow> out;
+  for (const auto& [id, row] : rows_) {
+    if (row.archived && !query.include_archived) continue;
+    if (query.folders && !query.folders->count(row.folder_id)) continue;
+    bool match = true;
+    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
+    for (const auto& [field, value] : query.equals) {
+      match = match && FieldValue(row, field) == value;
+    }
+    if (match) out.push_back(row);
+  }
+  return out;
+}
+
+std::map<std::string, size_t> Accounts::CountsByFolder() const {
+  std::shared_lock lock(mutex());
+  std::map<std::string, size_t> counts;
+  for (const auto& [id, row] : rows_) {
+    if (!row.archived) ++counts[row.folder_id];
+  }
+  return counts;
+}
+
+}  // namespace crm::projections

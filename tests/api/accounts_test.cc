@@ -1,0 +1,220 @@
+// Accounts over HTTP.
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "support/server_fixture.h"
+
+namespace crm::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json";
+
+// Percent-encodes a query value.
+std::string Encode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+class AccountsTest : public testing::ServerFixture {
+ protected:
+  // Creates an account; its id ("" on failure, with the test failed).
+  std::string Create(json body, httplib::Client* client = nullptr) {
+    auto r = (client ? client : client_.get())->Post("/api/v1/accounts", body.dump(), kJson);
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r && r->status == 201 ? Body(r)["id"].get<std::string>() : "";
+  }
+  json List(const std::string& query) {
+    auto r = client_->Get("/api/v1/accounts?" + query);
+    EXPECT_EQ(200, r->status) << r->body;
+    return Body(r);
+  }
+};
+
+TEST_F(AccountsTest, CreatesWithNormalFormsCodesAndLinks) {
+  auto r = client_->Post("/api/v1/accounts",
+                         json{{"name", "Alfa Construct SRL"},
+                              {"fiscal_code", "RO 14399840"},
+                              {"phone", "021 345 6789"},
+                              {"email", "Office@Alfa.ro"},
+                              {"iban", "ro49 aaaa 1b31 0075 9384 0000"},
+                              {"vat_payer", true}}
+                             .dump(),
+                         kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string id = Body(r)["id"];
+  EXPECT_EQ("/api/v1/accounts/" + id, r->get_header_value("Location"));
+  auto account = Body(client_->Get("/api/v1/accounts/" + id));
+  EXPECT_EQ("C-000001", account["code"]);
+  EXPECT_EQ("14399840", account["fiscal_code"]);
+  EXPECT_EQ("+40213456789", account["phone"]);
+  EXPECT_EQ("office@alfa.ro", account["email"]);
+  EXPECT_EQ("RO49AAAA1B31007593840000", account["iban"]);
+  EXPECT_EQ("RO", account["country"]);
+  EXPECT_EQ(true, account["vat_payer"]);
+  EXPECT_EQ("tel:+40213456789", account["links"]["phone"]["tel"]);
+  EXPECT_EQ("sms:+40213456789", account["links"]["phone"]["sms"]);
+  EXPECT_EQ("root", account["folder_id"]);
+  EXPECT_EQ(Body(client_->Get("/api/v1/me"))["id"], account["owner_id"]);
+  Create({{"name", "Beta"}});
+  EXPECT_EQ("C-000002", List("q=beta")["items"][0]["code"]);
+
+  auto bad = client_->Post(
+      "/api/v1/accounts",
+      json{{"name", "Gamma"}, {"fiscal_code", "RO14399841"}, {"iban", "RO1"}}.dump(), kJson);
+  ExpectProblem(bad, 422, "validation_failed");
+  EXPECT_EQ(2u, Body(bad)["errors"].size());
+  ExpectProblem(
+      client_->Post("/api/v1/accounts", json{{"name", "D"}, {"vat_payer", "yes"}}.dump(), kJson),
+      400, "invalid_body");
+}
+
+TEST_F(AccountsTest, SixteenParallelCreatesOfOneCodeLetExactlyOneWin) {
+  std::atomic<int> created{0}, taken{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      auto r =
+          NewClient(admin_token_)
+              ->Post("/api/v1/accounts",
+                     json{{"code", "ACME"}, {"name", "Acme " + std::to_string(t)}}.dump(), kJson);
+      ASSERT_TRUE(r);
+      if (r->status == 201) ++created;
+      if (r->status == 409) ++taken;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(1, created.load());
+  EXPECT_EQ(15, taken.load());
+}
+
+TEST_F(AccountsTest, GeneratedCodesStayUniqueUnderConcurrency) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = NewClient(admin_token_);
+      for (int i = 0; i < 5; ++i)
+        Create({{"name", "Firma " + std::to_string(t * 10 + i)}}, client.get());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> codes;
+  const json page = List("limit=1000");
+  for (const auto& a : page["items"]) codes.insert(a["code"].get<std::string>());
+  EXPECT_EQ(40u, codes.size());
+  EXPECT_TRUE(codes.count("C-000001") && codes.count("C-000040"));
+}
+
+TEST_F(AccountsTest, SearchIgnoresCaseAndDiacriticsInBothForms) {
+  Create({{"name", "Ștefănescu Țesături SRL"}, {"city", "Brașov"}});
+  Create({{"name", "Popescu"}, {"city", "Iași"}});
+  for (const char* q : {"stefanescu", "ȘTEFĂNESCU", "Ştefănescu", "tesaturi", "stef bras"}) {
+    EXPECT_EQ(1, List(std::string("q=") + Encode(q))["total"]) << q;
+  }
+  EXPECT_EQ(0, List("q=stefanescu%20iasi")["total"]);
+  EXPECT_EQ(1, List("city=Ia%C8%99i")["total"]);
+  EXPECT_EQ(2, List("")["total"]);
+}
+
+TEST_F(AccountsTest, FoldersFilterRecursivelyAndCountAccounts) {
+  auto a = client_->Post("/api/v1/folders", json{{"name", "Prospecți"}}.dump(), kJson);
+  const std::string prospects = Body(a)["id"];
+  auto b = client_->Post("/api/v1/folders", json{{"name", "Cluj"}, {"parent_id", prospects}}.dump(),
+                         kJson);
+  const std::string cluj = Body(b)["id"];
+  Create({{"name", "In Prospects"}, {"folder_id", prospects}});
+  const std::string deep = Create({{"name", "In Cluj"}, {"folder_id", cluj}});
+  Create({{"name", "At Root"}});
+  EXPECT_EQ(1, List("folder=" + prospects)["total"]);
+  EXPECT_EQ(2, List("folder=" + prospects + "&recursive=true")["total"]);
+  EXPECT_EQ(1, Body(client_->Get("/api/v1/folders/" + cluj))["accounts"]);
+  ExpectProblem(client_->Delete("/api/v1/folders/" + cluj), 409, "folder_not_empty");
+  EXPECT_EQ(200,
+            client_->Patch("/api/v1/accounts/" + deep, json{{"folder_id", "root"}}.dump(), kJson)
+                ->status);
+  EXPECT_EQ(0, Body(client_->Get("/api/v1/folders/" + cluj))["accounts"]);
+  ExpectProblem(client_->Post("/api/v1/accounts",
+                              json{{"name", "X"}, {"folder_id", "nowhere"}}.dump(), kJson),
+                422, "validation_failed");
+}
+
+TEST_F(AccountsTest, PagingThroughAThousandAccountsHasNoRepeatsOrGaps) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = NewClient(admin_token_);
+      for (int i = 0; i < 125; ++i) {
+        Create({{"name", "Firma " + std::to_string(t * 1000 + i)}}, client.get());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  size_t pages = 0;
+  std::string cursor;
+  do {
+    json page = List("limit=97&sort=name" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (const auto& a : page["items"]) EXPECT_TRUE(seen.insert(a["id"].get<std::string>()).second);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 20);
+  EXPECT_EQ(1000u, seen.size());
+  EXPECT_EQ(11u, pages);
+}
+
+TEST_F(AccountsTest, ChangesArchiveRestoreAndAsOf) {
+  const std::string id = Create({{"name", "Delta"}, {"city", "Arad"}});
+  const uint64_t before = store_->Head();
+  auto r = client_->Patch("/api/v1/accounts/" + id,
+                          json{{"city", "Timișoara"}, {"iban", "bad"}}.dump(), kJson);
+  ExpectProblem(r, 422, "validation_failed");
+  r = client_->Patch("/api/v1/accounts/" + id,
+                     json{{"city", "Timișoara"}, {"county", "Timiș"}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("Timișoara", Body(client_->Get("/api/v1/accounts/" + id))["city"]);
+  EXPECT_EQ("Arad", List("as_of=" + std::to_string(before))["items"][0]["city"]);
+  EXPECT_EQ(200, client_->Delete("/api/v1/accounts/" + id)->status);
+  EXPECT_EQ(0, List("")["total"]);
+  EXPECT_EQ(1, List("include_archived=true")["total"]);
+  ExpectProblem(client_->Patch("/api/v1/accounts/" + id, json{{"city", "Cluj"}}.dump(), kJson), 409,
+                "account_archived");
+  EXPECT_EQ(200, client_->Post("/api/v1/accounts/" + id + "/restore", "", kJson)->status);
+  EXPECT_EQ(1, List("")["total"]);
+  // The list rebuilt by a full replay equals the live one.
+  EXPECT_EQ(List("")["items"], List("as_of=" + std::to_string(store_->Head()))["items"]);
+}
+
+TEST_F(AccountsTest, SalesChangeOnlyTheirOwnAccounts) {
+  const std::string sales = UserWithRole("sorin", "sales");
+  const std::string viewer = UserWithRole("vera", "viewer");
+  auto sorin = NewClient(sales);
+  const std::string own = Create({{"name", "Sorin's"}}, sorin.get());
+  const std::string others = Create({{"name", "Admin's"}});
+  EXPECT_EQ(200,
+            sorin->Patch("/api/v1/accounts/" + own, json{{"city", "Sibiu"}}.dump(), kJson)->status);
+  ExpectProblem(sorin->Patch("/api/v1/accounts/" + others, json{{"city", "Sibiu"}}.dump(), kJson),
+                403, "forbidden");
+  ExpectProblem(
+      sorin->Patch("/api/v1/accounts/" + own,
+                   json{{"owner_id", Body(client_->Get("/api/v1/me"))["id"]}}.dump(), kJson),
+      403, "forbidden");
+  ExpectProblem(NewClient(viewer)->Post("/api/v1/accounts", json{{"name", "V"}}.dump(), kJson), 403,
+                "forbidden");
+  EXPECT_EQ(2, Body(NewClient(viewer)->Get("/api/v1/accounts"))["total"]);
+}
+
+}  // namespace
+}  // namespace crm::api
