@@ -271,7 +271,17 @@ void Server::AccountRoutes() {
               "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
               "sort", "min_position", "as_of"};
           for (const auto& [name, value] : call.req.params) {
-            if (!kReserved.count(name)) query.equals[name] = value;
+            if (kReserved.count(name)) continue;
+            const bool known = name == "code" || name == "folder_id" || name == "owner_id" ||
+                               name == "vat_payer" || name.starts_with("custom.") ||
+                               std::find(std::begin(accounts::kAccountTextFields),
+                                         std::end(accounts::kAccountTextFields),
+                                         name) != std::end(accounts::kAccountTextFields);
+            if (!known) {
+              return Send(res, BadParameter(name, "nu este un câmp al contului.",
+                                            "is not an account field."));
+            }
+            query.equals[name] = value;
           }
           const std::string folder = call.req.get_param_value("folder");
           const bool recursive = call.req.get_param_value("recursive") == "true";
@@ -286,15 +296,19 @@ void Server::AccountRoutes() {
             }
             query.folders = std::move(folders);
           }
+          std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
+          for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, sortable, &request)) return;
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
-                std::vector<json> rows;
-                for (const auto& a : model.Find(query)) rows.push_back(AccountJson(a));
-                std::vector<std::string> sortable = {"code",       "name",      "city",
-                                                     "county",     "email",     "fiscal_code",
-                                                     "created_at", "updated_at"};
+                const auto found = model.Query(query, request.sort, request.offset, request.limit);
+                json items = json::array();
+                for (const auto& a : found.rows) items.push_back(AccountJson(a));
                 json page;
-                if (Page(call.req, res, std::move(rows), sortable, &page)) SendJson(res, page);
+                if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                  SendJson(res, page);
+                }
               });
         });
 

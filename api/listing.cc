@@ -42,50 +42,72 @@ bool DecodeCursor(const std::string& cursor, size_t* offset) {
 
 }  // namespace
 
-bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohmann::json> rows,
-          const std::vector<std::string>& sortable, nlohmann::json* page) {
-  size_t limit = kDefaultLimit;
+bool ReadPageRequest(const httplib::Request& req, httplib::Response& res,
+                     const std::vector<std::string>& sortable, PageRequest* page) {
+  page->limit = kDefaultLimit;
   if (req.has_param("limit")) {
     const std::string text = req.get_param_value("limit");
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > kMaxLimit) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), page->limit);
+    if (ec != std::errc() || end != text.data() + text.size() || page->limit < 1 ||
+        page->limit > kMaxLimit) {
       Send(res, BadParameter("limit", "un număr întreg între 1 și 1000.",
                              "a whole number from 1 to 1000."));
       return false;
     }
   }
-  size_t offset = 0;
-  if (req.has_param("cursor") && !DecodeCursor(req.get_param_value("cursor"), &offset)) {
+  if (req.has_param("cursor") && !DecodeCursor(req.get_param_value("cursor"), &page->offset)) {
     Send(res, BadParameter("cursor", "nu provine de la o pagină anterioară.",
                            "does not come from a previous page."));
     return false;
   }
-  if (req.has_param("sort")) {
-    std::vector<std::pair<std::string, bool>> keys;  // field, descending
-    const std::string sort = req.get_param_value("sort");
-    size_t start = 0;
-    while (start <= sort.size()) {
-      size_t comma = sort.find(',', start);
-      if (comma == std::string::npos) comma = sort.size();
-      std::string field = sort.substr(start, comma - start);
-      const bool descending = field.starts_with("-");
-      if (descending) field.erase(0, 1);
-      if (std::find(sortable.begin(), sortable.end(), field) == sortable.end()) {
-        std::string allowed;
-        for (const auto& name : sortable) {
-          if (!allowed.empty()) allowed += ", ";
-          allowed += name;
-        }
-        Send(res, BadParameter("sort", "se poate ordona după: " + allowed + ".",
-                               "can sort by: " + allowed + "."));
-        return false;
+  if (!req.has_param("sort")) return true;
+  const std::string sort = req.get_param_value("sort");
+  size_t start = 0;
+  while (start <= sort.size()) {
+    size_t comma = sort.find(',', start);
+    if (comma == std::string::npos) comma = sort.size();
+    std::string field = sort.substr(start, comma - start);
+    const bool descending = field.starts_with("-");
+    if (descending) field.erase(0, 1);
+    if (std::find(sortable.begin(), sortable.end(), field) == sortable.end()) {
+      std::string allowed;
+      for (const auto& name : sortable) {
+        if (!allowed.empty()) allowed += ", ";
+        allowed += name;
       }
-      keys.emplace_back(field, descending);
-      start = comma + 1;
+      Send(res, BadParameter("sort", "se poate ordona după: " + allowed + ".",
+                             "can sort by: " + allowed + "."));
+      return false;
     }
+    page->sort.emplace_back(field, descending);
+    start = comma + 1;
+  }
+  return true;
+}
+
+bool PageAnswer(httplib::Response& res, const PageRequest& request, size_t total,
+                nlohmann::json items, nlohmann::json* page) {
+  if (request.offset > total) {
+    Send(res, BadParameter("cursor", "nu provine de la o pagină anterioară.",
+                           "does not come from a previous page."));
+    return false;
+  }
+  const size_t next = request.offset + request.limit;
+  *page = {
+      {"items", std::move(items)},
+      {"next_cursor", next < total ? nlohmann::json(EncodeCursor(next)) : nlohmann::json(nullptr)},
+      {"total", total}};
+  return true;
+}
+
+bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohmann::json> rows,
+          const std::vector<std::string>& sortable, nlohmann::json* page) {
+  PageRequest request;
+  if (!ReadPageRequest(req, res, sortable, &request)) return false;
+  if (!request.sort.empty()) {
     std::stable_sort(rows.begin(), rows.end(),
                      [&](const nlohmann::json& a, const nlohmann::json& b) {
-                       for (const auto& [field, descending] : keys) {
+                       for (const auto& [field, descending] : request.sort) {
                          const auto& x = a[field];
                          const auto& y = b[field];
                          if (x == y) continue;
@@ -94,19 +116,11 @@ bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohm
                        return false;
                      });
   }
-  const size_t total = rows.size();
-  if (offset > total) {
-    Send(res, BadParameter("cursor", "nu provine de la o pagină anterioară.",
-                           "does not come from a previous page."));
-    return false;
-  }
   nlohmann::json items = nlohmann::json::array();
-  for (size_t i = offset; i < total && i < offset + limit; ++i) items.push_back(std::move(rows[i]));
-  *page = {{"items", std::move(items)},
-           {"next_cursor", offset + limit < total ? nlohmann::json(EncodeCursor(offset + limit))
-                                                  : nlohmann::json(nullptr)},
-           {"total", total}};
-  return true;
+  for (size_t i = request.offset; i < rows.size() && i < request.offset + request.limit; ++i) {
+    items.push_back(std::move(rows[i]));
+  }
+  return PageAnswer(res, request, rows.size(), std::move(items), page);
 }
 
 }  // namespace crm::api

@@ -15,8 +15,24 @@
 
 namespace crm::api {
 
-// Sorts and cuts `rows` into *page. False, with a problem sent, when a
-// parameter is malformed or names a field not in `sortable`.
+struct PageRequest {
+  size_t limit = 50;
+  size_t offset = 0;                               // decoded from the cursor
+  std::vector<std::pair<std::string, bool>> sort;  // field, descending
+};
+
+// Reads limit, cursor and sort. False, with a problem sent, when one is
+// malformed or sort names a field not in `sortable`.
+bool ReadPageRequest(const httplib::Request& req, httplib::Response& res,
+                     const std::vector<std::string>& sortable, PageRequest* page);
+
+// {"items": items, "next_cursor": …, "total": total} for a page that started
+// at `request.offset`. False, with a problem sent, when the offset is past the end.
+bool PageAnswer(httplib::Response& res, const PageRequest& request, size_t total,
+                nlohmann::json items, nlohmann::json* page);
+
+// Sorts and cuts `rows` into *page (for small lists built whole). False, with
+// a problem sent, on a bad parameter.
 bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohmann::json> rows,
           const std::vector<std::string>& sortable, nlohmann::json* page);
 

@@ -83,7 +83,7 @@ std::optional<AccountRow> Accounts::Get(const std::string& id) const {
   return it->second;
 }
 
-std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
+std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const {
   std::vector<std::string> words;
   const std::string folded = accounts::FoldText(query.q);
   for (size_t start = 0; start < folded.size();) {
@@ -91,8 +91,7 @@ std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
     if (end > start) words.push_back(folded.substr(start, end - start));
     start = end + 1;
   }
-  std::shared_lock lock(mutex());
-  std::vector<AccountRow> out;
+  std::vector<const AccountRow*> out;
   for (const auto& [id, row] : rows_) {
     if (row.archived && !query.include_archived) continue;
     if (query.folders && !query.folders->count(row.folder_id)) continue;
@@ -101,9 +100,51 @@ std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
     for (const auto& [field, value] : query.equals) {
       match = match && FieldValue(row, field) == value;
     }
-    if (match) out.push_back(row);
+    if (match) out.push_back(&row);
   }
   return out;
+}
+
+std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
+  std::shared_lock lock(mutex());
+  std::vector<AccountRow> out;
+  for (const AccountRow* row : Match(query)) out.push_back(*row);
+  return out;
+}
+
+Accounts::Page Accounts::Query(const AccountQuery& query,
+                               const std::vector<std::pair<std::string, bool>>& sort, size_t offset,
+                               size_t limit) const {
+  std::shared_lock lock(mutex());
+  std::vector<const AccountRow*> matches = Match(query);
+  if (!sort.empty()) {
+    // Sort keys computed once per row, not once per comparison.
+    std::vector<std::pair<std::vector<std::string>, const AccountRow*>> keyed;
+    keyed.reserve(matches.size());
+    for (const AccountRow* row : matches) {
+      std::vector<std::string> key;
+      for (const auto& [field, descending] : sort) {
+        key.push_back(field == "created_at"   ? std::to_string(row->created_at_us)
+                      : field == "updated_at" ? std::to_string(row->updated_at_us)
+                                              : accounts::FoldText(FieldValue(*row, field)));
+      }
+      keyed.emplace_back(std::move(key), row);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      for (size_t i = 0; i < sort.size(); ++i) {
+        if (a.first[i] == b.first[i]) continue;
+        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
+      }
+      return false;
+    });
+    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
+  }
+  Page page;
+  page.total = matches.size();
+  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
+    page.rows.push_back(*matches[i]);
+  }
+  return page;
 }
 
 std::map<std::string, size_t> Accounts::CountsByFolder() const {

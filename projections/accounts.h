@@ -44,10 +44,21 @@ class Accounts final : public Projection {
   std::optional<AccountRow> Get(const std::string& id) const;
   // Matching rows, oldest first.
   std::vector<AccountRow> Find(const AccountQuery& query) const;
+
+  struct Page {
+    size_t total = 0;              // rows matching
+    std::vector<AccountRow> rows;  // rows offset .. offset+limit of the sorted matches
+  };
+  // One page of the matches, sorted by `sort` (field, descending) and then by
+  // creation. Only the page's rows are copied.
+  Page Query(const AccountQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
+             size_t offset, size_t limit) const;
   // Accounts per folder (archived ones not counted).
   std::map<std::string, size_t> CountsByFolder() const;
 
  private:
+  // The rows matching `query`, in creation order. REQUIRES: mutex() held.
+  std::vector<const AccountRow*> Match(const AccountQuery& query) const;
   std::map<std::string, AccountRow> rows_;  // GUARDED_BY(mutex()); ids are time-ordered
 };
 

@@ -127,6 +127,7 @@ TEST_F(AccountsTest, SearchIgnoresCaseAndDiacriticsInBothForms) {
   EXPECT_EQ(0, List("q=stefanescu%20iasi")["total"]);
   EXPECT_EQ(1, List("city=Ia%C8%99i")["total"]);
   EXPECT_EQ(2, List("")["total"]);
+  ExpectProblem(client_->Get("/api/v1/accounts?shoe_size=42"), 400, "invalid_parameter");
 }
 
 TEST_F(AccountsTest, FoldersFilterRecursivelyAndCountAccounts) {
