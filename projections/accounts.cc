@@ -21,17 +21,15 @@ void Index(AccountRow* row) {
 
 }  // namespace
 
-std::string FieldValue(const AccountRow& row, const std::string& field) {
+std::string_view FieldValue(const AccountRow& row, std::string_view field) {
   if (field == "code") return row.code;
   if (field == "folder_id") return row.folder_id;
   if (field == "owner_id") return row.owner_id;
   if (field == "vat_payer") return row.vat_payer ? "true" : "false";
-  if (field.starts_with("custom.")) {
-    auto it = row.custom.find(field.substr(7));
-    return it == row.custom.end() ? "" : it->second;
-  }
-  auto it = row.text.find(field);
-  return it == row.text.end() ? "" : it->second;
+  const bool custom = field.starts_with("custom.");
+  const auto& values = custom ? row.custom : row.text;
+  auto it = values.find(std::string(custom ? field.substr(7) : field));
+  return it == values.end() ? std::string_view() : std::string_view(it->second);
 }
 
 void Accounts::Apply(const eventstore::RecordedEvent& event) {
@@ -42,7 +40,12 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
       env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
   if (!decoded) return;
   const std::string id(stream.substr(8));
-  AccountRow& row = rows_[id];
+  auto [at, added] = index_.emplace(id, rows_.size());
+  if (added) {
+    rows_.emplace_back();
+    slots_.push_back({&rows_.back(), "", "", false});
+  }
+  AccountRow& row = rows_[at->second];
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -74,13 +77,17 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   Index(&row);
+  Slot& slot = slots_[at->second];
+  slot.search = row.search;
+  slot.folder_id = row.folder_id;
+  slot.archived = row.archived;
 }
 
 std::optional<AccountRow> Accounts::Get(const std::string& id) const {
   std::shared_lock lock(mutex());
-  auto it = rows_.find(id);
-  if (it == rows_.end()) return std::nullopt;
-  return it->second;
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return rows_[it->second];
 }
 
 std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const {
@@ -92,15 +99,15 @@ std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const 
     start = end + 1;
   }
   std::vector<const AccountRow*> out;
-  for (const auto& [id, row] : rows_) {
-    if (row.archived && !query.include_archived) continue;
-    if (query.folders && !query.folders->count(row.folder_id)) continue;
+  for (const Slot& slot : slots_) {
+    if (slot.archived && !query.include_archived) continue;
+    if (query.folders && !query.folders->count(slot.folder_id)) continue;
     bool match = true;
-    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
+    for (const auto& w : words) match = match && slot.search.find(w) != std::string::npos;
     for (const auto& [field, value] : query.equals) {
-      match = match && FieldValue(row, field) == value;
+      match = match && FieldValue(*slot.row, field) == value;
     }
-    if (match) out.push_back(&row);
+    if (match) out.push_back(slot.row);
   }
   return out;
 }
@@ -150,8 +157,8 @@ Accounts::Page Accounts::Query(const AccountQuery& query,
 std::map<std::string, size_t> Accounts::CountsByFolder() const {
   std::shared_lock lock(mutex());
   std::map<std::string, size_t> counts;
-  for (const auto& [id, row] : rows_) {
-    if (!row.archived) ++counts[row.folder_id];
+  for (const Slot& slot : slots_) {
+    if (!slot.archived) ++counts[slot.folder_id];
   }
   return counts;
 }

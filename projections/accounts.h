@@ -3,10 +3,13 @@
 // The accounts table: every account with its normalized fields, searchable
 // (case- and diacritics-insensitive) and filterable.
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/projection.h"
@@ -59,11 +62,22 @@ class Accounts final : public Projection {
  private:
   // The rows matching `query`, in creation order. REQUIRES: mutex() held.
   std::vector<const AccountRow*> Match(const AccountQuery& query) const;
-  std::map<std::string, AccountRow> rows_;  // GUARDED_BY(mutex()); ids are time-ordered
+  // What a scan reads, kept contiguous: walking a map of 100,000 rows was
+  // mostly cache misses (27 ms per list at 100,000 accounts).
+  struct Slot {
+    const AccountRow* row;
+    std::string search;
+    std::string folder_id;
+    bool archived = false;
+  };
+  // All GUARDED_BY(mutex()).
+  std::deque<AccountRow> rows_;                    // creation order; stable addresses
+  std::vector<Slot> slots_;                        // rows_[i] <-> slots_[i]
+  std::unordered_map<std::string, size_t> index_;  // id -> position
 };
 
 // The value of `field` ("name", "vat_payer", "code", "folder_id", "owner_id",
-// "custom.<key>", …) in `row`, as text; "" when unset.
-std::string FieldValue(const AccountRow& row, const std::string& field);
+// "custom.<key>", …) in `row`, as text; "" when unset. Valid while `row` is.
+std::string_view FieldValue(const AccountRow& row, std::string_view field);
 
 }  // namespace crm::projections
