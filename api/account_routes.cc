@@ -1,12 +1,14 @@
 // The accounts module's routes: the folder tree (accounts follow).
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "domain/event_codec.h"
 #include "domain/time.h"
 #include "domain/transact.h"
 #include "schemas/system_generated.h"
@@ -127,6 +129,36 @@ AccountBody ReadAccountBody(const json& body, bool creating,
     }
   }
   return out;
+}
+
+// What an account event did, in both languages, for the history timeline.
+domain::Text Summary(const accounts::Account::Event& event,
+                     const std::function<std::string(const std::string&)>& folder_name,
+                     const std::function<std::string(const std::string&)>& user_name) {
+  return std::visit(
+      [&](const auto& e) -> domain::Text {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, accounts::AccountCreatedT>) {
+          return {"Cont creat: " + e.name + " (" + e.code + ")",
+                  "Account created: " + e.name + " (" + e.code + ")"};
+        } else if constexpr (std::is_same_v<T, accounts::AccountChangedT>) {
+          std::string fields;
+          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
+          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
+          return {"Modificat: " + fields, "Changed: " + fields};
+        } else if constexpr (std::is_same_v<T, accounts::AccountMovedT>) {
+          const std::string name = folder_name(e.folder_id);
+          return {"Mutat în dosarul „" + name + "”", "Moved to folder '" + name + "'"};
+        } else if constexpr (std::is_same_v<T, accounts::AccountReassignedT>) {
+          const std::string name = user_name(e.owner_id);
+          return {"Responsabil nou: " + name, "New responsible user: " + name};
+        } else if constexpr (std::is_same_v<T, accounts::AccountArchivedT>) {
+          return {"Arhivat", "Archived"};
+        } else {
+          return {"Restaurat", "Restored"};
+        }
+      },
+      event);
 }
 
 }  // namespace
@@ -453,6 +485,77 @@ void Server::AccountRoutes() {
           account_command(call, res, [](const projections::AccountRow&) {
             return std::vector<accounts::Account::Command>{accounts::RestoreAccount{}};
           });
+        });
+
+  Route("GET", "/api/v1/accounts/{id}/history", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, {}, &request)) return;
+          uint64_t until = store_.Head();
+          if (call.req.has_param("as_of")) {
+            const std::string as_of = call.req.get_param_value("as_of");
+            auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), until);
+            if (ec != std::errc() || end != as_of.data() + as_of.size()) {
+              auto time = domain::ParseRfc3339(as_of);
+              Result<uint64_t> at = time ? store_.PositionAt(*time) : Result<uint64_t>(uint64_t{0});
+              if (!time || !at.ok()) {
+                return Send(res, BadParameter("as_of", "o poziție sau un moment RFC 3339.",
+                                              "a log position or an RFC 3339 time."));
+              }
+              until = *at;
+            }
+          }
+          // Newest first: the stream read backward, from before `until`.
+          std::vector<json> items;
+          Status s = store_.ReadStream(
+              accounts::AccountStream(id), UINT64_MAX, eventstore::Direction::kBackward, 100000,
+              [&](const eventstore::RecordedEvent& e) {
+                if (e.position > until) return true;
+                const auto* env = e.envelope;
+                auto event = domain::EventDecoder<accounts::Account::Event>::Decode(
+                    env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
+                if (!event) return true;
+                const std::string actor = env->actor()->str();
+                const auto user = models_.identity.User(actor);
+                const domain::Text summary = Summary(
+                    *event,
+                    [&](const std::string& folder) {
+                      auto f = models_.folders.Folder(folder);
+                      return f ? f->name : folder;
+                    },
+                    [&](const std::string& user_id) {
+                      auto u = models_.identity.User(user_id);
+                      return u ? u->display_name : user_id;
+                    });
+                std::string data, error;
+                json item = {{"position", e.position},
+                             {"version", env->version()},
+                             {"type", env->type()->str()},
+                             {"recorded_at", domain::FormatRfc3339(env->recorded_at_us())},
+                             {"actor", actor},
+                             {"actor_name", user ? user->display_name : actor},
+                             {"summary", {{"ro", summary.ro}, {"en", summary.en}}}};
+                if (catalog_.ToJson(env->type()->string_view(),
+                                    {env->payload()->data(), env->payload()->size()}, &data,
+                                    &error)) {
+                  item["data"] = json::parse(data, nullptr, false);
+                }
+                items.push_back(std::move(item));
+                return true;
+              });
+          if (!s.ok()) return Send(res, FromStatus(s));
+          if (items.empty() && !models_.accounts.Get(id)) {
+            return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+          }
+          json page_items = json::array();
+          for (size_t i = request.offset; i < items.size() && i < request.offset + request.limit;
+               ++i) {
+            page_items.push_back(std::move(items[i]));
+          }
+          json page;
+          if (PageAnswer(res, request, items.size(), std::move(page_items), &page))
+            SendJson(res, page);
         });
 }
 

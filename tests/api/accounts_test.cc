@@ -198,6 +198,32 @@ TEST_F(AccountsTest, ChangesArchiveRestoreAndAsOf) {
   EXPECT_EQ(List("")["items"], List("as_of=" + std::to_string(store_->Head()))["items"]);
 }
 
+TEST_F(AccountsTest, HistoryTellsWhoDidWhatNewestFirstInBothLanguages) {
+  auto folder = client_->Post("/api/v1/folders", json{{"name", "Clienți"}}.dump(), kJson);
+  const std::string folder_id = Body(folder)["id"];
+  const std::string id = Create({{"name", "Epsilon"}, {"code", "E-1"}});
+  const uint64_t created = store_->Head();
+  client_->Patch("/api/v1/accounts/" + id,
+                 json{{"city", "Cluj-Napoca"}, {"vat_payer", true}}.dump(), kJson);
+  client_->Patch("/api/v1/accounts/" + id, json{{"folder_id", folder_id}}.dump(), kJson);
+  client_->Delete("/api/v1/accounts/" + id);
+  auto r = client_->Get("/api/v1/accounts/" + id + "/history");
+  ASSERT_EQ(200, r->status) << r->body;
+  const json history = Body(r);
+  ASSERT_EQ(4, history["total"]);
+  const json& items = history["items"];
+  EXPECT_EQ("Archived", items[0]["summary"]["en"]);
+  EXPECT_EQ("Arhivat", items[0]["summary"]["ro"]);
+  EXPECT_EQ("Moved to folder 'Clienți'", items[1]["summary"]["en"]);
+  EXPECT_EQ("Changed: city, vat_payer", items[2]["summary"]["en"]);
+  EXPECT_EQ("Cont creat: Epsilon (E-1)", items[3]["summary"]["ro"]);
+  EXPECT_EQ("Administrator", items[3]["actor_name"]);
+  EXPECT_EQ("Cluj-Napoca", items[2]["data"]["city"]);
+  EXPECT_EQ(1, Body(client_->Get("/api/v1/accounts/" + id +
+                                 "/history?as_of=" + std::to_string(created)))["total"]);
+  ExpectProblem(client_->Get("/api/v1/accounts/nobody/history"), 404, "not_found");
+}
+
 TEST_F(AccountsTest, SalesChangeOnlyTheirOwnAccounts) {
   const std::string sales = UserWithRole("sorin", "sales");
   const std::string viewer = UserWithRole("vera", "viewer");
