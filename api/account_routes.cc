@@ -8,6 +8,7 @@
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "api/spreadsheet.h"
 #include "domain/event_codec.h"
 #include "domain/time.h"
 #include "domain/transact.h"
@@ -294,40 +295,47 @@ void Server::AccountRoutes() {
             account.owner_id == call.principal.id);
   };
 
+  // The list's query from its parameters; false, with a problem sent, when a
+  // filter names no account field.
+  auto read_query = [this](const Call& call, httplib::Response& res,
+                           projections::AccountQuery* query) {
+    query->q = call.req.get_param_value("q");
+    query->include_archived = call.req.get_param_value("include_archived") == "true";
+    static const std::set<std::string> kReserved = {
+        "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
+        "sort", "min_position", "as_of"};
+    for (const auto& [name, value] : call.req.params) {
+      if (kReserved.count(name)) continue;
+      const bool known = name == "code" || name == "folder_id" || name == "owner_id" ||
+                         name == "vat_payer" || name.starts_with("custom.") ||
+                         std::find(std::begin(accounts::kAccountTextFields),
+                                   std::end(accounts::kAccountTextFields),
+                                   name) != std::end(accounts::kAccountTextFields);
+      if (!known) {
+        Send(res, BadParameter(name, "nu este un câmp al contului.", "is not an account field."));
+        return false;
+      }
+      query->equals[name] = value;
+    }
+    const std::string folder = call.req.get_param_value("folder");
+    if (!folder.empty()) {
+      const auto all = models_.folders.All();
+      std::set<std::string> folders = {folder};
+      for (bool grew = call.req.get_param_value("recursive") == "true"; grew;) {
+        grew = false;  // add children until nothing changes
+        for (const auto& f : all) {
+          if (folders.count(f.parent_id) && folders.insert(f.id).second) grew = true;
+        }
+      }
+      query->folders = std::move(folders);
+    }
+    return true;
+  };
+
   Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
-        [this](const Call& call, httplib::Response& res) {
+        [this, read_query](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
-          query.q = call.req.get_param_value("q");
-          query.include_archived = call.req.get_param_value("include_archived") == "true";
-          static const std::set<std::string> kReserved = {
-              "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
-              "sort", "min_position", "as_of"};
-          for (const auto& [name, value] : call.req.params) {
-            if (kReserved.count(name)) continue;
-            const bool known = name == "code" || name == "folder_id" || name == "owner_id" ||
-                               name == "vat_payer" || name.starts_with("custom.") ||
-                               std::find(std::begin(accounts::kAccountTextFields),
-                                         std::end(accounts::kAccountTextFields),
-                                         name) != std::end(accounts::kAccountTextFields);
-            if (!known) {
-              return Send(res, BadParameter(name, "nu este un câmp al contului.",
-                                            "is not an account field."));
-            }
-            query.equals[name] = value;
-          }
-          const std::string folder = call.req.get_param_value("folder");
-          const bool recursive = call.req.get_param_value("recursive") == "true";
-          if (!folder.empty()) {
-            const auto all = models_.folders.All();
-            std::set<std::string> folders = {folder};
-            for (bool grew = recursive; grew;) {  // add children until nothing changes
-              grew = false;
-              for (const auto& f : all) {
-                if (folders.count(f.parent_id) && folders.insert(f.id).second) grew = true;
-              }
-            }
-            query.folders = std::move(folders);
-          }
+          if (!read_query(call, res, &query)) return;
           std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
           for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
           PageRequest request;
@@ -556,6 +564,50 @@ void Server::AccountRoutes() {
           json page;
           if (PageAnswer(res, request, items.size(), std::move(page_items), &page))
             SendJson(res, page);
+        });
+
+  Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,
+        [this, read_query](const Call& call, httplib::Response& res) {
+          projections::AccountQuery query;
+          if (!read_query(call, res, &query)) return;
+          std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
+          for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, sortable, &request)) return;
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                const auto found = model.Query(query, request.sort, 0, SIZE_MAX);
+                Sheet sheet{"Conturi",
+                            {"Cod", "Nume", "Tip", "Cod fiscal", "Nr. Reg. Com.", "Plătitor TVA",
+                             "Telefon", "Mobil", "E-mail", "Web", "Adresă", "Localitate", "Județ",
+                             "Țară", "IBAN", "Banca", "Dosar", "Responsabil"},
+                            {}};
+                for (const auto& a : found.rows) {
+                  std::vector<std::string> row = {a.code};
+                  for (const char* field : {"name", "kind", "fiscal_code", "trade_register"}) {
+                    row.emplace_back(projections::FieldValue(a, field));
+                  }
+                  row.push_back(a.vat_payer ? "da" : "nu");
+                  for (const char* field : {"phone", "mobile", "email", "website", "address",
+                                            "city", "county", "country", "iban", "bank"}) {
+                    row.emplace_back(projections::FieldValue(a, field));
+                  }
+                  auto folder = models_.folders.Folder(a.folder_id);
+                  std::string path;
+                  for (const auto& name : folder ? folder->path : std::vector<std::string>{}) {
+                    path += (path.empty() ? "" : "/") + name;
+                  }
+                  row.push_back(path);
+                  auto owner = models_.identity.User(a.owner_id);
+                  row.push_back(owner ? owner->display_name : a.owner_id);
+                  sheet.rows.push_back(std::move(row));
+                }
+                Result<std::string> bytes = XlsxBytes(sheet);
+                if (!bytes.ok()) return Send(res, FromStatus(bytes.status()));
+                res.set_header("Content-Disposition", "attachment; filename=\"conturi.xlsx\"");
+                res.set_content(
+                    *bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+              });
         });
 }
 

@@ -17,6 +17,7 @@ PACKAGES=(
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler libcpp-httplib-dev
   nlohmann-json3-dev rapidjson-dev libxlsxwriter-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev
+  python3-openpyxl
 )
 
 install_missing() {

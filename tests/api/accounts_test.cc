@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
+#include "support/process.h"
 #include "support/server_fixture.h"
 
 namespace crm::api {
@@ -222,6 +224,38 @@ TEST_F(AccountsTest, HistoryTellsWhoDidWhatNewestFirstInBothLanguages) {
   EXPECT_EQ(1, Body(client_->Get("/api/v1/accounts/" + id +
                                  "/history?as_of=" + std::to_string(created)))["total"]);
   ExpectProblem(client_->Get("/api/v1/accounts/nobody/history"), 404, "not_found");
+}
+
+TEST_F(AccountsTest, ExportIsAWorkbookThatOpenpyxlReads) {
+  Create({{"name", "Țesătoria Ștefan SRL"}, {"city", "Brașov"}, {"fiscal_code", "RO14399840"}});
+  Create({{"name", "Beta"}, {"city", "Iași"}, {"vat_payer", true}});
+  Create({{"name", "Gamma"}, {"city", "Arad"}});
+  auto r = client_->Get("/api/v1/accounts.xlsx?sort=name&q=a");
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            r->get_header_value("Content-Type"));
+  const std::string file = dir_.Sub("export.xlsx");
+  std::ofstream(file, std::ios::binary) << r->body;
+  // Read back by a real spreadsheet library (Debian's python3-openpyxl).
+  auto [code, out] = testing::RunProgram(
+      "/usr/bin/python3",
+      {"-c",
+       "import json, sys, openpyxl\n"
+       "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
+       "print(json.dumps([[c.value for c in row] for row in ws.iter_rows()], ensure_ascii=False))",
+       file});
+  ASSERT_EQ(0, code) << out;
+  const json cells = json::parse(out);
+  ASSERT_EQ(4u, cells.size()) << out;  // the header and three accounts
+  EXPECT_EQ("Cod", cells[0][0]);
+  EXPECT_EQ("Plătitor TVA", cells[0][5]);
+  EXPECT_EQ("Beta", cells[1][1]);
+  EXPECT_EQ("da", cells[1][5]);
+  EXPECT_EQ("Iași", cells[1][11]);
+  EXPECT_EQ("Țesătoria Ștefan SRL", cells[3][1]);
+  EXPECT_EQ("14399840", cells[3][3]);
+  EXPECT_EQ("Conturi", cells[3][16]);
+  EXPECT_EQ("Administrator", cells[3][17]);
 }
 
 TEST_F(AccountsTest, SalesChangeOnlyTheirOwnAccounts) {
