@@ -66,7 +66,37 @@ json AccountJson(const projections::AccountRow& a) {
     }
   }
   body["links"] = std::move(links);
+  json contacts = json::array();
+  for (const auto& [id, fields] : a.contacts) {
+    json contact = {{"id", id}};
+    for (const char* field : accounts::kContactFields) {
+      auto it = fields.find(field);
+      contact[field] = it == fields.end() ? "" : it->second;
+    }
+    contacts.push_back(std::move(contact));
+  }
+  body["contacts"] = std::move(contacts);
   return body;
+}
+
+// Reads a contact body: string members named in kContactFields.
+std::map<std::string, std::string> ReadContactBody(const json& body,
+                                                   std::vector<domain::FieldError>* errors) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : body.items()) {
+    const bool known =
+        std::find(std::begin(accounts::kContactFields), std::end(accounts::kContactFields), key) !=
+        std::end(accounts::kContactFields);
+    if (!known) {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    } else if (value.is_string() || value.is_null()) {
+      out[key] = value.is_null() ? "" : value.get<std::string>();
+    } else {
+      errors->push_back(
+          {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
+    }
+  }
+  return out;
 }
 
 // Reads an account body: text fields as strings, vat_payer as a boolean,
@@ -155,8 +185,17 @@ domain::Text Summary(const accounts::Account::Event& event,
           return {"Responsabil nou: " + name, "New responsible user: " + name};
         } else if constexpr (std::is_same_v<T, accounts::AccountArchivedT>) {
           return {"Arhivat", "Archived"};
-        } else {
+        } else if constexpr (std::is_same_v<T, accounts::AccountRestoredT>) {
           return {"Restaurat", "Restored"};
+        } else if constexpr (std::is_same_v<T, accounts::ContactAddedT>) {
+          const std::string name = e.first_name + (e.first_name.empty() ? "" : " ") + e.last_name;
+          return {"Persoană de contact adăugată: " + name, "Contact added: " + name};
+        } else if constexpr (std::is_same_v<T, accounts::ContactChangedT>) {
+          std::string fields;
+          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
+          return {"Persoană de contact modificată: " + fields, "Contact changed: " + fields};
+        } else {
+          return {"Persoană de contact ștearsă", "Contact removed"};
         }
       },
       event);
@@ -608,6 +647,51 @@ void Server::AccountRoutes() {
                 res.set_content(
                     *bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
               });
+        });
+
+  Route(
+      "POST", "/api/v1/accounts/{id}/contacts", Access::kSignedIn, Permission::kChangeOwn,
+      [this, account_command](const Call& call, httplib::Response& res) {
+        auto body = ReadJsonObject(call.req, res);
+        if (!body) return;
+        std::vector<domain::FieldError> errors;
+        auto fields = ReadContactBody(*body, &errors);
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        const std::string contact_id = ids_.Next();
+        account_command(call, res, [&](const projections::AccountRow&) {
+          return std::vector<accounts::Account::Command>{accounts::AddContact{contact_id, fields}};
+        });
+        if (res.status == 200) {  // a contact is created: 201 with its own id
+          res.status = 201;
+          res.set_header("Location", "/api/v1/accounts/" + std::string(call.req.matches[1]) +
+                                         "/contacts/" + contact_id);
+          json answer = json::parse(res.body);
+          answer["account_id"] = answer["id"];
+          answer["id"] = contact_id;  // version and position are the account's
+          SendJson(res, answer, 201);
+        }
+      });
+
+  Route("PATCH", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
+        Permission::kChangeOwn, [this, account_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto fields = ReadContactBody(*body, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          const std::string contact_id = call.req.matches[2];
+          account_command(call, res, [&](const projections::AccountRow&) {
+            return std::vector<accounts::Account::Command>{
+                accounts::ChangeContact{contact_id, fields}};
+          });
+        });
+
+  Route("DELETE", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
+        Permission::kChangeOwn, [account_command](const Call& call, httplib::Response& res) {
+          const std::string contact_id = call.req.matches[2];
+          account_command(call, res, [&](const projections::AccountRow&) {
+            return std::vector<accounts::Account::Command>{accounts::RemoveContact{contact_id}};
+          });
         });
 }
 

@@ -16,6 +16,12 @@ void Index(AccountRow* row) {
     auto it = row->text.find(field);
     if (it != row->text.end()) all += " " + it->second;
   }
+  for (const auto& [id, contact] : row->contacts) {
+    for (const char* field : {"first_name", "last_name"}) {
+      auto it = contact.find(field);
+      if (it != contact.end()) all += " " + it->second;
+    }
+  }
   row->search = accounts::FoldText(all);
 }
 
@@ -64,6 +70,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   state.text = row.text;
   state.vat_payer = row.vat_payer;
   state.custom = row.custom;
+  state.contacts = std::move(row.contacts);
   state.folder_id = row.folder_id;
   state.owner_id = row.owner_id;
   state.archived = row.archived;
@@ -71,6 +78,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.text = std::move(state.text);
   row.vat_payer = state.vat_payer;
   row.custom = std::move(state.custom);
+  row.contacts = std::move(state.contacts);
   row.folder_id = state.folder_id;
   row.owner_id = state.owner_id;
   row.archived = state.archived;

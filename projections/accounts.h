@@ -24,11 +24,12 @@ struct AccountRow {
   std::string folder_id;
   std::string owner_id;
   std::map<std::string, std::string> custom;
+  std::map<std::string, std::map<std::string, std::string>> contacts;  // id -> fields
   bool archived = false;
   uint64_t version = 0;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
-  std::string search;  // folded: name, code, fiscal code, email, phones, city
+  std::string search;  // folded: name, code, fiscal code, email, phones, city, contacts' names
 };
 
 struct AccountQuery {

@@ -34,6 +34,19 @@ auto TextField(T& e, std::string_view name) -> decltype(&e.name) {
   return nullptr;
 }
 
+// The member of a ContactAddedT or ContactChangedT that holds `name`.
+template <class T>
+auto ContactField(T& e, std::string_view name) -> decltype(&e.first_name) {
+  if (name == "first_name") return &e.first_name;
+  if (name == "last_name") return &e.last_name;
+  if (name == "title") return &e.title;
+  if (name == "phone") return &e.phone;
+  if (name == "mobile") return &e.mobile;
+  if (name == "email") return &e.email;
+  if (name == "notes") return &e.notes;
+  return nullptr;
+}
+
 size_t Length(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -150,6 +163,85 @@ std::vector<std::unique_ptr<CustomValueT>> CustomValues(
     out.push_back(std::move(v));
   }
   return out;
+}
+
+// Normalizes contact `fields` onto *values; errors go to *errors and the
+// names of fields whose value changed to *changed.
+void ApplyContact(const std::map<std::string, std::string>& fields,
+                  std::map<std::string, std::string>* values, std::vector<std::string>* changed,
+                  std::vector<FieldError>* errors) {
+  for (const auto& [field, raw] : fields) {
+    const bool known = std::find(std::begin(kContactFields), std::end(kContactFields), field) !=
+                       std::end(kContactFields);
+    if (!known) {
+      errors->push_back(Error(field, "unknown_field", "Câmp necunoscut.", "Unknown field."));
+      continue;
+    }
+    std::string value = raw;
+    if (!raw.empty() && (field == "phone" || field == "mobile" || field == "email")) {
+      auto normal = NormalizeAccountField(field, raw, "company");
+      if (auto* error = std::get_if<FieldError>(&normal)) {
+        errors->push_back(std::move(*error));
+        continue;
+      }
+      value = std::get<std::string>(normal);
+    } else if (Length(raw) > (field == "notes" ? 5000u : 200u)) {
+      errors->push_back(
+          Error(field, "too_long", "Textul este prea lung.", "The text is too long."));
+      continue;
+    }
+    if ((*values)[field] != value) {
+      (*values)[field] = value;
+      changed->push_back(field);
+    }
+  }
+  if ((*values)["first_name"].empty() && (*values)["last_name"].empty()) {
+    errors->push_back(Error("last_name", "required", "Prenumele sau numele este obligatoriu.",
+                            "A first or last name is required."));
+  }
+}
+
+domain::Decision<Account::Event> DecideContact(const Account::State& state,
+                                               const Account::Command& command) {
+  using Events = std::vector<Account::Event>;
+  if (const auto* add = std::get_if<AddContact>(&command)) {
+    if (state.contacts.count(add->contact_id)) {
+      return Reject("contact_exists", "Persoana de contact există deja.",
+                    "The contact exists already.", 409);
+    }
+    std::map<std::string, std::string> values;
+    std::vector<std::string> changed;
+    std::vector<FieldError> errors;
+    ApplyContact(add->fields, &values, &changed, &errors);
+    if (!errors.empty()) return Invalid(std::move(errors));
+    ContactAddedT e;
+    e.contact_id = add->contact_id;
+    for (const auto& [field, value] : values) *ContactField(e, field) = value;
+    return Events{std::move(e)};
+  }
+  const std::string& id = std::holds_alternative<ChangeContact>(command)
+                              ? std::get<ChangeContact>(command).contact_id
+                              : std::get<RemoveContact>(command).contact_id;
+  auto current = state.contacts.find(id);
+  if (current == state.contacts.end()) {
+    return Reject("contact_not_found", "Persoana de contact nu există.", "No such contact.", 404);
+  }
+  if (const auto* change = std::get_if<ChangeContact>(&command)) {
+    std::map<std::string, std::string> values = current->second;
+    std::vector<std::string> changed;
+    std::vector<FieldError> errors;
+    ApplyContact(change->fields, &values, &changed, &errors);
+    if (!errors.empty()) return Invalid(std::move(errors));
+    if (changed.empty()) return Events{};
+    ContactChangedT e;
+    e.contact_id = id;
+    e.changed = changed;
+    for (const std::string& field : changed) *ContactField(e, field) = values[field];
+    return Events{std::move(e)};
+  }
+  ContactRemovedT e;
+  e.contact_id = id;
+  return Events{std::move(e)};
 }
 
 }  // namespace
@@ -355,8 +447,12 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     if (state.archived) return Events{};
     return Events{AccountArchivedT{}};
   }
-  if (!state.archived) return Events{};
-  return Events{AccountRestoredT{}};
+  if (std::holds_alternative<RestoreAccount>(command)) {
+    if (!state.archived) return Events{};
+    return Events{AccountRestoredT{}};
+  }
+  if (state.archived) return Archived();
+  return DecideContact(state, command);
 }
 
 Account::State Account::Evolve(State state, const Event& event) {
@@ -394,8 +490,18 @@ Account::State Account::Evolve(State state, const Event& event) {
           state.owner_id = e.owner_id;
         } else if constexpr (std::is_same_v<T, AccountArchivedT>) {
           state.archived = true;
-        } else {
+        } else if constexpr (std::is_same_v<T, AccountRestoredT>) {
           state.archived = false;
+        } else if constexpr (std::is_same_v<T, ContactAddedT>) {
+          auto& fields = state.contacts[e.contact_id];
+          for (const char* field : kContactFields) fields[field] = *ContactField(e, field);
+        } else if constexpr (std::is_same_v<T, ContactChangedT>) {
+          auto& fields = state.contacts[e.contact_id];
+          for (const std::string& field : e.changed) {
+            if (const std::string* value = ContactField(e, field)) fields[field] = *value;
+          }
+        } else {
+          state.contacts.erase(e.contact_id);
         }
       },
       event);

@@ -65,6 +65,21 @@ struct ReassignAccount {
 struct ArchiveAccount {};
 struct RestoreAccount {};
 
+// The contact text fields, by their JSON names.
+inline constexpr const char* kContactFields[] = {"first_name", "last_name", "title", "phone",
+                                                 "mobile",     "email",     "notes"};
+struct AddContact {
+  std::string contact_id;
+  std::map<std::string, std::string> fields;
+};
+struct ChangeContact {
+  std::string contact_id;
+  std::map<std::string, std::string> fields;  // only these change
+};
+struct RemoveContact {
+  std::string contact_id;
+};
+
 struct Account {
   struct State {
     bool exists = false;
@@ -75,11 +90,14 @@ struct Account {
     std::map<std::string, std::string> text;  // normalized standard text fields
     bool vat_payer = false;
     std::map<std::string, std::string> custom;
+    std::map<std::string, std::map<std::string, std::string>> contacts;  // id -> fields
   };
-  using Command = std::variant<CreateAccount, ChangeAccount, MoveAccount, ReassignAccount,
-                               ArchiveAccount, RestoreAccount>;
+  using Command =
+      std::variant<CreateAccount, ChangeAccount, MoveAccount, ReassignAccount, ArchiveAccount,
+                   RestoreAccount, AddContact, ChangeContact, RemoveContact>;
   using Event = std::variant<AccountCreatedT, AccountChangedT, AccountMovedT, AccountReassignedT,
-                             AccountArchivedT, AccountRestoredT>;
+                             AccountArchivedT, AccountRestoredT, ContactAddedT, ContactChangedT,
+                             ContactRemovedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,

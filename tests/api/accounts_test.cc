@@ -258,6 +258,40 @@ TEST_F(AccountsTest, ExportIsAWorkbookThatOpenpyxlReads) {
   EXPECT_EQ("Administrator", cells[3][17]);
 }
 
+TEST_F(AccountsTest, ContactsAreAddedChangedRemovedAndSearchable) {
+  const std::string id = Create({{"name", "Omega Trans"}});
+  auto r = client_->Post("/api/v1/accounts/" + id + "/contacts",
+                         json{{"first_name", "Ștefania"},
+                              {"last_name", "Munteanu"},
+                              {"mobile", "0744 111 222"},
+                              {"email", "Stefania@Omega.ro"}}
+                             .dump(),
+                         kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string contact = Body(r)["id"];
+  EXPECT_EQ(id, Body(r)["account_id"]);
+  auto account = Body(client_->Get("/api/v1/accounts/" + id));
+  ASSERT_EQ(1u, account["contacts"].size());
+  EXPECT_EQ("+40744111222", account["contacts"][0]["mobile"]);
+  EXPECT_EQ("stefania@omega.ro", account["contacts"][0]["email"]);
+  EXPECT_EQ(1, List("q=stefania%20munteanu")["total"]) << "contacts' names are searched";
+  ExpectProblem(client_->Post("/api/v1/accounts/" + id + "/contacts",
+                              json{{"title", "Director"}, {"phone", "12"}}.dump(), kJson),
+                422, "validation_failed");
+  EXPECT_EQ(200, client_
+                     ->Patch("/api/v1/accounts/" + id + "/contacts/" + contact,
+                             json{{"title", "Director"}}.dump(), kJson)
+                     ->status);
+  EXPECT_EQ("Director", Body(client_->Get("/api/v1/accounts/" + id))["contacts"][0]["title"]);
+  EXPECT_EQ(200, client_->Delete("/api/v1/accounts/" + id + "/contacts/" + contact)->status);
+  EXPECT_EQ(0u, Body(client_->Get("/api/v1/accounts/" + id))["contacts"].size());
+  ExpectProblem(client_->Delete("/api/v1/accounts/" + id + "/contacts/" + contact), 404,
+                "contact_not_found");
+  const json history = Body(client_->Get("/api/v1/accounts/" + id + "/history"));
+  EXPECT_EQ("Contact removed", history["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Contact added: Ștefania Munteanu", history["items"][2]["summary"]["en"]);
+}
+
 TEST_F(AccountsTest, SalesChangeOnlyTheirOwnAccounts) {
   const std::string sales = UserWithRole("sorin", "sales");
   const std::string viewer = UserWithRole("vera", "viewer");

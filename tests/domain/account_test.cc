@@ -160,6 +160,41 @@ TEST(AccountDeciderTest, MovesAndReassignments) {
   GivenWhenThen<Account>().Given({Created()}).When(ReassignAccount{"u2"}).ThenExpect({reassigned});
 }
 
+TEST(AccountDeciderTest, ContactsNeedANameAndValidValues) {
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{"c1", {{"title", "CEO"}}})
+      .ThenReject("validation_failed");
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{"c1", {{"last_name", "Ionescu"}, {"email", "nope"}}})
+      .ThenReject("validation_failed");
+  ContactAddedT added;
+  added.contact_id = "c1";
+  added.last_name = "Ionescu";
+  added.phone = "+40213456789";
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{"c1", {{"last_name", "Ionescu"}, {"phone", "021 345 6789"}}})
+      .ThenExpect({added});
+  GivenWhenThen<Account>()
+      .Given({Created(), added})
+      .When(ChangeContact{"c1", {{"last_name", "Ionescu"}}})
+      .ThenExpect({});
+  GivenWhenThen<Account>()
+      .Given({Created(), added})
+      .When(ChangeContact{"c1", {{"last_name", ""}}})
+      .ThenReject("validation_failed");
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(RemoveContact{"c9"})
+      .ThenReject("contact_not_found");
+  GivenWhenThen<Account>()
+      .Given({Created(), AccountArchivedT{}})
+      .When(AddContact{"c1", {{"last_name", "X"}}})
+      .ThenReject("account_archived");
+}
+
 TEST(AccountDeciderTest, FoldingRebuildsTheState) {
   AccountChangedT change;
   change.changed = {"city"};
