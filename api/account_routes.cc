@@ -201,6 +201,22 @@ domain::Text Summary(const accounts::Account::Event& event,
       event);
 }
 
+json ReasonsJson(const std::vector<std::string>& reasons) {
+  static const std::map<std::string, std::pair<const char*, const char*>> kText = {
+      {"same_fiscal_code", {"Același cod fiscal", "Same fiscal code"}},
+      {"same_email", {"Aceeași adresă de e-mail", "Same email address"}},
+      {"same_phone", {"Același număr de telefon", "Same phone number"}},
+      {"same_name",
+       {"Același nume (fără diacritice, majuscule, punctuație și formă juridică)",
+        "Same name (ignoring diacritics, case, punctuation and legal form)"}}};
+  json out = json::array();
+  for (const auto& r : reasons) {
+    const auto& [ro, en] = kText.at(r);
+    out.push_back({{"code", r}, {"message", {{"ro", ro}, {"en", en}}}});
+  }
+  return out;
+}
+
 }  // namespace
 
 void Server::AccountRoutes() {
@@ -388,6 +404,56 @@ void Server::AccountRoutes() {
                 if (PageAnswer(res, request, found.total, std::move(items), &page)) {
                   SendJson(res, page);
                 }
+              });
+        });
+
+  // Registered before /accounts/{id}, which would take "duplicates" for an id.
+  Route("GET", "/api/v1/accounts/duplicates", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, {}, &request)) return;
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                const auto all = model.AllDuplicates(10000);
+                json items = json::array();
+                for (size_t i = request.offset;
+                     i < all.size() && i < request.offset + request.limit; ++i) {
+                  json accounts = json::array();
+                  for (const auto& id : all[i].ids) {
+                    auto a = model.Get(id);
+                    accounts.push_back(
+                        {{"id", id},
+                         {"code", a ? a->code : ""},
+                         {"name", a ? std::string(projections::FieldValue(*a, "name")) : ""}});
+                  }
+                  items.push_back({{"accounts", std::move(accounts)},
+                                   {"score", all[i].score},
+                                   {"reasons", ReasonsJson(all[i].reasons)}});
+                }
+                json page;
+                if (PageAnswer(res, request, all.size(), std::move(items), &page))
+                  SendJson(res, page);
+              });
+        });
+
+  Route("GET", "/api/v1/accounts/{id}/duplicates", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                if (!model.Get(id)) {
+                  return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+                }
+                json items = json::array();
+                for (const auto& d : model.DuplicatesOf(id)) {
+                  const std::string other = d.ids[0] == id ? d.ids[1] : d.ids[0];
+                  auto a = model.Get(other);
+                  if (!a) continue;
+                  items.push_back({{"account", AccountJson(*a)},
+                                   {"score", d.score},
+                                   {"reasons", ReasonsJson(d.reasons)}});
+                }
+                SendJson(res, {{"items", items}, {"total", items.size()}});
               });
         });
 

@@ -1,5 +1,6 @@
 #include "projections/accounts.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "domain/accounts/account.h"
@@ -85,6 +86,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   Index(&row);
+  Rekey(row);
   Slot& slot = slots_[at->second];
   slot.search = row.search;
   slot.folder_id = row.folder_id;
@@ -160,6 +162,101 @@ Accounts::Page Accounts::Query(const AccountQuery& query,
     page.rows.push_back(*matches[i]);
   }
   return page;
+}
+
+namespace {
+
+// Weight of each reason in a duplicate's score.
+int Weight(std::string_view reason) {
+  if (reason == "same_fiscal_code") return 90;
+  if (reason == "same_email" || reason == "same_phone") return 50;
+  return 40;  // same_name
+}
+
+std::string ReasonOf(std::string_view key) {
+  if (key.starts_with("fiscal:")) return "same_fiscal_code";
+  if (key.starts_with("email:")) return "same_email";
+  if (key.starts_with("phone:")) return "same_phone";
+  return "same_name";
+}
+
+}  // namespace
+
+void Accounts::Rekey(const AccountRow& row) {
+  for (const std::string& key : keys_of_[row.id]) {
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) continue;
+    it->second.erase(row.id);
+    if (it->second.empty()) by_key_.erase(it);
+  }
+  std::vector<std::string> keys;
+  if (!row.archived) {
+    auto add = [&](const char* prefix, std::string_view value) {
+      if (!value.empty()) keys.push_back(prefix + std::string(value));
+    };
+    add("fiscal:", FieldValue(row, "fiscal_code"));
+    add("email:", FieldValue(row, "email"));
+    add("phone:", FieldValue(row, "phone"));
+    add("phone:", FieldValue(row, "mobile"));
+    add("name:", accounts::NameKey(FieldValue(row, "name")));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const std::string& key : keys) by_key_[key].insert(row.id);
+  keys_of_[row.id] = std::move(keys);
+}
+
+std::vector<Accounts::Duplicate> Accounts::DuplicatesOf(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  std::map<std::string, Duplicate> found;
+  auto keys = keys_of_.find(id);
+  if (keys == keys_of_.end()) return {};
+  for (const std::string& key : keys->second) {
+    for (const std::string& other : by_key_.at(key)) {
+      if (other == id) continue;
+      Duplicate& d = found[other];
+      d.ids = {std::min(id, other), std::max(id, other)};
+      d.reasons.push_back(ReasonOf(key));
+    }
+  }
+  std::vector<Duplicate> out;
+  for (auto& [other, d] : found) {
+    std::sort(d.reasons.begin(), d.reasons.end());
+    d.reasons.erase(std::unique(d.reasons.begin(), d.reasons.end()), d.reasons.end());
+    for (const auto& r : d.reasons) d.score += Weight(r);
+    d.score = std::min(d.score, 100);
+    out.push_back(std::move(d));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Duplicate& a, const Duplicate& b) { return a.score > b.score; });
+  return out;
+}
+
+std::vector<Accounts::Duplicate> Accounts::AllDuplicates(size_t limit) const {
+  std::shared_lock lock(mutex());
+  std::map<std::pair<std::string, std::string>, Duplicate> pairs;
+  for (const auto& [key, ids] : by_key_) {
+    if (ids.size() < 2 || ids.size() > 50) continue;  // a value shared by many is no evidence
+    for (auto a = ids.begin(); a != ids.end(); ++a) {
+      for (auto b = std::next(a); b != ids.end(); ++b) {
+        Duplicate& d = pairs[{*a, *b}];
+        d.ids = {*a, *b};
+        d.reasons.push_back(ReasonOf(key));
+      }
+    }
+  }
+  std::vector<Duplicate> out;
+  for (auto& [ids, d] : pairs) {
+    std::sort(d.reasons.begin(), d.reasons.end());
+    d.reasons.erase(std::unique(d.reasons.begin(), d.reasons.end()), d.reasons.end());
+    for (const auto& r : d.reasons) d.score += Weight(r);
+    d.score = std::min(d.score, 100);
+    out.push_back(std::move(d));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Duplicate& a, const Duplicate& b) { return a.score > b.score; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
 }
 
 std::map<std::string, size_t> Accounts::CountsByFolder() const {

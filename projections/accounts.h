@@ -60,6 +60,18 @@ class Accounts final : public Projection {
   // Accounts per folder (archived ones not counted).
   std::map<std::string, size_t> CountsByFolder() const;
 
+  // A likely duplicate: the other account, a score (0-100) and why.
+  struct Duplicate {
+    std::vector<std::string> ids;  // the two accounts, older first
+    int score = 0;
+    std::vector<std::string>
+        reasons;  // "same_fiscal_code", "same_email", "same_phone", "same_name"
+  };
+  // Accounts that look like `id` (archived ones never do), best first.
+  std::vector<Duplicate> DuplicatesOf(const std::string& id) const;
+  // Every pair that looks alike, best first, at most `limit`.
+  std::vector<Duplicate> AllDuplicates(size_t limit) const;
+
  private:
   // The rows matching `query`, in creation order. REQUIRES: mutex() held.
   std::vector<const AccountRow*> Match(const AccountQuery& query) const;
@@ -75,6 +87,11 @@ class Accounts final : public Projection {
   std::deque<AccountRow> rows_;                    // creation order; stable addresses
   std::vector<Slot> slots_;                        // rows_[i] <-> slots_[i]
   std::unordered_map<std::string, size_t> index_;  // id -> position
+  // Duplicate detection: "fiscal:…", "email:…", "phone:…", "name:…" -> ids
+  // of unarchived accounts with that value; and each account's keys.
+  std::unordered_map<std::string, std::set<std::string>> by_key_;
+  std::unordered_map<std::string, std::vector<std::string>> keys_of_;
+  void Rekey(const AccountRow& row);  // REQUIRES: mutex() held exclusively
 };
 
 // The value of `field` ("name", "vat_payer", "code", "folder_id", "owner_id",

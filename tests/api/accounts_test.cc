@@ -292,6 +292,32 @@ TEST_F(AccountsTest, ContactsAreAddedChangedRemovedAndSearchable) {
   EXPECT_EQ("Contact added: Ștefania Munteanu", history["items"][2]["summary"]["en"]);
 }
 
+TEST_F(AccountsTest, DuplicatesComeWithScoresAndReasons) {
+  const std::string a = Create({{"name", "Construcții Moderne S.R.L."},
+                                {"fiscal_code", "RO14399840"},
+                                {"email", "office@moderne.ro"}});
+  const std::string b = Create({{"name", "CONSTRUCTII MODERNE SRL"}, {"fiscal_code", "14399840"}});
+  const std::string c = Create({{"name", "Altceva SA"}, {"email", "Office@Moderne.ro"}});
+  Create({{"name", "Fără legătură"}});
+  auto r = client_->Get("/api/v1/accounts/" + a + "/duplicates");
+  ASSERT_EQ(200, r->status) << r->body;
+  const json found = Body(r);
+  ASSERT_EQ(2, found["total"]);
+  EXPECT_EQ(b, found["items"][0]["account"]["id"]);
+  EXPECT_EQ(100, found["items"][0]["score"]);
+  EXPECT_EQ(2u, found["items"][0]["reasons"].size());  // fiscal code and name
+  EXPECT_EQ(c, found["items"][1]["account"]["id"]);
+  EXPECT_EQ("same_email", found["items"][1]["reasons"][0]["code"]);
+  EXPECT_FALSE(found["items"][1]["reasons"][0]["message"]["ro"].get<std::string>().empty());
+  const json scan = Body(client_->Get("/api/v1/accounts/duplicates"));
+  EXPECT_EQ(2, scan["total"]);
+  EXPECT_EQ(100, scan["items"][0]["score"]);
+  // An archived account is nobody's duplicate.
+  client_->Delete("/api/v1/accounts/" + b);
+  EXPECT_EQ(1, Body(client_->Get("/api/v1/accounts/" + a + "/duplicates"))["total"]);
+  ExpectProblem(client_->Get("/api/v1/accounts/nobody/duplicates"), 404, "not_found");
+}
+
 TEST_F(AccountsTest, SalesChangeOnlyTheirOwnAccounts) {
   const std::string sales = UserWithRole("sorin", "sales");
   const std::string viewer = UserWithRole("vera", "viewer");
