@@ -387,14 +387,19 @@ void Server::AccountRoutes() {
     return true;
   };
 
+  // limit, cursor and sort of an accounts list.
+  auto read_page = [](const Call& call, httplib::Response& res, PageRequest* request) {
+    std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
+    for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
+    return ReadPageRequest(call.req, res, sortable, request);
+  };
+
   Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query](const Call& call, httplib::Response& res) {
+        [this, read_query, read_page](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
-          std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
-          for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
           PageRequest request;
-          if (!ReadPageRequest(call.req, res, sortable, &request)) return;
+          if (!read_page(call, res, &request)) return;
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, request.offset, request.limit);
@@ -672,13 +677,11 @@ void Server::AccountRoutes() {
         });
 
   Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query](const Call& call, httplib::Response& res) {
+        [this, read_query, read_page](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
-          std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
-          for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
           PageRequest request;
-          if (!ReadPageRequest(call.req, res, sortable, &request)) return;
+          if (!read_page(call, res, &request)) return;
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, 0, SIZE_MAX);

@@ -122,13 +122,6 @@ std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const 
   return out;
 }
 
-std::vector<AccountRow> Accounts::Find(const AccountQuery& query) const {
-  std::shared_lock lock(mutex());
-  std::vector<AccountRow> out;
-  for (const AccountRow* row : Match(query)) out.push_back(*row);
-  return out;
-}
-
 Accounts::Page Accounts::Query(const AccountQuery& query,
                                const std::vector<std::pair<std::string, bool>>& sort, size_t offset,
                                size_t limit) const {
@@ -180,6 +173,22 @@ std::string ReasonOf(std::string_view key) {
   return "same_name";
 }
 
+// The candidates in `found` with their reasons made unique and scored, best first.
+template <class Key>
+std::vector<Accounts::Duplicate> Scored(std::map<Key, Accounts::Duplicate>& found) {
+  std::vector<Accounts::Duplicate> out;
+  for (auto& [key, d] : found) {
+    std::sort(d.reasons.begin(), d.reasons.end());
+    d.reasons.erase(std::unique(d.reasons.begin(), d.reasons.end()), d.reasons.end());
+    for (const auto& r : d.reasons) d.score += Weight(r);
+    d.score = std::min(d.score, 100);
+    out.push_back(std::move(d));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.score > b.score; });
+  return out;
+}
+
 }  // namespace
 
 void Accounts::Rekey(const AccountRow& row) {
@@ -219,17 +228,7 @@ std::vector<Accounts::Duplicate> Accounts::DuplicatesOf(const std::string& id) c
       d.reasons.push_back(ReasonOf(key));
     }
   }
-  std::vector<Duplicate> out;
-  for (auto& [other, d] : found) {
-    std::sort(d.reasons.begin(), d.reasons.end());
-    d.reasons.erase(std::unique(d.reasons.begin(), d.reasons.end()), d.reasons.end());
-    for (const auto& r : d.reasons) d.score += Weight(r);
-    d.score = std::min(d.score, 100);
-    out.push_back(std::move(d));
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Duplicate& a, const Duplicate& b) { return a.score > b.score; });
-  return out;
+  return Scored(found);
 }
 
 std::vector<Accounts::Duplicate> Accounts::AllDuplicates(size_t limit) const {
@@ -245,16 +244,7 @@ std::vector<Accounts::Duplicate> Accounts::AllDuplicates(size_t limit) const {
       }
     }
   }
-  std::vector<Duplicate> out;
-  for (auto& [ids, d] : pairs) {
-    std::sort(d.reasons.begin(), d.reasons.end());
-    d.reasons.erase(std::unique(d.reasons.begin(), d.reasons.end()), d.reasons.end());
-    for (const auto& r : d.reasons) d.score += Weight(r);
-    d.score = std::min(d.score, 100);
-    out.push_back(std::move(d));
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Duplicate& a, const Duplicate& b) { return a.score > b.score; });
+  std::vector<Duplicate> out = Scored(pairs);
   if (out.size() > limit) out.resize(limit);
   return out;
 }

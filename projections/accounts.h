@@ -46,8 +46,6 @@ class Accounts final : public Projection {
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Accounts>(); }
 
   std::optional<AccountRow> Get(const std::string& id) const;
-  // Matching rows, oldest first.
-  std::vector<AccountRow> Find(const AccountQuery& query) const;
 
   struct Page {
     size_t total = 0;              // rows matching
