@@ -21,6 +21,13 @@ namespace {
 using identity::Permission;
 using nlohmann::json;
 
+Problem NoSuchAccount() { return NotFoundProblem("Contul nu există.", "No such account."); }
+Problem NoSuchFolder() { return NotFoundProblem("Dosarul nu există.", "No such folder."); }
+// 422: a folder_id that names no folder.
+Problem UnknownFolder() {
+  return Invalid({{"folder_id", "not_found", {"Dosarul nu există.", "No such folder."}}});
+}
+
 json FolderJson(const projections::FolderView& f) {
   return {{"id", f.id},
           {"name", f.name},
@@ -237,28 +244,28 @@ void Server::AccountRoutes() {
 
   Route("GET", "/api/v1/folders", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
-          Read<projections::FolderTree>(
-              call, res, models_.folders, [&](const projections::FolderTree& tree) {
-                const auto all = tree.All();
-                res.set_header("ETag", "\"" + std::to_string(tree.version()) + "\"");
-                SendJson(res, {{"root", Subtree(all, all.front())},
-                               {"total", all.size()},
-                               {"version", tree.version()}});
-              });
+          Read<projections::FolderTree>(call, res, models_.folders,
+                                        [&](const projections::FolderTree& tree) {
+                                          const auto all = tree.All();
+                                          SetETag(res, tree.version());
+                                          SendJson(res, {{"root", Subtree(all, all.front())},
+                                                         {"total", all.size()},
+                                                         {"version", tree.version()}});
+                                        });
         });
 
   Route("GET", "/api/v1/folders/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          Read<projections::FolderTree>(
-              call, res, models_.folders, [&](const projections::FolderTree& tree) {
-                auto folder = tree.Folder(id);
-                if (!folder) {
-                  return Send(res, NotFoundProblem("Dosarul nu există.", "No such folder."));
-                }
-                res.set_header("ETag", "\"" + std::to_string(tree.version()) + "\"");
-                SendJson(res, FolderJson(*folder));
-              });
+          Read<projections::FolderTree>(call, res, models_.folders,
+                                        [&](const projections::FolderTree& tree) {
+                                          auto folder = tree.Folder(id);
+                                          if (!folder) {
+                                            return Send(res, NoSuchFolder());
+                                          }
+                                          SetETag(res, tree.version());
+                                          SendJson(res, FolderJson(*folder));
+                                        });
         });
 
   Route("POST", "/api/v1/folders", Access::kSignedIn, Permission::kChangeAny,
@@ -447,7 +454,7 @@ void Server::AccountRoutes() {
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 if (!model.Get(id)) {
-                  return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+                  return Send(res, NoSuchAccount());
                 }
                 json items = json::array();
                 for (const auto& d : model.DuplicatesOf(id)) {
@@ -465,14 +472,13 @@ void Server::AccountRoutes() {
   Route("GET", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          Read<projections::Accounts>(
-              call, res, models_.accounts, [&](const projections::Accounts& model) {
-                auto account = model.Get(id);
-                if (!account)
-                  return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
-                res.set_header("ETag", "\"" + std::to_string(account->version) + "\"");
-                SendJson(res, AccountJson(*account));
-              });
+          Read<projections::Accounts>(call, res, models_.accounts,
+                                      [&](const projections::Accounts& model) {
+                                        auto account = model.Get(id);
+                                        if (!account) return Send(res, NoSuchAccount());
+                                        SetETag(res, account->version);
+                                        SendJson(res, AccountJson(*account));
+                                      });
         });
 
   Route("POST", "/api/v1/accounts", Access::kSignedIn, Permission::kCreate,
@@ -488,9 +494,7 @@ void Server::AccountRoutes() {
           create.folder_id = fields.folder_id.value_or(accounts::kRootFolder);
           create.owner_id = fields.owner_id.value_or(call.principal.id);
           if (!models_.folders.Folder(create.folder_id)) {
-            return Send(
-                res,
-                Invalid({{"folder_id", "not_found", {"Dosarul nu există.", "No such folder."}}}));
+            return Send(res, UnknownFolder());
           }
           if (create.owner_id != call.principal.id &&
               !identity::Allows(call.principal.role, Permission::kChangeAny)) {
@@ -536,7 +540,7 @@ void Server::AccountRoutes() {
                                  const projections::AccountRow&)>& commands) {
     const std::string id = call.req.matches[1];
     auto account = models_.accounts.Get(id);
-    if (!account) return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+    if (!account) return Send(res, NoSuchAccount());
     if (!may_change(call, *account)) {
       return Send(res, Forbidden("sales change only the accounts they are responsible for"));
     }
@@ -572,9 +576,7 @@ void Server::AccountRoutes() {
           AccountBody fields = ReadAccountBody(*body, /*creating=*/false, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           if (fields.folder_id && !models_.folders.Folder(*fields.folder_id)) {
-            return Send(
-                res,
-                Invalid({{"folder_id", "not_found", {"Dosarul nu există.", "No such folder."}}}));
+            return Send(res, UnknownFolder());
           }
           if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
             return Send(res, Forbidden("only managers reassign accounts"));
@@ -664,7 +666,7 @@ void Server::AccountRoutes() {
               });
           if (!s.ok()) return Send(res, FromStatus(s));
           if (items.empty() && !models_.accounts.Get(id)) {
-            return Send(res, NotFoundProblem("Contul nu există.", "No such account."));
+            return Send(res, NoSuchAccount());
           }
           json page_items = json::array();
           for (size_t i = request.offset; i < items.size() && i < request.offset + request.limit;

@@ -120,7 +120,7 @@ void Server::Reply(httplib::Response& res, const domain::Outcome<domain::Committ
   if (outcome.rejected()) return Send(res, FromRejection(outcome.rejection()));
   if (outcome.failed()) return Send(res, FromStatus(outcome.status()));
   const domain::Committed& c = outcome.value();
-  res.set_header("ETag", "\"" + std::to_string(c.version) + "\"");
+  SetETag(res, c.version);
   if (created) res.set_header("Location", location);
   if (c.deduplicated) res.set_header("Idempotent-Replayed", "true");
   SendJson(res, {{"id", id}, {"version", c.version}, {"position", c.position}},
@@ -290,7 +290,7 @@ void Server::IdentityRoutes() {
           if (!user) return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
           json body = UserJson(*user);
           body["kind"] = "user";
-          res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
+          SetETag(res, user->version);
           SendJson(res, body);
         });
 
@@ -454,7 +454,7 @@ void Server::IdentityRoutes() {
                 auto user = model.User(id);
                 if (!user)
                   return Send(res, NotFoundProblem("Utilizatorul nu există.", "No such user."));
-                res.set_header("ETag", "\"" + std::to_string(user->version) + "\"");
+                SetETag(res, user->version);
                 SendJson(res, UserJson(*user));
               });
         });
@@ -564,7 +564,7 @@ void Server::IdentityRoutes() {
           const domain::Committed& c = outcome.value();
           const std::string created_id = IdFromStream(c.stream, "apikey-");
           res.set_header("Location", "/api/v1/api-keys/" + created_id);
-          res.set_header("ETag", "\"" + std::to_string(c.version) + "\"");
+          SetETag(res, c.version);
           // The key is shown once: a replayed request cannot show it again.
           SendJson(res,
                    {{"id", created_id},
@@ -581,7 +581,7 @@ void Server::IdentityRoutes() {
               call, res, models_.identity, [&](const projections::Identity& model) {
                 for (const auto& k : model.ApiKeys()) {
                   if (k.id != id) continue;
-                  res.set_header("ETag", "\"" + std::to_string(k.version) + "\"");
+                  SetETag(res, k.version);
                   return SendJson(res, ApiKeyJson(k));
                 }
                 Send(res, NotFoundProblem("Cheia nu există.", "No such API key."));

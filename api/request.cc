@@ -146,4 +146,8 @@ void SendJson(httplib::Response& res, const nlohmann::json& body, int status) {
   res.set_content(body.dump(), "application/json");
 }
 
+void SetETag(httplib::Response& res, uint64_t version) {
+  res.set_header("ETag", "\"" + std::to_string(version) + "\"");
+}
+
 }  // namespace crm::api

@@ -46,4 +46,7 @@ Problem Invalid(std::vector<domain::FieldError> errors);
 
 void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
+// ETag: "<version>" (the version a write's If-Match names).
+void SetETag(httplib::Response& res, uint64_t version);
+
 }  // namespace crm::api
