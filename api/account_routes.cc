@@ -55,6 +55,7 @@ json AccountJson(const projections::AccountRow& a) {
                {"folder_id", a.folder_id},
                {"owner_id", a.owner_id},
                {"archived", a.archived},
+               {"merged_into", a.merged_into.empty() ? json(nullptr) : json(a.merged_into)},
                {"version", a.version},
                {"created_at", domain::FormatRfc3339(a.created_at_us)},
                {"updated_at", domain::FormatRfc3339(a.updated_at_us)}};
@@ -84,6 +85,23 @@ json AccountJson(const projections::AccountRow& a) {
   }
   body["contacts"] = std::move(contacts);
   return body;
+}
+
+// A list row: the account's id, version and state, and `columns` in order.
+json RowJson(const projections::AccountRow& a, const std::vector<std::string>& columns) {
+  const json full = AccountJson(a);
+  json row = {{"id", a.id},
+              {"version", a.version},
+              {"archived", a.archived},
+              {"merged_into", full["merged_into"]}};
+  for (const auto& column : columns) {
+    if (column.starts_with("custom.")) {
+      row[column] = full["custom"].value(column.substr(7), json(nullptr));
+    } else {
+      row[column] = full.value(column, json(nullptr));
+    }
+  }
+  return row;
 }
 
 // Reads a contact body: string members named in kContactFields.
@@ -201,8 +219,25 @@ domain::Text Summary(const accounts::Account::Event& event,
           std::string fields;
           for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
           return {"Persoană de contact modificată: " + fields, "Contact changed: " + fields};
-        } else {
+        } else if constexpr (std::is_same_v<T, accounts::ContactRemovedT>) {
           return {"Persoană de contact ștearsă", "Contact removed"};
+        } else if constexpr (std::is_same_v<T, accounts::AccountMergedT>) {
+          return {"Contul " + e.source_name + " (" + e.source_code + ") a fost unit cu acesta",
+                  "Account " + e.source_name + " (" + e.source_code + ") was merged into this one"};
+        } else if constexpr (std::is_same_v<T, accounts::AccountMergedIntoT>) {
+          return {"Unit cu contul " + e.target_id, "Merged into account " + e.target_id};
+        } else if constexpr (std::is_same_v<T, accounts::CallRecordedT>) {
+          const bool in = e.direction == "inbound";
+          const std::string who = user_name(e.user_id);
+          return {std::string(in ? "Apel primit" : "Apel efectuat") + " (" + e.phone + ", " +
+                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who,
+                  std::string(in ? "Inbound call" : "Outbound call") + " (" + e.phone + ", " +
+                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who};
+        } else {
+          static_assert(std::is_same_v<T, accounts::SmsRecordedT>);
+          const bool in = e.direction == "inbound";
+          return {std::string(in ? "SMS primit de la " : "SMS trimis la ") + e.phone,
+                  std::string(in ? "SMS received from " : "SMS sent to ") + e.phone};
         }
       },
       event);
@@ -225,6 +260,26 @@ json ReasonsJson(const std::vector<std::string>& reasons) {
 }
 
 }  // namespace
+
+// The next code of the sequence, "C-000123". A number is taken by an append
+// to the sequence stream whatever its version (so takers never contend); a
+// create that then fails leaves a gap, which codes may have.
+Result<std::string> Server::NextAccountCode(const domain::Context& ctx,
+                                            const std::string& account_id) {
+  crm::system::ClaimedT taken;
+  taken.owner = accounts::AccountStream(account_id);
+  eventstore::AppendRequest request;
+  auto& part = request.parts.emplace_back();
+  part.stream = "account-code-sequence";
+  part.expected_version = eventstore::kAnyVersion;
+  part.events.push_back(domain::MakeEvent(taken, ctx, ids_));
+  auto appended = store_.Append(std::move(request));
+  if (!appended.ok()) return appended.status();
+  char code[32];
+  std::snprintf(code, sizeof code, "C-%06llu",
+                static_cast<unsigned long long>(appended->versions[0]));
+  return std::string(code);
+}
 
 void Server::AccountRoutes() {
   // Decides on the folder tree (one aggregate) and answers like any command.
@@ -329,26 +384,6 @@ void Server::AccountRoutes() {
               });
         });
 
-  // The next code of the sequence, "C-000123". A number is taken by an append
-  // to the sequence stream whatever its version (so takers never contend); a
-  // create that then fails leaves a gap, which codes may have.
-  auto next_code = [this](const domain::Context& ctx,
-                          const std::string& account_id) -> Result<std::string> {
-    crm::system::ClaimedT taken;
-    taken.owner = accounts::AccountStream(account_id);
-    eventstore::AppendRequest request;
-    auto& part = request.parts.emplace_back();
-    part.stream = "account-code-sequence";
-    part.expected_version = eventstore::kAnyVersion;
-    part.events.push_back(domain::MakeEvent(taken, ctx, ids_));
-    auto appended = store_.Append(std::move(request));
-    if (!appended.ok()) return appended.status();
-    char code[32];
-    std::snprintf(code, sizeof code, "C-%06llu",
-                  static_cast<unsigned long long>(appended->versions[0]));
-    return std::string(code);
-  };
-
   // Whether the caller may change `account`: managers and administrators any,
   // sales only the accounts they are responsible for.
   auto may_change = [](const Call& call, const projections::AccountRow& account) {
@@ -365,7 +400,7 @@ void Server::AccountRoutes() {
     query->include_archived = call.req.get_param_value("include_archived") == "true";
     static const std::set<std::string> kReserved = {
         "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
-        "sort", "min_position", "as_of"};
+        "sort", "min_position", "as_of",     "columns"};
     for (const auto& [name, value] : call.req.params) {
       if (kReserved.count(name)) continue;
       const bool known = name == "code" || name == "folder_id" || name == "owner_id" ||
@@ -401,19 +436,69 @@ void Server::AccountRoutes() {
     return ReadPageRequest(call.req, res, sortable, request);
   };
 
+  // The columns of a list or export: `columns=a,b` (or `all`), else the
+  // caller's table settings; their default sort applies when `sort` is not
+  // given. False, with a problem sent, for an unknown column.
+  struct Columns {
+    std::vector<std::string> names;
+    bool all = false;
+    settings::TableSettings::State table;
+    std::string source;
+  };
+  auto read_columns = [this](const Call& call, httplib::Response& res, PageRequest* request,
+                             Columns* out) {
+    out->table = TableFor(call.principal.id, "account", &out->source);
+    out->names = out->table.columns;
+    const std::string given = call.req.get_param_value("columns");
+    if (given == "all") {
+      out->all = true;
+      out->names.clear();
+      for (const auto& c : accounts::kAccountColumns) out->names.push_back(c.column);
+    } else if (!given.empty()) {
+      auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
+      out->names.clear();
+      for (size_t start = 0; start <= given.size();) {
+        const size_t end = std::min(given.find(',', start), given.size());
+        const std::string name = given.substr(start, end - start);
+        const bool known =
+            std::any_of(std::begin(accounts::kAccountColumns), std::end(accounts::kAccountColumns),
+                        [&](const auto& c) { return name == c.column; }) ||
+            (name.starts_with("custom.") && defs.ok() && defs.value().state.Find(name.substr(7)));
+        if (!known) {
+          Send(res, BadParameter("columns", "„" + name + "” nu este o coloană a conturilor.",
+                                 "'" + name + "' is not a column of accounts."));
+          return false;
+        }
+        out->names.push_back(name);
+        start = end + 1;
+      }
+    }
+    if (!call.req.has_param("sort") && !out->table.sort.empty()) {
+      const bool descending = out->table.sort.starts_with('-');
+      request->sort = {{out->table.sort.substr(descending ? 1 : 0), descending}};
+    }
+    return true;
+  };
+
   Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query, read_page](const Call& call, httplib::Response& res) {
+        [this, read_query, read_page, read_columns](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
           PageRequest request;
           if (!read_page(call, res, &request)) return;
+          Columns columns;
+          if (!read_columns(call, res, &request, &columns)) return;
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, request.offset, request.limit);
                 json items = json::array();
-                for (const auto& a : found.rows) items.push_back(AccountJson(a));
+                for (const auto& a : found.rows) {
+                  items.push_back(columns.all ? AccountJson(a) : RowJson(a, columns.names));
+                }
                 json page;
                 if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                  page["columns"] = columns.names;
+                  page["pinned"] = columns.table.pinned;
                   SendJson(res, page);
                 }
               });
@@ -472,23 +557,33 @@ void Server::AccountRoutes() {
   Route("GET", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          Read<projections::Accounts>(call, res, models_.accounts,
-                                      [&](const projections::Accounts& model) {
-                                        auto account = model.Get(id);
-                                        if (!account) return Send(res, NoSuchAccount());
-                                        SetETag(res, account->version);
-                                        SendJson(res, AccountJson(*account));
-                                      });
+          Read<projections::Accounts>(
+              call, res, models_.accounts, [&](const projections::Accounts& model) {
+                auto account = model.Get(id);
+                if (!account) return Send(res, NoSuchAccount());
+                if (!account->merged_into.empty()) {
+                  // A pointer to the survivor.
+                  res.set_header(
+                      "Link", "</api/v1/accounts/" + account->merged_into + ">; rel=\"canonical\"");
+                }
+                SetETag(res, account->version);
+                SendJson(res, AccountJson(*account));
+              });
         });
 
   Route("POST", "/api/v1/accounts", Access::kSignedIn, Permission::kCreate,
-        [this, next_code](const Call& call, httplib::Response& res) {
+        [this](const Call& call, httplib::Response& res) {
           auto body = ReadJsonObject(call.req, res);
           if (!body) return;
           std::vector<domain::FieldError> errors;
           AccountBody fields = ReadAccountBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           accounts::CreateAccount create;
+          auto rules = AccountRulesNow();
+          if (!rules.ok())
+            return Send(res, rules.failed() ? FromStatus(rules.status())
+                                            : FromRejection(rules.rejection()));
+          create.rules = std::move(rules.value());
           create.account_id = ids_.Next();
           create.input = fields.input;
           create.folder_id = fields.folder_id.value_or(accounts::kRootFolder);
@@ -513,60 +608,75 @@ void Server::AccountRoutes() {
           } else if (replay) {
             create.code = "-";  // not used: no new number for a replay
           } else {
-            Result<std::string> code = next_code(ctx, create.account_id);
+            // A number is taken only for a valid account.
+            create.code = "C-000000";
+            auto check = accounts::Account::Decide(accounts::Account::Initial(), create, ctx);
+            if (auto* rejection = std::get_if<domain::Rejection>(&check)) {
+              return Send(res, FromRejection(*rejection));
+            }
+            Result<std::string> code = NextAccountCode(ctx, create.account_id);
             if (!code.ok()) return Send(res, FromStatus(code.status()));
             create.code = *code;
           }
-          domain::Rejection taken =
-              domain::Reject("account_code_taken", "Codul de cont este deja folosit.",
-                             "The account code is taken.", 409);
-          taken.fields.push_back({"code", "taken", taken.message});
-          options.claims.push_back({accounts::AccountCodeClaim(create.code), taken});
           auto outcome = accounts_.Transact(
               accounts::AccountStream(create.account_id), ctx,
               [&](const accounts::Account::State& s) {
                 return accounts::Account::Decide(s, create, ctx);
               },
-              options);
+              options,
+              [&](const accounts::Account::State& s) {
+                return accounts::AccountClaims(s, create.rules.unique);
+              });
           const std::string id = outcome.ok() && outcome.value().stream.starts_with("account-")
                                      ? outcome.value().stream.substr(8)
                                      : create.account_id;
           Reply(res, outcome, id, true, "/api/v1/accounts/" + id);
         });
 
-  auto account_command = [this, may_change](
-                             const Call& call, httplib::Response& res,
-                             const std::function<std::vector<accounts::Account::Command>(
-                                 const projections::AccountRow&)>& commands) {
-    const std::string id = call.req.matches[1];
-    auto account = models_.accounts.Get(id);
-    if (!account) return Send(res, NoSuchAccount());
-    if (!may_change(call, *account)) {
-      return Send(res, Forbidden("sales change only the accounts they are responsible for"));
-    }
-    domain::TransactOptions options;
-    if (!CommandOptions(call, res, &options)) return;
-    const domain::Context ctx = ContextOf(call);
-    const auto list = commands(*account);
-    auto outcome = accounts_.Transact(
-        accounts::AccountStream(id), ctx,
-        [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
-          // Several commands of one request are one decision: all or none.
-          std::vector<accounts::Account::Event> events;
-          accounts::Account::State state = s;
-          for (const auto& command : list) {
-            auto decision = accounts::Account::Decide(state, command, ctx);
-            if (auto* rejection = std::get_if<domain::Rejection>(&decision)) return *rejection;
-            for (auto& e : std::get<std::vector<accounts::Account::Event>>(decision)) {
-              state = accounts::Account::Evolve(std::move(state), e);
-              events.push_back(std::move(e));
-            }
-          }
-          return events;
-        },
-        options);
-    Reply(res, outcome, id, false, "");
-  };
+  // Runs the commands a request makes on account {id} as one decision,
+  // under the organization's rules, claiming and releasing unique values.
+  auto account_command =
+      [this, may_change](
+          const Call& call, httplib::Response& res,
+          const std::function<std::vector<accounts::Account::Command>(
+              const projections::AccountRow&, const accounts::AccountRules&)>& commands) {
+        const std::string id = call.req.matches[1];
+        auto account = models_.accounts.Get(id);
+        if (!account) return Send(res, NoSuchAccount());
+        auto rules = AccountRulesNow();
+        if (!rules.ok()) {
+          return Send(
+              res, rules.failed() ? FromStatus(rules.status()) : FromRejection(rules.rejection()));
+        }
+        if (!may_change(call, *account)) {
+          return Send(res, Forbidden("sales change only the accounts they are responsible for"));
+        }
+        domain::TransactOptions options;
+        if (!CommandOptions(call, res, &options)) return;
+        const domain::Context ctx = ContextOf(call);
+        const auto list = commands(*account, rules.value());
+        auto outcome = accounts_.Transact(
+            accounts::AccountStream(id), ctx,
+            [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
+              // Several commands of one request are one decision: all or none.
+              std::vector<accounts::Account::Event> events;
+              accounts::Account::State state = s;
+              for (const auto& command : list) {
+                auto decision = accounts::Account::Decide(state, command, ctx);
+                if (auto* rejection = std::get_if<domain::Rejection>(&decision)) return *rejection;
+                for (auto& e : std::get<std::vector<accounts::Account::Event>>(decision)) {
+                  state = accounts::Account::Evolve(std::move(state), e);
+                  events.push_back(std::move(e));
+                }
+              }
+              return events;
+            },
+            options,
+            [&](const accounts::Account::State& s) {
+              return accounts::AccountClaims(s, rules.value().unique);
+            });
+        Reply(res, outcome, id, false, "");
+      };
 
   Route("PATCH", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
         [this, account_command](const Call& call, httplib::Response& res) {
@@ -581,30 +691,35 @@ void Server::AccountRoutes() {
           if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
             return Send(res, Forbidden("only managers reassign accounts"));
           }
-          account_command(call, res, [&](const projections::AccountRow&) {
-            std::vector<accounts::Account::Command> commands;
-            if (!fields.input.text.empty() || fields.input.vat_payer ||
-                !fields.input.custom.empty()) {
-              commands.emplace_back(accounts::ChangeAccount{fields.input, {}});
-            }
-            if (fields.folder_id) commands.emplace_back(accounts::MoveAccount{*fields.folder_id});
-            if (fields.owner_id) commands.emplace_back(accounts::ReassignAccount{*fields.owner_id});
-            return commands;
-          });
+          account_command(call, res,
+                          [&](const projections::AccountRow&, const accounts::AccountRules& rules) {
+                            std::vector<accounts::Account::Command> commands;
+                            if (!fields.input.text.empty() || fields.input.vat_payer ||
+                                !fields.input.custom.empty()) {
+                              commands.emplace_back(accounts::ChangeAccount{fields.input, rules});
+                            }
+                            if (fields.folder_id)
+                              commands.emplace_back(accounts::MoveAccount{*fields.folder_id});
+                            if (fields.owner_id)
+                              commands.emplace_back(accounts::ReassignAccount{*fields.owner_id});
+                            return commands;
+                          });
         });
 
   Route("DELETE", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
         [account_command](const Call& call, httplib::Response& res) {
-          account_command(call, res, [](const projections::AccountRow&) {
-            return std::vector<accounts::Account::Command>{accounts::ArchiveAccount{}};
-          });
+          account_command(
+              call, res, [](const projections::AccountRow&, const accounts::AccountRules&) {
+                return std::vector<accounts::Account::Command>{accounts::ArchiveAccount{}};
+              });
         });
 
   Route("POST", "/api/v1/accounts/{id}/restore", Access::kSignedIn, Permission::kChangeOwn,
         [account_command](const Call& call, httplib::Response& res) {
-          account_command(call, res, [](const projections::AccountRow&) {
-            return std::vector<accounts::Account::Command>{accounts::RestoreAccount{}};
-          });
+          account_command(
+              call, res, [](const projections::AccountRow&, const accounts::AccountRules&) {
+                return std::vector<accounts::Account::Command>{accounts::RestoreAccount{}};
+              });
         });
 
   Route("GET", "/api/v1/accounts/{id}/history", Access::kSignedIn, Permission::kReadCrm,
@@ -679,37 +794,51 @@ void Server::AccountRoutes() {
         });
 
   Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query, read_page](const Call& call, httplib::Response& res) {
+        [this, read_query, read_page, read_columns](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
           PageRequest request;
           if (!read_page(call, res, &request)) return;
+          Columns columns;
+          if (!read_columns(call, res, &request, &columns)) return;
+          auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
+          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+          Sheet sheet{"Conturi", {}, {}};
+          for (const auto& column : columns.names) {
+            const auto* def =
+                column.starts_with("custom.") ? defs.value().state.Find(column.substr(7)) : nullptr;
+            const auto* builtin = std::find_if(std::begin(accounts::kAccountColumns),
+                                               std::end(accounts::kAccountColumns),
+                                               [&](const auto& c) { return column == c.column; });
+            sheet.header.push_back(def                                              ? def->label.ro
+                                   : builtin != std::end(accounts::kAccountColumns) ? builtin->ro
+                                                                                    : column);
+          }
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, 0, SIZE_MAX);
-                Sheet sheet{"Conturi",
-                            {"Cod", "Nume", "Tip", "Cod fiscal", "Nr. Reg. Com.", "Plătitor TVA",
-                             "Telefon", "Mobil", "E-mail", "Web", "Adresă", "Localitate", "Județ",
-                             "Țară", "IBAN", "Banca", "Dosar", "Responsabil"},
-                            {}};
                 for (const auto& a : found.rows) {
-                  std::vector<std::string> row = {a.code};
-                  for (const char* field : {"name", "kind", "fiscal_code", "trade_register"}) {
-                    row.emplace_back(projections::FieldValue(a, field));
+                  std::vector<std::string> row;
+                  for (const auto& column : columns.names) {
+                    if (column == "vat_payer") {
+                      row.push_back(a.vat_payer ? "da" : "nu");
+                    } else if (column == "folder_id") {
+                      auto folder = models_.folders.Folder(a.folder_id);
+                      std::string path;
+                      for (const auto& name : folder ? folder->path : std::vector<std::string>{}) {
+                        path += (path.empty() ? "" : "/") + name;
+                      }
+                      row.push_back(path);
+                    } else if (column == "owner_id") {
+                      auto owner = models_.identity.User(a.owner_id);
+                      row.push_back(owner ? owner->display_name : a.owner_id);
+                    } else if (column == "created_at" || column == "updated_at") {
+                      row.push_back(domain::FormatRfc3339(
+                          column == "created_at" ? a.created_at_us : a.updated_at_us));
+                    } else {
+                      row.emplace_back(projections::FieldValue(a, column));
+                    }
                   }
-                  row.push_back(a.vat_payer ? "da" : "nu");
-                  for (const char* field : {"phone", "mobile", "email", "website", "address",
-                                            "city", "county", "country", "iban", "bank"}) {
-                    row.emplace_back(projections::FieldValue(a, field));
-                  }
-                  auto folder = models_.folders.Folder(a.folder_id);
-                  std::string path;
-                  for (const auto& name : folder ? folder->path : std::vector<std::string>{}) {
-                    path += (path.empty() ? "" : "/") + name;
-                  }
-                  row.push_back(path);
-                  auto owner = models_.identity.User(a.owner_id);
-                  row.push_back(owner ? owner->display_name : a.owner_id);
                   sheet.rows.push_back(std::move(row));
                 }
                 Result<std::string> bytes = XlsxBytes(sheet);
@@ -720,28 +849,29 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route(
-      "POST", "/api/v1/accounts/{id}/contacts", Access::kSignedIn, Permission::kChangeOwn,
-      [this, account_command](const Call& call, httplib::Response& res) {
-        auto body = ReadJsonObject(call.req, res);
-        if (!body) return;
-        std::vector<domain::FieldError> errors;
-        auto fields = ReadContactBody(*body, &errors);
-        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-        const std::string contact_id = ids_.Next();
-        account_command(call, res, [&](const projections::AccountRow&) {
-          return std::vector<accounts::Account::Command>{accounts::AddContact{contact_id, fields}};
+  Route("POST", "/api/v1/accounts/{id}/contacts", Access::kSignedIn, Permission::kChangeOwn,
+        [this, account_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto fields = ReadContactBody(*body, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          const std::string contact_id = ids_.Next();
+          account_command(call, res,
+                          [&](const projections::AccountRow&, const accounts::AccountRules&) {
+                            return std::vector<accounts::Account::Command>{
+                                accounts::AddContact{contact_id, fields}};
+                          });
+          if (res.status == 200) {  // a contact is created: 201 with its own id
+            res.status = 201;
+            res.set_header("Location", "/api/v1/accounts/" + std::string(call.req.matches[1]) +
+                                           "/contacts/" + contact_id);
+            json answer = json::parse(res.body);
+            answer["account_id"] = answer["id"];
+            answer["id"] = contact_id;  // version and position are the account's
+            SendJson(res, answer, 201);
+          }
         });
-        if (res.status == 200) {  // a contact is created: 201 with its own id
-          res.status = 201;
-          res.set_header("Location", "/api/v1/accounts/" + std::string(call.req.matches[1]) +
-                                         "/contacts/" + contact_id);
-          json answer = json::parse(res.body);
-          answer["account_id"] = answer["id"];
-          answer["id"] = contact_id;  // version and position are the account's
-          SendJson(res, answer, 201);
-        }
-      });
 
   Route("PATCH", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
         Permission::kChangeOwn, [this, account_command](const Call& call, httplib::Response& res) {
@@ -751,19 +881,130 @@ void Server::AccountRoutes() {
           auto fields = ReadContactBody(*body, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           const std::string contact_id = call.req.matches[2];
-          account_command(call, res, [&](const projections::AccountRow&) {
-            return std::vector<accounts::Account::Command>{
-                accounts::ChangeContact{contact_id, fields}};
-          });
+          account_command(call, res,
+                          [&](const projections::AccountRow&, const accounts::AccountRules&) {
+                            return std::vector<accounts::Account::Command>{
+                                accounts::ChangeContact{contact_id, fields}};
+                          });
         });
 
   Route("DELETE", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
         Permission::kChangeOwn, [account_command](const Call& call, httplib::Response& res) {
           const std::string contact_id = call.req.matches[2];
-          account_command(call, res, [&](const projections::AccountRow&) {
-            return std::vector<accounts::Account::Command>{accounts::RemoveContact{contact_id}};
-          });
+          account_command(
+              call, res, [&](const projections::AccountRow&, const accounts::AccountRules&) {
+                return std::vector<accounts::Account::Command>{accounts::RemoveContact{contact_id}};
+              });
         });
+
+  // Merging accounts into {id}: their contacts move to it and they are
+  // marked merged, in one atomic append over every stream involved.
+  Route("POST", "/api/v1/accounts/{id}/merge", Access::kSignedIn, Permission::kChangeAny,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<std::string> sources;
+          bool ok = body->size() == 1 && body->contains("sources") && (*body)["sources"].is_array();
+          for (const auto& v : ok ? (*body)["sources"] : json::array()) {
+            ok = ok && v.is_string();
+            if (ok) sources.push_back(v.get<std::string>());
+          }
+          if (!ok) {
+            return Send(res, InvalidBody({{"sources",
+                                           "wrong_type",
+                                           {"Corpul este {\"sources\": [id, …]}.",
+                                            "The body is {\"sources\": [id, …]}."}}}));
+          }
+          if (!models_.accounts.Get(id)) return Send(res, NoSuchAccount());
+          auto rules = AccountRulesNow();
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          std::vector<std::string> streams = {accounts::AccountStream(id)};
+          for (const auto& source : sources) {
+            streams.push_back(accounts::AccountStream(source.substr(0, 100)));
+          }
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = accounts_.TransactMany(
+              streams, ctx,
+              [&](const std::vector<const accounts::Account::State*>& states) {
+                return accounts::Account::DecideMerge(states, id, sources);
+              },
+              options,
+              [&](const accounts::Account::State& s) {
+                return accounts::AccountClaims(s, rules.value().unique);
+              });
+          Reply(res, outcome, id, false, "");
+        });
+
+  // A call or SMS with the account: {"contact_id","direction","phone",…}.
+  auto record = [this, account_command](const Call& call, httplib::Response& res, bool is_call) {
+    auto body = ReadJsonObject(call.req, res);
+    if (!body) return;
+    std::vector<domain::FieldError> errors;
+    accounts::RecordCall c;
+    accounts::RecordSms m;
+    int64_t at_us = NowUs();
+    for (const auto& [key, value] : body->items()) {
+      const bool text_member = key == "contact_id" || key == "direction" || key == "phone" ||
+                               (is_call ? key == "outcome" || key == "notes" : key == "text");
+      const char* time_member = is_call ? "started_at" : "sent_at";
+      if (text_member) {
+        if (!value.is_string()) {
+          errors.push_back({key, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
+          continue;
+        }
+        const std::string text = value.get<std::string>();
+        if (key == "contact_id") c.contact_id = m.contact_id = text;
+        if (key == "direction") c.direction = m.direction = text;
+        if (key == "phone") c.phone = m.phone = text;
+        if (key == "outcome") c.outcome = text;
+        if (key == "notes") c.notes = text;
+        if (key == "text") m.text = text;
+      } else if (is_call && key == "duration_seconds") {
+        if (!value.is_number_integer()) {
+          errors.push_back(
+              {key, "wrong_type", {"Trebuie să fie un număr întreg.", "Must be a whole number."}});
+        } else {
+          c.duration_seconds = value.is_number_unsigned() && value.get<uint64_t>() > INT64_MAX
+                                   ? -1
+                                   : value.get<int64_t>();
+        }
+      } else if (key == time_member) {
+        auto time =
+            value.is_string() ? domain::ParseRfc3339(value.get<std::string>()) : std::nullopt;
+        if (!time) {
+          errors.push_back({key,
+                            "wrong_type",
+                            {"Trebuie să fie un moment RFC 3339.", "Must be an RFC 3339 time."}});
+        } else {
+          at_us = *time;
+        }
+      } else {
+        errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+      }
+    }
+    if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+    const std::string record_id = ids_.Next();
+    c.call_id = m.sms_id = record_id;
+    c.user_id = m.user_id = call.principal.id;
+    c.started_at_us = m.sent_at_us = at_us;
+    account_command(call, res, [&](const projections::AccountRow&, const accounts::AccountRules&) {
+      return std::vector<accounts::Account::Command>{is_call ? accounts::Account::Command(c)
+                                                             : accounts::Account::Command(m)};
+    });
+    if (res.status == 200) {  // recorded: 201 with the record's own id
+      json answer = json::parse(res.body);
+      answer["account_id"] = answer["id"];
+      answer["id"] = record_id;
+      SendJson(res, answer, 201);
+    }
+  };
+  Route("POST", "/api/v1/accounts/{id}/calls", Access::kSignedIn, Permission::kChangeOwn,
+        [record](const Call& call, httplib::Response& res) { record(call, res, true); });
+  Route("POST", "/api/v1/accounts/{id}/sms", Access::kSignedIn, Permission::kChangeOwn,
+        [record](const Call& call, httplib::Response& res) { record(call, res, false); });
 }
 
 }  // namespace crm::api

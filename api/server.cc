@@ -227,7 +227,9 @@ void Server::Routes() {
           SendJson(res, {{"projections", items}, {"head", store_.Head()}});
         });
   IdentityRoutes();
+  AccountImportRoutes();  // before /accounts/{id} would take "import-template.xlsx" for an id
   AccountRoutes();
+  SettingsRoutes();
 }
 
 void Server::Route(const std::string& method, const std::string& path, Access access,

@@ -35,6 +35,8 @@
 #include "domain/identity/roles.h"
 #include "domain/identity/user.h"
 #include "domain/ids.h"
+#include "domain/settings/custom_fields.h"
+#include "domain/settings/field_settings.h"
 #include "domain/transact.h"
 #include "eventstore/event_store.h"
 #include "projections/registry.h"
@@ -90,6 +92,19 @@ class Server {
   void Routes();
   void IdentityRoutes();
   void AccountRoutes();
+  void AccountImportRoutes();
+  void SettingsRoutes();
+  // The organization's rules for commands on accounts: required and unique
+  // fields, custom field definitions (read from their aggregates, so a field
+  // defined a moment ago is known).
+  domain::Outcome<accounts::AccountRules> AccountRulesNow();
+  // The next generated account code ("C-000123"), taken for `account_id`.
+  Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
+  // The list columns `user_id` sees for `entity`: their own settings, else
+  // the organization's, else the built-in default; *source says which
+  // ("user", "organization", "default").
+  settings::TableSettings::State TableFor(const std::string& user_id, const std::string& entity,
+                                          std::string* source);
   void GetEvents(const Call& call, httplib::Response& res);
   // Serves the log from `from` as Server-Sent Events: only events `visible`
   // accepts (all when empty), and only while `still_allowed` says the caller
@@ -137,6 +152,9 @@ class Server {
   domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
   domain::AggregateStore<accounts::Folders> folders_{store_, ids_};
   domain::AggregateStore<accounts::Account> accounts_{store_, ids_};
+  domain::AggregateStore<settings::CustomFields> custom_fields_{store_, ids_};
+  domain::AggregateStore<settings::FieldRules> field_rules_{store_, ids_};
+  domain::AggregateStore<settings::TableSettings> tables_{store_, ids_};
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;

@@ -16,8 +16,11 @@ struct Sheet {
   std::vector<std::vector<std::string>> rows;  // text cells (UTF-8)
 };
 
-// The bytes of an .xlsx workbook holding `sheet`. Fails with IOError when the
-// temporary file cannot be written or read.
-Result<std::string> XlsxBytes(const Sheet& sheet);
+// The bytes of an .xlsx workbook holding `sheets` in order. Fails with
+// IOError when the temporary file cannot be written or read.
+Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets);
+inline Result<std::string> XlsxBytes(const Sheet& sheet) {
+  return XlsxBytes(std::vector<Sheet>{sheet});
+}
 
 }  // namespace crm::api

@@ -10,6 +10,8 @@
 // The deciders stay pure; this is the only domain code that touches the store.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,43 +121,94 @@ class AggregateStore {
     return loaded;
   }
 
+  // The claim streams `state` holds, each with the rejection to answer when
+  // another aggregate holds that value (see Claim). Optional.
+  using UniqueValues = std::function<std::map<std::string, Rejection>(const State&)>;
+
   // Runs `decide(const State&) -> Decision<Event>` against the current state of
   // `stream` and appends what it decides. Returns the committed result, the
   // decider's rejection, a "version_conflict" rejection (see TransactOptions),
   // or a Status: IdempotencyMismatch, IOError, Unavailable, Corruption, or
   // WrongExpectedVersion after max_attempts lost races.
+  //
+  // With `unique`, the values the state holds after the events are claimed
+  // (a value another aggregate holds rejects the command) and the ones it no
+  // longer holds are released, in the same atomic append.
   template <class DecideFn>
   Outcome<Committed> Transact(const std::string& stream, const Context& ctx, DecideFn&& decide,
-                              const TransactOptions& options = {}) {
+                              const TransactOptions& options = {},
+                              const UniqueValues& unique = {}) {
+    return TransactMany(
+        {stream}, ctx,
+        [&](const std::vector<const State*>& states) -> Decision<std::vector<Event>> {
+          Decision<Event> one = decide(*states[0]);
+          if (auto* rejection = std::get_if<Rejection>(&one)) return std::move(*rejection);
+          return std::vector<std::vector<Event>>{std::move(std::get<std::vector<Event>>(one))};
+        },
+        options, unique);
+  }
+
+  // Transact over several aggregates of this type decided together, e.g. a
+  // merge: `decide(states) -> Decision<std::vector<Event>>` answers one event
+  // list per stream (same order), and all of them are appended atomically,
+  // each at the version it was decided on. The result, If-Match and
+  // idempotency refer to streams[0].
+  template <class DecideFn>
+  Outcome<Committed> TransactMany(const std::vector<std::string>& streams, const Context& ctx,
+                                  DecideFn&& decide, const TransactOptions& options = {},
+                                  const UniqueValues& unique = {}) {
     if (!options.idempotency_key.empty()) {
       auto earlier = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
       if (!earlier.ok()) return earlier.status();
-      if (earlier->has_value()) return Replayed(stream, **earlier);
+      if (earlier->has_value()) return Replayed(streams[0], **earlier);
     }
     for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
-      Outcome<Loaded> loaded = Load(stream);
-      if (!loaded.ok()) return loaded.status();
-      const Loaded& current = loaded.value();
-      if (options.expected_version && *options.expected_version != current.version) {
-        return VersionConflict(stream, *options.expected_version, current.version);
+      std::vector<Loaded> current;
+      std::vector<const State*> states;
+      for (const std::string& stream : streams) {
+        Outcome<Loaded> loaded = Load(stream);
+        if (!loaded.ok()) return loaded.status();
+        current.push_back(std::move(loaded).value());
       }
-      Decision<Event> decision = decide(current.state);
+      for (const Loaded& l : current) states.push_back(&l.state);
+      if (options.expected_version && *options.expected_version != current[0].version) {
+        return VersionConflict(*options.expected_version, current[0].version);
+      }
+      Decision<std::vector<Event>> decision = decide(states);
       if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
-      auto& events = std::get<std::vector<Event>>(decision);
-      if (events.empty())
-        return Committed{stream, current.version, current.last_position, 0, false};
+      auto& events = std::get<std::vector<std::vector<Event>>>(decision);
+      events.resize(streams.size());
+      size_t total = 0;
+      for (const auto& list : events) total += list.size();
+      if (total == 0) {
+        return Committed{streams[0], current[0].version, current[0].last_position, 0, false};
+      }
 
       eventstore::AppendRequest request;
       request.idempotency_key = options.idempotency_key;
       request.fingerprint = options.fingerprint;
       request.private_records = options.private_records;
-      eventstore::AppendPart& part = request.parts.emplace_back();
-      part.stream = stream;
-      part.expected_version = current.version;
-      for (const Event& event : events) part.events.push_back(MakeEvent(event, ctx, ids_));
+      std::vector<Loaded> next(streams.size());
+      std::vector<int> part_of(streams.size(), -1);
+      for (size_t i = 0; i < streams.size(); ++i) {
+        next[i] = {Fold<D>(current[i].state, events[i]), current[i].version,
+                   current[i].last_position};
+        if (events[i].empty()) continue;
+        part_of[i] = static_cast<int>(request.parts.size());
+        eventstore::AppendPart& part = request.parts.emplace_back();
+        part.stream = streams[i];
+        part.expected_version = current[i].version;
+        for (const Event& event : events[i]) part.events.push_back(MakeEvent(event, ctx, ids_));
+        if (unique) {
+          Outcome<bool> claimed = ClaimChanges(streams[i], unique(current[i].state),
+                                               unique(next[i].state), ctx, &request);
+          if (claimed.rejected()) return claimed.rejection();
+          if (claimed.failed()) return claimed.status();
+        }
+      }
       for (const Claim& claim : options.claims) {
         crm::system::ClaimedT claimed;
-        claimed.owner = stream;
+        claimed.owner = streams[0];
         eventstore::AppendPart& claim_part = request.parts.emplace_back();
         claim_part.stream = claim.stream;
         claim_part.expected_version = claim.expected_version;
@@ -163,10 +216,16 @@ class AggregateStore {
       }
       Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
       if (appended.ok()) {
-        if (appended->deduplicated) return Replayed(stream, *appended);
-        Loaded next{Fold<D>(current.state, events), appended->versions[0], appended->last_position};
-        Remember(stream, next);
-        return Committed{stream, next.version, next.last_position, events.size(), false};
+        if (appended->deduplicated) return Replayed(streams[0], *appended);
+        for (size_t i = 0; i < streams.size(); ++i) {
+          if (part_of[i] < 0) continue;
+          next[i].version = appended->versions[part_of[i]];
+          next[i].last_position = appended->last_position;
+          Remember(streams[i], next[i]);
+        }
+        return Committed{streams[0], next[0].version,
+                         part_of[0] < 0 ? current[0].last_position : appended->last_position,
+                         events[0].size(), false};
       }
       if (!appended.status().IsWrongExpectedVersion()) return appended.status();
       for (const Claim& claim : options.claims) {
@@ -175,13 +234,43 @@ class AggregateStore {
         if (*claimed != claim.expected_version) return claim.taken;
       }
       if (options.expected_version) {
-        Result<uint64_t> now_at = store_.StreamVersion(stream);
-        return VersionConflict(stream, *options.expected_version, now_at.ok() ? *now_at : 0);
+        Result<uint64_t> now_at = store_.StreamVersion(streams[0]);
+        return VersionConflict(*options.expected_version, now_at.ok() ? *now_at : 0);
       }
-      // Lost a race: reload (the cache catches up) and decide again.
+      // Lost a race (an aggregate or a claim moved on): reload and decide again.
     }
-    return Status::WrongExpectedVersion("too much contention on " + stream + ": gave up after " +
-                                        std::to_string(options.max_attempts) + " attempts");
+    return Status::WrongExpectedVersion("too much contention on " + streams[0] +
+                                        ": gave up after " + std::to_string(options.max_attempts) +
+                                        " attempts");
+  }
+
+  // Who holds the value of claim stream `claim` ("" when nobody) and the
+  // stream's version.
+  struct Holder {
+    std::string owner;
+    uint64_t version = 0;
+  };
+  Result<Holder> ClaimHolder(const std::string& claim) {
+    Holder holder;
+    Status failure;
+    Status s = store_.ReadStream(
+        claim, UINT64_MAX, eventstore::Direction::kBackward, 1,
+        [&](const eventstore::RecordedEvent& e) {
+          const auto* env = e.envelope;
+          holder.version = env->version();
+          auto event = EventDecoder<std::variant<system::ClaimedT, system::ReleasedT>>::Decode(
+              env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
+          if (!event) {
+            failure =
+                Status::Corruption("claim stream " + claim + " holds a " + env->type()->str());
+          } else if (auto* claimed = std::get_if<system::ClaimedT>(&*event)) {
+            holder.owner = claimed->owner;
+          }
+          return false;
+        });
+    if (!s.ok()) return s;
+    if (!failure.ok()) return failure;
+    return holder;
   }
 
  private:
@@ -203,7 +292,39 @@ class AggregateStore {
     return c;
   }
 
-  static Rejection VersionConflict(const std::string& stream, uint64_t expected, uint64_t actual) {
+  // Adds to `request` a Claimed part for each value of `after` that `owner`
+  // does not hold yet and a Released part for each value of `before` it holds
+  // and no longer needs, each at the claim stream's current version (so a
+  // concurrent taker makes the append fail and the command is decided again).
+  // Returns the rejection of a value another owner holds.
+  Outcome<bool> ClaimChanges(const std::string& owner,
+                             const std::map<std::string, Rejection>& before,
+                             const std::map<std::string, Rejection>& after, const Context& ctx,
+                             eventstore::AppendRequest* request) {
+    auto add = [&](const std::string& claim, uint64_t version, auto event) {
+      event.owner = owner;
+      eventstore::AppendPart& part = request->parts.emplace_back();
+      part.stream = claim;
+      part.expected_version = version;
+      part.events.push_back(MakeEvent(event, ctx, ids_));
+    };
+    for (const auto& [claim, taken] : after) {
+      Result<Holder> holder = ClaimHolder(claim);
+      if (!holder.ok()) return holder.status();
+      if (holder->owner == owner) continue;
+      if (!holder->owner.empty()) return taken;
+      add(claim, holder->version, system::ClaimedT{});
+    }
+    for (const auto& [claim, unused] : before) {
+      if (after.count(claim)) continue;
+      Result<Holder> holder = ClaimHolder(claim);
+      if (!holder.ok()) return holder.status();
+      if (holder->owner == owner) add(claim, holder->version, system::ReleasedT{});
+    }
+    return true;
+  }
+
+  static Rejection VersionConflict(uint64_t expected, uint64_t actual) {
     Rejection r = Reject("version_conflict",
                          "Înregistrarea a fost modificată între timp: versiunea curentă este " +
                              std::to_string(actual) + ", nu " + std::to_string(expected) + ".",
@@ -211,7 +332,6 @@ class AggregateStore {
                              std::to_string(actual) + ", not " + std::to_string(expected) + ".",
                          412);
     r.current_version = actual;
-    (void)stream;
     return r;
   }
 

@@ -62,6 +62,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
           row.folder_id = e.folder_id;
           row.owner_id = e.owner_id;
           row.created_at_us = env.recorded_at_us();
+          by_code_[e.code] = id;
         }
       },
       *decoded);
@@ -75,6 +76,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   state.folder_id = row.folder_id;
   state.owner_id = row.owner_id;
   state.archived = row.archived;
+  state.merged_into = row.merged_into;
   state = accounts::Account::Evolve(std::move(state), *decoded);
   row.text = std::move(state.text);
   row.vat_payer = state.vat_payer;
@@ -83,6 +85,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.folder_id = state.folder_id;
   row.owner_id = state.owner_id;
   row.archived = state.archived;
+  row.merged_into = std::move(state.merged_into);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   Index(&row);
@@ -90,7 +93,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   Slot& slot = slots_[at->second];
   slot.search = row.search;
   slot.folder_id = row.folder_id;
-  slot.archived = row.archived;
+  slot.archived = row.archived || !row.merged_into.empty();
 }
 
 std::optional<AccountRow> Accounts::Get(const std::string& id) const {
@@ -98,6 +101,18 @@ std::optional<AccountRow> Accounts::Get(const std::string& id) const {
   auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
   return rows_[it->second];
+}
+
+std::string Accounts::IdByCode(const std::string& code) const {
+  std::shared_lock lock(mutex());
+  auto it = by_code_.find(code);
+  return it == by_code_.end() ? "" : it->second;
+}
+
+std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
+  std::shared_lock lock(mutex());
+  auto it = by_key_.find("fiscal:" + fiscal_code);
+  return it == by_key_.end() || it->second.empty() ? "" : *it->second.begin();
 }
 
 std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const {
@@ -199,7 +214,7 @@ void Accounts::Rekey(const AccountRow& row) {
     if (it->second.empty()) by_key_.erase(it);
   }
   std::vector<std::string> keys;
-  if (!row.archived) {
+  if (!row.archived && row.merged_into.empty()) {
     auto add = [&](const char* prefix, std::string_view value) {
       if (!value.empty()) keys.push_back(prefix + std::string(value));
     };

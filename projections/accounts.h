@@ -26,6 +26,7 @@ struct AccountRow {
   std::map<std::string, std::string> custom;
   std::map<std::string, std::map<std::string, std::string>> contacts;  // id -> fields
   bool archived = false;
+  std::string merged_into;  // the survivor, once merged (then listed only with archived ones)
   uint64_t version = 0;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
@@ -46,6 +47,11 @@ class Accounts final : public Projection {
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Accounts>(); }
 
   std::optional<AccountRow> Get(const std::string& id) const;
+  // The id of the account with `code` (archived and merged ones too), or of
+  // an active account with fiscal code `fiscal_code` (normal form); "" when
+  // none.
+  std::string IdByCode(const std::string& code) const;
+  std::string IdByFiscalCode(const std::string& fiscal_code) const;
 
   struct Page {
     size_t total = 0;              // rows matching
@@ -82,9 +88,10 @@ class Accounts final : public Projection {
     bool archived = false;
   };
   // All GUARDED_BY(mutex()).
-  std::deque<AccountRow> rows_;                    // creation order; stable addresses
-  std::vector<Slot> slots_;                        // rows_[i] <-> slots_[i]
-  std::unordered_map<std::string, size_t> index_;  // id -> position
+  std::deque<AccountRow> rows_;                           // creation order; stable addresses
+  std::vector<Slot> slots_;                               // rows_[i] <-> slots_[i]
+  std::unordered_map<std::string, size_t> index_;         // id -> position
+  std::unordered_map<std::string, std::string> by_code_;  // code -> id
   // Duplicate detection: "fiscal:…", "email:…", "phone:…", "name:…" -> ids
   // of unarchived accounts with that value; and each account's keys.
   std::unordered_map<std::string, std::set<std::string>> by_key_;

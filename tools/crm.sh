@@ -16,7 +16,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache pkg-config
   librocksdb-dev libflatbuffers-dev flatbuffers-compiler libcpp-httplib-dev
   nlohmann-json3-dev rapidjson-dev libxlsxwriter-dev libboost-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libzip-dev libexpat1-dev
   python3-openpyxl
 )
 

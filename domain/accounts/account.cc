@@ -47,12 +47,6 @@ auto ContactField(T& e, std::string_view name) -> decltype(&e.first_name) {
   return nullptr;
 }
 
-size_t Length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 FieldError Error(const std::string& field, const char* code, const char* ro, const char* en) {
   return FieldError{field, code, {ro, en}};
 }
@@ -66,6 +60,13 @@ domain::Rejection Invalid(std::vector<FieldError> errors) {
 
 domain::Rejection NoSuchAccount() {
   return Reject("account_not_found", "Contul nu există.", "No such account.", 404);
+}
+
+domain::Rejection Merged(const std::string& survivor) {
+  domain::Rejection r =
+      Reject("account_merged", "Contul a fost unit cu contul " + survivor + "; lucrați cu acela.",
+             "The account was merged into account " + survivor + "; work with that one.", 409);
+  return r;
 }
 
 domain::Rejection Archived() {
@@ -185,7 +186,7 @@ void ApplyContact(const std::map<std::string, std::string>& fields,
         continue;
       }
       value = std::get<std::string>(normal);
-    } else if (Length(raw) > (field == "notes" ? 5000u : 200u)) {
+    } else if (Utf8Length(raw) > (field == "notes" ? 5000u : 200u)) {
       errors->push_back(
           Error(field, "too_long", "Textul este prea lung.", "The text is too long."));
       continue;
@@ -244,6 +245,98 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
   return Events{std::move(e)};
 }
 
+// A call or SMS: the contact must exist; the number is the one given, else
+// the contact's mobile or phone, else the account's.
+domain::Decision<Account::Event> DecideContactEvent(const Account::State& state,
+                                                    const Account::Command& command) {
+  using Events = std::vector<Account::Event>;
+  const bool call = std::holds_alternative<RecordCall>(command);
+  const std::string& contact_id =
+      call ? std::get<RecordCall>(command).contact_id : std::get<RecordSms>(command).contact_id;
+  const std::string& direction =
+      call ? std::get<RecordCall>(command).direction : std::get<RecordSms>(command).direction;
+  const std::string& given =
+      call ? std::get<RecordCall>(command).phone : std::get<RecordSms>(command).phone;
+  std::vector<FieldError> errors;
+  std::string phone;
+  if (!given.empty()) {
+    auto normal = NormalizePhone(given);
+    if (!normal) {
+      errors.push_back(Error("phone", "invalid_phone", "Numărul de telefon nu este valid.",
+                             "The phone number is not valid."));
+    }
+    phone = normal.value_or("");
+  }
+  auto pick = [&](const std::map<std::string, std::string>& fields) {
+    for (const char* field : {"mobile", "phone"}) {
+      auto it = fields.find(field);
+      if (phone.empty() && it != fields.end()) phone = it->second;
+    }
+  };
+  if (!contact_id.empty()) {
+    auto contact = state.contacts.find(contact_id);
+    if (contact == state.contacts.end()) {
+      errors.push_back(
+          Error("contact_id", "not_found", "Persoana de contact nu există.", "No such contact."));
+    } else if (given.empty()) {
+      pick(contact->second);
+    }
+  }
+  if (given.empty()) pick(state.text);
+  if (phone.empty() && errors.empty()) {
+    errors.push_back(
+        Error("phone", "required", "Nu există un număr de telefon.", "There is no phone number."));
+  }
+  if (direction != "inbound" && direction != "outbound") {
+    errors.push_back(Error("direction", "invalid_value", "Direcția este inbound sau outbound.",
+                           "The direction is inbound or outbound."));
+  }
+  if (const auto* c = std::get_if<RecordCall>(&command)) {
+    static const char* const kOutcomes[] = {"answered", "no_answer", "busy", "voicemail", "failed"};
+    if (std::find(std::begin(kOutcomes), std::end(kOutcomes), c->outcome) == std::end(kOutcomes)) {
+      errors.push_back(Error("outcome", "invalid_value",
+                             "Rezultatul este answered, no_answer, busy, voicemail sau failed.",
+                             "The outcome is answered, no_answer, busy, voicemail or failed."));
+    }
+    if (c->duration_seconds < 0 || c->duration_seconds > 86400) {
+      errors.push_back(Error("duration_seconds", "out_of_range",
+                             "Durata este între 0 și 86400 de secunde.",
+                             "The duration is 0 to 86400 seconds."));
+    }
+    if (Utf8Length(c->notes) > 5000) {
+      errors.push_back(
+          Error("notes", "too_long", "Textul este prea lung.", "The text is too long."));
+    }
+    if (!errors.empty()) return Invalid(std::move(errors));
+    CallRecordedT e;
+    e.call_id = c->call_id;
+    e.contact_id = c->contact_id;
+    e.user_id = c->user_id;
+    e.direction = c->direction;
+    e.phone = phone;
+    e.duration_seconds = static_cast<uint32_t>(c->duration_seconds);
+    e.outcome = c->outcome;
+    e.started_at_us = c->started_at_us;
+    e.notes = c->notes;
+    return Events{std::move(e)};
+  }
+  const auto& sms = std::get<RecordSms>(command);
+  if (sms.text.empty() || Utf8Length(sms.text) > 1600) {
+    errors.push_back(Error("text", "invalid_length", "Mesajul are între 1 și 1600 de caractere.",
+                           "The message has 1 to 1600 characters."));
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  SmsRecordedT e;
+  e.sms_id = sms.sms_id;
+  e.contact_id = sms.contact_id;
+  e.user_id = sms.user_id;
+  e.direction = sms.direction;
+  e.phone = phone;
+  e.text = sms.text;
+  e.sent_at_us = sms.sent_at_us;
+  return Events{std::move(e)};
+}
+
 }  // namespace
 
 std::variant<std::string, FieldError> NormalizeAccountField(const std::string& field,
@@ -255,10 +348,10 @@ std::variant<std::string, FieldError> NormalizeAccountField(const std::string& f
     if (field == "country") return std::string("RO");
     return std::string();
   }
-  if (Length(value) > 500) {
+  if (Utf8Length(value) > 500) {
     return Error(field, "too_long", "Cel mult 500 de caractere.", "At most 500 characters.");
   }
-  if (field == "name" && Length(value) > 200) {
+  if (field == "name" && Utf8Length(value) > 200) {
     return Error(field, "too_long", "Cel mult 200 de caractere.", "At most 200 characters.");
   }
   if (field == "kind") {
@@ -307,74 +400,6 @@ std::variant<std::string, FieldError> NormalizeAccountField(const std::string& f
   return value;
 }
 
-std::variant<std::string, FieldError> NormalizeCustomValue(const CustomFieldDef& def,
-                                                           const std::string& value) {
-  auto bad = [&](const char* ro, const char* en) {
-    return FieldError{"custom." + def.key, "invalid_value", {ro, en}};
-  };
-  if (def.type == "text") {
-    if (Length(value) <= 2000) return value;
-    return bad("Cel mult 2000 de caractere.", "At most 2000 characters.");
-  }
-  if (def.type == "number") {
-    int64_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec == std::errc() && end == value.data() + value.size()) return std::to_string(n);
-    return bad("Trebuie să fie un număr întreg.", "Must be a whole number.");
-  }
-  if (def.type == "decimal") {
-    // Digits, an optional sign and one '.', kept exactly as written (no float).
-    size_t i = value.starts_with('-') ? 1 : 0;
-    const size_t dot = value.find('.');
-    bool ok = i < value.size() && value.size() <= 40 && dot != i && dot != value.size() - 1;
-    for (size_t k = i; ok && k < value.size(); ++k) {
-      ok = std::isdigit(static_cast<unsigned char>(value[k])) || k == dot;
-    }
-    if (ok &&
-        value.find('.', dot == std::string::npos ? value.size() : dot + 1) == std::string::npos) {
-      return value;
-    }
-    return bad("Trebuie să fie un număr zecimal (12.50).", "Must be a decimal number (12.50).");
-  }
-  if (def.type == "date") {
-    using namespace std::chrono;
-    int y = 0;
-    unsigned m = 0, d = 0;
-    if (value.size() == 10 && value[4] == '-' && value[7] == '-' &&
-        std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
-        std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
-        std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
-        year_month_day{year{y}, month{m}, day{d}}.ok()) {
-      return value;
-    }
-    return bad("Trebuie să fie o dată AAAA-LL-ZZ.", "Must be a date YYYY-MM-DD.");
-  }
-  if (def.type == "boolean") {
-    if (value == "true" || value == "false") return value;
-    return bad("Trebuie să fie true sau false.", "Must be true or false.");
-  }
-  if (def.type == "select") {
-    if (std::find(def.options.begin(), def.options.end(), value) != def.options.end()) return value;
-    return bad("Valoarea nu este una dintre opțiuni.", "The value is not one of the options.");
-  }
-  if (def.type == "email") {
-    if (auto email = NormalizeEmail(value)) return *email;
-    return bad("Adresa de e-mail nu este validă.", "The email address is not valid.");
-  }
-  if (def.type == "phone") {
-    if (auto phone = NormalizePhone(value)) return *phone;
-    return bad("Numărul de telefon nu este valid.", "The phone number is not valid.");
-  }
-  if (def.type == "url") {
-    if (value.find("://") != std::string::npos &&
-        value.find_first_of(" \t\r\n") == std::string::npos) {
-      return value;
-    }
-    return bad("Adresa web nu este validă.", "The web address is not valid.");
-  }
-  return bad("Tipul câmpului nu este cunoscut.", "Unknown field type.");
-}
-
 domain::Decision<Account::Event> Account::Decide(const State& state, const Command& command,
                                                  const domain::Context&) {
   using Events = std::vector<Event>;
@@ -390,7 +415,7 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     AccountInput input = create->input;
     if (!input.text.count("name")) input.text["name"] = "";  // the one field always required
     Apply(input, create->rules, &text, &vat_payer, &custom, &changed, &custom_changed, &errors);
-    if (create->code.empty() || Length(create->code) > 50) {
+    if (create->code.empty() || Utf8Length(create->code) > 50) {
       errors.push_back(Error("code", "invalid_code", "Codul are între 1 și 50 de caractere.",
                              "The code has 1 to 50 characters."));
     }
@@ -406,6 +431,7 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     return Events{std::move(e)};
   }
   if (!state.exists) return NoSuchAccount();
+  if (!state.merged_into.empty()) return Merged(state.merged_into);
 
   if (const auto* change = std::get_if<ChangeAccount>(&command)) {
     if (state.archived) return Archived();
@@ -452,7 +478,87 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     return Events{AccountRestoredT{}};
   }
   if (state.archived) return Archived();
+  if (std::holds_alternative<RecordCall>(command) || std::holds_alternative<RecordSms>(command)) {
+    return DecideContactEvent(state, command);
+  }
   return DecideContact(state, command);
+}
+
+domain::Decision<std::vector<Account::Event>> Account::DecideMerge(
+    const std::vector<const State*>& states, const std::string& survivor_id,
+    const std::vector<std::string>& source_ids) {
+  const State& survivor = *states[0];
+  if (!survivor.exists) return NoSuchAccount();
+  if (!survivor.merged_into.empty()) return Merged(survivor.merged_into);
+  if (survivor.archived) return Archived();
+  std::vector<FieldError> errors;
+  if (source_ids.empty() || source_ids.size() > 50) {
+    errors.push_back(Error("sources", "invalid_count", "Între 1 și 50 de conturi de unit.",
+                           "Between 1 and 50 accounts to merge."));
+  }
+  for (size_t i = 0; i < source_ids.size(); ++i) {
+    const State& source = *states[i + 1];
+    const std::string field = "sources[" + std::to_string(i) + "]";
+    if (source_ids[i] == survivor_id) {
+      errors.push_back(Error(field, "is_survivor", "Un cont nu se unește cu el însuși.",
+                             "An account is not merged into itself."));
+    } else if (std::find(source_ids.begin(), source_ids.begin() + i, source_ids[i]) !=
+               source_ids.begin() + i) {
+      errors.push_back(Error(field, "repeated", "Cont repetat.", "The account is repeated."));
+    } else if (!source.exists) {
+      errors.push_back(Error(field, "not_found", "Contul nu există.", "No such account."));
+    } else if (!source.merged_into.empty()) {
+      errors.push_back(Error(field, "already_merged", "Contul a fost deja unit cu altul.",
+                             "The account was merged already."));
+    }
+  }
+  if (!errors.empty()) {
+    domain::Rejection r = Invalid(std::move(errors));
+    return r;
+  }
+  std::vector<std::vector<Event>> events(states.size());
+  for (size_t i = 0; i < source_ids.size(); ++i) {
+    const State& source = *states[i + 1];
+    AccountMergedT merged;
+    merged.source_id = source_ids[i];
+    merged.source_code = source.code;
+    merged.source_name = source.text.count("name") ? source.text.at("name") : "";
+    events[0].emplace_back(std::move(merged));
+    for (const auto& [contact_id, fields] : source.contacts) {
+      ContactAddedT moved;
+      moved.contact_id = contact_id;
+      for (const auto& [field, value] : fields) {
+        if (std::string* member = ContactField(moved, field)) *member = value;
+      }
+      events[0].emplace_back(std::move(moved));
+    }
+    AccountMergedIntoT into;
+    into.target_id = survivor_id;
+    events[i + 1].emplace_back(std::move(into));
+  }
+  return events;
+}
+
+std::map<std::string, domain::Rejection> AccountClaims(const Account::State& state,
+                                                       const std::vector<std::string>& unique) {
+  std::map<std::string, domain::Rejection> claims;
+  if (!state.exists || state.archived || !state.merged_into.empty()) return claims;
+  domain::Rejection code = Reject("account_code_taken", "Codul de cont este deja folosit.",
+                                  "The account code is taken.", 409);
+  code.fields.push_back({"code", "taken", code.message});
+  claims.emplace(AccountCodeClaim(state.code), std::move(code));
+  for (const std::string& field : unique) {
+    const bool custom = field.starts_with("custom.");
+    const auto& values = custom ? state.custom : state.text;
+    auto it = values.find(custom ? field.substr(7) : field);
+    if (it == values.end() || it->second.empty()) continue;
+    domain::Rejection taken =
+        Reject("field_value_taken", "Valoarea câmpului „" + field + "” are deja alt cont.",
+               "Another account has this value of '" + field + "'.", 409);
+    taken.fields.push_back({field, "taken", taken.message});
+    claims.emplace("account-unique-" + field + "-" + FoldText(it->second), std::move(taken));
+  }
+  return claims;
 }
 
 Account::State Account::Evolve(State state, const Event& event) {
@@ -500,9 +606,14 @@ Account::State Account::Evolve(State state, const Event& event) {
           for (const std::string& field : e.changed) {
             if (const std::string* value = ContactField(e, field)) fields[field] = *value;
           }
-        } else {
+        } else if constexpr (std::is_same_v<T, ContactRemovedT>) {
           state.contacts.erase(e.contact_id);
+        } else if constexpr (std::is_same_v<T, AccountMergedIntoT>) {
+          state.merged_into = e.target_id;
+          state.contacts.clear();  // they moved to the survivor
         }
+        // AccountMerged (its contacts arrive as ContactAdded), calls and SMS
+        // change nothing a decision needs.
       },
       event);
   return state;

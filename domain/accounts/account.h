@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/decider.h"
+#include "domain/settings/custom_fields.h"
 #include "schemas/accounts_generated.h"
 
 namespace crm::accounts {
@@ -21,15 +22,39 @@ inline constexpr const char* kAccountTextFields[] = {
     "name",    "kind",    "fiscal_code", "trade_register", "phone",   "mobile", "email",
     "website", "address", "city",        "county",         "country", "iban",   "bank"};
 
-// A custom field as defined by the organization (custom-field definitions
-// arrive with their own aggregate; the API hands the current ones in).
-struct CustomFieldDef {
-  std::string key;
-  // "text", "number", "decimal", "date", "boolean", "select", "email", "phone", "url"
-  std::string type;
-  std::vector<std::string> options;  // for "select"
-  bool active = true;
+using settings::CustomFieldDef;
+using settings::NormalizeCustomValue;
+
+// What a list of accounts can show (besides "custom.<key>"), in the
+// built-in order, with the headers of exports and of the import template.
+struct ColumnLabel {
+  const char* column;
+  const char* ro;
+  const char* en;
 };
+inline constexpr ColumnLabel kAccountColumns[] = {
+    {"code", "Cod", "Code"},
+    {"name", "Nume", "Name"},
+    {"kind", "Tip", "Kind"},
+    {"fiscal_code", "Cod fiscal", "Fiscal code"},
+    {"trade_register", "Nr. Reg. Com.", "Trade register no."},
+    {"vat_payer", "Plătitor TVA", "VAT payer"},
+    {"phone", "Telefon", "Phone"},
+    {"mobile", "Mobil", "Mobile"},
+    {"email", "E-mail", "Email"},
+    {"website", "Web", "Website"},
+    {"address", "Adresă", "Address"},
+    {"city", "Localitate", "City"},
+    {"county", "Județ", "County"},
+    {"country", "Țară", "Country"},
+    {"iban", "IBAN", "IBAN"},
+    {"bank", "Banca", "Bank"},
+    {"folder_id", "Dosar", "Folder"},
+    {"owner_id", "Responsabil", "Responsible user"},
+    {"created_at", "Creat la", "Created at"},
+    {"updated_at", "Modificat la", "Updated at"}};
+inline constexpr const char* kAccountDefaultColumns[] = {"code",  "name",  "fiscal_code", "city",
+                                                         "phone", "email", "owner_id"};
 
 // What a command sets: text fields by name, vat_payer, custom values by key.
 struct AccountInput {
@@ -41,6 +66,7 @@ struct AccountInput {
 // The organization's rules the command must satisfy.
 struct AccountRules {
   std::vector<std::string> required;  // standard field names or "custom.<key>"
+  std::vector<std::string> unique;    // likewise (see AccountClaims)
   std::vector<CustomFieldDef> custom_fields;
 };
 
@@ -80,10 +106,35 @@ struct RemoveContact {
   std::string contact_id;
 };
 
+// A call or text message with the account, optionally with one of its
+// contacts. Without a phone, the contact's (mobile first) or else the
+// account's number is used.
+struct RecordCall {
+  std::string call_id;
+  std::string contact_id;
+  std::string user_id;
+  std::string direction;  // "inbound" | "outbound"
+  std::string phone;
+  int64_t duration_seconds = 0;
+  std::string outcome;  // "answered" | "no_answer" | "busy" | "voicemail" | "failed"
+  int64_t started_at_us = 0;
+  std::string notes;
+};
+struct RecordSms {
+  std::string sms_id;
+  std::string contact_id;
+  std::string user_id;
+  std::string direction;
+  std::string phone;
+  std::string text;
+  int64_t sent_at_us = 0;
+};
+
 struct Account {
   struct State {
     bool exists = false;
     bool archived = false;
+    std::string merged_into;  // the survivor, once merged
     std::string code;
     std::string folder_id;
     std::string owner_id;
@@ -94,26 +145,40 @@ struct Account {
   };
   using Command =
       std::variant<CreateAccount, ChangeAccount, MoveAccount, ReassignAccount, ArchiveAccount,
-                   RestoreAccount, AddContact, ChangeContact, RemoveContact>;
+                   RestoreAccount, AddContact, ChangeContact, RemoveContact, RecordCall, RecordSms>;
   using Event = std::variant<AccountCreatedT, AccountChangedT, AccountMovedT, AccountReassignedT,
                              AccountArchivedT, AccountRestoredT, ContactAddedT, ContactChangedT,
-                             ContactRemovedT>;
+                             ContactRemovedT, AccountMergedT, AccountMergedIntoT, CallRecordedT,
+                             SmsRecordedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,
                                         const domain::Context& ctx);
   static State Evolve(State state, const Event& event);
+
+  // Merging `sources` into `survivor` (states[0] is the survivor's, then the
+  // sources' in order): the events of each stream, in the same order. Every
+  // source must exist, be another account and not be merged already; the
+  // survivor must be active. The contacts move with their ids.
+  static domain::Decision<std::vector<Event>> DecideMerge(
+      const std::vector<const State*>& states, const std::string& survivor_id,
+      const std::vector<std::string>& source_ids);
 };
 
 inline std::string AccountStream(const std::string& id) { return "account-" + id; }
 inline std::string AccountCodeClaim(const std::string& code) { return "account-code-" + code; }
 
+// The unique values an account in `state` holds (claim stream -> the
+// rejection when another account holds it): its code, and the value of each
+// field of `unique` ("email", "custom.vat_no"; compared folded, so case and
+// diacritics do not make a value different) that is set. An archived or
+// merged account holds none, so archiving releases them and restoring takes
+// them again.
+std::map<std::string, domain::Rejection> AccountClaims(const Account::State& state,
+                                                       const std::vector<std::string>& unique);
+
 // The normal form of `value` for standard text field `field`, or the error.
 std::variant<std::string, domain::FieldError> NormalizeAccountField(const std::string& field,
                                                                     const std::string& value,
                                                                     const std::string& kind);
-// The canonical text of a custom value of `def`'s type, or the error.
-std::variant<std::string, domain::FieldError> NormalizeCustomValue(const CustomFieldDef& def,
-                                                                   const std::string& value);
-
 }  // namespace crm::accounts

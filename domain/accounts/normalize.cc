@@ -158,6 +158,12 @@ char BaseLetter(char32_t cp) {
 
 }  // namespace
 
+size_t Utf8Length(std::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 std::optional<std::string> NormalizeCui(std::string_view text) {
   std::string s = WithoutSpaces(text);
   if (s.size() >= 2 && Upper(s[0]) == 'R' && Upper(s[1]) == 'O') s.erase(0, 2);

@@ -11,6 +11,9 @@
 
 namespace crm::accounts {
 
+// Characters (code points) in UTF-8 `text`.
+size_t Utf8Length(std::string_view text);
+
 // The digits of a Romanian fiscal code (CUI/CIF), with or without the "RO"
 // prefix, spaces ignored, when its control digit is right; nullopt otherwise.
 // "RO 14399840" -> "14399840".

@@ -230,7 +230,7 @@ TEST_F(AccountsTest, ExportIsAWorkbookThatOpenpyxlReads) {
   Create({{"name", "Țesătoria Ștefan SRL"}, {"city", "Brașov"}, {"fiscal_code", "RO14399840"}});
   Create({{"name", "Beta"}, {"city", "Iași"}, {"vat_payer", true}});
   Create({{"name", "Gamma"}, {"city", "Arad"}});
-  auto r = client_->Get("/api/v1/accounts.xlsx?sort=name&q=a");
+  auto r = client_->Get("/api/v1/accounts.xlsx?sort=name&q=a&columns=all");
   ASSERT_EQ(200, r->status) << r->body;
   EXPECT_EQ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             r->get_header_value("Content-Type"));

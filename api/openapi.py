@@ -1,0 +1,258 @@
+# The OpenAPI document of crm-server. The source of api/openapi.json:
+#   python3 api/openapi.py > api/openapi.json
+# (openapi_test lints the result and checks it lists exactly the server's routes).
+import json
+P = {"$ref": "#/components/responses/Problem"}
+def problem_responses(codes):
+    return {str(c): {"$ref": "#/components/responses/Problem"} for c in codes}
+def op(op_id, summary, tag, ok_code="200", ok=None, params=None, body=None, public=False,
+       errors=(400, 401, 403), description=None, extra_ok_headers=None, content_type="application/json"):
+    o = {"operationId": op_id, "summary": summary, "tags": [tag]}
+    if description: o["description"] = description
+    if params: o["parameters"] = params
+    if body:
+        o["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    resp = {}
+    if ok_code == "204":
+        resp["204"] = {"description": "Done."}
+    else:
+        r = {"description": "Success.", "content": {content_type: {"schema": ok or {"type": "object"}}}}
+        if extra_ok_headers: r["headers"] = extra_ok_headers
+        resp[ok_code] = r
+    errs = set(errors)
+    if public: errs.discard(401); errs.discard(403)
+    resp.update(problem_responses(sorted(errs)))
+    o["responses"] = resp
+    if public: o["security"] = []
+    return o
+def ref(name): return {"$ref": "#/components/schemas/" + name}
+def pref(name): return {"$ref": "#/components/parameters/" + name}
+ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
+read_params = [pref("min_position"), pref("as_of")]
+list_params = [pref("limit"), pref("cursor"), pref("sort")] + read_params
+cmd_params = [pref("If-Match"), pref("Idempotency-Key")]
+paths = {
+  "/healthz": {"get": op("getHealth", "Liveness; touches no storage", "operations", ok=ref("Status"), public=True, errors=())},
+  "/readyz": {"get": op("getReadiness", "200 once read models have applied the whole log", "operations", ok=ref("Readiness"), public=True, errors=(503,))},
+  "/api/v1/openapi.json": {"get": op("getOpenApi", "This document", "operations", public=True, errors=())},
+  "/api/v1/events": {"get": op("listEvents", "The log from a position; with Accept: text/event-stream a live feed", "audit",
+      ok=ref("EventPage"), params=[pref("from"), {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+      {"name": "Last-Event-ID", "in": "header", "description": "Resume a live feed after this position.", "schema": {"type": "string"}}],
+      errors=(400, 401, 403, 503))},
+  "/api/v1/streams/{stream}": {"get": op("getStream", "One stream's events, paged, forward or backward", "audit", ok=ref("StreamPage"),
+      params=[{"name": "stream", "in": "path", "required": True, "schema": {"type": "string"}},
+              {"name": "from_version", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+              {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["forward", "backward"], "default": "forward"}}],
+      errors=(400, 401, 403, 404))},
+  "/api/v1/audit/verify": {"get": op("verifyLog", "Walks the hash chain and names the first broken position", "audit", ok=ref("VerifyReport"))},
+  "/api/v1/projections": {"get": op("listProjections", "Each read model's position and lag", "operations", ok=ref("Projections"), params=[pref("min_position")], errors=(400, 401, 403, 503))},
+  "/api/v1/auth/login": {"post": op("login", "Sign in", "identity", ok=ref("Session"), body=ref("Login"), public=True, errors=(400, 401, 413, 415, 429, 503))},
+  "/api/v1/auth/logout": {"post": op("logout", "End this session", "identity", ok_code="204", errors=(400, 401))},
+  "/api/v1/me": {"get": op("getMe", "Who is signed in", "identity", ok=ref("Me"), errors=(401, 404))},
+  "/api/v1/me/password": {"post": op("changeOwnPassword", "Change one's own password (ends every session)", "identity", ok=ref("CommandResult"),
+      body=ref("PasswordChange"), params=cmd_params, errors=(400, 401, 403, 412, 413, 415, 422, 429, 503))},
+  "/api/v1/me/stream": {"get": op("streamMine", "Server-Sent Events the caller may see", "identity", content_type="text/event-stream",
+      ok={"type": "string"}, params=[{"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}], errors=(400, 401, 403, 503))},
+  "/api/v1/users": {
+      "get": op("listUsers", "Users, paged; filters role and active", "identity", ok=ref("UserPage"),
+          params=list_params + [{"name": "role", "in": "query", "schema": ref("Role")}, {"name": "active", "in": "query", "schema": {"type": "boolean"}}],
+          errors=(400, 401, 403, 503)),
+      "post": op("createUser", "Create a user", "identity", ok_code="201", ok=ref("CommandResult"), body=ref("NewUser"),
+          params=cmd_params, errors=(400, 401, 403, 409, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/users/{id}": {
+      "parameters": [pref("id")],
+      "get": op("getUser", "One user (administrators, or the user)", "identity", ok=ref("User"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
+      "patch": op("changeUser", "Change a user (merge-patch)", "identity", ok=ref("CommandResult"), body=ref("UserChange"), params=cmd_params,
+          errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG),
+      "delete": op("deactivateUser", "Deactivate a user (the history stays)", "identity", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/users/{id}/reactivate": {"parameters": [pref("id")], "post": op("reactivateUser", "Reactivate a user", "identity", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/users/{id}/password": {"parameters": [pref("id")], "post": op("resetPassword", "Set a user's password (administrators)", "identity", ok=ref("CommandResult"), body=ref("PasswordReset"), params=cmd_params, errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/api-keys": {
+      "get": op("listApiKeys", "API keys, paged (never the keys themselves)", "identity", ok=ref("ApiKeyPage"), params=list_params, errors=(400, 401, 403, 503)),
+      "post": op("createApiKey", "Create an API key; the key is shown once", "identity", ok_code="201", ok=ref("NewApiKeyResult"), body=ref("NewApiKey"), params=cmd_params, errors=(400, 401, 403, 413, 415, 422))},
+  "/api/v1/api-keys/{id}": {"parameters": [pref("id")],
+      "get": op("getApiKey", "One API key (never the key itself)", "identity", ok=ref("ApiKey"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
+      "delete": op("revokeApiKey", "Revoke an API key", "identity", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/folders": {
+      "get": op("getFolderTree", "The folder tree with account counts", "accounts", ok=ref("FolderTree"), params=read_params, errors=(400, 401, 403, 503), extra_ok_headers=ETAG),
+      "post": op("createFolder", "Create a folder (at most 4 levels)", "accounts", ok_code="201", ok=ref("CommandResult"), body=ref("NewFolder"), params=cmd_params,
+          errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/folders/{id}": {"parameters": [pref("id")],
+      "get": op("getFolder", "One folder with its path", "accounts", ok=ref("Folder"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
+      "patch": op("changeFolder", "Rename and/or move a folder (one decision)", "accounts", ok=ref("CommandResult"), body=ref("FolderChange"), params=cmd_params,
+          errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG),
+      "delete": op("deleteFolder", "Delete an empty folder", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts": {
+      "get": op("listAccounts", "Accounts: search (q, case- and diacritics-insensitive), folder (+recursive), equality filters on any field, sort, pages", "accounts",
+          ok=ref("AccountPage"), params=list_params + [{"name": "q", "in": "query", "schema": {"type": "string"}},
+              {"name": "folder", "in": "query", "schema": {"type": "string"}}, {"name": "recursive", "in": "query", "schema": {"type": "boolean"}},
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}, "description": "Also archived and merged accounts."},
+              {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "Comma-separated columns, or 'all' for whole accounts; default: my table settings."}], errors=(400, 401, 403, 503)),
+      "post": op("createAccount", "Create an account (code given or the next C-NNNNNN)", "accounts", ok_code="201", ok=ref("CommandResult"), body=ref("AccountBody"), params=cmd_params,
+          errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/accounts/{id}": {"parameters": [pref("id")],
+      "get": op("getAccount", "One account", "accounts", ok=ref("Account"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
+      "patch": op("changeAccount", "Change, move and/or reassign an account (merge-patch, one decision)", "accounts", ok=ref("CommandResult"), body=ref("AccountBody"), params=cmd_params,
+          errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG),
+      "delete": op("archiveAccount", "Archive an account (its history stays)", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts.xlsx": {"get": op("exportAccounts", "The accounts list as an .xlsx workbook (same filters and sort as the list; Romanian headers)", "accounts",
+      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ok={"type": "string", "format": "binary"},
+      params=[pref("sort"), pref("min_position"), pref("as_of"), {"name": "q", "in": "query", "schema": {"type": "string"}},
+              {"name": "folder", "in": "query", "schema": {"type": "string"}}, {"name": "recursive", "in": "query", "schema": {"type": "boolean"}},
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503))},
+  "/api/v1/accounts/{id}/contacts": {"parameters": [pref("id")], "post": op("addContact", "Add a contact person to an account", "accounts", ok_code="201",
+      ok={"type": "object", "properties": {"id": {"type": "string"}, "account_id": {"type": "string"}, "version": {"type": "integer"}, "position": {"type": "integer"}}},
+      body=ref("ContactBody"), params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/accounts/{id}/contacts/{contact_id}": {"parameters": [pref("id"), {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+      "patch": op("changeContact", "Change a contact (merge-patch)", "accounts", ok=ref("CommandResult"), body=ref("ContactBody"), params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG),
+      "delete": op("removeContact", "Remove a contact (the history stays)", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts/duplicates": {"get": op("scanDuplicates", "Pairs of accounts that look alike, best first (same fiscal code, email, phone, or name without diacritics, case, punctuation and legal form)", "accounts",
+      ok=ref("DuplicatePage"), params=[pref("limit"), pref("cursor"), pref("min_position"), pref("as_of")], errors=(400, 401, 403, 503))},
+  "/api/v1/accounts/{id}/duplicates": {"parameters": [pref("id")], "get": op("getDuplicates", "Accounts that look like this one, best first, with a score and the reasons", "accounts",
+      ok=ref("DuplicateList"), params=[pref("min_position"), pref("as_of")], errors=(400, 401, 403, 404, 503))},
+  "/api/v1/accounts/{id}/history": {"parameters": [pref("id")], "get": op("getAccountHistory", "Every event of the account, newest first, with who, when and a summary in ro and en", "accounts",
+      ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
+  "/api/v1/accounts/{id}/merge": {"parameters": [pref("id")], "post": op("mergeAccounts", "Merge accounts into this one: their contacts move here, they are marked merged into it (one atomic append); managers and administrators", "accounts",
+      ok=ref("CommandResult"), body={"type": "object", "required": ["sources"], "additionalProperties": False, "properties": {"sources": {"type": "array", "items": {"type": "string"}, "maxItems": 50}}},
+      params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts/{id}/calls": {"parameters": [pref("id")], "post": op("recordCall", "Record a phone call with the account or one of its contacts", "accounts", ok_code="201", ok=ref("RecordResult"),
+      body={"type": "object", "additionalProperties": False, "required": ["direction", "outcome"], "properties": {"contact_id": {"type": "string"}, "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+          "phone": {"type": "string", "description": "Default: the contact's mobile or phone, else the account's."}, "duration_seconds": {"type": "integer", "minimum": 0, "maximum": 86400},
+          "outcome": {"type": "string", "enum": ["answered", "no_answer", "busy", "voicemail", "failed"]}, "started_at": {"type": "string", "format": "date-time"}, "notes": {"type": "string"}}},
+      params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts/{id}/sms": {"parameters": [pref("id")], "post": op("recordSms", "Record a text message to or from the account or one of its contacts", "accounts", ok_code="201", ok=ref("RecordResult"),
+      body={"type": "object", "additionalProperties": False, "required": ["direction", "text"], "properties": {"contact_id": {"type": "string"}, "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+          "phone": {"type": "string"}, "text": {"type": "string", "maxLength": 1600}, "sent_at": {"type": "string", "format": "date-time"}}},
+      params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts/import": {"post": op("importAccounts", "Import accounts from the template (.xlsx) or CSV: each good row commits, bad rows are reported; rows match existing accounts by code, else fiscal code", "accounts",
+      ok=ref("ImportReport"), params=[{"name": "dry_run", "in": "query", "schema": {"type": "boolean"}, "description": "Validate only."}],
+      description="The body is the file itself: Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or text/csv.",
+      errors=(400, 401, 403, 413, 415, 422))},
+  "/api/v1/accounts/import-template.xlsx": {"get": op("getImportTemplate", "The import template: Romanian headers, one column per account field plus the folder path, and a sheet documenting each column", "accounts",
+      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ok={"type": "string", "format": "binary"}, errors=(401, 403))},
+  "/api/v1/custom-fields": {
+      "get": op("listCustomFields", "Custom fields, optionally of one entity", "settings", ok=ref("CustomFieldList"), params=[{"name": "entity", "in": "query", "schema": {"type": "string", "enum": ["account"]}}], errors=(400, 401, 403)),
+      "post": op("defineCustomField", "Define a custom field (administrators)", "settings", ok_code="201", ok=ref("CommandResult"), body=ref("CustomFieldBody"), params=cmd_params,
+          errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/custom-fields/{id}": {"parameters": [pref("id")],
+      "get": op("getCustomField", "One custom field (id: <entity>.<key>)", "settings", ok=ref("CustomField"), errors=(401, 403, 404), extra_ok_headers=ETAG),
+      "patch": op("changeCustomField", "Change a custom field's label, options or active flag (key and type are permanent)", "settings", ok=ref("CommandResult"),
+          body={"type": "object", "additionalProperties": False, "properties": {"label": ref("Text"), "options": {"type": "array", "items": ref("FieldOption")}, "active": {"type": "boolean"}}},
+          params=cmd_params, errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/settings/fields/{entity}": {"parameters": [pref("entity")],
+      "get": op("getFieldRules", "Which fields are required and which unique", "settings", ok=ref("FieldRules"), errors=(401, 403, 404), extra_ok_headers=ETAG),
+      "put": op("setFieldRules", "Set the required and unique fields (administrators)", "settings", ok=ref("CommandResult"),
+          body={"type": "object", "additionalProperties": False, "properties": {"required": {"type": "array", "items": {"type": "string"}}, "unique": {"type": "array", "items": {"type": "string"}}}},
+          params=cmd_params, errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/me/tables/{entity}": {"parameters": [pref("entity")],
+      "get": op("getMyTable", "My list columns: mine, else the organization's default, else the built-in one", "settings", ok=ref("TableSettings"), errors=(401, 403, 404)),
+      "put": op("setMyTable", "Set my list columns, pinned column and default sort", "settings", ok=ref("CommandResult"), body=ref("TableSettingsBody"), params=cmd_params,
+          errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG),
+      "delete": op("clearMyTable", "Drop my settings (the organization's default applies)", "settings", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412), extra_ok_headers=ETAG)},
+  "/api/v1/settings/tables/{entity}": {"parameters": [pref("entity")],
+      "get": op("getDefaultTable", "The organization's default list columns", "settings", ok=ref("TableSettings"), errors=(401, 403, 404)),
+      "put": op("setDefaultTable", "Set the organization's default list columns (administrators)", "settings", ok=ref("CommandResult"), body=ref("TableSettingsBody"), params=cmd_params,
+          errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/accounts/{id}/restore": {"parameters": [pref("id")], "post": op("restoreAccount", "Restore an archived account", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
+}
+text = lambda: {"type": "object", "required": ["ro", "en"], "properties": {"ro": {"type": "string"}, "en": {"type": "string"}}}
+schemas = {
+  "Text": text(),
+  "Problem": {"type": "object", "description": "RFC 9457 problem document.", "required": ["type", "title", "status", "code", "detail", "message", "errors"],
+      "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "code": {"type": "string", "description": "Stable; match on it."},
+          "detail": {"type": "string"}, "message": ref("Text"), "current_version": {"type": "integer", "description": "With version_conflict (412)."},
+          "errors": {"type": "array", "items": {"type": "object", "required": ["field", "code", "message"], "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": ref("Text")}}}}},
+  "Status": {"type": "object", "properties": {"status": {"type": "string"}}},
+  "Readiness": {"type": "object", "properties": {"status": {"type": "string"}, "position": {"type": "integer"}, "head": {"type": "integer"}, "error": {"type": "string"}}},
+  "Event": {"type": "object", "required": ["position", "stream", "version", "type", "event_id", "recorded_at", "actor", "correlation_id", "causation_id", "data"],
+      "properties": {"position": {"type": "integer"}, "stream": {"type": "string"}, "version": {"type": "integer"}, "type": {"type": "string"}, "event_id": {"type": "string", "format": "uuid"},
+          "recorded_at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "correlation_id": {"type": "string"}, "causation_id": {"type": "string"},
+          "schema_version": {"type": "integer"}, "data": {"type": "object", "nullable": True}, "data_error": {"type": "string"}}},
+  "EventPage": {"type": "object", "properties": {"events": {"type": "array", "items": ref("Event")}, "next": {"type": "integer", "nullable": True}, "head": {"type": "integer"}}},
+  "StreamPage": {"type": "object", "properties": {"stream": {"type": "string"}, "events": {"type": "array", "items": ref("Event")}, "version": {"type": "integer"}, "next_version": {"type": "integer", "nullable": True}}},
+  "VerifyReport": {"type": "object", "properties": {"ok": {"type": "boolean"}, "checked": {"type": "integer"}, "head_hash": {"type": "string"}, "first_bad_position": {"type": "integer"}, "reason": {"type": "string"}}},
+  "Projections": {"type": "object", "properties": {"head": {"type": "integer"}, "projections": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "position": {"type": "integer"}, "lag": {"type": "integer"}}}}}},
+  "Role": {"type": "string", "enum": ["admin", "manager", "sales", "viewer"]},
+  "Login": {"type": "object", "required": ["username", "password"], "additionalProperties": False, "properties": {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}}},
+  "Session": {"type": "object", "properties": {"token": {"type": "string"}, "token_type": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "position": {"type": "integer"}, "user": ref("User")}},
+  "User": {"type": "object", "properties": {"id": {"type": "string"}, "username": {"type": "string"}, "display_name": {"type": "string"}, "email": {"type": "string"}, "role": ref("Role"),
+      "active": {"type": "boolean"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "Me": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["user", "api_key"]}, "id": {"type": "string"}, "role": ref("Role"), "username": {"type": "string"}, "display_name": {"type": "string"}}},
+  "NewUser": {"type": "object", "additionalProperties": False, "required": ["username", "display_name", "role", "password"],
+      "properties": {"username": {"type": "string", "minLength": 3, "maxLength": 64}, "display_name": {"type": "string", "minLength": 1, "maxLength": 200}, "email": {"type": "string"}, "role": ref("Role"), "password": {"type": "string", "format": "password", "minLength": 10}}},
+  "UserChange": {"type": "object", "additionalProperties": False, "properties": {"display_name": {"type": "string"}, "email": {"type": "string", "nullable": True}, "role": ref("Role")}},
+  "PasswordChange": {"type": "object", "additionalProperties": False, "required": ["current_password", "new_password"], "properties": {"current_password": {"type": "string", "format": "password"}, "new_password": {"type": "string", "format": "password", "minLength": 10}}},
+  "PasswordReset": {"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": {"type": "string", "format": "password", "minLength": 10}}},
+  "CommandResult": {"type": "object", "required": ["id", "version", "position"], "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "position": {"type": "integer", "description": "Pass as min_position to read your write."}}},
+  "UserPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("User")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "ApiKey": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": ref("Role"), "created_by": {"type": "string"}, "active": {"type": "boolean"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}}},
+  "ApiKeyPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("ApiKey")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "NewApiKey": {"type": "object", "additionalProperties": False, "required": ["name", "role"], "properties": {"name": {"type": "string"}, "role": ref("Role")}},
+  "Folder": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "parent_id": {"type": "string", "nullable": True},
+      "depth": {"type": "integer", "minimum": 1, "maximum": 4}, "path": {"type": "array", "items": {"type": "string"}}, "accounts": {"type": "integer"}}},
+  "FolderNode": {"allOf": [ref("Folder"), {"type": "object", "properties": {"children": {"type": "array", "items": ref("FolderNode")}}}]},
+  "FolderTree": {"type": "object", "properties": {"root": ref("FolderNode"), "total": {"type": "integer"}, "version": {"type": "integer"}}},
+  "NewFolder": {"type": "object", "additionalProperties": False, "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "parent_id": {"type": "string", "description": "Default: the root folder."}}},
+  "FolderChange": {"type": "object", "additionalProperties": False, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "parent_id": {"type": "string"}}},
+  "AccountBody": {"type": "object", "additionalProperties": False, "properties": {**{f: {"type": "string", "nullable": True} for f in ['name', 'kind', 'fiscal_code', 'trade_register', 'phone', 'mobile', 'email', 'website', 'address', 'city', 'county', 'country', 'iban', 'bank']},
+      "code": {"type": "string", "description": "On create only; default: the next C-NNNNNN."}, "vat_payer": {"type": "boolean"}, "folder_id": {"type": "string"}, "owner_id": {"type": "string"},
+      "custom": {"type": "object", "additionalProperties": {"type": "string", "nullable": True}}}},
+  "Account": {"type": "object", "properties": {**{f: {"type": "string"} for f in ['name', 'kind', 'fiscal_code', 'trade_register', 'phone', 'mobile', 'email', 'website', 'address', 'city', 'county', 'country', 'iban', 'bank']}, "id": {"type": "string"}, "code": {"type": "string"}, "vat_payer": {"type": "boolean"},
+      "folder_id": {"type": "string"}, "owner_id": {"type": "string"}, "archived": {"type": "boolean"}, "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+      "custom": {"type": "object", "additionalProperties": {"type": "string"}},
+      "links": {"type": "object", "description": "tel: and sms: links per phone field.", "additionalProperties": {"type": "object", "properties": {"tel": {"type": "string"}, "sms": {"type": "string"}}}}}},
+  "AccountPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Account")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "ContactBody": {"type": "object", "additionalProperties": False, "properties": {f: {"type": "string", "nullable": True} for f in ["first_name", "last_name", "title", "phone", "mobile", "email", "notes"]}},
+  "Reason": {"type": "object", "properties": {"code": {"type": "string", "enum": ["same_fiscal_code", "same_email", "same_phone", "same_name"]}, "message": ref("Text")}},
+  "DuplicateList": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"account": ref("Account"), "score": {"type": "integer", "minimum": 0, "maximum": 100},
+      "reasons": {"type": "array", "items": ref("Reason")}}}}, "total": {"type": "integer"}}},
+  "DuplicatePage": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+      "accounts": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"}}}},
+      "score": {"type": "integer"}, "reasons": {"type": "array", "items": ref("Reason")}}}}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "HistoryItem": {"type": "object", "properties": {"position": {"type": "integer"}, "version": {"type": "integer"}, "type": {"type": "string"},
+      "recorded_at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "actor_name": {"type": "string"}, "summary": ref("Text"), "data": {"type": "object"}}},
+  "RecordResult": {"type": "object", "properties": {"id": {"type": "string"}, "account_id": {"type": "string"}, "version": {"type": "integer"}, "position": {"type": "integer"}}},
+  "ImportReport": {"type": "object", "properties": {"rows": {"type": "integer"}, "created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "dry_run": {"type": "boolean"},
+      "rejected": {"type": "array", "items": {"type": "object", "properties": {"row": {"type": "integer"}, "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": ref("Text")}}}}}}}},
+  "FieldOption": {"type": "object", "required": ["key", "label"], "properties": {"key": {"type": "string"}, "label": ref("Text")}},
+  "CustomFieldBody": {"type": "object", "required": ["entity", "key", "type", "label"], "additionalProperties": False, "properties": {"entity": {"type": "string", "enum": ["account"]}, "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"},
+      "label": ref("Text"), "type": {"type": "string", "enum": ["text", "number", "decimal", "date", "boolean", "select", "email", "phone", "url"]}, "options": {"type": "array", "items": ref("FieldOption")}, "active": {"type": "boolean"}}},
+  "CustomField": {"type": "object", "properties": {"id": {"type": "string"}, "entity": {"type": "string"}, "key": {"type": "string"}, "label": ref("Text"), "type": {"type": "string"}, "options": {"type": "array", "items": ref("FieldOption")}, "active": {"type": "boolean"}}},
+  "CustomFieldList": {"type": "object", "properties": {"items": {"type": "array", "items": ref("CustomField")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "FieldRules": {"type": "object", "properties": {"entity": {"type": "string"}, "required": {"type": "array", "items": {"type": "string"}}, "unique": {"type": "array", "items": {"type": "string"}},
+      "always_required": {"type": "array", "items": {"type": "string"}}, "always_unique": {"type": "array", "items": {"type": "string"}}, "version": {"type": "integer"}}},
+  "TableSettingsBody": {"type": "object", "required": ["columns"], "additionalProperties": False, "properties": {"columns": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "string", "nullable": True}, "sort": {"type": "string", "nullable": True}}},
+  "TableSettings": {"type": "object", "properties": {"entity": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "string"}, "sort": {"type": "string"}, "source": {"type": "string", "enum": ["user", "organization", "default"]}}},
+  "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("HistoryItem")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "NewApiKeyResult": {"type": "object", "properties": {"id": {"type": "string"}, "key": {"type": "string", "nullable": True, "description": "Shown once; null on an idempotent replay."}, "version": {"type": "integer"}, "position": {"type": "integer"}}},
+}
+params = {
+  "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+  "entity": {"name": "entity", "in": "path", "required": True, "schema": {"type": "string", "enum": ["account"]}},
+  "from": {"name": "from", "in": "query", "description": "First position (1 = the whole log).", "schema": {"type": "integer", "minimum": 0}},
+  "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
+  "cursor": {"name": "cursor", "in": "query", "description": "next_cursor of the previous page.", "schema": {"type": "string"}},
+  "sort": {"name": "sort", "in": "query", "description": "Fields, comma-separated; '-' for descending.", "schema": {"type": "string"}},
+  "min_position": {"name": "min_position", "in": "query", "description": "Wait (up to 2 s) until read models have applied this position; else 503.", "schema": {"type": "integer", "minimum": 0}},
+  "as_of": {"name": "as_of", "in": "query", "description": "Answer as of a log position or an RFC 3339 time.", "schema": {"type": "string"}},
+  "If-Match": {"name": "If-Match", "in": "header", "description": "Expected version, e.g. \"3\"; a mismatch is 412.", "schema": {"type": "string"}},
+  "Idempotency-Key": {"name": "Idempotency-Key", "in": "header", "description": "A retry with the same key and body returns the first response.", "schema": {"type": "string", "maxLength": 200}},
+}
+doc = {
+  "openapi": "3.0.3",
+  "info": {"title": "crm API", "version": "0.1.0", "description": "CRM backend on an event-sourced log. Errors are application/problem+json with messages in Romanian and English.",
+           "license": {"name": "Proprietary", "url": "https://example.invalid/license"}},
+  "servers": [{"url": "/"}],
+  "security": [{"bearer": []}],
+  "tags": [{"name": "operations", "description": "Health and read-model status."}, {"name": "audit", "description": "The event log."}, {"name": "identity", "description": "Sign-in, users, API keys."}, {"name": "accounts", "description": "Folders and accounts."}, {"name": "settings", "description": "Custom fields, field rules, table settings."}],
+  "paths": paths,
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A sign-in token or an API key."}},
+    "schemas": schemas, "parameters": params,
+    "headers": {"ETag": {"description": "The resource's version, quoted.", "schema": {"type": "string"}}, "Location": {"description": "URL of the created resource.", "schema": {"type": "string"}}},
+    "responses": {"Problem": {"description": "A problem document.", "content": {"application/problem+json": {"schema": ref("Problem")}}}},
+  },
+}
+print(json.dumps(doc, indent=1, ensure_ascii=False))

@@ -1,0 +1,447 @@
+// The organization's settings: custom fields, field rules (required and
+// unique) and table settings (each user's columns, with an organization
+// default).
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/problem.h"
+#include "api/request.h"
+#include "api/server.h"
+
+namespace crm::api {
+
+namespace {
+
+using identity::Permission;
+using nlohmann::json;
+
+Problem NoSuchEntity(const std::string& entity) {
+  return NotFoundProblem("Entitatea „" + entity + "” nu are setări de câmpuri.",
+                         "The entity '" + entity + "' has no field settings.");
+}
+
+json TextJson(const domain::Text& t) { return {{"ro", t.ro}, {"en", t.en}}; }
+
+json CustomFieldJson(const std::string& entity, const settings::CustomFieldDef& f) {
+  json options = json::array();
+  for (size_t i = 0; i < f.options.size(); ++i) {
+    options.push_back(
+        {{"key", f.options[i]},
+         {"label", TextJson(i < f.option_labels.size() ? f.option_labels[i] : domain::Text{})}});
+  }
+  return {{"id", entity + "." + f.key}, {"entity", entity}, {"key", f.key},
+          {"label", TextJson(f.label)}, {"type", f.type},   {"options", options},
+          {"active", f.active}};
+}
+
+// {"ro","en"} of a member, or nullopt with an error.
+std::optional<domain::Text> ReadText(const json& value, const std::string& field,
+                                     std::vector<domain::FieldError>* errors) {
+  if (value.is_object() && value.size() == 2 && value.contains("ro") && value.contains("en") &&
+      value["ro"].is_string() && value["en"].is_string()) {
+    return domain::Text{value["ro"].get<std::string>(), value["en"].get<std::string>()};
+  }
+  errors->push_back(
+      {field,
+       "wrong_type",
+       {"Trebuie să fie {\"ro\": text, \"en\": text}.", "Must be {\"ro\": text, \"en\": text}."}});
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::pair<std::string, domain::Text>>> ReadOptions(
+    const json& value, std::vector<domain::FieldError>* errors) {
+  std::vector<std::pair<std::string, domain::Text>> out;
+  const domain::FieldError wrong{"options",
+                                 "wrong_type",
+                                 {"Trebuie să fie o listă de {\"key\", \"label\"}.",
+                                  "Must be a list of {\"key\", \"label\"}."}};
+  if (!value.is_array() || value.size() > 500) {
+    errors->push_back(wrong);
+    return std::nullopt;
+  }
+  for (const auto& o : value) {
+    if (!o.is_object() || o.size() != 2 || !o.contains("key") || !o["key"].is_string() ||
+        !o.contains("label")) {
+      errors->push_back(wrong);
+      return std::nullopt;
+    }
+    auto label = ReadText(o["label"], "options", errors);
+    if (!label) return std::nullopt;
+    out.emplace_back(o["key"].get<std::string>(), *label);
+  }
+  return out;
+}
+
+// The members of `body` that are lists of strings, named in `names`.
+std::map<std::string, std::vector<std::string>> StringLists(
+    const json& body, std::initializer_list<const char*> names,
+    std::vector<domain::FieldError>* errors) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [key, value] : body.items()) {
+    if (std::find_if(names.begin(), names.end(), [&](const char* n) { return key == n; }) ==
+        names.end()) {
+      continue;  // the caller reads the other members
+    }
+    bool ok = value.is_array();
+    for (const auto& v : ok ? value : json::array()) ok = ok && v.is_string();
+    if (!ok) {
+      errors->push_back(
+          {key,
+           "wrong_type",
+           {"Trebuie să fie o listă de nume de câmpuri.", "Must be a list of field names."}});
+      continue;
+    }
+    out[key] = value.get<std::vector<std::string>>();
+  }
+  return out;
+}
+
+// The custom fields' column names of `defs` ("custom.<key>").
+std::set<std::string> CustomNames(const std::vector<settings::CustomFieldDef>& defs,
+                                  bool active_only) {
+  std::set<std::string> out;
+  for (const auto& d : defs) {
+    if (!active_only || d.active) out.insert("custom." + d.key);
+  }
+  return out;
+}
+
+}  // namespace
+
+domain::Outcome<accounts::AccountRules> Server::AccountRulesNow() {
+  auto fields = custom_fields_.Load(settings::CustomFieldsStream("account"));
+  if (!fields.ok()) return fields.status();
+  auto rules = field_rules_.Load(settings::FieldRulesStream("account"));
+  if (!rules.ok()) return rules.status();
+  return accounts::AccountRules{rules.value().state.required, rules.value().state.unique,
+                                fields.value().state.fields};
+}
+
+settings::TableSettings::State Server::TableFor(const std::string& user_id,
+                                                const std::string& entity, std::string* source) {
+  for (const std::string& who : {user_id, std::string()}) {
+    auto loaded = tables_.Load(settings::TableSettingsStream(entity, who));
+    if (loaded.ok() && loaded.value().state.set) {
+      *source = who.empty() ? "organization" : "user";
+      return loaded.value().state;
+    }
+  }
+  *source = "default";
+  settings::TableSettings::State builtin;
+  builtin.columns.assign(std::begin(accounts::kAccountDefaultColumns),
+                         std::end(accounts::kAccountDefaultColumns));
+  builtin.pinned = "name";
+  builtin.sort = "name";
+  return builtin;
+}
+
+void Server::SettingsRoutes() {
+  // --- custom fields -------------------------------------------------------
+
+  auto field_id = [](const Call& call, std::string* entity, std::string* key) {
+    const std::string id = call.req.matches[1];
+    const size_t dot = id.find('.');
+    if (dot == std::string::npos) return false;
+    *entity = id.substr(0, dot);
+    *key = id.substr(dot + 1);
+    return settings::IsEntity(*entity);
+  };
+  auto no_such_field = [] {
+    return NotFoundProblem("Câmpul personalizat nu există.", "No such custom field.");
+  };
+
+  Route("GET", "/api/v1/custom-fields", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          std::vector<std::string> entities;
+          const std::string wanted = call.req.get_param_value("entity");
+          if (!wanted.empty() && !settings::IsEntity(wanted)) {
+            return Send(res, BadParameter("entity", "nu are câmpuri personalizate.",
+                                          "has no custom fields."));
+          }
+          for (const char* e : settings::kEntities) {
+            if (wanted.empty() || wanted == e) entities.push_back(e);
+          }
+          json items = json::array();
+          for (const auto& entity : entities) {
+            auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));
+            if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+            for (const auto& f : loaded.value().state.fields) {
+              items.push_back(CustomFieldJson(entity, f));
+            }
+          }
+          SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
+        });
+
+  Route("GET", "/api/v1/custom-fields/{id}", Access::kSignedIn, Permission::kReadCrm,
+        [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
+          std::string entity, key;
+          if (!field_id(call, &entity, &key)) return Send(res, no_such_field());
+          auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));
+          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+          const auto* def = loaded.value().state.Find(key);
+          if (!def) return Send(res, no_such_field());
+          SetETag(res, loaded.value().version);
+          SendJson(res, CustomFieldJson(entity, *def));
+        });
+
+  Route(
+      "POST", "/api/v1/custom-fields", Access::kSignedIn, Permission::kAdminister,
+      [this](const Call& call, httplib::Response& res) {
+        auto body = ReadJsonObject(call.req, res);
+        if (!body) return;
+        std::vector<domain::FieldError> errors;
+        settings::DefineCustomField define;
+        std::optional<std::vector<std::pair<std::string, domain::Text>>> options;
+        for (const auto& [key, value] : body->items()) {
+          if (key == "entity" || key == "key" || key == "type") {
+            if (!value.is_string()) {
+              errors.push_back({key, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
+            } else {
+              (key == "entity" ? define.entity
+               : key == "key"  ? define.def.key
+                               : define.def.type) = value.get<std::string>();
+            }
+          } else if (key == "label") {
+            if (auto label = ReadText(value, key, &errors)) define.def.label = *label;
+          } else if (key == "options") {
+            options = ReadOptions(value, &errors);
+          } else if (key == "active") {
+            if (!value.is_boolean()) {
+              errors.push_back({key,
+                                "wrong_type",
+                                {"Trebuie să fie true sau false.", "Must be true or false."}});
+            } else {
+              define.def.active = value.get<bool>();
+            }
+          } else {
+            errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+          }
+        }
+        for (const char* needed : {"entity", "key", "type", "label"}) {
+          if (!body->contains(needed)) {
+            errors.push_back({needed, "required", {"Câmp obligatoriu.", "Required."}});
+          }
+        }
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        if (!settings::IsEntity(define.entity)) {
+          return Send(res, Invalid({{"entity",
+                                     "invalid_value",
+                                     {"Entitatea nu are câmpuri personalizate.",
+                                      "The entity has no custom fields."}}}));
+        }
+        for (const auto& [key, label] : options.value_or(decltype(options)::value_type{})) {
+          define.def.options.push_back(key);
+          define.def.option_labels.push_back(label);
+        }
+        domain::TransactOptions transact;
+        if (!CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = ContextOf(call);
+        auto outcome = custom_fields_.Transact(
+            settings::CustomFieldsStream(define.entity), ctx,
+            [&](const settings::CustomFields::State& s) {
+              return settings::CustomFields::Decide(s, define, ctx);
+            },
+            transact);
+        const std::string id = define.entity + "." + define.def.key;
+        Reply(res, outcome, id, true, "/api/v1/custom-fields/" + id);
+      });
+
+  Route("PATCH", "/api/v1/custom-fields/{id}", Access::kSignedIn, Permission::kAdminister,
+        [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
+          std::string entity;
+          settings::ChangeCustomField change;
+          if (!field_id(call, &entity, &change.key)) return Send(res, no_such_field());
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          for (const auto& [key, value] : body->items()) {
+            if (key == "label") {
+              change.label = ReadText(value, key, &errors);
+            } else if (key == "options") {
+              change.options = ReadOptions(value, &errors);
+            } else if (key == "active") {
+              if (!value.is_boolean()) {
+                errors.push_back({key,
+                                  "wrong_type",
+                                  {"Trebuie să fie true sau false.", "Must be true or false."}});
+              } else {
+                change.active = value.get<bool>();
+              }
+            } else {
+              const bool permanent = key == "key" || key == "type" || key == "entity";
+              errors.push_back({key, permanent ? "read_only" : "unknown_field",
+                                permanent ? domain::Text{"Cheia, tipul și entitatea nu se schimbă.",
+                                                         "The key, type and entity do not change."}
+                                          : domain::Text{"Câmp necunoscut.", "Unknown field."}});
+            }
+          }
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          domain::TransactOptions transact;
+          if (!CommandOptions(call, res, &transact)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = custom_fields_.Transact(
+              settings::CustomFieldsStream(entity), ctx,
+              [&](const settings::CustomFields::State& s) {
+                return settings::CustomFields::Decide(s, change, ctx);
+              },
+              transact);
+          Reply(res, outcome, entity + "." + change.key, false, "");
+        });
+
+  // --- field rules ---------------------------------------------------------
+
+  Route("GET", "/api/v1/settings/fields/{entity}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          auto loaded = field_rules_.Load(settings::FieldRulesStream(entity));
+          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+          SetETag(res, loaded.value().version);
+          SendJson(res, {{"entity", entity},
+                         {"required", loaded.value().state.required},
+                         {"unique", loaded.value().state.unique},
+                         {"always_required", {"name"}},
+                         {"always_unique", {"code"}},
+                         {"version", loaded.value().version}});
+        });
+
+  Route("PUT", "/api/v1/settings/fields/{entity}", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto lists = StringLists(*body, {"required", "unique"}, &errors);
+          for (const auto& [key, value] : body->items()) {
+            if (key != "required" && key != "unique") {
+              errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+            }
+          }
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+          settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
+          set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
+          for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
+          set.never_unique = {"kind", "country"};
+          for (const auto& d : defs.value().state.fields) {
+            if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
+          }
+          domain::TransactOptions transact;
+          if (!CommandOptions(call, res, &transact)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = field_rules_.Transact(
+              settings::FieldRulesStream(entity), ctx,
+              [&](const settings::FieldRules::State& s) {
+                return settings::FieldRules::Decide(s, set, ctx);
+              },
+              transact);
+          Reply(res, outcome, entity, false, "");
+        });
+
+  // --- table settings ------------------------------------------------------
+
+  auto table_json = [](const std::string& entity, const settings::TableSettings::State& t,
+                       const std::string& source) {
+    return json{{"entity", entity},
+                {"columns", t.columns},
+                {"pinned", t.pinned},
+                {"sort", t.sort},
+                {"source", source}};
+  };
+  // PUT of a user's (`user_id`) or the organization's ("") settings.
+  auto put_table = [this](const Call& call, httplib::Response& res, const std::string& entity,
+                          const std::string& user_id) {
+    if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+    auto body = ReadJsonObject(call.req, res);
+    if (!body) return;
+    std::vector<domain::FieldError> errors;
+    auto lists = StringLists(*body, {"columns"}, &errors);
+    std::map<std::string, std::string> text;  // pinned, sort
+    for (const auto& [key, value] : body->items()) {
+      if (key == "columns") continue;
+      if (key != "pinned" && key != "sort") {
+        errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+      } else if (value.is_string()) {
+        text[key] = value.get<std::string>();
+      } else if (!value.is_null()) {
+        errors.push_back({key, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
+      }
+    }
+    if (!body->contains("columns")) {
+      errors.push_back({"columns", "required", {"Câmp obligatoriu.", "Required."}});
+    }
+    if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+    auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+    if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+    settings::SetTableSettings set;
+    set.entity = entity;
+    set.user_id = user_id;
+    set.columns = lists["columns"];
+    set.pinned = text["pinned"];
+    set.sort = text["sort"];
+    set.known = CustomNames(defs.value().state.fields, /*active_only=*/false);
+    for (const auto& c : accounts::kAccountColumns) set.known.insert(c.column);
+    set.sortable = {"created_at", "updated_at", "code", "vat_payer"};
+    for (const char* f : accounts::kAccountTextFields) set.sortable.insert(f);
+    domain::TransactOptions transact;
+    if (!CommandOptions(call, res, &transact)) return;
+    const domain::Context ctx = ContextOf(call);
+    auto outcome = tables_.Transact(
+        settings::TableSettingsStream(entity, user_id), ctx,
+        [&](const settings::TableSettings::State& s) {
+          return settings::TableSettings::Decide(s, set, ctx);
+        },
+        transact);
+    Reply(res, outcome, entity, false, "");
+  };
+
+  Route("GET", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+        [this, table_json](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          std::string source;
+          auto table = TableFor(call.principal.id, entity, &source);
+          SendJson(res, table_json(entity, table, source));
+        });
+
+  Route("PUT", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+        [put_table](const Call& call, httplib::Response& res) {
+          put_table(call, res, call.req.matches[1], call.principal.id);
+        });
+
+  Route("DELETE", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          domain::TransactOptions transact;
+          if (!CommandOptions(call, res, &transact)) return;
+          const domain::Context ctx = ContextOf(call);
+          const settings::ClearTableSettings clear{entity, call.principal.id};
+          auto outcome = tables_.Transact(
+              settings::TableSettingsStream(entity, call.principal.id), ctx,
+              [&](const settings::TableSettings::State& s) {
+                return settings::TableSettings::Decide(s, clear, ctx);
+              },
+              transact);
+          Reply(res, outcome, entity, false, "");
+        });
+
+  Route("GET", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+        [this, table_json](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          std::string source;
+          auto table = TableFor("", entity, &source);
+          SendJson(res, table_json(entity, table, source));
+        });
+
+  Route("PUT", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kAdminister,
+        [put_table](const Call& call, httplib::Response& res) {
+          put_table(call, res, call.req.matches[1], "");
+        });
+}
+
+}  // namespace crm::api

@@ -1,0 +1,122 @@
+#include "domain/settings/field_settings.h"
+
+#include <algorithm>
+
+namespace crm::settings {
+
+namespace {
+
+using domain::FieldError;
+using domain::Reject;
+
+domain::Rejection Invalid(std::vector<FieldError> errors) {
+  domain::Rejection r =
+      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
+  r.fields = std::move(errors);
+  return r;
+}
+
+FieldError UnknownField(const std::string& where, const std::string& name) {
+  return {where,
+          "unknown_field",
+          {"„" + name + "” nu este un câmp al acestei entități.",
+           "'" + name + "' is not a field of this entity."}};
+}
+
+// The names of `names` in order, each once; unknown ones go to *errors.
+std::vector<std::string> Checked(const std::string& where, const std::vector<std::string>& names,
+                                 const std::set<std::string>& known,
+                                 std::vector<FieldError>* errors) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    if (!known.count(name)) {
+      errors->push_back(UnknownField(where, name));
+    } else if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+domain::Decision<FieldRules::Event> FieldRules::Decide(const State& state, const Command& command,
+                                                       const domain::Context&) {
+  const auto& set = std::get<SetFieldRules>(command);
+  std::vector<FieldError> errors;
+  FieldRulesSetT e;
+  e.entity = set.entity;
+  e.required = Checked("required", set.required, set.known, &errors);
+  e.unique = Checked("unique", set.unique, set.known, &errors);
+  for (const auto& name : e.unique) {
+    if (set.never_unique.count(name)) {
+      errors.push_back({"unique",
+                        "not_allowed",
+                        {"„" + name + "” nu poate fi unic.", "'" + name + "' cannot be unique."}});
+    }
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  if (e.required == state.required && e.unique == state.unique) return std::vector<Event>{};
+  return std::vector<Event>{std::move(e)};
+}
+
+FieldRules::State FieldRules::Evolve(State state, const Event& event) {
+  const auto& e = std::get<FieldRulesSetT>(event);
+  state.required = e.required;
+  state.unique = e.unique;
+  return state;
+}
+
+domain::Decision<TableSettings::Event> TableSettings::Decide(const State& state,
+                                                             const Command& command,
+                                                             const domain::Context&) {
+  using Events = std::vector<Event>;
+  if (const auto* clear = std::get_if<ClearTableSettings>(&command)) {
+    if (!state.set) return Events{};
+    TableSettingsClearedT e;
+    e.entity = clear->entity;
+    e.user_id = clear->user_id;
+    return Events{std::move(e)};
+  }
+  const auto& set = std::get<SetTableSettings>(command);
+  std::vector<FieldError> errors;
+  TableSettingsSetT e;
+  e.entity = set.entity;
+  e.user_id = set.user_id;
+  e.columns = Checked("columns", set.columns, set.known, &errors);
+  if (set.columns.empty()) {
+    errors.push_back({"columns", "required", {"Cel puțin o coloană.", "At least one column."}});
+  } else if (set.columns.size() > 100) {
+    errors.push_back({"columns", "too_many", {"Cel mult 100 de coloane.", "At most 100 columns."}});
+  }
+  if (!set.pinned.empty() &&
+      std::find(e.columns.begin(), e.columns.end(), set.pinned) == e.columns.end()) {
+    errors.push_back({"pinned",
+                      "not_a_column",
+                      {"Coloana fixată trebuie să fie una dintre coloane.",
+                       "The pinned column must be one of the columns."}});
+  }
+  e.pinned = set.pinned;
+  const std::string sorted = set.sort.starts_with('-') ? set.sort.substr(1) : set.sort;
+  if (!set.sort.empty() && !set.sortable.count(sorted)) {
+    errors.push_back({"sort",
+                      "not_sortable",
+                      {"Lista nu se poate sorta după „" + sorted + "”.",
+                       "The list cannot be sorted by '" + sorted + "'."}});
+  }
+  e.sort = set.sort;
+  if (!errors.empty()) return Invalid(std::move(errors));
+  if (state.set && state.columns == e.columns && state.pinned == e.pinned && state.sort == e.sort) {
+    return Events{};
+  }
+  return Events{std::move(e)};
+}
+
+TableSettings::State TableSettings::Evolve(State, const Event& event) {
+  if (const auto* e = std::get_if<TableSettingsSetT>(&event)) {
+    return State{true, e->columns, e->pinned, e->sort};
+  }
+  return State{};
+}
+
+}  // namespace crm::settings

@@ -1,0 +1,348 @@
+// Custom fields, field rules, table settings, merges, calls and SMS over HTTP.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "support/process.h"
+#include "support/server_fixture.h"
+
+namespace crm::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json";
+
+class AccountSettingsTest : public testing::ServerFixture {
+ protected:
+  httplib::Result Post(const std::string& path, const json& body,
+                       httplib::Client* client = nullptr) {
+    return (client ? client : client_.get())->Post(path, body.dump(), kJson);
+  }
+  httplib::Result Put(const std::string& path, const json& body,
+                      httplib::Client* client = nullptr) {
+    return (client ? client : client_.get())->Put(path, body.dump(), kJson);
+  }
+  // A read that sees every write made so far.
+  json Get(const std::string& path) {
+    const char sep = path.find('?') == std::string::npos ? '?' : '&';
+    auto r = client_->Get(path + sep + "min_position=" + std::to_string(store_->Head()));
+    EXPECT_EQ(200, r->status) << path << ": " << r->body;
+    return Body(r);
+  }
+  std::string Create(const json& body) {
+    auto r = Post("/api/v1/accounts", body);
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r && r->status == 201 ? Body(r)["id"].get<std::string>() : "";
+  }
+  void DefineField(const json& body) {
+    auto r = Post("/api/v1/custom-fields", body);
+    ASSERT_EQ(201, r->status) << r->body;
+  }
+};
+
+TEST_F(AccountSettingsTest, CustomFieldsAreDefinedThenCheckedAndDeactivatedWithoutLosingValues) {
+  // Before a definition exists, a custom value is refused.
+  ExpectProblem(Post("/api/v1/accounts", {{"name", "A"}, {"custom", {{"segment", "smb"}}}}), 422,
+                "validation_failed");
+  DefineField(
+      {{"entity", "account"},
+       {"key", "segment"},
+       {"label", {{"ro", "Segment"}, {"en", "Segment"}}},
+       {"type", "select"},
+       {"options",
+        {{{"key", "smb"}, {"label", {{"ro", "IMM"}, {"en", "SMB"}}}},
+         {{"key", "enterprise"}, {"label", {{"ro", "Corporație"}, {"en", "Enterprise"}}}}}}});
+  DefineField({{"entity", "account"},
+               {"key", "employees"},
+               {"label", {{"ro", "Angajați"}, {"en", "Employees"}}},
+               {"type", "number"}});
+  auto field = Get("/api/v1/custom-fields/account.segment");
+  EXPECT_EQ("select", field["type"]);
+  EXPECT_EQ("Corporație", field["options"][1]["label"]["ro"]);
+  EXPECT_EQ(2u, Get("/api/v1/custom-fields?entity=account")["total"]);
+  // Same key again: 409; bad definitions: 422 naming the field.
+  ExpectProblem(Post("/api/v1/custom-fields", {{"entity", "account"},
+                                               {"key", "segment"},
+                                               {"label", {{"ro", "X"}, {"en", "X"}}},
+                                               {"type", "text"}}),
+                409, "custom_field_exists");
+  auto bad = Post("/api/v1/custom-fields", {{"entity", "account"},
+                                            {"key", "Bad Key"},
+                                            {"label", {{"ro", "X"}, {"en", "X"}}},
+                                            {"type", "colour"}});
+  ExpectProblem(bad, 422, "validation_failed");
+  EXPECT_EQ(2u, Body(bad)["errors"].size());
+  ExpectProblem(Post("/api/v1/custom-fields", {{"entity", "planet"},
+                                               {"key", "x"},
+                                               {"label", {{"ro", "X"}, {"en", "X"}}},
+                                               {"type", "text"}}),
+                422, "validation_failed");
+  ExpectProblem(Post("/api/v1/custom-fields", {{"entity", "account"}, {"key", "x"}}), 400,
+                "invalid_body");
+
+  // Values are checked against the type.
+  ExpectProblem(Post("/api/v1/accounts", {{"name", "A"}, {"custom", {{"segment", "huge"}}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts", {{"name", "A"}, {"custom", {{"employees", "12.5"}}}}), 422,
+                "validation_failed");
+  const std::string id =
+      Create({{"name", "Alfa"}, {"custom", {{"segment", "smb"}, {"employees", 42}}}});
+  EXPECT_EQ("42", Get("/api/v1/accounts/" + id)["custom"]["employees"]);
+  EXPECT_EQ(1u, Get("/api/v1/accounts?custom.segment=smb")["total"]);
+
+  // Deactivated: new values refused, the old one stays.
+  auto r = client_->Patch("/api/v1/custom-fields/account.segment", json{{"active", false}}.dump(),
+                          kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  ExpectProblem(client_->Patch("/api/v1/accounts/" + id,
+                               json{{"custom", {{"segment", "enterprise"}}}}.dump(), kJson),
+                422, "validation_failed");
+  EXPECT_EQ("smb", Get("/api/v1/accounts/" + id)["custom"]["segment"]);
+  ExpectProblem(
+      client_->Patch("/api/v1/custom-fields/account.segment", json{{"type", "text"}}.dump(), kJson),
+      400, "invalid_body");
+  ExpectProblem(
+      client_->Patch("/api/v1/custom-fields/account.nothing", json{{"active", true}}.dump(), kJson),
+      404, "custom_field_not_found");
+  // Only administrators define fields.
+  auto manager = NewClient(UserWithRole("maria", "manager"));
+  ExpectProblem(Post("/api/v1/custom-fields",
+                     {{"entity", "account"},
+                      {"key", "y"},
+                      {"label", {{"ro", "Y"}, {"en", "Y"}}},
+                      {"type", "text"}},
+                     manager.get()),
+                403, "forbidden");
+}
+
+TEST_F(AccountSettingsTest, RequiredAndUniqueRulesHoldAndUniqueValuesAreReleased) {
+  DefineField({{"entity", "account"},
+               {"key", "vat_no"},
+               {"label", {{"ro", "Nr. TVA"}, {"en", "VAT no."}}},
+               {"type", "text"}});
+  auto r = Put("/api/v1/settings/fields/account",
+               {{"required", {"city"}}, {"unique", {"email", "custom.vat_no"}}});
+  ASSERT_EQ(200, r->status) << r->body;
+  auto rules = Get("/api/v1/settings/fields/account");
+  EXPECT_EQ(json({"city"}), rules["required"]);
+  EXPECT_EQ(json({"email", "custom.vat_no"}), rules["unique"]);
+  ExpectProblem(Put("/api/v1/settings/fields/account", {{"unique", {"planet"}}}), 422,
+                "validation_failed");
+  ExpectProblem(Put("/api/v1/settings/fields/account", {{"unique", "email"}}), 400, "invalid_body");
+  ExpectProblem(Put("/api/v1/settings/fields/planet", {{"unique", json::array()}}), 404,
+                "not_found");
+
+  auto missing = Post("/api/v1/accounts", {{"name", "Fără oraș"}});
+  ExpectProblem(missing, 422, "validation_failed");
+  EXPECT_EQ("city", Body(missing)["errors"][0]["field"]);
+
+  const std::string a = Create({{"name", "A"}, {"city", "Cluj"}, {"email", "office@a.ro"}});
+  // The same value, written differently, is the same value.
+  auto taken =
+      Post("/api/v1/accounts", {{"name", "B"}, {"city", "Iași"}, {"email", "OFFICE@a.ro"}});
+  ExpectProblem(taken, 409, "field_value_taken");
+  EXPECT_EQ("email", Body(taken)["errors"][0]["field"]);
+  const std::string b = Create(
+      {{"name", "B"}, {"city", "Iași"}, {"email", "b@b.ro"}, {"custom", {{"vat_no", "RO1"}}}});
+  ExpectProblem(
+      client_->Patch("/api/v1/accounts/" + b, json{{"email", "office@a.ro"}}.dump(), kJson), 409,
+      "field_value_taken");
+  // A changes its address: the old one is free again.
+  ASSERT_EQ(
+      200,
+      client_->Patch("/api/v1/accounts/" + a, json{{"email", "new@a.ro"}}.dump(), kJson)->status);
+  ASSERT_EQ(200,
+            client_->Patch("/api/v1/accounts/" + b, json{{"email", "office@a.ro"}}.dump(), kJson)
+                ->status);
+  // Archiving releases; restoring takes the values again, unless taken.
+  ASSERT_EQ(200, client_->Delete("/api/v1/accounts/" + b)->status);
+  const std::string c = Create(
+      {{"name", "C"}, {"city", "Arad"}, {"email", "office@a.ro"}, {"custom", {{"vat_no", "RO1"}}}});
+  ExpectProblem(client_->Post("/api/v1/accounts/" + b + "/restore", "", kJson), 409,
+                "field_value_taken");
+  ASSERT_EQ(200, client_->Delete("/api/v1/accounts/" + c)->status);
+  EXPECT_EQ(200, client_->Post("/api/v1/accounts/" + b + "/restore", "", kJson)->status);
+}
+
+TEST_F(AccountSettingsTest, SixteenParallelCreatesOfOneUniqueValueMakeExactlyOneAccount) {
+  ASSERT_EQ(200, Put("/api/v1/settings/fields/account", {{"unique", {"email"}}})->status);
+  std::atomic<int> created{0}, taken{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = NewClient(admin_token_);
+      auto r = client->Post(
+          "/api/v1/accounts",
+          json{{"name", "Firma " + std::to_string(i)}, {"email", "same@firma.ro"}}.dump(), kJson);
+      if (r && r->status == 201) ++created;
+      if (r && r->status == 409) ++taken;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(1, created.load());
+  EXPECT_EQ(15, taken.load());
+}
+
+TEST_F(AccountSettingsTest, TableSettingsChooseTheColumnsOfListsAndExports) {
+  auto mine = Get("/api/v1/me/tables/account");
+  EXPECT_EQ("default", mine["source"]);
+  Create({{"name", "Beta"}, {"city", "Iași"}, {"phone", "0722 000 111"}});
+  auto page = Get("/api/v1/accounts");
+  EXPECT_EQ(mine["columns"], page["columns"]);
+  EXPECT_EQ("Iași", page["items"][0]["city"]);
+  EXPECT_FALSE(page["items"][0].contains("iban"));
+
+  // The organization's default, then my own.
+  ASSERT_EQ(200, Put("/api/v1/settings/tables/account",
+                     {{"columns", {"name", "city"}}, {"pinned", "name"}, {"sort", "-name"}})
+                     ->status);
+  EXPECT_EQ("organization", Get("/api/v1/me/tables/account")["source"]);
+  auto sales = NewClient(UserWithRole("ion", "sales"));
+  ExpectProblem(Put("/api/v1/settings/tables/account", {{"columns", {"name"}}}, sales.get()), 403,
+                "forbidden");
+  ASSERT_EQ(200,
+            Put("/api/v1/me/tables/account", {{"columns", {"code", "phone", "name"}}}, sales.get())
+                ->status);
+  auto r = sales->Get("/api/v1/me/tables/account?min_position=" + std::to_string(store_->Head()));
+  EXPECT_EQ("user", Body(r)["source"]);
+  r = sales->Get("/api/v1/accounts");
+  ASSERT_EQ(200, r->status);
+  const json sales_page = Body(r);
+  EXPECT_EQ(json({"code", "phone", "name"}), sales_page["columns"]);
+  EXPECT_EQ("+40722000111", sales_page["items"][0]["phone"]);
+  EXPECT_FALSE(sales_page["items"][0].contains("city"));
+  EXPECT_EQ(json({"name", "city"}), Get("/api/v1/accounts")["columns"]);  // the admin's
+
+  // The export has the same columns, headers in Romanian.
+  r = sales->Get("/api/v1/accounts.xlsx");
+  ASSERT_EQ(200, r->status) << r->body;
+  const std::string file = dir_.Sub("mine.xlsx");
+  std::ofstream(file, std::ios::binary) << r->body;
+  auto [code, out] = testing::RunProgram(
+      "/usr/bin/python3",
+      {"-c",
+       "import json, sys, openpyxl\n"
+       "ws = openpyxl.load_workbook(sys.argv[1]).active\n"
+       "print(json.dumps([[c.value for c in row] for row in ws.iter_rows()], ensure_ascii=False))",
+       file});
+  ASSERT_EQ(0, code) << out;
+  const json cells = json::parse(out);
+  EXPECT_EQ(json({"Cod", "Telefon", "Nume"}), cells[0]);
+  EXPECT_EQ(json({"C-000001", "+40722000111", "Beta"}), cells[1]);
+
+  // Bad settings: 422 naming the field; columns of a list: 400 when unknown.
+  ExpectProblem(Put("/api/v1/me/tables/account", {{"columns", {"name", "planet"}}}), 422,
+                "validation_failed");
+  ExpectProblem(Put("/api/v1/me/tables/account", {{"columns", {"name"}}, {"pinned", "city"}}), 422,
+                "validation_failed");
+  ExpectProblem(Put("/api/v1/me/tables/account", {{"columns", {"name"}}, {"sort", "links"}}), 422,
+                "validation_failed");
+  ExpectProblem(Put("/api/v1/me/tables/account", {{"pinned", "name"}}), 400, "invalid_body");
+  ExpectProblem(client_->Get("/api/v1/accounts?columns=name,planet"), 400, "invalid_parameter");
+  EXPECT_EQ(json({"code", "iban"}), Get("/api/v1/accounts?columns=code,iban")["columns"]);
+  // Dropping mine brings back the organization's.
+  ASSERT_EQ(200, sales->Delete("/api/v1/me/tables/account")->status);
+  r = sales->Get("/api/v1/me/tables/account");
+  EXPECT_EQ("organization", Body(r)["source"]);
+}
+
+TEST_F(AccountSettingsTest, MergeMovesContactsAndPointsTheMergedAccountsToTheSurvivor) {
+  const std::string a = Create({{"code", "A-1"}, {"name", "Alfa SRL"}});
+  const std::string b = Create({{"code", "B-1"}, {"name", "Alfa S.R.L."}});
+  const std::string c = Create({{"code", "C-1"}, {"name", "ALFA"}});
+  auto r = Post("/api/v1/accounts/" + b + "/contacts", {{"last_name", "Popescu"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string contact = Body(r)["id"];
+  ASSERT_EQ(201, Post("/api/v1/accounts/" + c + "/contacts", {{"last_name", "Ionescu"}})->status);
+
+  auto sales = NewClient(UserWithRole("ion", "sales"));
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b}}}, sales.get()), 403,
+                "forbidden");
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {a}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b, "nobody"}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", b}}), 400, "invalid_body");
+  const uint64_t before = store_->Head();
+
+  r = Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b, c}}});
+  ASSERT_EQ(200, r->status) << r->body;
+  auto survivor = Get("/api/v1/accounts/" + a);
+  ASSERT_EQ(2u, survivor["contacts"].size());
+  bool kept_id = false;
+  for (const auto& k : survivor["contacts"]) kept_id = kept_id || k["id"] == contact;
+  EXPECT_TRUE(kept_id);
+  // The merged ones answer with a pointer to the survivor and take no more commands.
+  r = client_->Get("/api/v1/accounts/" + b);
+  ASSERT_EQ(200, r->status);
+  EXPECT_EQ(a, Body(r)["merged_into"]);
+  EXPECT_EQ("</api/v1/accounts/" + a + ">; rel=\"canonical\"", r->get_header_value("Link"));
+  EXPECT_TRUE(Body(r)["contacts"].empty());
+  ExpectProblem(client_->Patch("/api/v1/accounts/" + b, json{{"city", "Arad"}}.dump(), kJson), 409,
+                "account_merged");
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b}}}), 422,
+                "validation_failed");
+  // Lists show the survivor only; the merged codes are free again.
+  EXPECT_EQ(1u, Get("/api/v1/accounts")["total"]);
+  EXPECT_EQ(3u, Get("/api/v1/accounts?include_archived=true")["total"]);
+  Create({{"code", "B-1"}, {"name", "Another"}});
+  // One atomic append: the survivor's events, then each source's, side by side in the log.
+  auto history = Get("/api/v1/accounts/" + a + "/history");
+  const uint64_t last_of_a = history["items"][0]["position"];
+  EXPECT_EQ(last_of_a + 1, Get("/api/v1/accounts/" + b + "/history")["items"][0]["position"]);
+  const uint64_t merged_c = Get("/api/v1/accounts/" + c + "/history")["items"][0]["position"];
+  EXPECT_GT(merged_c, last_of_a + 1);
+  EXPECT_LE(merged_c, last_of_a + 3);  // after B's part and the release of B's code
+  bool summarized = false;
+  for (const auto& item : history["items"]) {
+    summarized =
+        summarized || item["summary"]["en"] == "Account Alfa S.R.L. (B-1) was merged into this one";
+  }
+  EXPECT_TRUE(summarized);
+  // As of before the merge, B was on its own.
+  EXPECT_EQ(3u, Get("/api/v1/accounts?as_of=" + std::to_string(before))["total"]);
+}
+
+TEST_F(AccountSettingsTest, CallsAndSmsAreRecordedWithTheirContactAndUser) {
+  const std::string id = Create({{"name", "Omega"}, {"phone", "021 345 6789"}});
+  auto r = Post("/api/v1/accounts/" + id + "/contacts",
+                {{"last_name", "Pop"}, {"mobile", "0722 123 456"}});
+  const std::string contact = Body(r)["id"];
+  r = Post("/api/v1/accounts/" + id + "/calls", {{"contact_id", contact},
+                                                 {"direction", "outbound"},
+                                                 {"duration_seconds", 95},
+                                                 {"outcome", "answered"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  EXPECT_EQ(id, Body(r)["account_id"]);
+  r = Post("/api/v1/accounts/" + id + "/sms", {{"direction", "outbound"}, {"text", "Bună ziua!"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  auto history = Get("/api/v1/accounts/" + id + "/history");
+  EXPECT_EQ("SMS sent to +40213456789", history["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Outbound call (+40722123456, 95 s, answered) — Administrator",
+            history["items"][1]["summary"]["en"]);
+  EXPECT_EQ(Body(client_->Get("/api/v1/me"))["id"], history["items"][1]["data"]["user_id"]);
+
+  ExpectProblem(
+      Post("/api/v1/accounts/" + id + "/calls",
+           {{"direction", "sideways"}, {"outcome", "answered"}, {"duration_seconds", -1}}),
+      422, "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + id + "/calls",
+                     {{"direction", "inbound"}, {"outcome", "answered"}, {"contact_id", "nobody"}}),
+                422, "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + id + "/sms", {{"direction", "outbound"}, {"text", 5}}),
+                400, "invalid_body");
+  ExpectProblem(Post("/api/v1/accounts/" + id + "/sms", {{"direction", "outbound"}, {"text", ""}}),
+                422, "validation_failed");
+  const std::string silent = Create({{"name", "Fără telefon"}});
+  ExpectProblem(
+      Post("/api/v1/accounts/" + silent + "/sms", {{"direction", "outbound"}, {"text", "x"}}), 422,
+      "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/nobody/calls", {{"direction", "inbound"}}), 404,
+                "not_found");
+}
+
+}  // namespace
+}  // namespace crm::api
