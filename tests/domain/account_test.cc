@@ -214,3 +214,103 @@ TEST(AccountDeciderTest, FoldingRebuildsTheState) {
 
 }  // namespace
 }  // namespace crm::accounts
+
+namespace crm::accounts {
+namespace {
+
+Account::State Folded(std::vector<Account::Event> events) {
+  Account::State s = Account::Initial();
+  for (const auto& e : events) s = Account::Evolve(std::move(s), e);
+  return s;
+}
+
+ContactAddedT Contact(const std::string& id, const std::string& last_name) {
+  ContactAddedT c;
+  c.contact_id = id;
+  c.last_name = last_name;
+  return c;
+}
+
+TEST(AccountMergeTest, ContactsMoveAndSourcesPointToTheSurvivor) {
+  const Account::State a = Folded({Created()});
+  AccountCreatedT b_created = Created();
+  b_created.code = "C-0002";
+  const Account::State b = Folded({b_created, Contact("k1", "Pop"), Contact("k2", "Ion")});
+  auto decision = Account::DecideMerge({&a, &b}, "a", {"b"});
+  ASSERT_TRUE(std::holds_alternative<std::vector<std::vector<Account::Event>>>(decision));
+  const auto& events = std::get<0>(decision);
+  ASSERT_EQ(2u, events.size());
+  ASSERT_EQ(3u, events[0].size());  // merged, then the two contacts with their ids
+  EXPECT_EQ("C-0002", std::get<AccountMergedT>(events[0][0]).source_code);
+  EXPECT_EQ("k1", std::get<ContactAddedT>(events[0][1]).contact_id);
+  EXPECT_EQ("a", std::get<AccountMergedIntoT>(events[1][0]).target_id);
+
+  Account::State survivor = a, source = b;
+  for (const auto& e : events[0]) survivor = Account::Evolve(std::move(survivor), e);
+  for (const auto& e : events[1]) source = Account::Evolve(std::move(source), e);
+  EXPECT_EQ(2u, survivor.contacts.size());
+  EXPECT_TRUE(source.contacts.empty());
+  EXPECT_EQ("a", source.merged_into);
+  // A merged account takes no more commands and releases its values.
+  auto change = Account::Decide(source, ArchiveAccount{}, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(change));
+  EXPECT_EQ("account_merged", std::get<domain::Rejection>(change).code);
+  EXPECT_TRUE(AccountClaims(source, {"email"}).empty());
+}
+
+TEST(AccountMergeTest, RefusesItselfRepeatsMissingAndMergedSources) {
+  const Account::State a = Folded({Created()});
+  const Account::State none = Account::Initial();
+  Account::State merged = Folded({Created()});
+  AccountMergedIntoT into;
+  into.target_id = "z";
+  merged = Account::Evolve(std::move(merged), into);
+  auto decision = Account::DecideMerge({&a, &a, &none, &merged, &none}, "a", {"a", "n", "m", "n"});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision));
+  const auto& r = std::get<domain::Rejection>(decision);
+  ASSERT_EQ(4u, r.fields.size());
+  EXPECT_EQ("is_survivor", r.fields[0].code);
+  EXPECT_EQ("not_found", r.fields[1].code);
+  EXPECT_EQ("already_merged", r.fields[2].code);
+  EXPECT_EQ("repeated", r.fields[3].code);
+  auto archived = Folded({Created(), AccountArchivedT{}});
+  auto onto_archived = Account::DecideMerge({&archived, &a}, "x", {"a"});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(onto_archived));
+  EXPECT_EQ("account_archived", std::get<domain::Rejection>(onto_archived).code);
+}
+
+TEST(AccountUniqueTest, AnAccountHoldsItsCodeAndUniqueValuesFoldedUntilArchived) {
+  Account::State s = Folded({Created()});
+  s.custom["vat_no"] = "RO1";
+  auto claims = AccountClaims(s, {"email", "custom.vat_no", "website"});
+  ASSERT_EQ(3u, claims.size());  // no website: nothing to hold
+  EXPECT_TRUE(claims.count("account-code-C-0001"));
+  EXPECT_TRUE(claims.count("account-unique-email-office@alfa.ro"));
+  EXPECT_TRUE(claims.count("account-unique-custom.vat_no-ro1"));
+  EXPECT_EQ("field_value_taken", claims.at("account-unique-email-office@alfa.ro").code);
+  EXPECT_EQ("email", claims.at("account-unique-email-office@alfa.ro").fields[0].field);
+  EXPECT_EQ("account_code_taken", claims.at("account-code-C-0001").code);
+  s = Account::Evolve(std::move(s), AccountArchivedT{});
+  EXPECT_TRUE(AccountClaims(s, {"email"}).empty());
+}
+
+TEST(AccountCallTest, RecordsCallsWithTheContactsNumberAndChecksTheRest) {
+  RecordCall call{"c1", "k1", "u1", "outbound", "", 60, "answered", 1, ""};
+  ContactAddedT contact = Contact("k1", "Pop");
+  contact.mobile = "+40722123456";
+  auto decision = Account::Decide(Folded({Created(), contact}), call, {});
+  ASSERT_TRUE(std::holds_alternative<std::vector<Account::Event>>(decision));
+  EXPECT_EQ("+40722123456", std::get<CallRecordedT>(std::get<0>(decision)[0]).phone);
+  call.contact_id = "";
+  decision = Account::Decide(Folded({Created()}), call, {});
+  EXPECT_EQ("+40213456789", std::get<CallRecordedT>(std::get<0>(decision)[0]).phone);
+  RecordCall bad{"c2", "nobody", "u1", "sideways", "", -5, "maybe", 1, ""};
+  decision = Account::Decide(Folded({Created()}), bad, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision));
+  EXPECT_EQ(4u, std::get<domain::Rejection>(decision).fields.size());
+  RecordSms empty{"s1", "", "u1", "outbound", "", "", 1};
+  GivenWhenThen<Account>().Given({Created()}).When(empty).ThenReject("validation_failed");
+}
+
+}  // namespace
+}  // namespace crm::accounts

@@ -222,3 +222,95 @@ TEST_F(TransactTest, AForeignEventInTheStreamIsReportedNotIgnored) {
 
 }  // namespace
 }  // namespace crm::domain
+
+namespace crm::domain {
+namespace {
+
+class UniqueValuesTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  std::unique_ptr<eventstore::EventStore> store_ = testing::OpenOrDie(dir_.path());
+  IdGenerator ids_;
+  AggregateStore<testing::Counter> counters_{*store_, ids_};
+  // A counter holds its value, once it has one.
+  static std::map<std::string, Rejection> Holds(const testing::Counter::State& s) {
+    if (s.value == 0) return {};
+    return {{"counter-value-" + std::to_string(s.value),
+             Reject("value_taken", "Valoare luată.", "Value taken.", 409)}};
+  }
+  Outcome<Committed> Add(const std::string& stream, int64_t by) {
+    return counters_.Transact(
+        stream, Context{},
+        [&](const testing::Counter::State& s) {
+          return testing::Counter::Decide(s, testing::Increment{by}, Context{});
+        },
+        {}, Holds);
+  }
+};
+
+TEST_F(UniqueValuesTest, ValuesAreClaimedReleasedOnChangeAndTakenAgain) {
+  ASSERT_TRUE(Add("a", 5).ok());
+  auto clash = Add("b", 5);
+  ASSERT_TRUE(clash.rejected());
+  EXPECT_EQ("value_taken", clash.rejection().code);
+  EXPECT_EQ(0u, *store_->StreamVersion("b")) << "the loser wrote nothing";
+  ASSERT_TRUE(Add("a", 1).ok());  // a moves to 6: 5 is released in the same append
+  EXPECT_EQ(2u, *store_->StreamVersion("counter-value-5"));
+  ASSERT_TRUE(Add("b", 5).ok());
+  EXPECT_EQ(3u, *store_->StreamVersion("counter-value-5"));
+  auto holder = counters_.ClaimHolder("counter-value-5");
+  ASSERT_TRUE(holder.ok());
+  EXPECT_EQ("b", holder->owner);
+  EXPECT_EQ("a", counters_.ClaimHolder("counter-value-6")->owner);
+  EXPECT_EQ("", counters_.ClaimHolder("counter-value-7")->owner);
+}
+
+TEST_F(UniqueValuesTest, EightRacersForOneValueLeaveExactlyOneHolder) {
+  std::atomic<int> won{0}, taken{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Add("racer-" + std::to_string(i), 3);
+      if (r.ok()) ++won;
+      if (r.rejected() && r.rejection().code == "value_taken") ++taken;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(1, won.load());
+  EXPECT_EQ(7, taken.load());
+  EXPECT_EQ(1u, *store_->StreamVersion("counter-value-3"));
+}
+
+TEST_F(UniqueValuesTest, TransactManyAppendsEveryStreamAtomicallyAndRetriesAStalePart) {
+  ASSERT_TRUE(Add("x", 1).ok());
+  ASSERT_TRUE(Add("y", 2).ok());
+  int decisions = 0;
+  auto both = [&](const std::vector<const testing::Counter::State*>& states)
+      -> Decision<std::vector<testing::Counter::Event>> {
+    if (++decisions == 1) {
+      // Another writer moves y between our load and our append.
+      EXPECT_TRUE(Add("y", 10).ok());
+    }
+    return std::vector<std::vector<testing::Counter::Event>>{
+        {testing::Incremented(states[1]->value)}, {testing::Incremented(2)}};
+  };
+  auto r = counters_.TransactMany({"x", "y"}, Context{}, both, {}, Holds);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(2, decisions) << "the stale decision was made again";
+  EXPECT_EQ(13, counters_.Load("x").value().state.value);  // 1 + y's 12
+  EXPECT_EQ(14, counters_.Load("y").value().state.value);
+  EXPECT_EQ("x", counters_.ClaimHolder("counter-value-13")->owner);
+  EXPECT_EQ("y", counters_.ClaimHolder("counter-value-14")->owner);
+  EXPECT_EQ("", counters_.ClaimHolder("counter-value-12")->owner);  // y's old value
+  // A rejection of one part writes nothing anywhere.
+  const uint64_t head = store_->Head();
+  auto refused = counters_.TransactMany(
+      {"x", "y"}, Context{},
+      [](const std::vector<const testing::Counter::State*>&)
+          -> Decision<std::vector<testing::Counter::Event>> { return Reject("no", "Nu.", "No."); });
+  EXPECT_TRUE(refused.rejected());
+  EXPECT_EQ(head, store_->Head());
+}
+
+}  // namespace
+}  // namespace crm::domain
