@@ -403,8 +403,9 @@ void Server::AccountRoutes() {
         "sort", "min_position", "as_of",     "columns"};
     for (const auto& [name, value] : call.req.params) {
       if (kReserved.count(name)) continue;
+      const bool times = name == "created_at" || name == "updated_at";
       const bool known = name == "code" || name == "folder_id" || name == "owner_id" ||
-                         name == "vat_payer" || name.starts_with("custom.") ||
+                         name == "vat_payer" || times || name.starts_with("custom.") ||
                          std::find(std::begin(accounts::kAccountTextFields),
                                    std::end(accounts::kAccountTextFields),
                                    name) != std::end(accounts::kAccountTextFields);
@@ -412,7 +413,40 @@ void Server::AccountRoutes() {
         Send(res, BadParameter(name, "nu este un câmp al contului.", "is not an account field."));
         return false;
       }
-      query->equals[name] = value;
+      const size_t dots = value.find("..");
+      if (dots == std::string::npos && !times) {
+        query->equals[name] = value;
+        continue;
+      }
+      // A range "from..to" (either end may be open) of a number or a date.
+      using Kind = projections::AccountQuery::Range::Kind;
+      std::optional<Kind> kind;
+      if (times) kind = Kind::kTime;
+      if (name.starts_with("custom.")) {
+        auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
+        const auto* def = defs.ok() ? defs.value().state.Find(name.substr(7)) : nullptr;
+        if (def && (def->type == "number" || def->type == "decimal")) kind = Kind::kNumber;
+        if (def && def->type == "date") kind = Kind::kTime;
+      }
+      projections::AccountQuery::Range range;
+      range.from = value.substr(0, dots);
+      range.to = dots == std::string::npos ? value : value.substr(dots + 2);
+      if (dots == std::string::npos) range.from = value;  // a time equals itself: one instant
+      const bool times_ok =
+          kind != Kind::kTime || ((range.from.empty() || domain::ParseRfc3339(range.from) ||
+                                   domain::ParseRfc3339(range.from + "T00:00:00Z")) &&
+                                  (range.to.empty() || domain::ParseRfc3339(range.to) ||
+                                   domain::ParseRfc3339(range.to + "T00:00:00Z")));
+      if (!kind || !times_ok) {
+        Send(res, BadParameter(name,
+                               "un interval „de..până” se dă doar pentru numere și date "
+                               "(2026-01-01..2026-01-31, 10.., ..99.5).",
+                               "a range 'from..to' is for numbers and dates only "
+                               "(2026-01-01..2026-01-31, 10.., ..99.5)."));
+        return false;
+      }
+      range.kind = *kind;
+      query->ranges[name] = range;
     }
     const std::string folder = call.req.get_param_value("folder");
     if (!folder.empty()) {

@@ -6,6 +6,7 @@
 #include "domain/accounts/account.h"
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
+#include "domain/time.h"
 
 namespace crm::projections {
 
@@ -50,7 +51,7 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   auto [at, added] = index_.emplace(id, rows_.size());
   if (added) {
     rows_.emplace_back();
-    slots_.push_back({&rows_.back(), "", "", false});
+    slots_.push_back({&rows_.back(), "", "", "", false, {}});
   }
   AccountRow& row = rows_[at->second];
   std::visit(
@@ -93,7 +94,12 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   Slot& slot = slots_[at->second];
   slot.search = row.search;
   slot.folder_id = row.folder_id;
+  slot.owner_id = row.owner_id;
   slot.archived = row.archived || !row.merged_into.empty();
+  slot.folded.resize(std::size(accounts::kAccountTextFields));
+  for (size_t i = 0; i < slot.folded.size(); ++i) {
+    slot.folded[i] = accounts::FoldText(FieldValue(row, accounts::kAccountTextFields[i]));
+  }
 }
 
 std::optional<AccountRow> Accounts::Get(const std::string& id) const {
@@ -115,7 +121,68 @@ std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
   return it == by_key_.end() || it->second.empty() ? "" : *it->second.begin();
 }
 
-std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const {
+namespace {
+
+// The position of `field` in kAccountTextFields, or -1.
+int TextFieldIndex(std::string_view field) {
+  for (size_t i = 0; i < std::size(accounts::kAccountTextFields); ++i) {
+    if (field == accounts::kAccountTextFields[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Compares canonical decimal texts ("-12", "12.50") exactly, without floating
+// point: <0, 0, >0. Not a number compares below every number.
+int CompareDecimal(std::string_view a, std::string_view b) {
+  auto valid = [](std::string_view v) {
+    size_t i = v.starts_with('-') ? 1 : 0;
+    if (i == v.size()) return false;
+    bool dot = false;
+    for (; i < v.size(); ++i) {
+      if (v[i] == '.' && !dot) {
+        dot = true;
+      } else if (v[i] < '0' || v[i] > '9') {
+        return false;
+      }
+    }
+    return true;
+  };
+  const bool va = valid(a), vb = valid(b);
+  if (!va || !vb) return va == vb ? 0 : (va ? 1 : -1);
+  const bool na = a.starts_with('-'), nb = b.starts_with('-');
+  if (na != nb) return na ? -1 : 1;
+  if (na) {
+    a.remove_prefix(1);
+    b.remove_prefix(1);
+  }
+  auto split = [](std::string_view v) {
+    const size_t dot = std::min(v.find('.'), v.size());
+    std::string_view whole = v.substr(0, dot);
+    while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+    return std::pair{whole, dot < v.size() ? v.substr(dot + 1) : std::string_view()};
+  };
+  auto [wa, fa] = split(a);
+  auto [wb, fb] = split(b);
+  int c = wa.size() != wb.size() ? (wa.size() < wb.size() ? -1 : 1) : wa.compare(wb);
+  if (c == 0) {
+    for (size_t i = 0; i < std::max(fa.size(), fb.size()) && c == 0; ++i) {
+      const char da = i < fa.size() ? fa[i] : '0', db = i < fb.size() ? fb[i] : '0';
+      c = da == db ? 0 : (da < db ? -1 : 1);
+    }
+  }
+  c = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  return na ? -c : c;
+}
+
+// Microseconds of an RFC 3339 time or a YYYY-MM-DD day (its start).
+std::optional<int64_t> TimeOf(const std::string& text) {
+  if (text.size() == 10) return domain::ParseRfc3339(text + "T00:00:00Z");
+  return domain::ParseRfc3339(text);
+}
+
+}  // namespace
+
+std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) const {
   std::vector<std::string> words;
   const std::string folded = accounts::FoldText(query.q);
   for (size_t start = 0; start < folded.size();) {
@@ -123,16 +190,64 @@ std::vector<const AccountRow*> Accounts::Match(const AccountQuery& query) const 
     if (end > start) words.push_back(folded.substr(start, end - start));
     start = end + 1;
   }
-  std::vector<const AccountRow*> out;
+  // Each filter resolved once: a text field compares its folded slot value.
+  struct Equals {
+    int text_index;
+    std::string field;
+    std::string value;
+  };
+  std::vector<Equals> equals;
+  for (const auto& [field, value] : query.equals) {
+    const int i = TextFieldIndex(field);
+    equals.push_back({i, field, i >= 0 ? accounts::FoldText(value) : value});
+  }
+  struct Bounds {
+    std::string field;
+    AccountQuery::Range range;
+    std::optional<int64_t> from_us, to_us;
+  };
+  std::vector<Bounds> ranges;
+  for (const auto& [field, range] : query.ranges) {
+    Bounds b{field, range, std::nullopt, std::nullopt};
+    if (range.kind == AccountQuery::Range::Kind::kTime) {
+      b.from_us = range.from.empty() ? std::nullopt : TimeOf(range.from);
+      b.to_us = range.to.empty() ? std::nullopt : TimeOf(range.to);
+      // A bare day as the upper bound includes that whole day.
+      if (b.to_us && range.to.size() == 10) *b.to_us += 86'400'000'000 - 1;
+    }
+    ranges.push_back(std::move(b));
+  }
+  auto in_range = [](const Bounds& b, const AccountRow& row) {
+    using Kind = AccountQuery::Range::Kind;
+    if (b.range.kind == Kind::kTime) {
+      std::optional<int64_t> t = b.field == "created_at" ? std::optional<int64_t>(row.created_at_us)
+                                 : b.field == "updated_at"
+                                     ? std::optional<int64_t>(row.updated_at_us)
+                                     : TimeOf(std::string(FieldValue(row, b.field)));
+      return t && (!b.from_us || *t >= *b.from_us) && (!b.to_us || *t <= *b.to_us);
+    }
+    const std::string_view v = FieldValue(row, b.field);
+    if (v.empty()) return false;
+    if (b.range.kind == Kind::kNumber) {
+      return (b.range.from.empty() || CompareDecimal(v, b.range.from) >= 0) &&
+             (b.range.to.empty() || CompareDecimal(v, b.range.to) <= 0);
+    }
+    return (b.range.from.empty() || v >= b.range.from) && (b.range.to.empty() || v <= b.range.to);
+  };
+  std::vector<const Slot*> out;
   for (const Slot& slot : slots_) {
     if (slot.archived && !query.include_archived) continue;
     if (query.folders && !query.folders->count(slot.folder_id)) continue;
     bool match = true;
     for (const auto& w : words) match = match && slot.search.find(w) != std::string::npos;
-    for (const auto& [field, value] : query.equals) {
-      match = match && FieldValue(*slot.row, field) == value;
+    for (const Equals& e : equals) {
+      match = match && (e.text_index >= 0        ? slot.folded[e.text_index] == e.value
+                        : e.field == "owner_id"  ? slot.owner_id == e.value
+                        : e.field == "folder_id" ? slot.folder_id == e.value
+                                                 : FieldValue(*slot.row, e.field) == e.value);
     }
-    if (match) out.push_back(slot.row);
+    for (const Bounds& b : ranges) match = match && in_range(b, *slot.row);
+    if (match) out.push_back(&slot);
   }
   return out;
 }
@@ -141,34 +256,52 @@ Accounts::Page Accounts::Query(const AccountQuery& query,
                                const std::vector<std::pair<std::string, bool>>& sort, size_t offset,
                                size_t limit) const {
   std::shared_lock lock(mutex());
-  std::vector<const AccountRow*> matches = Match(query);
-  if (!sort.empty()) {
-    // Sort keys computed once per row, not once per comparison.
-    std::vector<std::pair<std::vector<std::string>, const AccountRow*>> keyed;
-    keyed.reserve(matches.size());
-    for (const AccountRow* row : matches) {
-      std::vector<std::string> key;
-      for (const auto& [field, descending] : sort) {
-        key.push_back(field == "created_at"   ? std::to_string(row->created_at_us)
-                      : field == "updated_at" ? std::to_string(row->updated_at_us)
-                                              : accounts::FoldText(FieldValue(*row, field)));
+  std::vector<const Slot*> matches = Match(query);
+  const size_t end = std::min(matches.size(), offset + std::min(limit, matches.size()));
+  if (!sort.empty() && offset < matches.size()) {
+    // Keys made once per row (folded text comes from the slot), in flat
+    // arrays (row r's key i at r * width + i); then only the rows up to the
+    // page's end are put in order.
+    const size_t width = sort.size();
+    std::vector<std::string_view> text(matches.size() * width);
+    std::vector<int64_t> number(matches.size() * width, 0);
+    std::deque<std::string> owned;  // folded values not kept in slots
+    for (size_t i = 0; i < width; ++i) {
+      const std::string& field = sort[i].first;
+      const int index = TextFieldIndex(field);
+      for (size_t r = 0; r < matches.size(); ++r) {
+        const Slot& slot = *matches[r];
+        if (field == "created_at" || field == "updated_at") {
+          number[r * width + i] =
+              field == "created_at" ? slot.row->created_at_us : slot.row->updated_at_us;
+        } else if (index >= 0) {
+          text[r * width + i] = slot.folded[index];
+        } else {
+          text[r * width + i] =
+              owned.emplace_back(accounts::FoldText(FieldValue(*slot.row, field)));
+        }
       }
-      keyed.emplace_back(std::move(key), row);
     }
-    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-      for (size_t i = 0; i < sort.size(); ++i) {
-        if (a.first[i] == b.first[i]) continue;
-        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
+    std::vector<uint32_t> order(matches.size());
+    for (size_t r = 0; r < order.size(); ++r) order[r] = static_cast<uint32_t>(r);
+    auto before = [&](uint32_t a, uint32_t b) {
+      for (size_t i = 0; i < width; ++i) {
+        const size_t ka = a * width + i, kb = b * width + i;
+        const int c = number[ka] != number[kb] ? (number[ka] < number[kb] ? -1 : 1)
+                                               : text[ka].compare(text[kb]);
+        if (c != 0) return sort[i].second ? c > 0 : c < 0;
       }
-      return false;
-    });
-    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
+      return a < b;  // ties keep creation order
+    };
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(end), order.end(),
+                      before);
+    std::vector<const Slot*> sorted(end);
+    for (size_t i = 0; i < end; ++i) sorted[i] = matches[order[i]];
+    std::copy(sorted.begin(), sorted.end(), matches.begin());
   }
   Page page;
   page.total = matches.size();
-  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
-    page.rows.push_back(*matches[i]);
-  }
+  for (size_t i = offset; i < end; ++i) page.rows.push_back(*matches[i]->row);
   return page;
 }
 

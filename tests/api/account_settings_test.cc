@@ -118,6 +118,49 @@ TEST_F(AccountSettingsTest, CustomFieldsAreDefinedThenCheckedAndDeactivatedWitho
                 403, "forbidden");
 }
 
+TEST_F(AccountSettingsTest, FiltersCompareTextFoldedAndTakeRangesOfNumbersAndDates) {
+  DefineField({{"entity", "account"},
+               {"key", "employees"},
+               {"label", {{"ro", "Angajați"}, {"en", "Employees"}}},
+               {"type", "number"}});
+  DefineField({{"entity", "account"},
+               {"key", "revenue"},
+               {"label", {{"ro", "Cifră de afaceri"}, {"en", "Revenue"}}},
+               {"type", "decimal"}});
+  DefineField({{"entity", "account"},
+               {"key", "since"},
+               {"label", {{"ro", "Client din"}, {"en", "Customer since"}}},
+               {"type", "date"}});
+  Create({{"name", "Mică"},
+          {"city", "Brașov"},
+          {"custom", {{"employees", "9"}, {"revenue", "99.99"}, {"since", "2019-12-31"}}}});
+  Create({{"name", "Medie"},
+          {"city", "Brasov"},
+          {"custom", {{"employees", "50"}, {"revenue", "1000000.5"}, {"since", "2020-06-01"}}}});
+  Create({{"name", "Mare"},
+          {"city", "Iași"},
+          {"custom", {{"employees", "1200"}, {"revenue", "-3"}, {"since", "2024-01-01"}}}});
+  auto names = [&](const std::string& query) {
+    std::vector<std::string> out;
+    const json page = Get("/api/v1/accounts?sort=name&" + query);
+    for (const auto& item : page["items"]) {
+      out.push_back(item["name"]);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(V({"Medie", "Mică"}), names("city=BRASOV"));
+  EXPECT_EQ(V({"Medie", "Mică"}), names("custom.employees=9..50"));
+  EXPECT_EQ(V({"Mare", "Medie"}), names("custom.employees=10.."));  // numbers, not text: 1200 > 10
+  EXPECT_EQ(V({"Mare", "Mică"}), names("custom.revenue=..100"));
+  EXPECT_EQ(V({"Medie"}), names("custom.revenue=100.5..1000000.5"));
+  EXPECT_EQ(V({"Medie", "Mică"}), names("custom.since=..2020-12-31"));
+  EXPECT_EQ(V({"Mare", "Medie", "Mică"}), names("created_at=2020-01-01.."));
+  EXPECT_EQ(V({}), names("created_at=..2020-01-01"));
+  ExpectProblem(client_->Get("/api/v1/accounts?city=A..B"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/accounts?created_at=yesterday.."), 400, "invalid_parameter");
+}
+
 TEST_F(AccountSettingsTest, RequiredAndUniqueRulesHoldAndUniqueValuesAreReleased) {
   DefineField({{"entity", "account"},
                {"key", "vat_no"},
