@@ -12,6 +12,21 @@ namespace crm::projections {
 
 namespace {
 
+// The distinct byte trigrams of `text`, sorted.
+std::vector<uint32_t> Trigrams(std::string_view text) {
+  std::vector<uint32_t> out;
+  if (text.size() < 3) return out;
+  out.reserve(text.size() - 2);
+  for (size_t i = 0; i + 3 <= text.size(); ++i) {
+    out.push_back(static_cast<uint32_t>(static_cast<unsigned char>(text[i])) |
+                  static_cast<uint32_t>(static_cast<unsigned char>(text[i + 1])) << 8 |
+                  static_cast<uint32_t>(static_cast<unsigned char>(text[i + 2])) << 16);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 void Index(AccountRow* row) {
   std::string all = row->code;
   for (const char* field : {"name", "fiscal_code", "email", "phone", "mobile", "city"}) {
@@ -92,6 +107,15 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   Index(&row);
   Rekey(row);
   Slot& slot = slots_[at->second];
+  if (slot.search != row.search) {
+    // Posting lists only grow: a trigram the text lost stays listed, and the
+    // scan's check drops the row. New trigrams are appended.
+    const std::vector<uint32_t> before = Trigrams(slot.search), after = Trigrams(row.search);
+    std::vector<uint32_t> added;
+    std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                        std::back_inserter(added));
+    for (uint32_t gram : added) grams_[gram].push_back(static_cast<uint32_t>(at->second));
+  }
   slot.search = row.search;
   slot.folder_id = row.folder_id;
   slot.owner_id = row.owner_id;
@@ -234,8 +258,28 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
     }
     return (b.range.from.empty() || v >= b.range.from) && (b.range.to.empty() || v <= b.range.to);
   };
+  // With a word of three or more bytes, only the rows listed under its
+  // rarest trigram can match; without one (or when even the rarest is
+  // common) every row is checked.
+  const std::vector<uint32_t>* rarest = nullptr;
+  for (const auto& w : words) {
+    for (uint32_t gram : Trigrams(w)) {
+      auto it = grams_.find(gram);
+      if (it == grams_.end()) return {};  // no row ever held it
+      if (!rarest || it->second.size() < rarest->size()) rarest = &it->second;
+    }
+  }
+  std::vector<uint32_t> candidates;
+  const bool narrowed = rarest && rarest->size() < slots_.size() / 4;
+  if (narrowed) {
+    candidates = *rarest;
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  }
   std::vector<const Slot*> out;
-  for (const Slot& slot : slots_) {
+  const size_t count = narrowed ? candidates.size() : slots_.size();
+  for (size_t c = 0; c < count; ++c) {
+    const Slot& slot = slots_[narrowed ? candidates[c] : c];
     if (slot.archived && !query.include_archived) continue;
     if (query.folders && !query.folders->count(slot.folder_id)) continue;
     bool match = true;

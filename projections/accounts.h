@@ -105,6 +105,9 @@ class Accounts final : public Projection {
   std::vector<Slot> slots_;                               // rows_[i] <-> slots_[i]
   std::unordered_map<std::string, size_t> index_;         // id -> position
   std::unordered_map<std::string, std::string> by_code_;  // code -> id
+  // Search: trigram of folded text -> slots whose text had it (appended, so
+  // in slot order per addition; possibly stale, never missing one).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> grams_;
   // Duplicate detection: "fiscal:…", "email:…", "phone:…", "name:…" -> ids
   // of unarchived accounts with that value; and each account's keys.
   std::unordered_map<std::string, std::set<std::string>> by_key_;

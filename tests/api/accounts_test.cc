@@ -132,6 +132,34 @@ TEST_F(AccountsTest, SearchIgnoresCaseAndDiacriticsInBothForms) {
   ExpectProblem(client_->Get("/api/v1/accounts?shoe_size=42"), 400, "invalid_parameter");
 }
 
+TEST_F(AccountsTest, SearchFollowsChangesAmongManyAccounts) {
+  // Enough accounts that a rare word is looked up through the trigram index.
+  for (int i = 0; i < 60; ++i) Create({{"name", "Firma " + std::to_string(1000 + i)}});
+  const std::string id = Create({{"name", "Zăvoiul Verde"}});
+  auto r = client_->Post("/api/v1/accounts/" + id + "/contacts",
+                         json{{"last_name", "Quintilian"}}.dump(), kJson);
+  ASSERT_EQ(201, r->status);
+  auto wait = "&min_position=" + std::to_string(store_->Head());
+  EXPECT_EQ(1, List("q=zavoiul" + wait)["total"]);
+  EXPECT_EQ(1, List("q=quintil" + wait)["total"]);
+  EXPECT_EQ(1, List("q=firma%201042" + wait)["total"]);
+  EXPECT_EQ(60, List("q=firma" + wait)["total"]);  // a common word: every row checked
+  EXPECT_EQ(0, List("q=xylofon" + wait)["total"]);
+  // Renamed: found by the new name only.
+  ASSERT_EQ(200,
+            client_->Patch("/api/v1/accounts/" + id, json{{"name", "Livada Nouă"}}.dump(), kJson)
+                ->status);
+  wait = "&min_position=" + std::to_string(store_->Head());
+  EXPECT_EQ(0, List("q=zavoiul" + wait)["total"]);
+  EXPECT_EQ(1, List("q=livada%20noua" + wait)["total"]);
+  EXPECT_EQ(1, List("q=quintilian%20livada" + wait)["total"]);
+  // ... and back again.
+  ASSERT_EQ(200,
+            client_->Patch("/api/v1/accounts/" + id, json{{"name", "Zăvoiul Verde"}}.dump(), kJson)
+                ->status);
+  EXPECT_EQ(1, List("q=zavoiul&min_position=" + std::to_string(store_->Head()))["total"]);
+}
+
 TEST_F(AccountsTest, FoldersFilterRecursivelyAndCountAccounts) {
   auto a = client_->Post("/api/v1/folders", json{{"name", "Prospecți"}}.dump(), kJson);
   const std::string prospects = Body(a)["id"];
