@@ -29,6 +29,7 @@
 
 #include "api/auth.h"
 #include "api/config.h"
+#include "api/problem.h"
 #include "domain/accounts/account.h"
 #include "domain/accounts/folders.h"
 #include "domain/identity/access.h"
@@ -98,6 +99,12 @@ class Server {
   // fields, custom field definitions (read from their aggregates, so a field
   // defined a moment ago is known).
   domain::Outcome<accounts::AccountRules> AccountRulesNow();
+  // Claims, for the accounts that have them, the values of `fields` that
+  // are about to become unique. False, with *problem set, when a value is
+  // held by several accounts (409 unique_conflict listing them) or the store
+  // fails. Claims already appended stay: each names its true holder.
+  bool ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
+                           Problem* problem);
   // The next generated account code ("C-000123"), taken for `account_id`.
   Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
   // The list columns `user_id` sees for `entity`: their own settings, else

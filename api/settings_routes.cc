@@ -8,6 +8,7 @@
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "schemas/system_generated.h"
 
 namespace crm::api {
 
@@ -134,6 +135,69 @@ settings::TableSettings::State Server::TableFor(const std::string& user_id,
   builtin.pinned = "name";
   builtin.sort = "name";
   return builtin;
+}
+
+bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
+                                 Problem* problem) {
+  const auto active = models_.accounts.Query({}, {}, 0, SIZE_MAX).rows;
+  std::map<std::string, std::vector<const projections::AccountRow*>> by_claim;
+  std::map<std::string, std::string> field_of;
+  for (const auto& row : active) {
+    for (const auto& field : fields) {
+      const std::string value(projections::FieldValue(row, field));
+      if (value.empty()) continue;
+      const std::string claim = accounts::AccountUniqueClaim(field, value);
+      by_claim[claim].push_back(&row);
+      field_of[claim] = field;
+    }
+  }
+  std::vector<domain::FieldError> conflicts;
+  eventstore::AppendRequest request;
+  auto flush = [&]() -> bool {
+    if (request.parts.empty()) return true;
+    auto appended = store_.Append(std::move(request));
+    request = {};
+    if (!appended.ok()) *problem = FromStatus(appended.status());
+    return appended.ok();
+  };
+  for (const auto& [claim, rows] : by_claim) {
+    std::string codes;
+    for (const auto* row : rows) codes += (codes.empty() ? "" : ", ") + row->code;
+    const std::string value(projections::FieldValue(*rows[0], field_of[claim]));
+    auto holder = accounts_.ClaimHolder(claim);
+    if (!holder.ok()) {
+      *problem = FromStatus(holder.status());
+      return false;
+    }
+    const std::string owner = accounts::AccountStream(rows[0]->id);
+    if (rows.size() > 1 || (!holder->owner.empty() && holder->owner != owner)) {
+      if (conflicts.size() < 50) {
+        conflicts.push_back(
+            {field_of[claim],
+             "not_unique",
+             {"Valoarea „" + value + "” o au mai multe conturi: " + codes + ".",
+              "The value '" + value + "' is held by several accounts: " + codes + "."}});
+      }
+      continue;
+    }
+    if (!conflicts.empty() || holder->owner == owner) continue;
+    crm::system::ClaimedT claimed;
+    claimed.owner = owner;
+    auto& part = request.parts.emplace_back();
+    part.stream = claim;
+    part.expected_version = holder->version;
+    part.events.push_back(domain::MakeEvent(claimed, ctx, ids_));
+    if (request.parts.size() == 500 && !flush()) return false;
+  }
+  if (!conflicts.empty()) {
+    domain::Rejection r = domain::Reject(
+        "unique_conflict", "Valorile existente nu sunt unice; corectați conturile întâi.",
+        "The values accounts have are not unique; correct the accounts first.", 409);
+    r.fields = std::move(conflicts);
+    *problem = FromRejection(r);
+    return false;
+  }
+  return flush();
 }
 
 void Server::SettingsRoutes() {
@@ -332,6 +396,25 @@ void Server::SettingsRoutes() {
           domain::TransactOptions transact;
           if (!CommandOptions(call, res, &transact)) return;
           const domain::Context ctx = ContextOf(call);
+          // A field becoming unique: the values accounts have now must be
+          // unique already, and are claimed for them before the rule holds.
+          auto current = field_rules_.Load(settings::FieldRulesStream(entity));
+          if (!current.ok()) return Send(res, FromStatus(current.status()));
+          auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
+          if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
+            return Send(res, FromRejection(*rejection));
+          }
+          std::vector<std::string> added;
+          for (const auto& field : set.unique) {
+            const auto& was = current.value().state.unique;
+            if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
+          }
+          if (!added.empty()) {
+            if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+              return Send(res, FromStatus(Status::Unavailable("read models are behind")));
+            }
+            if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
+          }
           auto outcome = field_rules_.Transact(
               settings::FieldRulesStream(entity), ctx,
               [&](const settings::FieldRules::State& s) {

@@ -26,6 +26,11 @@ constexpr size_t kMaxRows = 1'000'000;
 constexpr size_t kMaxColumns = 16384;  // Excel's own limit (column XFD)
 constexpr size_t kMaxCells = size_t{1} << 24;
 constexpr uint64_t kMaxUnzippedBytes = uint64_t{200} << 20;
+// The text a table may hold in all (shared strings are copied into every cell
+// that names them, so a small archive could otherwise ask for gigabytes), and
+// in one cell (Excel's own limit, in bytes here).
+constexpr size_t kMaxTableBytes = size_t{256} << 20;
+constexpr size_t kMaxCellBytes = 32767;
 constexpr size_t kChunkBytes = 64 << 10;
 
 Status TooManyRows() { return Status::InvalidArgument("the sheet has more than 1,000,000 rows"); }
@@ -45,6 +50,7 @@ class TableBuilder {
   Status Set(size_t row, size_t column, std::string text) {
     if (row >= kMaxRows) return TooManyRows();
     if (column >= kMaxColumns) return TooManyColumns();
+    if (Status s = CountBytes(text.size()); !s.ok()) return s;
     if (table_.size() <= row) table_.resize(row + 1);
     std::vector<std::string>& cells = table_[row];
     if (cells.size() <= column) {
@@ -61,6 +67,9 @@ class TableBuilder {
   Status SetRow(size_t row, std::vector<std::string> cells) {
     if (row >= kMaxRows) return TooManyRows();
     if (cells.size() > kMaxCells - cells_) return TooManyCells();
+    for (const std::string& cell : cells) {
+      if (Status s = CountBytes(cell.size()); !s.ok()) return s;
+    }
     cells_ += cells.size();
     if (table_.size() <= row) table_.resize(row + 1);
     table_[row] = std::move(cells);
@@ -77,8 +86,20 @@ class TableBuilder {
   }
 
  private:
+  Status CountBytes(size_t n) {
+    if (n > kMaxCellBytes) {
+      return Status::InvalidArgument("a cell holds more than 32767 bytes of text");
+    }
+    if (n > kMaxTableBytes - bytes_) {
+      return Status::InvalidArgument("the sheet holds more than 256 MiB of text");
+    }
+    bytes_ += n;
+    return Status::OK();
+  }
+
   Table table_;
   size_t cells_ = 0;  // cells allocated so far, gaps included
+  size_t bytes_ = 0;  // text held so far
 };
 
 // ---------------------------------------------------------------------------

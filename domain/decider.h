@@ -34,6 +34,16 @@ concept Decider = requires(const typename D::State& state, const typename D::Com
   { D::Evolve(typename D::State{}, event) } -> std::same_as<typename D::State>;
 };
 
+// A value of an aggregate's state that is, or may become, unique among
+// aggregates (a code, an e-mail under a field rule), named by its claim
+// stream. `enforced`: the rules make it unique now, and another holder
+// rejects the command with `taken`. Values that are not enforced are listed
+// too, so one claimed under an earlier rule is still released when it goes.
+struct UniqueValue {
+  Rejection taken;
+  bool enforced = true;
+};
+
 template <Decider D>
 typename D::State Fold(typename D::State state, const std::vector<typename D::Event>& events) {
   for (const auto& e : events) state = D::Evolve(std::move(state), e);

@@ -121,9 +121,8 @@ class AggregateStore {
     return loaded;
   }
 
-  // The claim streams `state` holds, each with the rejection to answer when
-  // another aggregate holds that value (see Claim). Optional.
-  using UniqueValues = std::function<std::map<std::string, Rejection>(const State&)>;
+  // The unique values of a state, by claim stream (see UniqueValue).
+  using UniqueValues = std::function<std::map<std::string, UniqueValue>(const State&)>;
 
   // Runs `decide(const State&) -> Decision<Event>` against the current state of
   // `stream` and appends what it decides. Returns the committed result, the
@@ -131,9 +130,12 @@ class AggregateStore {
   // or a Status: IdempotencyMismatch, IOError, Unavailable, Corruption, or
   // WrongExpectedVersion after max_attempts lost races.
   //
-  // With `unique`, the values the state holds after the events are claimed
-  // (a value another aggregate holds rejects the command) and the ones it no
-  // longer holds are released, in the same atomic append.
+  // With `unique`, values the events give the state are claimed when
+  // enforced (one another aggregate holds rejects the command) and values
+  // the state loses are released where this aggregate holds them, in the
+  // same atomic append. Values the state keeps are left alone, so a rule
+  // made after they were set does not lock the record (the field-rules route
+  // claims existing values when it adds a rule).
   template <class DecideFn>
   Outcome<Committed> Transact(const std::string& stream, const Context& ctx, DecideFn&& decide,
                               const TransactOptions& options = {},
@@ -235,7 +237,12 @@ class AggregateStore {
       }
       if (options.expected_version) {
         Result<uint64_t> now_at = store_.StreamVersion(streams[0]);
-        return VersionConflict(*options.expected_version, now_at.ok() ? *now_at : 0);
+        if (!now_at.ok()) return now_at.status();
+        // Only the record itself moving is a conflict; a claim stream or
+        // another part moving means deciding again.
+        if (*now_at != *options.expected_version) {
+          return VersionConflict(*options.expected_version, *now_at);
+        }
       }
       // Lost a race (an aggregate or a claim moved on): reload and decide again.
     }
@@ -273,6 +280,15 @@ class AggregateStore {
     return holder;
   }
 
+  // Whether `stream` going from `before` to `after` could take its unique
+  // values now (for validating without appending, e.g. an import's dry run):
+  // true, the rejection of a value another aggregate holds, or a Status.
+  Outcome<bool> CheckClaims(const std::string& stream, const State& before, const State& after,
+                            const UniqueValues& unique) {
+    eventstore::AppendRequest unused;
+    return ClaimChanges(stream, unique(before), unique(after), Context{}, &unused);
+  }
+
  private:
   void Remember(const std::string& stream, const Loaded& loaded) {
     cache_.Put(stream, std::make_shared<const Loaded>(loaded),
@@ -292,14 +308,15 @@ class AggregateStore {
     return c;
   }
 
-  // Adds to `request` a Claimed part for each value of `after` that `owner`
-  // does not hold yet and a Released part for each value of `before` it holds
-  // and no longer needs, each at the claim stream's current version (so a
-  // concurrent taker makes the append fail and the command is decided again).
-  // Returns the rejection of a value another owner holds.
+  // Adds to `request` a Claimed part for each enforced value `after` has and
+  // `before` had not, unless `owner` holds it already, and a Released part
+  // for each value `before` had and `after` has not that `owner` holds; each
+  // at the claim stream's current version (so a concurrent taker makes the
+  // append fail and the command is decided again). Returns the rejection of
+  // a value another owner holds.
   Outcome<bool> ClaimChanges(const std::string& owner,
-                             const std::map<std::string, Rejection>& before,
-                             const std::map<std::string, Rejection>& after, const Context& ctx,
+                             const std::map<std::string, UniqueValue>& before,
+                             const std::map<std::string, UniqueValue>& after, const Context& ctx,
                              eventstore::AppendRequest* request) {
     auto add = [&](const std::string& claim, uint64_t version, auto event) {
       event.owner = owner;
@@ -308,11 +325,12 @@ class AggregateStore {
       part.expected_version = version;
       part.events.push_back(MakeEvent(event, ctx, ids_));
     };
-    for (const auto& [claim, taken] : after) {
+    for (const auto& [claim, value] : after) {
+      if (!value.enforced || before.count(claim)) continue;
       Result<Holder> holder = ClaimHolder(claim);
       if (!holder.ok()) return holder.status();
       if (holder->owner == owner) continue;
-      if (!holder->owner.empty()) return taken;
+      if (!holder->owner.empty()) return value.taken;
       add(claim, holder->version, system::ClaimedT{});
     }
     for (const auto& [claim, unused] : before) {

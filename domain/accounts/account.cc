@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "domain/accounts/normalize.h"
+#include "eventstore/event_store.h"
 
 namespace crm::accounts {
 
@@ -539,25 +540,41 @@ domain::Decision<std::vector<Account::Event>> Account::DecideMerge(
   return events;
 }
 
-std::map<std::string, domain::Rejection> AccountClaims(const Account::State& state,
-                                                       const std::vector<std::string>& unique) {
-  std::map<std::string, domain::Rejection> claims;
+std::string AccountUniqueClaim(const std::string& field, const std::string& value) {
+  const std::string folded = FoldText(value);
+  const bool plain =
+      folded.size() <= 64 && std::all_of(folded.begin(), folded.end(),
+                                         [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+  if (plain) return "account-unique-" + field + "-" + folded;
+  const auto digest =
+      eventstore::ChainHash({}, {reinterpret_cast<const uint8_t*>(folded.data()), folded.size()});
+  return "account-unique-" + field + "-sha256-" + eventstore::ToHex(digest);
+}
+
+std::map<std::string, domain::UniqueValue> AccountClaims(const Account::State& state,
+                                                         const std::vector<std::string>& unique) {
+  std::map<std::string, domain::UniqueValue> claims;
   if (!state.exists || state.archived || !state.merged_into.empty()) return claims;
   domain::Rejection code = Reject("account_code_taken", "Codul de cont este deja folosit.",
                                   "The account code is taken.", 409);
   code.fields.push_back({"code", "taken", code.message});
-  claims.emplace(AccountCodeClaim(state.code), std::move(code));
-  for (const std::string& field : unique) {
-    const bool custom = field.starts_with("custom.");
-    const auto& values = custom ? state.custom : state.text;
-    auto it = values.find(custom ? field.substr(7) : field);
-    if (it == values.end() || it->second.empty()) continue;
-    domain::Rejection taken =
-        Reject("field_value_taken", "Valoarea câmpului „" + field + "” are deja alt cont.",
-               "Another account has this value of '" + field + "'.", 409);
-    taken.fields.push_back({field, "taken", taken.message});
-    claims.emplace("account-unique-" + field + "-" + FoldText(it->second), std::move(taken));
+  claims.emplace(AccountCodeClaim(state.code), domain::UniqueValue{std::move(code), true});
+  auto add = [&](const std::string& field, const std::string& value) {
+    if (value.empty()) return;
+    const bool enforced = std::find(unique.begin(), unique.end(), field) != unique.end();
+    domain::Rejection taken;
+    if (enforced) {
+      taken = Reject("field_value_taken", "Valoarea câmpului „" + field + "” are deja alt cont.",
+                     "Another account has this value of '" + field + "'.", 409);
+      taken.fields.push_back({field, "taken", taken.message});
+    }
+    claims.emplace(AccountUniqueClaim(field, value),
+                   domain::UniqueValue{std::move(taken), enforced});
+  };
+  for (const auto& [field, value] : state.text) {
+    if (field != "kind" && field != "country") add(field, value);
   }
+  for (const auto& [key, value] : state.custom) add("custom." + key, value);
   return claims;
 }
 

@@ -168,14 +168,17 @@ struct Account {
 inline std::string AccountStream(const std::string& id) { return "account-" + id; }
 inline std::string AccountCodeClaim(const std::string& code) { return "account-code-" + code; }
 
-// The unique values an account in `state` holds (claim stream -> the
-// rejection when another account holds it): its code, and the value of each
-// field of `unique` ("email", "custom.vat_no"; compared folded, so case and
-// diacritics do not make a value different) that is set. An archived or
-// merged account holds none, so archiving releases them and restoring takes
-// them again.
-std::map<std::string, domain::Rejection> AccountClaims(const Account::State& state,
-                                                       const std::vector<std::string>& unique);
+// The values of an account that may be unique, by claim stream: its code
+// (always enforced) and every standard text field and custom value that is
+// set (enforced when named in `unique`, e.g. "email", "custom.vat_no").
+// Values compare folded, so case and diacritics do not make them different.
+// An archived or merged account has none: archiving releases them, restoring
+// takes them again.
+std::map<std::string, domain::UniqueValue> AccountClaims(const Account::State& state,
+                                                         const std::vector<std::string>& unique);
+// The claim stream of `field`'s value `value` (normal form): the folded value
+// when short and printable, else a digest of it.
+std::string AccountUniqueClaim(const std::string& field, const std::string& value);
 
 // The normal form of `value` for standard text field `field`, or the error.
 std::variant<std::string, domain::FieldError> NormalizeAccountField(const std::string& field,

@@ -210,6 +210,39 @@ TEST_F(AccountSettingsTest, RequiredAndUniqueRulesHoldAndUniqueValuesAreReleased
   EXPECT_EQ(200, client_->Post("/api/v1/accounts/" + b + "/restore", "", kJson)->status);
 }
 
+TEST_F(AccountSettingsTest, AddingAUniqueRuleChecksAndClaimsTheValuesAccountsHave) {
+  const std::string a = Create({{"code", "A"}, {"name", "A"}, {"email", "x@firma.ro"}});
+  const std::string b = Create({{"code", "B"}, {"name", "B"}, {"email", "X@firma.ro"}});
+  const std::string c = Create({{"code", "C"}, {"name", "C"}, {"email", "y@firma.ro"}});
+  auto r = Put("/api/v1/settings/fields/account", {{"unique", {"email"}}});
+  ExpectProblem(r, 409, "unique_conflict");
+  EXPECT_EQ("email", Body(r)["errors"][0]["field"]);
+  EXPECT_NE(std::string::npos,
+            Body(r)["errors"][0]["message"]["en"].get<std::string>().find("A, B"));
+  EXPECT_EQ(json::array(), Get("/api/v1/settings/fields/account")["unique"]);
+  ASSERT_EQ(
+      200,
+      client_->Patch("/api/v1/accounts/" + b, json{{"email", "z@firma.ro"}}.dump(), kJson)->status);
+  ASSERT_EQ(200, Put("/api/v1/settings/fields/account", {{"unique", {"email"}}})->status);
+  // The values accounts had are held now.
+  ExpectProblem(Post("/api/v1/accounts", {{"name", "D"}, {"email", "y@firma.ro"}}), 409,
+                "field_value_taken");
+  // Other changes of an account never trip over the value it keeps.
+  ASSERT_EQ(200,
+            client_->Patch("/api/v1/accounts/" + c, json{{"city", "Arad"}}.dump(), kJson)->status);
+  // The rule is dropped; a value claimed under it is still released when it goes.
+  ASSERT_EQ(200, Put("/api/v1/settings/fields/account", {{"unique", json::array()}})->status);
+  ASSERT_EQ(
+      200,
+      client_->Patch("/api/v1/accounts/" + c, json{{"email", "w@firma.ro"}}.dump(), kJson)->status);
+  const std::string d = Create({{"name", "D"}, {"email", "y@firma.ro"}});
+  ASSERT_EQ(200, Put("/api/v1/settings/fields/account", {{"unique", {"email"}}})->status);
+  ExpectProblem(Post("/api/v1/accounts", {{"name", "E"}, {"email", "y@firma.ro"}}), 409,
+                "field_value_taken");
+  (void)a;
+  (void)d;
+}
+
 TEST_F(AccountSettingsTest, SixteenParallelCreatesOfOneUniqueValueMakeExactlyOneAccount) {
   ASSERT_EQ(200, Put("/api/v1/settings/fields/account", {{"unique", {"email"}}})->status);
   std::atomic<int> created{0}, taken{0};

@@ -590,3 +590,22 @@ TEST(ReadCsvTest, Limits) {
 
 }  // namespace
 }  // namespace crm::api
+
+namespace crm::api {
+namespace {
+
+TEST(SheetReaderLimitsTest, RefusesCellsAndTablesThatHoldTooMuchText) {
+  auto big = ReadCsv("name\n" + std::string(40000, 'x') + "\n");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(std::string::npos, big.status().message().find("32767"));
+  // 9,000 cells of 30,000 bytes: each is allowed, together they are not.
+  std::string csv = "a\n";
+  const std::string cell(30000, 'y');
+  for (int i = 0; i < 9000; ++i) csv += cell + "\n";
+  auto many = ReadCsv(csv);
+  ASSERT_FALSE(many.ok());
+  EXPECT_NE(std::string::npos, many.status().message().find("256 MiB"));
+}
+
+}  // namespace
+}  // namespace crm::api

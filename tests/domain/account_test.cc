@@ -283,13 +283,24 @@ TEST(AccountUniqueTest, AnAccountHoldsItsCodeAndUniqueValuesFoldedUntilArchived)
   Account::State s = Folded({Created()});
   s.custom["vat_no"] = "RO1";
   auto claims = AccountClaims(s, {"email", "custom.vat_no", "website"});
-  ASSERT_EQ(3u, claims.size());  // no website: nothing to hold
-  EXPECT_TRUE(claims.count("account-code-C-0001"));
-  EXPECT_TRUE(claims.count("account-unique-email-office@alfa.ro"));
-  EXPECT_TRUE(claims.count("account-unique-custom.vat_no-ro1"));
-  EXPECT_EQ("field_value_taken", claims.at("account-unique-email-office@alfa.ro").code);
-  EXPECT_EQ("email", claims.at("account-unique-email-office@alfa.ro").fields[0].field);
-  EXPECT_EQ("account_code_taken", claims.at("account-code-C-0001").code);
+  // The code, and every value that is set (name, fiscal code, phone, email,
+  // IBAN, the custom one); kind and country never. Enforced: code and rules.
+  ASSERT_EQ(7u, claims.size());
+  std::set<std::string> enforced;
+  for (const auto& [claim, value] : claims) {
+    if (value.enforced) enforced.insert(claim);
+  }
+  EXPECT_EQ((std::set<std::string>{"account-code-C-0001", "account-unique-custom.vat_no-ro1",
+                                   "account-unique-email-office@alfa.ro"}),
+            enforced);
+  EXPECT_EQ("field_value_taken", claims.at("account-unique-email-office@alfa.ro").taken.code);
+  EXPECT_EQ("email", claims.at("account-unique-email-office@alfa.ro").taken.fields[0].field);
+  EXPECT_EQ("account_code_taken", claims.at("account-code-C-0001").taken.code);
+  EXPECT_TRUE(claims.count("account-unique-name-alfa construct srl"));
+  // Long or unprintable values are named by a digest.
+  EXPECT_EQ("account-unique-address-sha256-",
+            AccountUniqueClaim("address", std::string(100, 'x')).substr(0, 30));
+  EXPECT_EQ(94u, AccountUniqueClaim("address", std::string("a\0b", 3)).size());
   s = Account::Evolve(std::move(s), AccountArchivedT{});
   EXPECT_TRUE(AccountClaims(s, {"email"}).empty());
 }

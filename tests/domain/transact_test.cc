@@ -233,10 +233,10 @@ class UniqueValuesTest : public ::testing::Test {
   IdGenerator ids_;
   AggregateStore<testing::Counter> counters_{*store_, ids_};
   // A counter holds its value, once it has one.
-  static std::map<std::string, Rejection> Holds(const testing::Counter::State& s) {
+  static std::map<std::string, UniqueValue> Holds(const testing::Counter::State& s) {
     if (s.value == 0) return {};
     return {{"counter-value-" + std::to_string(s.value),
-             Reject("value_taken", "Valoare luată.", "Value taken.", 409)}};
+             {Reject("value_taken", "Valoare luată.", "Value taken.", 409), true}}};
   }
   Outcome<Committed> Add(const std::string& stream, int64_t by) {
     return counters_.Transact(
