@@ -64,8 +64,16 @@ bool Importable(const char* column) {
   return std::string_view(column) != "created_at" && std::string_view(column) != "updated_at";
 }
 
-// A spreadsheet date serial ("45352") as YYYY-MM-DD; other text unchanged.
-std::string DateCell(const std::string& cell) {
+// A workbook's date cell (its serial number, "45352" or "45352.5" with a
+// time of day) as YYYY-MM-DD; other text unchanged.
+std::string DateCell(std::string cell) {
+  if (const size_t dot = cell.find('.'); dot != std::string::npos && dot > 0) {
+    const std::string fraction = cell.substr(dot + 1);
+    if (std::all_of(fraction.begin(), fraction.end(),
+                    [](unsigned char c) { return std::isdigit(c); })) {
+      cell.resize(dot);
+    }
+  }
   if (cell.empty() || cell.size() > 6 ||
       !std::all_of(cell.begin(), cell.end(), [](unsigned char c) { return std::isdigit(c); })) {
     return cell;
@@ -206,6 +214,7 @@ void Server::AccountImportRoutes() {
         const auto folders = models_.folders.All();
         const bool change_any = identity::Allows(call.principal.role, Permission::kChangeAny);
         std::map<std::string, std::string> made_by_code, made_by_fiscal;  // this file's creates
+        std::map<std::string, accounts::Account::State> dry_states;       // a dry run's results
         size_t rows = 0, created = 0, updated = 0, unchanged = 0;
         json rejected = json::array();
 
@@ -262,7 +271,7 @@ void Server::AccountImportRoutes() {
                   rules.value().custom_fields.begin(), rules.value().custom_fields.end(),
                   [&](const auto& d) { return "custom." + d.key == field; });
               if (!cell.empty()) {
-                input.custom[field.substr(7)] = def->type == "date" ? DateCell(cell) : cell;
+                input.custom[field.substr(7)] = def->type == "date" && xlsx ? DateCell(cell) : cell;
               }
             } else if (!cell.empty()) {
               input.text[field] = cell;
@@ -344,74 +353,107 @@ void Server::AccountImportRoutes() {
             }
             rejected.push_back({{"row", r + 1}, {"errors", list}});
           };
+          // A row the store could not take (it goes on with the next one).
+          auto not_saved = [&](const Status& status) {
+            domain::Rejection r =
+                domain::Reject("not_saved", "Rândul nu a putut fi salvat: " + status.ToString(),
+                               "The row could not be saved: " + status.ToString(), 503);
+            report(&r);
+          };
           if (!errors.empty()) {
             report(nullptr);
             continue;
           }
-          if (dry_run) {
-            // Decided against the current state, appended nowhere.
-            accounts::Account::State state = accounts::Account::Initial();
-            if (!creating) {
-              auto loaded = accounts_.Load(accounts::AccountStream(id));
-              if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-              state = loaded.value().state;
-            } else if (code.empty()) {
-              std::get<accounts::CreateAccount>(commands[0]).code = "C-000000";  // any
-            }
-            auto decision = decide(state);
-            if (auto* rejection = std::get_if<domain::Rejection>(&decision)) {
-              report(rejection);
-            } else if (creating) {
-              ++created;
-            } else if (std::get<0>(decision).empty()) {
-              ++unchanged;
-            } else {
-              ++updated;
-            }
-            continue;
-          }
+          // A row this very file already imported: nothing to do.
           domain::TransactOptions options;
           options.idempotency_key =
               "import/" + call.principal.actor() + "/" + file_hash + "/" + std::to_string(r + 1);
           options.fingerprint = file_hash;
-          const std::string stream = accounts::AccountStream(
-              creating ? std::get<accounts::CreateAccount>(commands[0]).account_id : id);
-          if (creating && code.empty()) {
-            // A number is taken only for a row that is valid and new.
-            auto& create = std::get<accounts::CreateAccount>(commands[0]);
-            create.code = "C-000000";
-            auto decision = decide(accounts::Account::Initial());
-            if (auto* rejection = std::get_if<domain::Rejection>(&decision)) {
-              report(rejection);
+          auto replay = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
+          if (!replay.ok()) {
+            not_saved(replay.status());
+            continue;
+          }
+          if (replay->has_value()) {
+            ++unchanged;
+            continue;
+          }
+          const std::string account_id =
+              creating ? std::get<accounts::CreateAccount>(commands[0]).account_id : id;
+          const std::string stream = accounts::AccountStream(account_id);
+          auto unique = [&](const accounts::Account::State& s) {
+            return accounts::AccountClaims(s, rules.value().unique);
+          };
+          // Decided first against the current state (a dry run's own earlier
+          // rows included), so an invalid row takes no code number.
+          accounts::Account::State state = accounts::Account::Initial();
+          if (auto simulated = dry_states.find(account_id); simulated != dry_states.end()) {
+            state = simulated->second;
+          } else if (!creating) {
+            auto loaded = accounts_.Load(stream);
+            if (!loaded.ok()) {
+              not_saved(loaded.status());
               continue;
             }
-            auto replay = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
-            if (!replay.ok()) return Send(res, FromStatus(replay.status()));
-            if (!replay->has_value()) {
-              Result<std::string> next =
-                  NextAccountCode(ctx, std::get<accounts::CreateAccount>(commands[0]).account_id);
-              if (!next.ok()) return Send(res, FromStatus(next.status()));
+            state = loaded.value().state;
+          }
+          const bool generated = creating && code.empty();
+          if (generated) std::get<accounts::CreateAccount>(commands[0]).code = "C-000000";
+          auto decision = decide(state);
+          if (auto* rejection = std::get_if<domain::Rejection>(&decision)) {
+            report(rejection);
+            continue;
+          }
+          auto remember = [&](const std::string& row_code) {
+            made_by_code[row_code] = account_id;
+            if (auto it = input.text.find("fiscal_code"); it != input.text.end()) {
+              if (auto cui = accounts::NormalizeCui(it->second)) made_by_fiscal[*cui] = account_id;
+            }
+          };
+          if (dry_run) {
+            const auto& events = std::get<std::vector<accounts::Account::Event>>(decision);
+            const auto after = domain::Fold<accounts::Account>(state, events);
+            auto claims = accounts_.CheckClaims(stream, state, after, unique);
+            if (claims.rejected()) {
+              report(&claims.rejection());
+              continue;
+            }
+            if (claims.failed()) {
+              not_saved(claims.status());
+              continue;
+            }
+            dry_states[account_id] = after;
+            if (creating) {
+              ++created;
+              if (!code.empty()) remember(code);
+            } else {
+              ++(events.empty() ? unchanged : updated);
+            }
+            continue;
+          }
+          auto transact = [&]() -> domain::Outcome<domain::Committed> {
+            if (generated) {
+              Result<std::string> next = NextAccountCode(ctx, account_id);
+              if (!next.ok()) return next.status();
               std::get<accounts::CreateAccount>(commands[0]).code = *next;
             }
+            return accounts_.Transact(stream, ctx, decide, options, unique);
+          };
+          auto outcome = transact();
+          for (int tries = 0; generated && tries < 5 && outcome.rejected() &&
+                              outcome.rejection().code == "account_code_taken";
+               ++tries) {
+            outcome = transact();  // a number someone gave by hand: the next one
           }
-          auto outcome = accounts_.Transact(
-              stream, ctx, decide, options, [&](const accounts::Account::State& s) {
-                return accounts::AccountClaims(s, rules.value().unique);
-              });
-          if (outcome.failed()) return Send(res, FromStatus(outcome.status()));
-          if (outcome.rejected()) {
+          if (outcome.failed()) {
+            not_saved(outcome.status());
+          } else if (outcome.rejected()) {
             report(&outcome.rejection());
           } else if (outcome.value().deduplicated || outcome.value().events == 0) {
             ++unchanged;
           } else if (creating) {
             ++created;
-            const auto& create = std::get<accounts::CreateAccount>(commands[0]);
-            made_by_code[create.code] = create.account_id;
-            if (auto it = input.text.find("fiscal_code"); it != input.text.end()) {
-              if (auto cui = accounts::NormalizeCui(it->second)) {
-                made_by_fiscal[*cui] = create.account_id;
-              }
-            }
+            remember(std::get<accounts::CreateAccount>(commands[0]).code);
           } else {
             ++updated;
           }

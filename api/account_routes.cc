@@ -445,6 +445,25 @@ void Server::AccountRoutes() {
                                "(2026-01-01..2026-01-31, 10.., ..99.5)."));
         return false;
       }
+      auto decimal = [](const std::string& v) {
+        size_t i = v.starts_with('-') ? 1 : 0, dots = 0, digits = 0;
+        for (; i < v.size(); ++i) {
+          if (v[i] == '.') {
+            ++dots;
+          } else if (std::isdigit(static_cast<unsigned char>(v[i]))) {
+            ++digits;
+          } else {
+            return false;
+          }
+        }
+        return digits > 0 && dots <= 1 && v.size() <= 40;
+      };
+      if (*kind == Kind::kNumber && ((!range.from.empty() && !decimal(range.from)) ||
+                                     (!range.to.empty() && !decimal(range.to)))) {
+        Send(res, BadParameter(name, "capetele intervalului sunt numere (10..99.5).",
+                               "the range's ends are numbers (10..99.5)."));
+        return false;
+      }
       range.kind = *kind;
       query->ranges[name] = range;
     }
@@ -652,15 +671,27 @@ void Server::AccountRoutes() {
             if (!code.ok()) return Send(res, FromStatus(code.status()));
             create.code = *code;
           }
-          auto outcome = accounts_.Transact(
-              accounts::AccountStream(create.account_id), ctx,
-              [&](const accounts::Account::State& s) {
-                return accounts::Account::Decide(s, create, ctx);
-              },
-              options,
-              [&](const accounts::Account::State& s) {
-                return accounts::AccountClaims(s, create.rules.unique);
-              });
+          auto transact = [&] {
+            return accounts_.Transact(
+                accounts::AccountStream(create.account_id), ctx,
+                [&](const accounts::Account::State& s) {
+                  return accounts::Account::Decide(s, create, ctx);
+                },
+                options,
+                [&](const accounts::Account::State& s) {
+                  return accounts::AccountClaims(s, create.rules.unique);
+                });
+          };
+          auto outcome = transact();
+          // A generated number someone gave by hand: the next one.
+          for (int tries = 0; !fields.code && !replay && tries < 5 && outcome.rejected() &&
+                              outcome.rejection().code == "account_code_taken";
+               ++tries) {
+            Result<std::string> code = NextAccountCode(ctx, create.account_id);
+            if (!code.ok()) return Send(res, FromStatus(code.status()));
+            create.code = *code;
+            outcome = transact();
+          }
           const std::string id = outcome.ok() && outcome.value().stream.starts_with("account-")
                                      ? outcome.value().stream.substr(8)
                                      : create.account_id;
@@ -692,6 +723,14 @@ void Server::AccountRoutes() {
         auto outcome = accounts_.Transact(
             accounts::AccountStream(id), ctx,
             [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
+              // Decided again on the aggregate itself: the read model may lag
+              // a reassignment.
+              if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
+                  s.owner_id != call.principal.id) {
+                return domain::Reject(
+                    "forbidden", "Doar responsabilul contului sau un manager îl poate modifica.",
+                    "Only the account's responsible user or a manager may change it.", 403);
+              }
               // Several commands of one request are one decision: all or none.
               std::vector<accounts::Account::Event> events;
               accounts::Account::State state = s;
@@ -883,8 +922,41 @@ void Server::AccountRoutes() {
               });
         });
 
+  // After a command that made a record inside an account (a contact, a
+  // call, an SMS): 201 with the record's own id (version and position are the
+  // account's). An idempotent replay answers with the id the first request
+  // made, read back from the event it appended.
+  auto answer_created = [this](httplib::Response& res, std::string record_id,
+                               const std::string& collection) {
+    if (res.status != 200) return;
+    json answer = json::parse(res.body);
+    const std::string account_id = answer["id"];
+    if (res.get_header_value("Idempotent-Replayed") == "true") {
+      Status s = store_.ReadStream(
+          accounts::AccountStream(account_id), answer["version"].get<uint64_t>(),
+          eventstore::Direction::kForward, 1, [&](const eventstore::RecordedEvent& e) {
+            const auto* env = e.envelope;
+            auto event = domain::EventDecoder<accounts::Account::Event>::Decode(
+                env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
+            if (!event) return false;
+            if (auto* c = std::get_if<accounts::ContactAddedT>(&*event)) record_id = c->contact_id;
+            if (auto* c = std::get_if<accounts::CallRecordedT>(&*event)) record_id = c->call_id;
+            if (auto* m = std::get_if<accounts::SmsRecordedT>(&*event)) record_id = m->sms_id;
+            return false;
+          });
+      (void)s;  // without the event, the answer still names the account's version
+    }
+    answer["account_id"] = account_id;
+    answer["id"] = record_id;
+    if (!collection.empty()) {
+      res.set_header("Location",
+                     "/api/v1/accounts/" + account_id + "/" + collection + "/" + record_id);
+    }
+    SendJson(res, answer, 201);
+  };
+
   Route("POST", "/api/v1/accounts/{id}/contacts", Access::kSignedIn, Permission::kChangeOwn,
-        [this, account_command](const Call& call, httplib::Response& res) {
+        [this, account_command, answer_created](const Call& call, httplib::Response& res) {
           auto body = ReadJsonObject(call.req, res);
           if (!body) return;
           std::vector<domain::FieldError> errors;
@@ -896,15 +968,7 @@ void Server::AccountRoutes() {
                             return std::vector<accounts::Account::Command>{
                                 accounts::AddContact{contact_id, fields}};
                           });
-          if (res.status == 200) {  // a contact is created: 201 with its own id
-            res.status = 201;
-            res.set_header("Location", "/api/v1/accounts/" + std::string(call.req.matches[1]) +
-                                           "/contacts/" + contact_id);
-            json answer = json::parse(res.body);
-            answer["account_id"] = answer["id"];
-            answer["id"] = contact_id;  // version and position are the account's
-            SendJson(res, answer, 201);
-          }
+          answer_created(res, contact_id, "contacts");
         });
 
   Route("PATCH", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
@@ -951,12 +1015,27 @@ void Server::AccountRoutes() {
                                             "The body is {\"sources\": [id, …]}."}}}));
           }
           if (!models_.accounts.Get(id)) return Send(res, NoSuchAccount());
+          // Only accounts are loaded: an id that names no account (or another
+          // kind of stream) is refused here, named, before anything is read.
+          std::vector<domain::FieldError> unknown;
+          if (sources.empty() || sources.size() > 50) {
+            unknown.push_back(
+                {"sources",
+                 "invalid_count",
+                 {"Între 1 și 50 de conturi de unit.", "Between 1 and 50 accounts to merge."}});
+          }
+          for (size_t i = 0; i < sources.size() && unknown.empty(); ++i) {
+            if (!models_.accounts.Get(sources[i])) {
+              unknown.push_back({"sources[" + std::to_string(i) + "]",
+                                 "not_found",
+                                 {"Contul nu există.", "No such account."}});
+            }
+          }
+          if (!unknown.empty()) return Send(res, Invalid(std::move(unknown)));
           auto rules = AccountRulesNow();
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
           std::vector<std::string> streams = {accounts::AccountStream(id)};
-          for (const auto& source : sources) {
-            streams.push_back(accounts::AccountStream(source.substr(0, 100)));
-          }
+          for (const auto& source : sources) streams.push_back(accounts::AccountStream(source));
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
           const domain::Context ctx = ContextOf(call);
@@ -973,7 +1052,8 @@ void Server::AccountRoutes() {
         });
 
   // A call or SMS with the account: {"contact_id","direction","phone",…}.
-  auto record = [this, account_command](const Call& call, httplib::Response& res, bool is_call) {
+  auto record = [this, account_command, answer_created](const Call& call, httplib::Response& res,
+                                                        bool is_call) {
     auto body = ReadJsonObject(call.req, res);
     if (!body) return;
     std::vector<domain::FieldError> errors;
@@ -1028,12 +1108,7 @@ void Server::AccountRoutes() {
       return std::vector<accounts::Account::Command>{is_call ? accounts::Account::Command(c)
                                                              : accounts::Account::Command(m)};
     });
-    if (res.status == 200) {  // recorded: 201 with the record's own id
-      json answer = json::parse(res.body);
-      answer["account_id"] = answer["id"];
-      answer["id"] = record_id;
-      SendJson(res, answer, 201);
-    }
+    answer_created(res, record_id, "");
   };
   Route("POST", "/api/v1/accounts/{id}/calls", Access::kSignedIn, Permission::kChangeOwn,
         [record](const Call& call, httplib::Response& res) { record(call, res, true); });

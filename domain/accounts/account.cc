@@ -416,9 +416,12 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     AccountInput input = create->input;
     if (!input.text.count("name")) input.text["name"] = "";  // the one field always required
     Apply(input, create->rules, &text, &vat_payer, &custom, &changed, &custom_changed, &errors);
-    if (create->code.empty() || Utf8Length(create->code) > 50) {
-      errors.push_back(Error("code", "invalid_code", "Codul are între 1 și 50 de caractere.",
-                             "The code has 1 to 50 characters."));
+    const bool printable = std::all_of(create->code.begin(), create->code.end(),
+                                       [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+    if (create->code.empty() || Utf8Length(create->code) > 50 || !printable) {
+      errors.push_back(Error("code", "invalid_code",
+                             "Codul are între 1 și 50 de caractere tipăribile.",
+                             "The code has 1 to 50 printable characters."));
     }
     if (!errors.empty()) return Invalid(std::move(errors));
     AccountCreatedT e;

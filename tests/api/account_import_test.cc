@@ -109,16 +109,39 @@ TEST_F(AccountImportTest, ImportsGoodRowsReportsBadOnesAndTheSameFileTwiceCreate
   EXPECT_EQ(4u, report["rejected"].size());
   EXPECT_EQ(head, store_->Head());
   EXPECT_EQ(total, List("")["total"]);
+  // A dry run of it says the same.
+  report = Import(file, "?dry_run=true");
+  EXPECT_EQ(0u, report["created"]) << report.dump();
+  EXPECT_EQ(4u, report["unchanged"]);
 
   // A dry run validates and writes nothing.
   const std::string other =
       Workbook(json::array({{"Nume", "Localitate"}, {"Nou", "Deva"}, {"Ţară veche", "Galaţi"}}));
   report = Import(other, "?dry_run=true");
   EXPECT_EQ(2u, report["created"]);
+  // Within one dry run, a later row matches an earlier one, and claims count.
+  ASSERT_EQ(200, client_
+                     ->Put("/api/v1/settings/fields/account", json{{"unique", {"email"}}}.dump(),
+                           "application/json")
+                     ->status);
+  const std::string twice = Workbook(json::array({{"Cod", "Nume", "E-mail"},
+                                                  {"N-1", "Nou", "nou@firma.ro"},
+                                                  {"N-1", "Nou și schimbat", "nou@firma.ro"},
+                                                  {"N-2", "Altul", "ana@pop.ro"}}));
+  report = Import(twice, "?dry_run=true");
+  EXPECT_EQ(1u, report["created"]) << report.dump();
+  EXPECT_EQ(1u, report["updated"]);
+  ASSERT_EQ(1u, report["rejected"].size());
+  EXPECT_EQ("email", report["rejected"][0]["errors"][0]["field"]);
+  const uint64_t after_rules = store_->Head();
   EXPECT_EQ(true, report["dry_run"]);
-  EXPECT_EQ(head, store_->Head());
-  // ... and the real run does what the dry run said.
+  EXPECT_EQ(after_rules, store_->Head());
+  // ... and the real runs do what the dry runs said.
   EXPECT_EQ(2u, Import(other)["created"]);
+  report = Import(twice);
+  EXPECT_EQ(1u, report["created"]) << report.dump();
+  EXPECT_EQ(1u, report["updated"]);
+  EXPECT_EQ(1u, report["rejected"].size());
   EXPECT_EQ(1u, List("q=tara%20galati")["total"]);  // cedilla forms folded
 }
 

@@ -159,6 +159,8 @@ TEST_F(AccountSettingsTest, FiltersCompareTextFoldedAndTakeRangesOfNumbersAndDat
   EXPECT_EQ(V({}), names("created_at=..2020-01-01"));
   ExpectProblem(client_->Get("/api/v1/accounts?city=A..B"), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/accounts?created_at=yesterday.."), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/accounts?custom.employees=abc.."), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/accounts?custom.employees=1e3..5"), 400, "invalid_parameter");
 }
 
 TEST_F(AccountSettingsTest, RequiredAndUniqueRulesHoldAndUniqueValuesAreReleased) {
@@ -342,6 +344,11 @@ TEST_F(AccountSettingsTest, MergeMovesContactsAndPointsTheMergedAccountsToTheSur
   ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b, "nobody"}}}), 422,
                 "validation_failed");
   ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", b}}), 400, "invalid_body");
+  // Only accounts are merged: another kind of stream is not even read.
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", {"code-sequence"}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + a + "/merge", {{"sources", json::array()}}), 422,
+                "validation_failed");
   const uint64_t before = store_->Head();
 
   r = Post("/api/v1/accounts/" + a + "/merge", {{"sources", {b, c}}});
@@ -418,6 +425,22 @@ TEST_F(AccountSettingsTest, CallsAndSmsAreRecordedWithTheirContactAndUser) {
       "validation_failed");
   ExpectProblem(Post("/api/v1/accounts/nobody/calls", {{"direction", "inbound"}}), 404,
                 "not_found");
+
+  // A retried request answers with the record the first one made.
+  for (const char* path : {"/contacts", "/calls"}) {
+    const json body = std::string(path) == "/contacts"
+                          ? json{{"last_name", "Retry"}}
+                          : json{{"direction", "inbound"}, {"outcome", "busy"}};
+    httplib::Headers key = {{"Idempotency-Key", std::string("retry") + path}};
+    auto first = client_->Post("/api/v1/accounts/" + id + path, key, body.dump(), kJson);
+    auto again = client_->Post("/api/v1/accounts/" + id + path, key, body.dump(), kJson);
+    ASSERT_EQ(201, first->status) << first->body;
+    ASSERT_EQ(201, again->status) << again->body;
+    EXPECT_EQ("true", again->get_header_value("Idempotent-Replayed"));
+    EXPECT_EQ(Body(first)["id"], Body(again)["id"]) << path;
+    EXPECT_EQ(first->get_header_value("Location"), again->get_header_value("Location"));
+  }
+  EXPECT_EQ(2u, Get("/api/v1/accounts/" + id)["contacts"].size());
 }
 
 }  // namespace
