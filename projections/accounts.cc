@@ -12,6 +12,10 @@ namespace crm::projections {
 
 namespace {
 
+// The name's place in Slot::folded (kAccountTextFields order).
+constexpr size_t kNameIndex = 0;
+static_assert(std::string_view(accounts::kAccountTextFields[kNameIndex]) == "name");
+
 // The distinct byte trigrams of `text`, sorted.
 std::vector<uint32_t> Trigrams(std::string_view text) {
   std::vector<uint32_t> out;
@@ -120,9 +124,16 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   slot.folder_id = row.folder_id;
   slot.owner_id = row.owner_id;
   slot.archived = row.archived || !row.merged_into.empty();
+  const bool indexed = !slot.folded.empty();
+  std::string old_name = indexed ? slot.folded[kNameIndex] : std::string();
   slot.folded.resize(std::size(accounts::kAccountTextFields));
   for (size_t i = 0; i < slot.folded.size(); ++i) {
     slot.folded[i] = accounts::FoldText(FieldValue(row, accounts::kAccountTextFields[i]));
+  }
+  if (!indexed || old_name != slot.folded[kNameIndex]) {
+    const auto at_slot = static_cast<uint32_t>(at->second);
+    if (indexed) by_name_.erase({std::move(old_name), at_slot});
+    by_name_.emplace(slot.folded[kNameIndex], at_slot);
   }
 }
 
@@ -302,7 +313,33 @@ Accounts::Page Accounts::Query(const AccountQuery& query,
   std::shared_lock lock(mutex());
   std::vector<const Slot*> matches = Match(query);
   const size_t end = std::min(matches.size(), offset + std::min(limit, matches.size()));
-  if (!sort.empty() && offset < matches.size()) {
+  if (sort.size() == 1 && sort[0].first == "name" && matches.size() > 2000 &&
+      offset < matches.size()) {
+    // The default order, over many rows: walk the name index (ties in
+    // creation order either way) and keep the matching rows up to the
+    // page's end, instead of ordering every match.
+    std::vector<char> matched(slots_.size(), 0);
+    for (const Slot* slot : matches) matched[static_cast<size_t>(slot - slots_.data())] = 1;
+    std::vector<const Slot*> sorted;
+    sorted.reserve(end);
+    auto take = [&](uint32_t index) {
+      if (matched[index] && sorted.size() < end) sorted.push_back(&slots_[index]);
+    };
+    if (!sort[0].second) {
+      for (auto it = by_name_.begin(); it != by_name_.end() && sorted.size() < end; ++it) {
+        take(it->second);
+      }
+    } else {
+      std::vector<uint32_t> run;  // one name's slots, ascending
+      for (auto it = by_name_.rbegin(); it != by_name_.rend() && sorted.size() < end;) {
+        run.clear();
+        const std::string& name = it->first;
+        for (; it != by_name_.rend() && it->first == name; ++it) run.push_back(it->second);
+        for (auto r = run.rbegin(); r != run.rend(); ++r) take(*r);
+      }
+    }
+    std::copy(sorted.begin(), sorted.end(), matches.begin());
+  } else if (!sort.empty() && offset < matches.size()) {
     // Keys made once per row (folded text comes from the slot), in flat
     // arrays (row r's key i at r * width + i); then only the rows up to the
     // page's end are put in order.

@@ -108,6 +108,9 @@ class Accounts final : public Projection {
   // Search: trigram of folded text -> slots whose text had it (appended, so
   // in slot order per addition; possibly stale, never missing one).
   std::unordered_map<uint32_t, std::vector<uint32_t>> grams_;
+  // The default order: (folded name, slot), so a page sorted by name does not
+  // order every row.
+  std::set<std::pair<std::string, uint32_t>> by_name_;
   // Duplicate detection: "fiscal:…", "email:…", "phone:…", "name:…" -> ids
   // of unarchived accounts with that value; and each account's keys.
   std::unordered_map<std::string, std::set<std::string>> by_key_;
