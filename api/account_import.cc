@@ -168,7 +168,7 @@ void Server::AccountImportRoutes() {
                                      {"Cel mult 100000 de rânduri într-un import.",
                                       "At most 100,000 rows per import."}}}));
         }
-        auto rules = AccountRulesNow();
+        auto rules = RulesNow("account");
         if (!rules.ok()) return Send(res, FromStatus(rules.status()));
 
         // The header: which field each column holds.

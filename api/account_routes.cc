@@ -81,6 +81,11 @@ json AccountJson(const projections::AccountRow& a) {
       auto it = fields.find(field);
       contact[field] = it == fields.end() ? "" : it->second;
     }
+    json custom_values = json::object();
+    for (const auto& [field, value] : fields) {
+      if (field.starts_with("custom.")) custom_values[field.substr(7)] = value;
+    }
+    contact["custom"] = std::move(custom_values);
     contacts.push_back(std::move(contact));
   }
   body["contacts"] = std::move(contacts);
@@ -112,7 +117,24 @@ std::map<std::string, std::string> ReadContactBody(const json& body,
     const bool known =
         std::find(std::begin(accounts::kContactFields), std::end(accounts::kContactFields), key) !=
         std::end(accounts::kContactFields);
-    if (!known) {
+    if (key == "custom") {
+      if (!value.is_object()) {
+        errors->push_back({key, "wrong_type", {"Trebuie să fie un obiect.", "Must be an object."}});
+        continue;
+      }
+      for (const auto& [name, v] : value.items()) {
+        if (v.is_string()) {
+          out["custom." + name] = v.get<std::string>();
+        } else if (v.is_null()) {
+          out["custom." + name] = "";
+        } else if (v.is_number_integer() || v.is_boolean()) {
+          out["custom." + name] = v.dump();
+        } else {
+          errors->push_back(
+              {"custom." + name, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
+        }
+      }
+    } else if (!known) {
       errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
     } else if (value.is_string() || value.is_null()) {
       out[key] = value.is_null() ? "" : value.get<std::string>();
@@ -218,6 +240,7 @@ domain::Text Summary(const accounts::Account::Event& event,
         } else if constexpr (std::is_same_v<T, accounts::ContactChangedT>) {
           std::string fields;
           for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
+          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
           return {"Persoană de contact modificată: " + fields, "Contact changed: " + fields};
         } else if constexpr (std::is_same_v<T, accounts::ContactRemovedT>) {
           return {"Persoană de contact ștearsă", "Contact removed"};
@@ -632,7 +655,7 @@ void Server::AccountRoutes() {
           AccountBody fields = ReadAccountBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           accounts::CreateAccount create;
-          auto rules = AccountRulesNow();
+          auto rules = RulesNow("account");
           if (!rules.ok())
             return Send(res, rules.failed() ? FromStatus(rules.status())
                                             : FromRejection(rules.rejection()));
@@ -708,7 +731,7 @@ void Server::AccountRoutes() {
         const std::string id = call.req.matches[1];
         auto account = models_.accounts.Get(id);
         if (!account) return Send(res, NoSuchAccount());
-        auto rules = AccountRulesNow();
+        auto rules = RulesNow("account");
         if (!rules.ok()) {
           return Send(
               res, rules.failed() ? FromStatus(rules.status()) : FromRejection(rules.rejection()));
@@ -963,10 +986,12 @@ void Server::AccountRoutes() {
           auto fields = ReadContactBody(*body, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           const std::string contact_id = ids_.Next();
+          auto rules = RulesNow("contact");
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
           account_command(call, res,
                           [&](const projections::AccountRow&, const accounts::AccountRules&) {
                             return std::vector<accounts::Account::Command>{
-                                accounts::AddContact{contact_id, fields}};
+                                accounts::AddContact{contact_id, fields, rules.value()}};
                           });
           answer_created(res, contact_id, "contacts");
         });
@@ -979,10 +1004,12 @@ void Server::AccountRoutes() {
           auto fields = ReadContactBody(*body, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           const std::string contact_id = call.req.matches[2];
+          auto rules = RulesNow("contact");
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
           account_command(call, res,
                           [&](const projections::AccountRow&, const accounts::AccountRules&) {
                             return std::vector<accounts::Account::Command>{
-                                accounts::ChangeContact{contact_id, fields}};
+                                accounts::ChangeContact{contact_id, fields, rules.value()}};
                           });
         });
 
@@ -1032,7 +1059,7 @@ void Server::AccountRoutes() {
             }
           }
           if (!unknown.empty()) return Send(res, Invalid(std::move(unknown)));
-          auto rules = AccountRulesNow();
+          auto rules = RulesNow("account");
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
           std::vector<std::string> streams = {accounts::AccountStream(id)};
           for (const auto& source : sources) streams.push_back(accounts::AccountStream(source));

@@ -95,10 +95,10 @@ class Server {
   void AccountRoutes();
   void AccountImportRoutes();
   void SettingsRoutes();
-  // The organization's rules for commands on accounts: required and unique
-  // fields, custom field definitions (read from their aggregates, so a field
-  // defined a moment ago is known).
-  domain::Outcome<accounts::AccountRules> AccountRulesNow();
+  // The organization's rules for commands on `entity` ("account",
+  // "contact"): required and unique fields, custom field definitions (read
+  // from their aggregates, so a field defined a moment ago is known).
+  domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
   // Claims, for the accounts that have them, the values of `fields` that
   // are about to become unique. False, with *problem set, when a value is
   // held by several accounts (409 unique_conflict listing them) or the store

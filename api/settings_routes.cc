@@ -110,10 +110,10 @@ std::set<std::string> CustomNames(const std::vector<settings::CustomFieldDef>& d
 
 }  // namespace
 
-domain::Outcome<accounts::AccountRules> Server::AccountRulesNow() {
-  auto fields = custom_fields_.Load(settings::CustomFieldsStream("account"));
+domain::Outcome<accounts::AccountRules> Server::RulesNow(const std::string& entity) {
+  auto fields = custom_fields_.Load(settings::CustomFieldsStream(entity));
   if (!fields.ok()) return fields.status();
-  auto rules = field_rules_.Load(settings::FieldRulesStream("account"));
+  auto rules = field_rules_.Load(settings::FieldRulesStream(entity));
   if (!rules.ok()) return rules.status();
   return accounts::AccountRules{rules.value().state.required, rules.value().state.unique,
                                 fields.value().state.fields};
@@ -388,8 +388,17 @@ void Server::SettingsRoutes() {
           if (!defs.ok()) return Send(res, FromStatus(defs.status()));
           settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
           set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
-          for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
-          set.never_unique = {"kind", "country"};
+          if (entity == "contact") {
+            // Contacts' values are not claimed (yet): none of them is unique.
+            for (const char* f : accounts::kContactFields) {
+              set.known.insert(f);
+              set.never_unique.insert(f);
+            }
+            set.never_unique.insert(set.known.begin(), set.known.end());
+          } else {
+            for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
+            set.never_unique.insert({"kind", "country"});
+          }
           for (const auto& d : defs.value().state.fields) {
             if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
           }
@@ -437,7 +446,7 @@ void Server::SettingsRoutes() {
   // PUT of a user's (`user_id`) or the organization's ("") settings.
   auto put_table = [this](const Call& call, httplib::Response& res, const std::string& entity,
                           const std::string& user_id) {
-    if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+    if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
     auto body = ReadJsonObject(call.req, res);
     if (!body) return;
     std::vector<domain::FieldError> errors;
@@ -484,7 +493,7 @@ void Server::SettingsRoutes() {
   Route("GET", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
           auto table = TableFor(call.principal.id, entity, &source);
           SendJson(res, table_json(entity, table, source));
@@ -498,7 +507,7 @@ void Server::SettingsRoutes() {
   Route("DELETE", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
           domain::TransactOptions transact;
           if (!CommandOptions(call, res, &transact)) return;
           const domain::Context ctx = ContextOf(call);
@@ -515,7 +524,7 @@ void Server::SettingsRoutes() {
   Route("GET", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
           auto table = TableFor("", entity, &source);
           SendJson(res, table_json(entity, table, source));

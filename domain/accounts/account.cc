@@ -167,12 +167,47 @@ std::vector<std::unique_ptr<CustomValueT>> CustomValues(
   return out;
 }
 
-// Normalizes contact `fields` onto *values; errors go to *errors and the
-// names of fields whose value changed to *changed.
-void ApplyContact(const std::map<std::string, std::string>& fields,
+// Normalizes contact `fields` (standard ones and "custom.<key>") onto
+// *values under `rules`; errors go to *errors, the names of standard fields
+// whose value changed to *changed, and changed custom values to *custom.
+void ApplyContact(const std::map<std::string, std::string>& fields, const AccountRules& rules,
                   std::map<std::string, std::string>* values, std::vector<std::string>* changed,
-                  std::vector<FieldError>* errors) {
+                  std::map<std::string, std::string>* custom, std::vector<FieldError>* errors) {
   for (const auto& [field, raw] : fields) {
+    if (field.starts_with("custom.")) {
+      const std::string key = field.substr(7);
+      const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
+                                    [&](const CustomFieldDef& d) { return d.key == key; });
+      if (def == rules.custom_fields.end() || !def->active) {
+        errors->push_back(def == rules.custom_fields.end()
+                              ? Error(field, "unknown_field", "Câmp personalizat necunoscut.",
+                                      "Unknown custom field.")
+                              : Error(field, "inactive_field",
+                                      "Câmpul personalizat este dezactivat.",
+                                      "The custom field is deactivated."));
+        continue;
+      }
+      std::string value;
+      if (!raw.empty()) {
+        auto normal = NormalizeCustomValue(*def, raw);
+        if (auto* error = std::get_if<FieldError>(&normal)) {
+          error->field = field;
+          errors->push_back(std::move(*error));
+          continue;
+        }
+        value = std::get<std::string>(normal);
+      }
+      auto it = values->find(field);
+      if ((it == values->end() ? std::string() : it->second) != value) {
+        if (value.empty()) {
+          values->erase(field);
+        } else {
+          (*values)[field] = value;
+        }
+        (*custom)[key] = value;
+      }
+      continue;
+    }
     const bool known = std::find(std::begin(kContactFields), std::end(kContactFields), field) !=
                        std::end(kContactFields);
     if (!known) {
@@ -201,6 +236,12 @@ void ApplyContact(const std::map<std::string, std::string>& fields,
     errors->push_back(Error("last_name", "required", "Prenumele sau numele este obligatoriu.",
                             "A first or last name is required."));
   }
+  for (const std::string& required : rules.required) {
+    auto it = values->find(required);
+    if (it == values->end() || it->second.empty()) {
+      errors->push_back(Error(required, "required", "Câmp obligatoriu.", "Required."));
+    }
+  }
 }
 
 domain::Decision<Account::Event> DecideContact(const Account::State& state,
@@ -211,14 +252,17 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
       return Reject("contact_exists", "Persoana de contact există deja.",
                     "The contact exists already.", 409);
     }
-    std::map<std::string, std::string> values;
+    std::map<std::string, std::string> values, custom;
     std::vector<std::string> changed;
     std::vector<FieldError> errors;
-    ApplyContact(add->fields, &values, &changed, &errors);
+    ApplyContact(add->fields, add->rules, &values, &changed, &custom, &errors);
     if (!errors.empty()) return Invalid(std::move(errors));
     ContactAddedT e;
     e.contact_id = add->contact_id;
-    for (const auto& [field, value] : values) *ContactField(e, field) = value;
+    for (const auto& [field, value] : values) {
+      if (std::string* member = ContactField(e, field)) *member = value;
+    }
+    e.custom = CustomValues(custom);
     return Events{std::move(e)};
   }
   const std::string& id = std::holds_alternative<ChangeContact>(command)
@@ -229,16 +273,17 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
     return Reject("contact_not_found", "Persoana de contact nu există.", "No such contact.", 404);
   }
   if (const auto* change = std::get_if<ChangeContact>(&command)) {
-    std::map<std::string, std::string> values = current->second;
+    std::map<std::string, std::string> values = current->second, custom;
     std::vector<std::string> changed;
     std::vector<FieldError> errors;
-    ApplyContact(change->fields, &values, &changed, &errors);
+    ApplyContact(change->fields, change->rules, &values, &changed, &custom, &errors);
     if (!errors.empty()) return Invalid(std::move(errors));
-    if (changed.empty()) return Events{};
+    if (changed.empty() && custom.empty()) return Events{};
     ContactChangedT e;
     e.contact_id = id;
     e.changed = changed;
     for (const std::string& field : changed) *ContactField(e, field) = values[field];
+    e.custom = CustomValues(custom);
     return Events{std::move(e)};
   }
   ContactRemovedT e;
@@ -531,9 +576,12 @@ domain::Decision<std::vector<Account::Event>> Account::DecideMerge(
     for (const auto& [contact_id, fields] : source.contacts) {
       ContactAddedT moved;
       moved.contact_id = contact_id;
+      std::map<std::string, std::string> custom;
       for (const auto& [field, value] : fields) {
         if (std::string* member = ContactField(moved, field)) *member = value;
+        if (field.starts_with("custom.")) custom[field.substr(7)] = value;
       }
+      moved.custom = CustomValues(custom);
       events[0].emplace_back(std::move(moved));
     }
     AccountMergedIntoT into;
@@ -621,10 +669,18 @@ Account::State Account::Evolve(State state, const Event& event) {
         } else if constexpr (std::is_same_v<T, ContactAddedT>) {
           auto& fields = state.contacts[e.contact_id];
           for (const char* field : kContactFields) fields[field] = *ContactField(e, field);
+          for (const auto& v : e.custom) fields["custom." + v->key] = v->value;
         } else if constexpr (std::is_same_v<T, ContactChangedT>) {
           auto& fields = state.contacts[e.contact_id];
           for (const std::string& field : e.changed) {
             if (const std::string* value = ContactField(e, field)) fields[field] = *value;
+          }
+          for (const auto& v : e.custom) {
+            if (v->value.empty()) {
+              fields.erase("custom." + v->key);
+            } else {
+              fields["custom." + v->key] = v->value;
+            }
           }
         } else if constexpr (std::is_same_v<T, ContactRemovedT>) {
           state.contacts.erase(e.contact_id);

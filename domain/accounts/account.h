@@ -94,13 +94,17 @@ struct RestoreAccount {};
 // The contact text fields, by their JSON names.
 inline constexpr const char* kContactFields[] = {"first_name", "last_name", "title", "phone",
                                                  "mobile",     "email",     "notes"};
+// Contact fields are kContactFields and "custom.<key>" (rules of the entity
+// "contact").
 struct AddContact {
   std::string contact_id;
   std::map<std::string, std::string> fields;
+  AccountRules rules;
 };
 struct ChangeContact {
   std::string contact_id;
   std::map<std::string, std::string> fields;  // only these change
+  AccountRules rules;
 };
 struct RemoveContact {
   std::string contact_id;
@@ -141,7 +145,8 @@ struct Account {
     std::map<std::string, std::string> text;  // normalized standard text fields
     bool vat_payer = false;
     std::map<std::string, std::string> custom;
-    std::map<std::string, std::map<std::string, std::string>> contacts;  // id -> fields
+    // id -> fields, custom values as "custom.<key>"
+    std::map<std::string, std::map<std::string, std::string>> contacts;
   };
   using Command =
       std::variant<CreateAccount, ChangeAccount, MoveAccount, ReassignAccount, ArchiveAccount,

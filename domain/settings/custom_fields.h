@@ -17,9 +17,11 @@
 
 namespace crm::settings {
 
-// The entities that have custom fields, field rules and table settings.
-inline constexpr const char* kEntities[] = {"account"};
+// The entities that have custom fields and field rules.
+inline constexpr const char* kEntities[] = {"account", "contact"};
 bool IsEntity(const std::string& entity);
+// The entities that have lists of their own, with table settings.
+inline bool HasList(const std::string& entity) { return entity == "account"; }
 
 inline constexpr const char* kFieldTypes[] = {"text",   "number", "decimal", "date", "boolean",
                                               "select", "email",  "phone",   "url"};

@@ -118,6 +118,53 @@ TEST_F(AccountSettingsTest, CustomFieldsAreDefinedThenCheckedAndDeactivatedWitho
                 403, "forbidden");
 }
 
+TEST_F(AccountSettingsTest, ContactsHaveTheirOwnCustomFieldsAndRequiredFields) {
+  DefineField({{"entity", "contact"},
+               {"key", "role"},
+               {"label", {{"ro", "Rol"}, {"en", "Role"}}},
+               {"type", "select"},
+               {"options",
+                {{{"key", "buyer"}, {"label", {{"ro", "Achizitor"}, {"en", "Buyer"}}}},
+                 {{"key", "boss"}, {"label", {{"ro", "Director"}, {"en", "Boss"}}}}}}});
+  const std::string id = Create({{"name", "Gama"}});
+  const std::string contacts = "/api/v1/accounts/" + id + "/contacts";
+  // An account field is not a contact field.
+  DefineField({{"entity", "account"},
+               {"key", "segment"},
+               {"label", {{"ro", "Segment"}, {"en", "Segment"}}},
+               {"type", "text"}});
+  ExpectProblem(Post(contacts, {{"last_name", "Pop"}, {"custom", {{"segment", "x"}}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post(contacts, {{"last_name", "Pop"}, {"custom", {{"role", "cook"}}}}), 422,
+                "validation_failed");
+  ExpectProblem(Post(contacts, {{"last_name", "Pop"}, {"custom", "buyer"}}), 400, "invalid_body");
+  auto r = Post(contacts, {{"last_name", "Pop"}, {"custom", {{"role", "buyer"}}}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string contact = Body(r)["id"];
+  ASSERT_EQ(
+      200,
+      Put("/api/v1/settings/fields/contact", {{"required", {"email", "custom.role"}}})->status);
+  ExpectProblem(Put("/api/v1/settings/fields/contact", {{"unique", {"email"}}}), 422,
+                "validation_failed");
+  auto missing = Post(contacts, {{"last_name", "Ion"}});
+  ExpectProblem(missing, 422, "validation_failed");
+  EXPECT_EQ(2u, Body(missing)["errors"].size());  // email and custom.role
+  r = Post(contacts,
+           {{"last_name", "Ion"}, {"email", "ion@gama.ro"}, {"custom", {{"role", "boss"}}}});
+  ASSERT_EQ(201, r->status) << r->body;
+  r = client_->Patch(contacts + "/" + contact, json{{"custom", {{"role", "boss"}}}}.dump(), kJson);
+  ExpectProblem(r, 422, "validation_failed");  // Pop has no email: the rule holds on changes too
+  r = client_->Patch(contacts + "/" + contact,
+                     json{{"email", "pop@gama.ro"}, {"custom", {{"role", "boss"}}}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  const json account = Get("/api/v1/accounts/" + id);
+  for (const auto& c : account["contacts"]) EXPECT_EQ("boss", c["custom"]["role"]);
+  const json history = Get("/api/v1/accounts/" + id + "/history");
+  EXPECT_EQ("Contact changed: email, role", history["items"][0]["summary"]["en"]);
+  // Contacts have no list of their own, so no table settings.
+  ExpectProblem(client_->Get("/api/v1/me/tables/contact"), 404, "not_found");
+}
+
 TEST_F(AccountSettingsTest, FiltersCompareTextFoldedAndTakeRangesOfNumbersAndDates) {
   DefineField({{"entity", "account"},
                {"key", "employees"},

@@ -325,3 +325,44 @@ TEST(AccountCallTest, RecordsCallsWithTheContactsNumberAndChecksTheRest) {
 
 }  // namespace
 }  // namespace crm::accounts
+
+namespace crm::accounts {
+namespace {
+
+TEST(ContactRulesTest, CustomValuesAreCheckedAndRequiredFieldsHold) {
+  AccountRules rules;
+  rules.custom_fields = {{"role", "select", {"buyer", "boss"}, true}};
+  rules.required = {"email"};
+  ContactAddedT added;
+  added.contact_id = "k1";
+  added.last_name = "Pop";
+  added.email = "pop@alfa.ro";
+  auto value = std::make_unique<CustomValueT>();
+  value->key = "role";
+  value->value = "buyer";
+  added.custom.push_back(std::move(value));
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{
+          "k1", {{"last_name", "Pop"}, {"email", "pop@alfa.ro"}, {"custom.role", "buyer"}}, rules})
+      .ThenExpect({added});
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{"k1", {{"last_name", "Pop"}, {"custom.role", "buyer"}}, rules})
+      .ThenReject("validation_failed");  // no email
+  GivenWhenThen<Account>()
+      .Given({Created()})
+      .When(AddContact{
+          "k1", {{"last_name", "Pop"}, {"email", "a@b.ro"}, {"custom.role", "cook"}}, rules})
+      .ThenReject("validation_failed");
+  // Clearing a custom value removes it from the contact.
+  Account::State s = Account::Evolve(Account::Evolve({}, Created()), added);
+  EXPECT_EQ("buyer", s.contacts.at("k1").at("custom.role"));
+  auto decision = Account::Decide(s, ChangeContact{"k1", {{"custom.role", ""}}, rules}, {});
+  ASSERT_TRUE(std::holds_alternative<std::vector<Account::Event>>(decision));
+  s = Account::Evolve(std::move(s), std::get<0>(decision).at(0));
+  EXPECT_FALSE(s.contacts.at("k1").count("custom.role"));
+}
+
+}  // namespace
+}  // namespace crm::accounts
