@@ -838,11 +838,17 @@ void Server::AccountRoutes() {
             }
           }
           // Newest first: the stream read backward, from before `until`.
-          std::vector<json> items;
+          // Every event is counted; only the page's are rendered.
+          json items = json::array();
+          size_t total = 0;
           Status s = store_.ReadStream(
-              accounts::AccountStream(id), UINT64_MAX, eventstore::Direction::kBackward, 100000,
+              accounts::AccountStream(id), UINT64_MAX, eventstore::Direction::kBackward, SIZE_MAX,
               [&](const eventstore::RecordedEvent& e) {
                 if (e.position > until) return true;
+                const size_t index = total++;
+                if (index < request.offset || index >= request.offset + request.limit) {
+                  return true;
+                }
                 const auto* env = e.envelope;
                 auto event = domain::EventDecoder<accounts::Account::Event>::Decode(
                     env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
@@ -876,17 +882,9 @@ void Server::AccountRoutes() {
                 return true;
               });
           if (!s.ok()) return Send(res, FromStatus(s));
-          if (items.empty() && !models_.accounts.Get(id)) {
-            return Send(res, NoSuchAccount());
-          }
-          json page_items = json::array();
-          for (size_t i = request.offset; i < items.size() && i < request.offset + request.limit;
-               ++i) {
-            page_items.push_back(std::move(items[i]));
-          }
+          if (total == 0 && !models_.accounts.Get(id)) return Send(res, NoSuchAccount());
           json page;
-          if (PageAnswer(res, request, items.size(), std::move(page_items), &page))
-            SendJson(res, page);
+          if (PageAnswer(res, request, total, std::move(items), &page)) SendJson(res, page);
         });
 
   Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,

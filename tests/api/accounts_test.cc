@@ -251,6 +251,16 @@ TEST_F(AccountsTest, HistoryTellsWhoDidWhatNewestFirstInBothLanguages) {
   EXPECT_EQ("Cluj-Napoca", items[2]["data"]["city"]);
   EXPECT_EQ(1, Body(client_->Get("/api/v1/accounts/" + id +
                                  "/history?as_of=" + std::to_string(created)))["total"]);
+  // Pages of two, rendered one page at a time.
+  const json first = Body(client_->Get("/api/v1/accounts/" + id + "/history?limit=2"));
+  ASSERT_EQ(2u, first["items"].size());
+  EXPECT_EQ(4, first["total"]);
+  EXPECT_EQ(items[1]["position"], first["items"][1]["position"]);
+  const json second = Body(client_->Get("/api/v1/accounts/" + id + "/history?limit=2&cursor=" +
+                                        first["next_cursor"].get<std::string>()));
+  ASSERT_EQ(2u, second["items"].size());
+  EXPECT_EQ(items[3]["position"], second["items"][1]["position"]);
+  EXPECT_TRUE(second["next_cursor"].is_null());
   ExpectProblem(client_->Get("/api/v1/accounts/nobody/history"), 404, "not_found");
 }
 
