@@ -324,17 +324,7 @@ void Server::AccountImportRoutes() {
 
           auto decide =
               [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
-            std::vector<accounts::Account::Event> events;
-            accounts::Account::State state = s;
-            for (const auto& command : commands) {
-              auto decision = accounts::Account::Decide(state, command, ctx);
-              if (auto* rejection = std::get_if<domain::Rejection>(&decision)) return *rejection;
-              for (auto& e : std::get<std::vector<accounts::Account::Event>>(decision)) {
-                state = accounts::Account::Evolve(std::move(state), e);
-                events.push_back(std::move(e));
-              }
-            }
-            return events;
+            return domain::DecideAll<accounts::Account>(s, commands, ctx);
           };
           const bool creating = id.empty();
           // The row's errors and, when the decider refused it, its rejection.

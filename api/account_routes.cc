@@ -374,24 +374,12 @@ void Server::AccountRoutes() {
               call, res, id, false,
               [&](const accounts::Folders::State& s,
                   const domain::Context& ctx) -> domain::Decision<accounts::Folders::Event> {
-                std::vector<accounts::Folders::Event> events;
-                accounts::Folders::State state = s;
                 std::vector<accounts::Folders::Command> commands;
                 if (f.count("name")) commands.emplace_back(accounts::RenameFolder{id, *f["name"]});
                 if (f.count("parent_id")) {
                   commands.emplace_back(accounts::MoveFolder{id, *f["parent_id"]});
                 }
-                for (const auto& command : commands) {
-                  auto decision = accounts::Folders::Decide(state, command, ctx);
-                  if (auto* rejection = std::get_if<domain::Rejection>(&decision)) {
-                    return *rejection;
-                  }
-                  for (auto& e : std::get<std::vector<accounts::Folders::Event>>(decision)) {
-                    state = accounts::Folders::Evolve(std::move(state), e);
-                    events.push_back(std::move(e));
-                  }
-                }
-                return events;
+                return domain::DecideAll<accounts::Folders>(s, commands, ctx);
               });
         });
 
@@ -755,17 +743,7 @@ void Server::AccountRoutes() {
                     "Only the account's responsible user or a manager may change it.", 403);
               }
               // Several commands of one request are one decision: all or none.
-              std::vector<accounts::Account::Event> events;
-              accounts::Account::State state = s;
-              for (const auto& command : list) {
-                auto decision = accounts::Account::Decide(state, command, ctx);
-                if (auto* rejection = std::get_if<domain::Rejection>(&decision)) return *rejection;
-                for (auto& e : std::get<std::vector<accounts::Account::Event>>(decision)) {
-                  state = accounts::Account::Evolve(std::move(state), e);
-                  events.push_back(std::move(e));
-                }
-              }
-              return events;
+              return domain::DecideAll<accounts::Account>(s, list, ctx);
             },
             options,
             [&](const accounts::Account::State& s) {

@@ -50,4 +50,23 @@ typename D::State Fold(typename D::State state, const std::vector<typename D::Ev
   return state;
 }
 
+// Several commands of one request decided as one: each against the state
+// the ones before it left; all their events, or the first rejection.
+template <Decider D>
+Decision<typename D::Event> DecideAll(const typename D::State& state,
+                                      const std::vector<typename D::Command>& commands,
+                                      const Context& ctx) {
+  std::vector<typename D::Event> events;
+  typename D::State current = state;
+  for (const auto& command : commands) {
+    auto decision = D::Decide(current, command, ctx);
+    if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
+    for (auto& e : std::get<std::vector<typename D::Event>>(decision)) {
+      current = D::Evolve(std::move(current), e);
+      events.push_back(std::move(e));
+    }
+  }
+  return events;
+}
+
 }  // namespace crm::domain

@@ -46,6 +46,15 @@ inline Rejection Reject(std::string code, std::string ro, std::string en, int ht
   return Rejection{std::move(code), Text{std::move(ro), std::move(en)}, {}, http_status};
 }
 
+// 422 "validation_failed" naming each wrong field: the one answer to input
+// that breaks a field's rules.
+inline Rejection InvalidFields(std::vector<FieldError> fields) {
+  Rejection r =
+      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
+  r.fields = std::move(fields);
+  return r;
+}
+
 // The outcome of a command: a value, a domain rejection, or an infrastructure
 // failure. Every module's command handling returns one of these, and the API
 // maps all three in one place.

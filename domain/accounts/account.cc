@@ -52,13 +52,6 @@ FieldError Error(const std::string& field, const char* code, const char* ro, con
   return FieldError{field, code, {ro, en}};
 }
 
-domain::Rejection Invalid(std::vector<FieldError> errors) {
-  domain::Rejection r =
-      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
-  r.fields = std::move(errors);
-  return r;
-}
-
 domain::Rejection NoSuchAccount() {
   return Reject("account_not_found", "Contul nu există.", "No such account.", 404);
 }
@@ -78,6 +71,46 @@ domain::Rejection Archived() {
 bool IsTextField(std::string_view name) {
   return std::find(std::begin(kAccountTextFields), std::end(kAccountTextFields), name) !=
          std::end(kAccountTextFields);
+}
+
+// Sets custom value `key` (at `prefix + key` in *values) from `raw` under
+// `rules`: an unknown or deactivated field or a value of the wrong type goes
+// to *errors; a value that differs goes to *changed ("" clears).
+void ApplyCustom(const std::string& key, const std::string& raw, const AccountRules& rules,
+                 const std::string& prefix, std::map<std::string, std::string>* values,
+                 std::map<std::string, std::string>* changed, std::vector<FieldError>* errors) {
+  const std::string field = "custom." + key;
+  const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
+                                [&](const CustomFieldDef& d) { return d.key == key; });
+  if (def == rules.custom_fields.end()) {
+    errors->push_back(
+        Error(field, "unknown_field", "Câmp personalizat necunoscut.", "Unknown custom field."));
+    return;
+  }
+  if (!def->active) {
+    errors->push_back(Error(field, "inactive_field", "Câmpul personalizat este dezactivat.",
+                            "The custom field is deactivated."));
+    return;
+  }
+  std::string value;
+  if (!raw.empty()) {
+    auto normal = NormalizeCustomValue(*def, raw);
+    if (auto* error = std::get_if<FieldError>(&normal)) {
+      error->field = field;
+      errors->push_back(std::move(*error));
+      return;
+    }
+    value = std::get<std::string>(normal);
+  }
+  const auto current = values->find(prefix + key);
+  if ((current == values->end() ? std::string() : current->second) != value) {
+    if (value.empty()) {
+      values->erase(prefix + key);
+    } else {
+      (*values)[prefix + key] = value;
+    }
+    (*changed)[key] = value;
+  }
 }
 
 // Normalizes `input` onto `text`/`custom` (the values after the command) and
@@ -111,38 +144,7 @@ void Apply(const AccountInput& input, const AccountRules& rules,
     changed->push_back("vat_payer");
   }
   for (const auto& [key, raw] : input.custom) {
-    const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
-                                  [&](const CustomFieldDef& d) { return d.key == key; });
-    const std::string field = "custom." + key;
-    if (def == rules.custom_fields.end()) {
-      errors->push_back(
-          Error(field, "unknown_field", "Câmp personalizat necunoscut.", "Unknown custom field."));
-      continue;
-    }
-    if (!def->active) {
-      errors->push_back(Error(field, "inactive_field", "Câmpul personalizat este dezactivat.",
-                              "The custom field is deactivated."));
-      continue;
-    }
-    std::string value;
-    if (!raw.empty()) {
-      auto normal = NormalizeCustomValue(*def, raw);
-      if (auto* error = std::get_if<FieldError>(&normal)) {
-        error->field = field;
-        errors->push_back(std::move(*error));
-        continue;
-      }
-      value = std::get<std::string>(normal);
-    }
-    const auto current = custom->find(key);
-    if ((current == custom->end() ? std::string() : current->second) != value) {
-      if (value.empty()) {
-        custom->erase(key);
-      } else {
-        (*custom)[key] = value;
-      }
-      (*custom_changed)[key] = value;
-    }
+    ApplyCustom(key, raw, rules, "", custom, custom_changed, errors);
   }
   for (const std::string& required : rules.required) {
     const bool is_custom = required.starts_with("custom.");
@@ -175,37 +177,7 @@ void ApplyContact(const std::map<std::string, std::string>& fields, const Accoun
                   std::map<std::string, std::string>* custom, std::vector<FieldError>* errors) {
   for (const auto& [field, raw] : fields) {
     if (field.starts_with("custom.")) {
-      const std::string key = field.substr(7);
-      const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
-                                    [&](const CustomFieldDef& d) { return d.key == key; });
-      if (def == rules.custom_fields.end() || !def->active) {
-        errors->push_back(def == rules.custom_fields.end()
-                              ? Error(field, "unknown_field", "Câmp personalizat necunoscut.",
-                                      "Unknown custom field.")
-                              : Error(field, "inactive_field",
-                                      "Câmpul personalizat este dezactivat.",
-                                      "The custom field is deactivated."));
-        continue;
-      }
-      std::string value;
-      if (!raw.empty()) {
-        auto normal = NormalizeCustomValue(*def, raw);
-        if (auto* error = std::get_if<FieldError>(&normal)) {
-          error->field = field;
-          errors->push_back(std::move(*error));
-          continue;
-        }
-        value = std::get<std::string>(normal);
-      }
-      auto it = values->find(field);
-      if ((it == values->end() ? std::string() : it->second) != value) {
-        if (value.empty()) {
-          values->erase(field);
-        } else {
-          (*values)[field] = value;
-        }
-        (*custom)[key] = value;
-      }
+      ApplyCustom(field.substr(7), raw, rules, "custom.", values, custom, errors);
       continue;
     }
     const bool known = std::find(std::begin(kContactFields), std::end(kContactFields), field) !=
@@ -256,7 +228,7 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
     std::vector<std::string> changed;
     std::vector<FieldError> errors;
     ApplyContact(add->fields, add->rules, &values, &changed, &custom, &errors);
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     ContactAddedT e;
     e.contact_id = add->contact_id;
     for (const auto& [field, value] : values) {
@@ -277,7 +249,7 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
     std::vector<std::string> changed;
     std::vector<FieldError> errors;
     ApplyContact(change->fields, change->rules, &values, &changed, &custom, &errors);
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     if (changed.empty() && custom.empty()) return Events{};
     ContactChangedT e;
     e.contact_id = id;
@@ -353,7 +325,7 @@ domain::Decision<Account::Event> DecideContactEvent(const Account::State& state,
       errors.push_back(
           Error("notes", "too_long", "Textul este prea lung.", "The text is too long."));
     }
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     CallRecordedT e;
     e.call_id = c->call_id;
     e.contact_id = c->contact_id;
@@ -371,7 +343,7 @@ domain::Decision<Account::Event> DecideContactEvent(const Account::State& state,
     errors.push_back(Error("text", "invalid_length", "Mesajul are între 1 și 1600 de caractere.",
                            "The message has 1 to 1600 characters."));
   }
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
   SmsRecordedT e;
   e.sms_id = sms.sms_id;
   e.contact_id = sms.contact_id;
@@ -468,7 +440,7 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
                              "Codul are între 1 și 50 de caractere tipăribile.",
                              "The code has 1 to 50 printable characters."));
     }
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     AccountCreatedT e;
     e.account_id = create->account_id;
     e.code = create->code;
@@ -490,7 +462,7 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     std::vector<FieldError> errors;
     Apply(change->input, change->rules, &text, &vat_payer, &custom, &changed, &custom_changed,
           &errors);
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     if (changed.empty() && custom_changed.empty()) return Events{};
     AccountChangedT e;
     e.changed = changed;
@@ -562,7 +534,7 @@ domain::Decision<std::vector<Account::Event>> Account::DecideMerge(
     }
   }
   if (!errors.empty()) {
-    domain::Rejection r = Invalid(std::move(errors));
+    domain::Rejection r = domain::InvalidFields(std::move(errors));
     return r;
   }
   std::vector<std::vector<Event>> events(states.size());

@@ -30,13 +30,10 @@ domain::Rejection TooDeep() {
 std::optional<domain::Rejection> CheckName(const Folders::State& state, const std::string& parent,
                                            const std::string& name, const std::string& self) {
   if (Length(name) < 1 || Length(name) > 100 || name.find('/') != std::string::npos) {
-    domain::Rejection r = Reject("validation_failed", "Datele trimise nu sunt valide.",
-                                 "The data sent is not valid.");
-    r.fields.push_back(
-        {"name",
-         "invalid_name",
-         {"Între 1 și 100 de caractere, fără „/”.", "1 to 100 characters, without '/'."}});
-    return r;
+    return domain::InvalidFields(
+        {{"name",
+          "invalid_name",
+          {"Între 1 și 100 de caractere, fără „/”.", "1 to 100 characters, without '/'."}}});
   }
   const std::string folded = FoldText(name);
   for (const auto& [id, node] : state.nodes) {

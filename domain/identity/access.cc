@@ -52,10 +52,7 @@ domain::Decision<ApiKey::Event> ApiKey::Decide(const State& state, const Command
     }
     if (auto e = CheckRole(create->role)) errors.push_back(*e);
     if (!errors.empty()) {
-      domain::Rejection r = domain::Reject("validation_failed", "Datele trimise nu sunt valide.",
-                                           "The data sent is not valid.");
-      r.fields = std::move(errors);
-      return r;
+      return domain::InvalidFields(std::move(errors));
     }
     ApiKeyCreatedT e;
     e.key_id = create->key_id;

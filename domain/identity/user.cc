@@ -9,13 +9,6 @@ namespace {
 using domain::FieldError;
 using domain::Rejection;
 
-Rejection Invalid(std::vector<FieldError> fields) {
-  Rejection r = domain::Reject("validation_failed", "Datele trimise nu sunt valide.",
-                               "The data sent is not valid.");
-  r.fields = std::move(fields);
-  return r;
-}
-
 Rejection NoSuchUser() {
   return domain::Reject("user_not_found", "Utilizatorul nu există.", "No such user.", 404);
 }
@@ -97,7 +90,7 @@ domain::Decision<User::Event> User::Decide(const State& state, const Command& co
                    CheckEmail(create->email), CheckRole(create->role)}) {
       if (e) errors.push_back(std::move(*e));
     }
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     UserCreatedT e;
     e.user_id = create->user_id;
     e.username = NormalizeUsername(create->username);
@@ -119,7 +112,7 @@ domain::Decision<User::Event> User::Decide(const State& state, const Command& co
     if (change->role) {
       if (auto e = CheckRole(*change->role)) errors.push_back(*e);
     }
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     Events events;
     if (change->display_name && *change->display_name != state.display_name) {
       UserDisplayNameChangedT e;

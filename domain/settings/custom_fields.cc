@@ -14,13 +14,6 @@ namespace {
 using domain::FieldError;
 using domain::Reject;
 
-domain::Rejection Invalid(std::vector<FieldError> errors) {
-  domain::Rejection r =
-      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
-  r.fields = std::move(errors);
-  return r;
-}
-
 FieldError Error(const std::string& field, const char* code, const char* ro, const char* en) {
   return FieldError{field, code, {ro, en}};
 }
@@ -135,7 +128,7 @@ domain::Decision<CustomFields::Event> CustomFields::Decide(const State& state,
       errors.push_back(Error("options", "not_allowed", "Doar câmpurile de tip listă au opțiuni.",
                              "Only select fields have options."));
     }
-    if (!errors.empty()) return Invalid(std::move(errors));
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     if (state.Find(def.key)) {
       domain::Rejection r = Reject("custom_field_exists", "Există deja un câmp cu această cheie.",
                                    "A field with this key exists.", 409);
@@ -190,7 +183,7 @@ domain::Decision<CustomFields::Event> CustomFields::Decide(const State& state,
     e.changed.push_back("active");
     e.active = *change.active;
   }
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
   if (e.changed.empty()) return Events{};
   return Events{std::move(e)};
 }

@@ -9,13 +9,6 @@ namespace {
 using domain::FieldError;
 using domain::Reject;
 
-domain::Rejection Invalid(std::vector<FieldError> errors) {
-  domain::Rejection r =
-      Reject("validation_failed", "Datele trimise nu sunt valide.", "The data sent is not valid.");
-  r.fields = std::move(errors);
-  return r;
-}
-
 FieldError UnknownField(const std::string& where, const std::string& name) {
   return {where,
           "unknown_field",
@@ -55,7 +48,7 @@ domain::Decision<FieldRules::Event> FieldRules::Decide(const State& state, const
                         {"„" + name + "” nu poate fi unic.", "'" + name + "' cannot be unique."}});
     }
   }
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
   if (e.required == state.required && e.unique == state.unique) return std::vector<Event>{};
   return std::vector<Event>{std::move(e)};
 }
@@ -105,7 +98,7 @@ domain::Decision<TableSettings::Event> TableSettings::Decide(const State& state,
                        "The list cannot be sorted by '" + sorted + "'."}});
   }
   e.sort = set.sort;
-  if (!errors.empty()) return Invalid(std::move(errors));
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
   if (state.set && state.columns == e.columns && state.pinned == e.pinned && state.sort == e.sort) {
     return Events{};
   }

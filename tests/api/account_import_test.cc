@@ -7,6 +7,7 @@
 
 #include "support/process.h"
 #include "support/server_fixture.h"
+#include "support/workbook.h"
 
 namespace crm::api {
 namespace {
@@ -196,17 +197,7 @@ TEST_F(AccountImportTest, TheTemplateHasOneDocumentedColumnPerFieldAndImportsAsI
   ASSERT_EQ(200, r->status) << r->body;
   EXPECT_EQ(kXlsx, r->get_header_value("Content-Type"));
   const std::string file = dir_.Sub("template.xlsx");
-  std::ofstream(file, std::ios::binary) << r->body;
-  auto [code, out] = testing::RunProgram(
-      "/usr/bin/python3",
-      {"-c",
-       "import json, sys, openpyxl\n"
-       "wb = openpyxl.load_workbook(sys.argv[1])\n"
-       "print(json.dumps({ws.title: [[c.value for c in row] for row in ws.iter_rows()]"
-       " for ws in wb.worksheets}, ensure_ascii=False))",
-       file});
-  ASSERT_EQ(0, code) << out;
-  const json sheets = json::parse(out);
+  const json sheets = testing::ReadWorkbook(r->body, file);
   const json& header = sheets["Conturi"][0];
   EXPECT_EQ("Cod", header[0]);
   EXPECT_EQ("Nume", header[1]);
