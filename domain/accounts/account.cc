@@ -73,46 +73,6 @@ bool IsTextField(std::string_view name) {
          std::end(kAccountTextFields);
 }
 
-// Sets custom value `key` (at `prefix + key` in *values) from `raw` under
-// `rules`: an unknown or deactivated field or a value of the wrong type goes
-// to *errors; a value that differs goes to *changed ("" clears).
-void ApplyCustom(const std::string& key, const std::string& raw, const AccountRules& rules,
-                 const std::string& prefix, std::map<std::string, std::string>* values,
-                 std::map<std::string, std::string>* changed, std::vector<FieldError>* errors) {
-  const std::string field = "custom." + key;
-  const auto def = std::find_if(rules.custom_fields.begin(), rules.custom_fields.end(),
-                                [&](const CustomFieldDef& d) { return d.key == key; });
-  if (def == rules.custom_fields.end()) {
-    errors->push_back(
-        Error(field, "unknown_field", "Câmp personalizat necunoscut.", "Unknown custom field."));
-    return;
-  }
-  if (!def->active) {
-    errors->push_back(Error(field, "inactive_field", "Câmpul personalizat este dezactivat.",
-                            "The custom field is deactivated."));
-    return;
-  }
-  std::string value;
-  if (!raw.empty()) {
-    auto normal = NormalizeCustomValue(*def, raw);
-    if (auto* error = std::get_if<FieldError>(&normal)) {
-      error->field = field;
-      errors->push_back(std::move(*error));
-      return;
-    }
-    value = std::get<std::string>(normal);
-  }
-  const auto current = values->find(prefix + key);
-  if ((current == values->end() ? std::string() : current->second) != value) {
-    if (value.empty()) {
-      values->erase(prefix + key);
-    } else {
-      (*values)[prefix + key] = value;
-    }
-    (*changed)[key] = value;
-  }
-}
-
 // Normalizes `input` onto `text`/`custom` (the values after the command) and
 // collects every error. `changed` gets the names of standard fields whose
 // value differs.
@@ -144,7 +104,7 @@ void Apply(const AccountInput& input, const AccountRules& rules,
     changed->push_back("vat_payer");
   }
   for (const auto& [key, raw] : input.custom) {
-    ApplyCustom(key, raw, rules, "", custom, custom_changed, errors);
+    settings::ApplyCustomValue(key, raw, rules.custom_fields, "", custom, custom_changed, errors);
   }
   for (const std::string& required : rules.required) {
     const bool is_custom = required.starts_with("custom.");
@@ -177,7 +137,8 @@ void ApplyContact(const std::map<std::string, std::string>& fields, const Accoun
                   std::map<std::string, std::string>* custom, std::vector<FieldError>* errors) {
   for (const auto& [field, raw] : fields) {
     if (field.starts_with("custom.")) {
-      ApplyCustom(field.substr(7), raw, rules, "custom.", values, custom, errors);
+      settings::ApplyCustomValue(field.substr(7), raw, rules.custom_fields, "custom.", values,
+                                 custom, errors);
       continue;
     }
     const bool known = std::find(std::begin(kContactFields), std::end(kContactFields), field) !=

@@ -284,4 +284,46 @@ std::variant<std::string, FieldError> NormalizeCustomValue(const CustomFieldDef&
   return bad("Tipul câmpului nu este cunoscut.", "Unknown field type.");
 }
 
+// (declared in the header)
+// an unknown or deactivated field or a value of the wrong type goes
+// to *errors; a value that differs goes to *changed ("" clears).
+void ApplyCustomValue(const std::string& key, const std::string& raw,
+                      const std::vector<CustomFieldDef>& defs, const std::string& prefix,
+                      std::map<std::string, std::string>* values,
+                      std::map<std::string, std::string>* changed,
+                      std::vector<FieldError>* errors) {
+  const std::string field = "custom." + key;
+  const auto def =
+      std::find_if(defs.begin(), defs.end(), [&](const CustomFieldDef& d) { return d.key == key; });
+  if (def == defs.end()) {
+    errors->push_back(
+        Error(field, "unknown_field", "Câmp personalizat necunoscut.", "Unknown custom field."));
+    return;
+  }
+  if (!def->active) {
+    errors->push_back(Error(field, "inactive_field", "Câmpul personalizat este dezactivat.",
+                            "The custom field is deactivated."));
+    return;
+  }
+  std::string value;
+  if (!raw.empty()) {
+    auto normal = NormalizeCustomValue(*def, raw);
+    if (auto* error = std::get_if<FieldError>(&normal)) {
+      error->field = field;
+      errors->push_back(std::move(*error));
+      return;
+    }
+    value = std::get<std::string>(normal);
+  }
+  const auto current = values->find(prefix + key);
+  if ((current == values->end() ? std::string() : current->second) != value) {
+    if (value.empty()) {
+      values->erase(prefix + key);
+    } else {
+      (*values)[prefix + key] = value;
+    }
+    (*changed)[key] = value;
+  }
+}
+
 }  // namespace crm::settings

@@ -18,7 +18,7 @@
 namespace crm::settings {
 
 // The entities that have custom fields and field rules.
-inline constexpr const char* kEntities[] = {"account", "contact"};
+inline constexpr const char* kEntities[] = {"account", "contact", "opportunity"};
 bool IsEntity(const std::string& entity);
 // The entities that have lists of their own, with table settings.
 inline bool HasList(const std::string& entity) { return entity == "account"; }
@@ -73,5 +73,15 @@ inline std::string CustomFieldsStream(const std::string& entity) {
 // E.164; url with a scheme.
 std::variant<std::string, domain::FieldError> NormalizeCustomValue(const CustomFieldDef& def,
                                                                    const std::string& value);
+
+// Sets custom value `key` (kept at `prefix + key` in *values) from `raw`
+// under the definitions `defs`: an unknown or deactivated field or a value of
+// the wrong type goes to *errors (field "custom.<key>"); a value that differs
+// from the current one goes to *changed ("" clears the field).
+void ApplyCustomValue(const std::string& key, const std::string& raw,
+                      const std::vector<CustomFieldDef>& defs, const std::string& prefix,
+                      std::map<std::string, std::string>* values,
+                      std::map<std::string, std::string>* changed,
+                      std::vector<domain::FieldError>* errors);
 
 }  // namespace crm::settings

@@ -1,0 +1,169 @@
+// Given/when/then tests of the pipeline, opportunities and money.
+
+#include <gtest/gtest.h>
+
+#include "domain/money.h"
+#include "domain/sales/opportunity.h"
+#include "domain/sales/pipeline.h"
+#include "support/given_when_then.h"
+
+namespace crm::sales {
+namespace {
+
+using testing::GivenWhenThen;
+
+const std::vector<std::string> kStages = {"prospecting", "approach", "offer", "order"};
+
+OpenOpportunity Open() {
+  OpenOpportunity o;
+  o.opportunity_id = "o1";
+  o.account_id = "a1";
+  o.owner_id = "u1";
+  o.input.title = "Licențe 2027";
+  o.input.value = "12500.5";
+  o.stages = kStages;
+  o.account_contacts = {"k1"};
+  return o;
+}
+
+OpportunityOpenedT Opened() {
+  OpportunityOpenedT e;
+  e.opportunity_id = "o1";
+  e.account_id = "a1";
+  e.title = "Licențe 2027";
+  e.value_minor = 1250050;
+  e.currency = "RON";
+  e.stage = "prospecting";
+  e.owner_id = "u1";
+  return e;
+}
+
+TEST(MoneyTest, DecimalStringsBecomeMinorUnitsExactly) {
+  EXPECT_EQ(1250050, domain::ParseMoney("12500.5"));
+  EXPECT_EQ(7, domain::ParseMoney("0.07"));
+  EXPECT_EQ(999999999999999'99, domain::ParseMoney("999999999999999.99"));
+  for (const char* bad :
+       {"", "1.", ".5", "1.234", "-1", "1e3", "1,5", "1 000", "0x10", "1000000000000000"}) {
+    EXPECT_FALSE(domain::ParseMoney(bad).has_value()) << bad;
+  }
+  EXPECT_EQ("12500.50", domain::FormatMoney(1250050));
+  EXPECT_EQ("0.07", domain::FormatMoney(7));
+  EXPECT_EQ("-3.00", domain::FormatMoney(-300));
+  EXPECT_TRUE(domain::IsCurrency("EUR"));
+  EXPECT_FALSE(domain::IsCurrency("eur"));
+}
+
+TEST(OpportunityTest, OpensInTheFirstStageWithMoneyInMinorUnits) {
+  GivenWhenThen<Opportunity>().When(Open()).ThenExpect({Opened()});
+  auto bad = Open();
+  bad.input.value = "12,5";
+  bad.input.currency = "lei";
+  bad.input.title = "";
+  bad.input.contact_id = "stranger";
+  bad.stage = "dreaming";
+  GivenWhenThen<Opportunity>().When(bad).ThenReject("validation_failed");
+}
+
+TEST(OpportunityTest, StageChangesOnlyToPipelineStagesAndOnlyWhileOpen) {
+  OpportunityStageChangedT moved;
+  moved.stage = "offer";
+  moved.from_stage = "prospecting";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(ChangeStage{"offer", kStages})
+      .ThenExpect({moved});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(ChangeStage{"prospecting", kStages})
+      .ThenExpect({});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(ChangeStage{"heaven", kStages})
+      .ThenReject("validation_failed");
+  OpportunityClosedT won;
+  won.outcome = "won";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), won})
+      .When(ChangeStage{"offer", kStages})
+      .ThenReject("opportunity_closed");
+}
+
+TEST(OpportunityTest, ClosesWonOrLostWithAReasonAndReopens) {
+  OpportunityClosedT lost;
+  lost.outcome = "lost";
+  lost.reason = "Preț prea mare";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(CloseOpportunity{"lost", "Preț prea mare"})
+      .ThenExpect({lost});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(CloseOpportunity{"lost", ""})
+      .ThenReject("validation_failed");
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(CloseOpportunity{"maybe", "x"})
+      .ThenReject("validation_failed");
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), lost})
+      .When(CloseOpportunity{"won", ""})
+      .ThenReject("opportunity_closed");
+  OpportunityReopenedT reopened;
+  reopened.stage = "prospecting";  // where it was
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), lost})
+      .When(ReopenOpportunity{"", kStages})
+      .ThenExpect({reopened});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(ReopenOpportunity{"", kStages})
+      .ThenExpect({});
+  auto state = domain::Fold<Opportunity>(Opportunity::Initial(), {Opened(), lost, reopened});
+  EXPECT_EQ("open", state.status);
+}
+
+TEST(OpportunityTest, RemindersAreSetMovedAndCleared) {
+  OpportunityReminderSetT set;
+  set.reminder_at_us = 1'900'000'000'000'000;
+  GivenWhenThen<Opportunity>()
+      .Given({Opened()})
+      .When(SetReminder{1'900'000'000'000'000})
+      .ThenExpect({set});
+  OpportunityReminderSetT moved;
+  moved.reminder_at_us = 1'900'000'060'000'000;
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set})
+      .When(SetReminder{1'900'000'060'000'000})
+      .ThenExpect({moved});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set})
+      .When(SetReminder{1'900'000'000'000'000})
+      .ThenExpect({});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set})
+      .When(SetReminder{std::nullopt})
+      .ThenExpect({OpportunityReminderClearedT{}});
+  GivenWhenThen<Opportunity>().Given({Opened()}).When(SetReminder{std::nullopt}).ThenExpect({});
+}
+
+TEST(PipelineTest, StagesAreRenamedAddedReorderedButNotRemovedWhileInUse) {
+  auto stages = DefaultStages();
+  std::swap(stages[0], stages[1]);
+  stages[0].label.ro = "Prima abordare";
+  stages.push_back({"contract", {"Contract", "Contract"}, 95});
+  auto decision = Pipeline::Decide(Pipeline::Initial(), SetPipeline{stages, {"offer"}}, {});
+  ASSERT_TRUE(std::holds_alternative<std::vector<Pipeline::Event>>(decision));
+  const auto state = Pipeline::Evolve(Pipeline::Initial(), std::get<0>(decision).at(0));
+  EXPECT_EQ(stages, state.stages);
+  auto without_offer = stages;
+  without_offer.erase(without_offer.begin() + 2);
+  GivenWhenThen<Pipeline>().When(SetPipeline{without_offer, {"offer"}}).ThenReject("stage_in_use");
+  auto bad = stages;
+  bad[1].key = bad[0].key;
+  bad[2].probability = 120;
+  GivenWhenThen<Pipeline>().When(SetPipeline{bad, {}}).ThenReject("validation_failed");
+  GivenWhenThen<Pipeline>().When(SetPipeline{DefaultStages(), {}}).ThenExpect({});
+}
+
+}  // namespace
+}  // namespace crm::sales
