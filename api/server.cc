@@ -230,6 +230,7 @@ void Server::Routes() {
   AccountImportRoutes();  // before /accounts/{id} would take "import-template.xlsx" for an id
   AccountRoutes();
   SettingsRoutes();
+  SalesRoutes();
 }
 
 void Server::Route(const std::string& method, const std::string& path, Access access,

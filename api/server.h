@@ -36,6 +36,8 @@
 #include "domain/identity/roles.h"
 #include "domain/identity/user.h"
 #include "domain/ids.h"
+#include "domain/sales/opportunity.h"
+#include "domain/sales/pipeline.h"
 #include "domain/settings/custom_fields.h"
 #include "domain/settings/field_settings.h"
 #include "domain/transact.h"
@@ -95,6 +97,7 @@ class Server {
   void AccountRoutes();
   void AccountImportRoutes();
   void SettingsRoutes();
+  void SalesRoutes();
   // The organization's rules for commands on `entity` ("account",
   // "contact"): required and unique fields, custom field definitions (read
   // from their aggregates, so a field defined a moment ago is known).
@@ -162,6 +165,8 @@ class Server {
   domain::AggregateStore<settings::CustomFields> custom_fields_{store_, ids_};
   domain::AggregateStore<settings::FieldRules> field_rules_{store_, ids_};
   domain::AggregateStore<settings::TableSettings> tables_{store_, ids_};
+  domain::AggregateStore<sales::Pipeline> pipeline_{store_, ids_};
+  domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;

@@ -388,16 +388,19 @@ void Server::SettingsRoutes() {
           if (!defs.ok()) return Send(res, FromStatus(defs.status()));
           settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
           set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
-          if (entity == "contact") {
-            // Contacts' values are not claimed (yet): none of them is unique.
-            for (const char* f : accounts::kContactFields) {
-              set.known.insert(f);
-              set.never_unique.insert(f);
-            }
-            set.never_unique.insert(set.known.begin(), set.known.end());
-          } else {
+          if (entity == "account") {
             for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
             set.never_unique.insert({"kind", "country"});
+          } else {
+            // Only accounts' values are claimed: nothing else is unique (yet).
+            if (entity == "contact") {
+              set.known.insert(std::begin(accounts::kContactFields),
+                               std::end(accounts::kContactFields));
+            } else {
+              set.known.insert(
+                  {"details", "value", "contact_id", "due_date", "close_date"});  // opportunity
+            }
+            set.never_unique = set.known;
           }
           for (const auto& d : defs.value().state.fields) {
             if (d.type == "boolean") set.never_unique.insert("custom." + d.key);

@@ -10,6 +10,7 @@
 #include "projections/event_counts.h"
 #include "projections/folders.h"
 #include "projections/identity.h"
+#include "projections/opportunities.h"
 #include "projections/projection.h"
 
 namespace crm::projections {
@@ -19,9 +20,12 @@ struct ReadModels {
   Identity identity;
   FolderTree folders;
   Accounts accounts;
+  Opportunities opportunities;
 
   // Every model above, for the projection runner.
-  std::vector<Projection*> all() { return {&event_counts, &identity, &folders, &accounts}; }
+  std::vector<Projection*> all() {
+    return {&event_counts, &identity, &folders, &accounts, &opportunities};
+  }
 };
 
 }  // namespace crm::projections

@@ -8,12 +8,13 @@
 // own.
 //
 // Guarantees: a Set fires at most once (firing forgets the key; Set it again to
-// fire again); a key moved by Set never fires at its old time; a cleared key
-// does not fire, unless Clear races with its firing (the callback may already
-// be running or about to run); due times already past (e.g. reminders that
-// fell due while the server was down) fire as soon as the worker runs; keys
-// fire in due-time order (ties in the order they were set). The clock is read
-// again at least every kMaxSleep, so wall-clock steps are noticed.
+// fire again); a key moved by Set does not fire at its old time and a cleared
+// key does not fire, unless the Set or Clear races with that firing (the
+// callback may already be running or about to run); due times already past
+// (e.g. reminders that fell due while the server was down) fire as soon as the
+// worker runs; keys fire in due-time order (ties in the order they were set),
+// never before their time by the clock. The clock is read again at least every
+// kMaxSleep, so wall-clock steps are noticed without a Poke.
 //
 // Not guaranteed: exactly once across restarts. The scheduler is memory only;
 // the caller records the firing (a ReminderDue event) and, when it feeds the

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -21,7 +21,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr int64_t kMs = 1000;  // µs
+constexpr int64_t kMs = 1000;  // in µs, like due times
+constexpr int64_t kSecond = 1000 * kMs;
+constexpr int64_t kHour = 3600 * kSecond;
 
 int64_t Now() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -65,7 +67,7 @@ class CountingClock {
   std::atomic<int> reads_{0};
 };
 
-// Records every firing; tests wait on it with deadlines, never fixed sleeps.
+// Records every firing; tests wait on it with deadlines.
 class Recorder {
  public:
   explicit Recorder(ReminderScheduler::Clock clock = Now) : clock_(std::move(clock)) {}
@@ -121,7 +123,7 @@ TEST(ReminderSchedulerTest, FiresOnceAtItsDueTime) {
 TEST(ReminderSchedulerTest, APastDueTimeFiresRightAfterStart) {
   Recorder recorder;
   ReminderScheduler scheduler(Now, recorder.Fire());
-  const int64_t due = Now() - 3600 * 1000 * kMs;  // fell due while the server was down
+  const int64_t due = Now() - kHour;  // fell due while the server was down
   scheduler.Set("missed", due);
   EXPECT_EQ(1u, scheduler.pending());
   const int64_t started = Now();
@@ -138,8 +140,8 @@ TEST(ReminderSchedulerTest, AMovedKeyFiresOnlyAtItsNewTime) {
   Recorder recorder;
   ReminderScheduler scheduler(clock.clock(), recorder.Fire());
   const int64_t now = Now();
-  scheduler.Set("sooner", now + 30 * 1000 * kMs);
-  scheduler.Set("later", now + 30 * 1000 * kMs);
+  scheduler.Set("sooner", now + 30 * kSecond);
+  scheduler.Set("later", now + 30 * kSecond);
   scheduler.Start();
   ASSERT_TRUE(clock.WaitForReads(2));  // armed for +30 s (that is, the re-check in 1 s)
 
@@ -239,7 +241,7 @@ TEST(ReminderSchedulerTest, TheCallbackMaySetAndClear) {
 TEST(ReminderSchedulerTest, StopIsPromptWithAReminderDueInAnHour) {
   Recorder recorder;
   auto scheduler = std::make_unique<ReminderScheduler>(Now, recorder.Fire());
-  scheduler->Set("hour", Now() + 3600 * 1000 * kMs);
+  scheduler->Set("hour", Now() + kHour);
   scheduler->Start();
   std::this_thread::sleep_for(milliseconds(50));  // let the worker arm its timer
   auto started = std::chrono::steady_clock::now();
@@ -273,13 +275,13 @@ TEST(ReminderSchedulerTest, AClockThatJumpsFiresOnPoke) {
   const ReminderScheduler::Clock clock = [&] { return fake.load(); };
   Recorder recorder(clock);
   ReminderScheduler scheduler(clock, recorder.Fire());
-  const int64_t due = fake.load() + 3600 * 1000 * kMs;
+  const int64_t due = fake.load() + kHour;
   scheduler.Set("in-an-hour", due);
   scheduler.Start();
   scheduler.Poke();
   EXPECT_FALSE(recorder.WaitFor(1, milliseconds(100)));  // an hour of fake time to go
 
-  fake += 2 * 3600 * 1000 * kMs;
+  fake += 2 * kHour;
   scheduler.Poke();
   ASSERT_TRUE(recorder.WaitFor(1, milliseconds(500)));  // sooner than the 1 s re-check
   const auto firings = recorder.firings();
@@ -293,10 +295,10 @@ TEST(ReminderSchedulerTest, AClockThatJumpsIsNoticedWithinMaxSleepWithoutPoke) {
   CountingClock clock(&fake);
   Recorder recorder([&] { return fake.load(); });
   ReminderScheduler scheduler(clock.clock(), recorder.Fire());
-  scheduler.Set("in-a-day", fake.load() + 24 * 3600 * 1000 * kMs);
+  scheduler.Set("in-a-day", fake.load() + 24 * kHour);
   scheduler.Start();
   ASSERT_TRUE(clock.WaitForReads(2));  // "not due yet", then the timer armed
-  fake += 25 * 3600 * 1000 * kMs;      // and nobody tells the worker
+  fake += 25 * kHour;                  // and nobody tells the worker
   const auto jumped = std::chrono::steady_clock::now();
   ASSERT_TRUE(recorder.WaitFor(1, ReminderScheduler::kMaxSleep + milliseconds(500)));
   EXPECT_EQ("in-a-day", recorder.firings()[0].key);
@@ -310,6 +312,7 @@ TEST(ReminderSchedulerTest, ConcurrentSetAndClearWhileFiring) {
   ReminderScheduler scheduler(Now, recorder.Fire());
   scheduler.Start();
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937 random(t);
@@ -319,8 +322,8 @@ TEST(ReminderSchedulerTest, ConcurrentSetAndClearWhileFiring) {
         if (i % 2 == 0) {
           scheduler.Set(key, Now() + offset(random));  // fires while others are set
         } else {
-          scheduler.Set(key, Now() + 3600 * 1000 * kMs);
-          scheduler.Set(key, Now() + 1800 * 1000 * kMs);
+          scheduler.Set(key, Now() + kHour);
+          scheduler.Set(key, Now() + 1800 * kSecond);
           EXPECT_TRUE(scheduler.Clear(key));
         }
       }
@@ -345,7 +348,7 @@ TEST(ReminderSchedulerTest, AHundredThousandPendingKeysAreCheap) {
   ReminderScheduler scheduler(Now, recorder.Fire());
   scheduler.Start();
   const auto started = std::chrono::steady_clock::now();
-  const int64_t base = Now() + 3600 * 1000 * kMs;
+  const int64_t base = Now() + kHour;
   for (int i = 0; i < kKeys; ++i) scheduler.Set("r" + std::to_string(i), base + i);
   EXPECT_EQ(static_cast<size_t>(kKeys), scheduler.pending());
   for (int i = 0; i < kKeys; ++i) scheduler.Set("r" + std::to_string(i), base - i);  // move all

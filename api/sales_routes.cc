@@ -1,0 +1,433 @@
+// The sales module's routes: the pipeline and opportunities.
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/listing.h"
+#include "api/problem.h"
+#include "api/request.h"
+#include "api/server.h"
+#include "domain/event_codec.h"
+#include "domain/money.h"
+#include "domain/time.h"
+
+namespace crm::api {
+
+namespace {
+
+using identity::Permission;
+using nlohmann::json;
+
+Problem NoSuchOpportunity() {
+  return NotFoundProblem("Oportunitatea nu există.", "No such opportunity.");
+}
+
+json StageJson(const sales::StageDef& s) {
+  return {{"key", s.key},
+          {"label", {{"ro", s.label.ro}, {"en", s.label.en}}},
+          {"probability", s.probability}};
+}
+
+json OpportunityJson(const projections::OpportunityRow& o) {
+  json custom = json::object();
+  for (const auto& [key, value] : o.custom) custom[key] = value;
+  return {{"id", o.id},
+          {"account_id", o.account_id},
+          {"contact_id", o.contact_id.empty() ? json(nullptr) : json(o.contact_id)},
+          {"title", o.title},
+          {"details", o.details},
+          {"value", domain::FormatMoney(o.value_minor)},
+          {"value_minor", o.value_minor},
+          {"currency", o.currency},
+          {"stage", o.stage},
+          {"status", o.status},
+          {"close_reason", o.close_reason},
+          {"owner_id", o.owner_id},
+          {"due_date", o.due_date.empty() ? json(nullptr) : json(o.due_date)},
+          {"close_date", o.close_date.empty() ? json(nullptr) : json(o.close_date)},
+          {"reminder_at",
+           o.reminder_at_us ? json(domain::FormatRfc3339(o.reminder_at_us)) : json(nullptr)},
+          {"custom", custom},
+          {"archived", o.archived},
+          {"version", o.version},
+          {"created_at", domain::FormatRfc3339(o.created_at_us)},
+          {"updated_at", domain::FormatRfc3339(o.updated_at_us)}};
+}
+
+// The body of an open or change: text members, "value" as a decimal string
+// (a JSON number is refused: it may already have lost cents), "custom", and
+// the placement members account_id/owner_id/stage/reminder_at (when
+// `creating`, or owner_id/reminder_at on a change).
+struct OpportunityBody {
+  sales::OpportunityInput input;
+  std::optional<std::string> account_id, owner_id, stage;
+  std::optional<std::optional<int64_t>> reminder;  // set: a time, or null to clear
+};
+OpportunityBody ReadOpportunityBody(const json& body, bool creating,
+                                    std::vector<domain::FieldError>* errors) {
+  OpportunityBody out;
+  auto wrong = [&](const std::string& field, const char* ro, const char* en) {
+    errors->push_back({field, "wrong_type", {ro, en}});
+  };
+  for (const auto& [key, value] : body.items()) {
+    std::optional<std::string>* text = key == "title"                    ? &out.input.title
+                                       : key == "details"                ? &out.input.details
+                                       : key == "value"                  ? &out.input.value
+                                       : key == "currency"               ? &out.input.currency
+                                       : key == "contact_id"             ? &out.input.contact_id
+                                       : key == "due_date"               ? &out.input.due_date
+                                       : key == "close_date"             ? &out.input.close_date
+                                       : key == "owner_id"               ? &out.owner_id
+                                       : creating && key == "account_id" ? &out.account_id
+                                       : creating && key == "stage"      ? &out.stage
+                                                                         : nullptr;
+    if (text) {
+      if (value.is_string()) {
+        *text = value.get<std::string>();
+      } else if (value.is_null() && key != "value" && key != "currency" && key != "owner_id") {
+        *text = "";
+      } else {
+        wrong(
+            key,
+            key == "value" ? "Suma se trimite ca text (\"1234.50\")."
+                           : "Trebuie să fie un șir de caractere.",
+            key == "value" ? "The amount is sent as a string (\"1234.50\")." : "Must be a string.");
+      }
+    } else if (key == "reminder_at") {
+      if (value.is_null()) {
+        out.reminder = std::optional<int64_t>();
+      } else if (auto at = value.is_string() ? domain::ParseRfc3339(value.get<std::string>())
+                                             : std::nullopt) {
+        out.reminder = at;
+      } else {
+        wrong(key, "Trebuie să fie un moment RFC 3339 sau null.",
+              "Must be an RFC 3339 time or null.");
+      }
+    } else if (key == "custom") {
+      if (!value.is_object()) {
+        wrong(key, "Trebuie să fie un obiect.", "Must be an object.");
+        continue;
+      }
+      for (const auto& [name, v] : value.items()) {
+        if (v.is_string()) {
+          out.input.custom[name] = v.get<std::string>();
+        } else if (v.is_null()) {
+          out.input.custom[name] = "";
+        } else if (v.is_number_integer() || v.is_boolean()) {
+          out.input.custom[name] = v.dump();
+        } else {
+          wrong("custom." + name, "Trebuie să fie text.", "Must be a string.");
+        }
+      }
+    } else {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    }
+  }
+  if (creating && !out.account_id) {
+    errors->push_back({"account_id", "required", {"Câmp obligatoriu.", "Required."}});
+  }
+  return out;
+}
+
+}  // namespace
+
+void Server::SalesRoutes() {
+  auto stage_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
+    auto pipeline = pipeline_.Load(sales::kPipelineStream);
+    if (!pipeline.ok()) return pipeline.status();
+    std::vector<std::string> keys;
+    for (const auto& s : pipeline.value().state.stages) keys.push_back(s.key);
+    return keys;
+  };
+
+  Route("GET", "/api/v1/settings/pipeline", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call&, httplib::Response& res) {
+          auto pipeline = pipeline_.Load(sales::kPipelineStream);
+          if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
+          json stages = json::array();
+          for (const auto& s : pipeline.value().state.stages) stages.push_back(StageJson(s));
+          SetETag(res, pipeline.value().version);
+          SendJson(res, {{"stages", stages}, {"version", pipeline.value().version}});
+        });
+
+  Route("PUT", "/api/v1/settings/pipeline", Access::kSignedIn, Permission::kAdminister,
+        [this](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          sales::SetPipeline set;
+          bool ok = body->size() == 1 && body->contains("stages") && (*body)["stages"].is_array();
+          for (const auto& s : ok ? (*body)["stages"] : json::array()) {
+            ok = ok && s.is_object() && s.contains("key") && s["key"].is_string() &&
+                 s.contains("label") && s["label"].is_object() && s["label"].contains("ro") &&
+                 s["label"]["ro"].is_string() && s["label"].contains("en") &&
+                 s["label"]["en"].is_string() &&
+                 (!s.contains("probability") || s["probability"].is_number_integer());
+            if (!ok) break;
+            const int64_t probability = s.value("probability", int64_t{0});
+            set.stages.push_back(
+                {s["key"].get<std::string>(),
+                 {s["label"]["ro"].get<std::string>(), s["label"]["en"].get<std::string>()},
+                 static_cast<int>(std::clamp<int64_t>(probability, -1, 101))});
+          }
+          if (!ok) {
+            return Send(res, InvalidBody({{"stages",
+                                           "wrong_type",
+                                           {"Corpul este {\"stages\": [{\"key\", \"label\": "
+                                            "{\"ro\", \"en\"}, \"probability\"}]}.",
+                                            "The body is {\"stages\": [{\"key\", \"label\": "
+                                            "{\"ro\", \"en\"}, \"probability\"}]}."}}}));
+          }
+          if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+            return Send(res, FromStatus(Status::Unavailable("read models are behind")));
+          }
+          set.in_use = models_.opportunities.StagesInUse();
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = pipeline_.Transact(
+              sales::kPipelineStream, ctx,
+              [&](const sales::Pipeline::State& s) { return sales::Pipeline::Decide(s, set, ctx); },
+              options);
+          Reply(res, outcome, "pipeline", false, "");
+        });
+
+  Route(
+      "GET", "/api/v1/opportunities", Access::kSignedIn, Permission::kReadCrm,
+      [this](const Call& call, httplib::Response& res) {
+        projections::OpportunityQuery query;
+        query.q = call.req.get_param_value("q");
+        query.include_archived = call.req.get_param_value("include_archived") == "true";
+        static const std::set<std::string> kReserved = {
+            "q",     "include_archived", "limit",     "cursor",     "sort",    "min_position",
+            "as_of", "due_before",       "due_after", "close_from", "close_to"};
+        for (const auto& [name, value] : call.req.params) {
+          if (kReserved.count(name)) continue;
+          static const std::set<std::string> kFields = {"owner_id",   "stage",      "status",
+                                                        "account_id", "contact_id", "currency"};
+          if (!kFields.count(name) && !name.starts_with("custom.")) {
+            return Send(res, BadParameter(name, "nu este un filtru al oportunităților.",
+                                          "is not a filter of opportunities."));
+          }
+          query.equals[name] = value;
+        }
+        for (auto [param, into] :
+             {std::pair{"due_after", &query.due_from}, std::pair{"due_before", &query.due_to},
+              std::pair{"close_from", &query.close_from}, std::pair{"close_to", &query.close_to}}) {
+          const std::string v = call.req.get_param_value(param);
+          if (!v.empty() && !domain::ParseRfc3339(v + "T00:00:00Z")) {
+            return Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+          }
+          *into = v;
+        }
+        PageRequest request;
+        if (!ReadPageRequest(call.req, res,
+                             {"title", "value", "stage", "status", "due_date", "close_date",
+                              "created_at", "updated_at", "owner_id"},
+                             &request)) {
+          return;
+        }
+        Read<projections::Opportunities>(
+            call, res, models_.opportunities, [&](const projections::Opportunities& model) {
+              const auto found = model.Query(query, request.sort, request.offset, request.limit);
+              json items = json::array();
+              for (const auto& o : found.rows) items.push_back(OpportunityJson(o));
+              json page;
+              if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                SendJson(res, page);
+              }
+            });
+      });
+
+  Route("GET", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Opportunities>(call, res, models_.opportunities,
+                                           [&](const projections::Opportunities& model) {
+                                             auto o = model.Get(id);
+                                             if (!o) return Send(res, NoSuchOpportunity());
+                                             SetETag(res, o->version);
+                                             SendJson(res, OpportunityJson(*o));
+                                           });
+        });
+
+  Route("POST", "/api/v1/opportunities", Access::kSignedIn, Permission::kCreate,
+        [this, stage_keys](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/true, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto account = models_.accounts.Get(*fields.account_id);
+          if (!account || account->archived || !account->merged_into.empty()) {
+            return Send(
+                res,
+                Invalid({{"account_id",
+                          "not_found",
+                          {"Contul nu există sau nu este activ.", "No such active account."}}}));
+          }
+          const std::string owner = fields.owner_id.value_or(call.principal.id);
+          if (owner != call.principal.id &&
+              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers give opportunities to others"));
+          }
+          if (!models_.identity.User(owner)) {
+            return Send(
+                res,
+                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+          }
+          auto stages = stage_keys();
+          auto rules = RulesNow("opportunity");
+          if (!stages.ok() || !rules.ok()) {
+            return Send(res, FromStatus(stages.ok() ? rules.status() : stages.status()));
+          }
+          sales::OpenOpportunity open;
+          open.opportunity_id = ids_.Next();
+          open.account_id = *fields.account_id;
+          open.owner_id = owner;
+          open.stage = fields.stage.value_or("");
+          open.input = fields.input;
+          if (fields.reminder) open.reminder_at_us = *fields.reminder;
+          open.stages = stages.value();
+          for (const auto& [contact_id, unused] : account->contacts) {
+            open.account_contacts.push_back(contact_id);
+          }
+          open.rules = rules.value();
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = opportunities_.Transact(
+              sales::OpportunityStream(open.opportunity_id), ctx,
+              [&](const sales::Opportunity::State& s) {
+                return sales::Opportunity::Decide(s, open, ctx);
+              },
+              options);
+          const std::string id = outcome.ok() && outcome.value().stream.starts_with("opportunity-")
+                                     ? outcome.value().stream.substr(12)
+                                     : open.opportunity_id;
+          Reply(res, outcome, id, true, "/api/v1/opportunities/" + id);
+        });
+
+  // Runs a request's commands on opportunity {id} as one decision. Sales
+  // change only the opportunities they are responsible for (decided on the
+  // aggregate itself).
+  auto opportunity_command = [this](const Call& call, httplib::Response& res,
+                                    const std::function<std::vector<sales::Opportunity::Command>(
+                                        const projections::OpportunityRow&)>& commands) {
+    const std::string id = call.req.matches[1];
+    auto row = models_.opportunities.Get(id);
+    if (!row) return Send(res, NoSuchOpportunity());
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    const auto list = commands(*row);
+    auto outcome = opportunities_.Transact(
+        sales::OpportunityStream(id), ctx,
+        [&](const sales::Opportunity::State& s) -> domain::Decision<sales::Opportunity::Event> {
+          if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
+              s.owner_id != call.principal.id) {
+            return domain::Reject("forbidden",
+                                  "Doar responsabilul oportunității sau un manager o poate "
+                                  "modifica.",
+                                  "Only the opportunity's responsible user or a manager may "
+                                  "change it.",
+                                  403);
+          }
+          return domain::DecideAll<sales::Opportunity>(s, list, ctx);
+        },
+        options);
+    Reply(res, outcome, id, false, "");
+  };
+
+  Route("PATCH", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [this, opportunity_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/false, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers reassign opportunities"));
+          }
+          if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
+            return Send(
+                res,
+                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+          }
+          auto rules = RulesNow("opportunity");
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          opportunity_command(call, res, [&](const projections::OpportunityRow& row) {
+            std::vector<sales::Opportunity::Command> commands;
+            sales::ChangeOpportunity change{fields.input, {}, rules.value()};
+            if (auto account = models_.accounts.Get(row.account_id)) {
+              for (const auto& [contact_id, unused] : account->contacts) {
+                change.account_contacts.push_back(contact_id);
+              }
+            }
+            const auto& in = fields.input;
+            if (in.title || in.details || in.value || in.currency || in.contact_id || in.due_date ||
+                in.close_date || !in.custom.empty()) {
+              commands.emplace_back(std::move(change));
+            }
+            if (fields.owner_id)
+              commands.emplace_back(sales::ReassignOpportunity{*fields.owner_id});
+            if (fields.reminder) commands.emplace_back(sales::SetReminder{*fields.reminder});
+            return commands;
+          });
+        });
+
+  Route("DELETE", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [opportunity_command](const Call& call, httplib::Response& res) {
+          opportunity_command(call, res, [](const projections::OpportunityRow&) {
+            return std::vector<sales::Opportunity::Command>{sales::ArchiveOpportunity{}};
+          });
+        });
+
+  Route("POST", "/api/v1/opportunities/{id}/stage", Access::kSignedIn, Permission::kChangeOwn,
+        [opportunity_command, stage_keys](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"stage", true}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto stages = stage_keys();
+          if (!stages.ok()) return Send(res, FromStatus(stages.status()));
+          opportunity_command(call, res, [&](const projections::OpportunityRow&) {
+            return std::vector<sales::Opportunity::Command>{
+                sales::ChangeStage{*f["stage"], stages.value()}};
+          });
+        });
+
+  Route("POST", "/api/v1/opportunities/{id}/close", Access::kSignedIn, Permission::kChangeOwn,
+        [opportunity_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"outcome", true}, {"reason", false}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          opportunity_command(call, res, [&](const projections::OpportunityRow&) {
+            return std::vector<sales::Opportunity::Command>{
+                sales::CloseOpportunity{*f["outcome"], f["reason"].value_or("")}};
+          });
+        });
+
+  Route("POST", "/api/v1/opportunities/{id}/reopen", Access::kSignedIn, Permission::kChangeOwn,
+        [opportunity_command, stage_keys](const Call& call, httplib::Response& res) {
+          std::optional<std::string> stage;
+          if (!call.req.body.empty()) {
+            auto body = ReadJsonObject(call.req, res);
+            if (!body) return;
+            std::vector<domain::FieldError> errors;
+            auto f = Strings(*body, {{"stage", false}}, &errors);
+            if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+            stage = f["stage"];
+          }
+          auto stages = stage_keys();
+          if (!stages.ok()) return Send(res, FromStatus(stages.status()));
+          opportunity_command(call, res, [&](const projections::OpportunityRow&) {
+            return std::vector<sales::Opportunity::Command>{
+                sales::ReopenOpportunity{stage.value_or(""), stages.value()}};
+          });
+        });
+}
+
+}  // namespace crm::api

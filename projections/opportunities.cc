@@ -1,0 +1,164 @@
+#include "projections/opportunities.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "domain/accounts/normalize.h"
+#include "domain/event_codec.h"
+#include "domain/sales/opportunity.h"
+
+namespace crm::projections {
+
+std::string OpportunityField(const OpportunityRow& row, const std::string& field) {
+  if (field == "owner_id") return row.owner_id;
+  if (field == "stage") return row.stage;
+  if (field == "status") return row.status;
+  if (field == "account_id") return row.account_id;
+  if (field == "contact_id") return row.contact_id;
+  if (field == "currency") return row.currency;
+  if (field == "title") return row.title;
+  if (field == "due_date") return row.due_date;
+  if (field == "close_date") return row.close_date;
+  if (field.starts_with("custom.")) {
+    auto it = row.custom.find(field.substr(7));
+    return it == row.custom.end() ? "" : it->second;
+  }
+  return "";
+}
+
+void Opportunities::Apply(const eventstore::RecordedEvent& event) {
+  const auto& env = *event.envelope;
+  const std::string_view stream = env.stream()->string_view();
+  if (!stream.starts_with("opportunity-")) return;
+  auto decoded = domain::EventDecoder<sales::Opportunity::Event>::Decode(
+      env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
+  if (!decoded) return;
+  const std::string id(stream.substr(12));
+  auto [at, added] = index_.emplace(id, rows_.size());
+  if (added) {
+    rows_.emplace_back();
+    rows_.back().id = id;
+    rows_.back().created_at_us = env.recorded_at_us();
+  }
+  OpportunityRow& row = rows_[at->second];
+  // The aggregate's own fold keeps the fields; the row mirrors it.
+  sales::Opportunity::State s;
+  s.exists = !added;
+  s.archived = row.archived;
+  s.status = row.status;
+  s.account_id = row.account_id;
+  s.contact_id = row.contact_id;
+  s.owner_id = row.owner_id;
+  s.stage = row.stage;
+  s.title = row.title;
+  s.details = row.details;
+  s.due_date = row.due_date;
+  s.close_date = row.close_date;
+  s.currency = row.currency;
+  s.value_minor = row.value_minor;
+  s.reminder_at_us = row.reminder_at_us;
+  s.custom = std::move(row.custom);
+  s = sales::Opportunity::Evolve(std::move(s), *decoded);
+  if (const auto* closed = std::get_if<sales::OpportunityClosedT>(&*decoded)) {
+    row.close_reason = closed->reason;
+  } else if (std::holds_alternative<sales::OpportunityReopenedT>(*decoded)) {
+    row.close_reason.clear();
+  }
+  row.archived = s.archived;
+  row.status = s.status;
+  row.account_id = s.account_id;
+  row.contact_id = s.contact_id;
+  row.owner_id = s.owner_id;
+  row.stage = s.stage;
+  row.title = s.title;
+  row.details = s.details;
+  row.due_date = s.due_date;
+  row.close_date = s.close_date;
+  row.currency = s.currency;
+  row.value_minor = s.value_minor;
+  row.reminder_at_us = s.reminder_at_us;
+  row.custom = std::move(s.custom);
+  row.version = env.version();
+  row.updated_at_us = env.recorded_at_us();
+  row.search = accounts::FoldText(row.title + " " + row.details);
+}
+
+std::optional<OpportunityRow> Opportunities::Get(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return rows_[it->second];
+}
+
+Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
+                                         const std::vector<std::pair<std::string, bool>>& sort,
+                                         size_t offset, size_t limit) const {
+  std::shared_lock lock(mutex());
+  std::vector<std::string> words;
+  const std::string folded = accounts::FoldText(query.q);
+  for (size_t start = 0; start < folded.size();) {
+    const size_t end = std::min(folded.find(' ', start), folded.size());
+    if (end > start) words.push_back(folded.substr(start, end - start));
+    start = end + 1;
+  }
+  std::vector<const OpportunityRow*> matches;
+  for (const OpportunityRow& row : rows_) {
+    if (row.archived && !query.include_archived) continue;
+    bool match = true;
+    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
+    for (const auto& [field, value] : query.equals) {
+      match = match && OpportunityField(row, field) == value;
+    }
+    auto in = [](const std::string& date, const std::string& from, const std::string& to) {
+      if (from.empty() && to.empty()) return true;
+      return !date.empty() && (from.empty() || date >= from) && (to.empty() || date <= to);
+    };
+    match = match && in(row.due_date, query.due_from, query.due_to) &&
+            in(row.close_date, query.close_from, query.close_to);
+    if (match) matches.push_back(&row);
+  }
+  if (!sort.empty()) {
+    auto key = [](const OpportunityRow& row, const std::string& field) -> std::string {
+      if (field == "created_at" || field == "updated_at" || field == "value") {
+        const int64_t n = field == "created_at"   ? row.created_at_us
+                          : field == "updated_at" ? row.updated_at_us
+                                                  : row.value_minor;
+        char text[24];
+        std::snprintf(text, sizeof text, "%020lld", static_cast<long long>(n));
+        return text;  // fixed width: compares as the number
+      }
+      return accounts::FoldText(OpportunityField(row, field));
+    };
+    std::vector<std::pair<std::vector<std::string>, const OpportunityRow*>> keyed;
+    for (const OpportunityRow* row : matches) {
+      std::vector<std::string> k;
+      for (const auto& [field, descending] : sort) k.push_back(key(*row, field));
+      keyed.emplace_back(std::move(k), row);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      for (size_t i = 0; i < sort.size(); ++i) {
+        if (a.first[i] == b.first[i]) continue;
+        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
+      }
+      return false;
+    });
+    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
+  }
+  Page page;
+  page.total = matches.size();
+  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
+    page.rows.push_back(*matches[i]);
+  }
+  return page;
+}
+
+std::set<std::string> Opportunities::StagesInUse() const {
+  std::shared_lock lock(mutex());
+  std::set<std::string> out;
+  for (const auto& row : rows_) {
+    if (!row.archived && row.status == "open") out.insert(row.stage);
+  }
+  return out;
+}
+
+}  // namespace crm::projections

@@ -1,0 +1,66 @@
+#pragma once
+
+// The opportunities table: every opportunity with its current fields, for
+// lists (search, filters, sort) and for the pipeline's "stage in use" rule.
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+struct OpportunityRow {
+  std::string id, account_id, contact_id, owner_id;
+  std::string title, details, stage, status = "open", currency = "RON";
+  std::string due_date, close_date, close_reason;
+  int64_t value_minor = 0;
+  int64_t reminder_at_us = 0;
+  std::map<std::string, std::string> custom;
+  bool archived = false;
+  uint64_t version = 0;
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+  std::string search;  // folded title and details
+};
+
+struct OpportunityQuery {
+  std::string q;                              // every word in the folded title or details
+  std::map<std::string, std::string> equals;  // owner_id, stage, status, account_id, contact_id,
+                                              // currency, custom.<key>
+  // Inclusive YYYY-MM-DD ranges; "" is open.
+  std::string due_from, due_to, close_from, close_to;
+  bool include_archived = false;
+};
+
+class Opportunities final : public Projection {
+ public:
+  std::string_view Name() const override { return "opportunities"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Opportunities>(); }
+
+  std::optional<OpportunityRow> Get(const std::string& id) const;
+  struct Page {
+    size_t total = 0;
+    std::vector<OpportunityRow> rows;
+  };
+  // Sorted by `sort` (field, descending), ties by creation.
+  Page Query(const OpportunityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
+             size_t offset, size_t limit) const;
+  // The stages open, unarchived opportunities are in.
+  std::set<std::string> StagesInUse() const;
+
+ private:
+  std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order
+  std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
+};
+
+// The sortable text of `field` in `row` ("" when unset).
+std::string OpportunityField(const OpportunityRow& row, const std::string& field);
+
+}  // namespace crm::projections

@@ -1,0 +1,186 @@
+// The pipeline and opportunities over HTTP.
+
+#include <gtest/gtest.h>
+
+#include "support/server_fixture.h"
+
+namespace crm::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json";
+
+class SalesTest : public testing::ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    auto r = client_->Post("/api/v1/accounts", json{{"name", "Alfa"}}.dump(), kJson);
+    ASSERT_EQ(201, r->status) << r->body;
+    account_ = Body(r)["id"];
+  }
+  httplib::Result Post(const std::string& path, const json& body,
+                       httplib::Client* client = nullptr) {
+    return (client ? client : client_.get())->Post(path, body.dump(), kJson);
+  }
+  json Get(const std::string& path, httplib::Client* client = nullptr) {
+    const char sep = path.find('?') == std::string::npos ? '?' : '&';
+    auto r = (client ? client : client_.get())
+                 ->Get(path + sep + "min_position=" + std::to_string(store_->Head()));
+    EXPECT_EQ(200, r->status) << path << ": " << r->body;
+    return Body(r);
+  }
+  std::string Open(json body, httplib::Client* client = nullptr) {
+    if (!body.contains("account_id")) body["account_id"] = account_;
+    auto r = Post("/api/v1/opportunities", body, client);
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r && r->status == 201 ? Body(r)["id"].get<std::string>() : "";
+  }
+  std::string account_;
+};
+
+TEST_F(SalesTest, ThePipelineStartsWithTheDefaultStagesAndKeepsStagesInUse) {
+  auto pipeline = Get("/api/v1/settings/pipeline");
+  ASSERT_EQ(4u, pipeline["stages"].size());
+  EXPECT_EQ("prospecting", pipeline["stages"][0]["key"]);
+  EXPECT_EQ("Comandă", pipeline["stages"][3]["label"]["ro"]);
+  Open({{"title", "În ofertare"}, {"stage", "offer"}});
+  json stages = pipeline["stages"];
+  stages[0]["label"]["ro"] = "Prospecție";
+  std::swap(stages[0], stages[1]);
+  stages.push_back({{"key", "contract"},
+                    {"label", {{"ro", "Contract"}, {"en", "Contract"}}},
+                    {"probability", 95}});
+  auto r = client_->Put("/api/v1/settings/pipeline", json{{"stages", stages}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("approach", Get("/api/v1/settings/pipeline")["stages"][0]["key"]);
+  json without_offer = json::array();
+  for (const auto& s : stages) {
+    if (s["key"] != "offer") without_offer.push_back(s);
+  }
+  ExpectProblem(
+      client_->Put("/api/v1/settings/pipeline", json{{"stages", without_offer}}.dump(), kJson), 409,
+      "stage_in_use");
+  ExpectProblem(client_->Put("/api/v1/settings/pipeline", json{{"stages", "offer"}}.dump(), kJson),
+                400, "invalid_body");
+  auto manager = NewClient(UserWithRole("maria", "manager"));
+  ExpectProblem(manager->Put("/api/v1/settings/pipeline", json{{"stages", stages}}.dump(), kJson),
+                403, "forbidden");
+}
+
+TEST_F(SalesTest, OpportunitiesMoveThroughStagesCloseAndReopenWithExactMoney) {
+  const std::string id = Open({{"title", "Licențe 2027"},
+                               {"value", "12500.5"},
+                               {"currency", "EUR"},
+                               {"due_date", "2027-01-15"}});
+  auto o = Get("/api/v1/opportunities/" + id);
+  EXPECT_EQ("12500.50", o["value"]);
+  EXPECT_EQ(1250050, o["value_minor"]);
+  EXPECT_EQ("EUR", o["currency"]);
+  EXPECT_EQ("prospecting", o["stage"]);
+  EXPECT_EQ("open", o["status"]);
+
+  ExpectProblem(
+      Post("/api/v1/opportunities", {{"account_id", account_}, {"title", "X"}, {"value", 12.5}}),
+      400, "invalid_body");
+  ExpectProblem(Post("/api/v1/opportunities",
+                     {{"account_id", account_}, {"title", "X"}, {"value", "12.345"}}),
+                422, "validation_failed");
+  ExpectProblem(Post("/api/v1/opportunities", {{"account_id", "nobody"}, {"title", "X"}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/opportunities", {{"title", "X"}}), 400, "invalid_body");
+
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/stage", {{"stage", "offer"}})->status);
+  ExpectProblem(Post("/api/v1/opportunities/" + id + "/stage", {{"stage", "heaven"}}), 422,
+                "validation_failed");
+  ExpectProblem(Post("/api/v1/opportunities/" + id + "/close", {{"outcome", "lost"}}), 422,
+                "validation_failed");
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/close",
+                      {{"outcome", "lost"}, {"reason", "Preț prea mare"}})
+                     ->status);
+  o = Get("/api/v1/opportunities/" + id);
+  EXPECT_EQ("lost", o["status"]);
+  EXPECT_EQ("Preț prea mare", o["close_reason"]);
+  ExpectProblem(client_->Patch("/api/v1/opportunities/" + id, json{{"title", "Y"}}.dump(), kJson),
+                409, "opportunity_closed");
+  ASSERT_EQ(200, client_->Post("/api/v1/opportunities/" + id + "/reopen", "", kJson)->status);
+  o = Get("/api/v1/opportunities/" + id);
+  EXPECT_EQ("open", o["status"]);
+  EXPECT_EQ("offer", o["stage"]);
+
+  // A reminder is set, moved and cleared.
+  auto r = client_->Patch("/api/v1/opportunities/" + id,
+                          json{{"reminder_at", "2027-01-10T09:00:00Z"}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("2027-01-10T09:00:00.000000Z", Get("/api/v1/opportunities/" + id)["reminder_at"]);
+  ASSERT_EQ(
+      200,
+      client_->Patch("/api/v1/opportunities/" + id, json{{"reminder_at", nullptr}}.dump(), kJson)
+          ->status);
+  EXPECT_TRUE(Get("/api/v1/opportunities/" + id)["reminder_at"].is_null());
+  ExpectProblem(client_->Get("/api/v1/opportunities/nobody"), 404, "not_found");
+}
+
+TEST_F(SalesTest, ListsFilterSortAndPage) {
+  Open({{"title", "Mică"}, {"value", "100"}, {"due_date", "2027-01-01"}});
+  const std::string big = Open({{"title", "Mare"}, {"value", "90000"}, {"due_date", "2027-03-01"}});
+  Open({{"title", "Medie"}, {"value", "5000.99"}, {"stage", "offer"}});
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + big + "/close", {{"outcome", "won"}})->status);
+  auto titles = [&](const std::string& query) {
+    std::vector<std::string> out;
+    const json page = Get("/api/v1/opportunities?" + query);
+    for (const auto& item : page["items"]) out.push_back(item["title"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(V({"Mare", "Medie", "Mică"}), titles("sort=-value"));
+  EXPECT_EQ(V({"Mare"}), titles("status=won"));
+  EXPECT_EQ(V({"Medie"}), titles("stage=offer"));
+  EXPECT_EQ(V({"Mică"}), titles("due_before=2027-02-01"));
+  EXPECT_EQ(V({"Mare"}), titles("due_after=2027-02-01"));
+  EXPECT_EQ(V({"Mică"}), titles("q=mica"));
+  EXPECT_EQ(V({"Mare", "Medie", "Mică"}), titles("account_id=" + account_ + "&sort=title"));
+  ExpectProblem(client_->Get("/api/v1/opportunities?shoe=42"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/opportunities?due_before=soon"), 400, "invalid_parameter");
+  const json page = Get("/api/v1/opportunities?limit=2&sort=title");
+  EXPECT_EQ(3, page["total"]);
+  EXPECT_FALSE(page["next_cursor"].is_null());
+}
+
+TEST_F(SalesTest, SalesChangeOnlyTheirOwnOpportunitiesManagersChangeAll) {
+  auto sales = NewClient(UserWithRole("ion", "sales"));
+  auto other = NewClient(UserWithRole("dan", "sales"));
+  auto manager = NewClient(UserWithRole("maria", "manager"));
+  auto viewer = NewClient(UserWithRole("vera", "viewer"));
+  const std::string mine = Open({{"title", "A lui Ion"}}, sales.get());
+  ASSERT_FALSE(mine.empty());
+  ExpectProblem(
+      other->Patch("/api/v1/opportunities/" + mine, json{{"title", "Furat"}}.dump(), kJson), 403,
+      "forbidden");
+  ExpectProblem(Post("/api/v1/opportunities/" + mine + "/close", {{"outcome", "won"}}, other.get()),
+                403, "forbidden");
+  EXPECT_EQ(200,
+            sales->Patch("/api/v1/opportunities/" + mine, json{{"title", "A mea"}}.dump(), kJson)
+                ->status);
+  // Sales do not give opportunities away; managers reassign.
+  const std::string dan = Body(other->Get("/api/v1/me"))["id"];
+  ExpectProblem(
+      sales->Patch("/api/v1/opportunities/" + mine, json{{"owner_id", dan}}.dump(), kJson), 403,
+      "forbidden");
+  ASSERT_EQ(200,
+            manager->Patch("/api/v1/opportunities/" + mine, json{{"owner_id", dan}}.dump(), kJson)
+                ->status);
+  // Now it is Dan's: Ion can no longer change it.
+  ExpectProblem(sales->Patch("/api/v1/opportunities/" + mine, json{{"title", "Iar"}}.dump(), kJson),
+                403, "forbidden");
+  EXPECT_EQ(
+      200, other->Patch("/api/v1/opportunities/" + mine, json{{"title", "A lui Dan"}}.dump(), kJson)
+               ->status);
+  ExpectProblem(
+      Post("/api/v1/opportunities", {{"account_id", account_}, {"title", "X"}}, viewer.get()), 403,
+      "forbidden");
+  EXPECT_EQ("A lui Dan", Get("/api/v1/opportunities/" + mine, viewer.get())["title"]);
+}
+
+}  // namespace
+}  // namespace crm::api
