@@ -180,6 +180,10 @@ paths = {
       params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
   "/api/v1/opportunities/{id}/reopen": {"parameters": [pref("id")], "post": op("reopenOpportunity", "Reopen a closed opportunity (in the stage it was closed in, or the one given)", "sales", ok=ref("CommandResult"),
       body={"type": "object", "additionalProperties": False, "properties": {"stage": {"type": "string"}}}, params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/me/notifications": {"get": op("getMyNotifications", "My notifications (reminders due, records given to me), unread first, then newest", "sales", ok=ref("NotificationPage"),
+      params=[pref("limit"), pref("cursor"), pref("min_position"), pref("as_of"), {"name": "unread", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503))},
+  "/api/v1/me/notifications/{id}/read": {"parameters": [pref("id")], "post": op("markNotificationRead", "Mark one of my notifications read", "sales",
+      ok={"type": "object", "properties": {"id": {"type": "string"}, "read": {"type": "boolean"}, "position": {"type": "integer"}}}, errors=(401, 403, 404))},
   "/api/v1/accounts/{id}/restore": {"parameters": [pref("id")], "post": op("restoreAccount", "Restore an archived account", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
 }
 text = lambda: {"type": "object", "required": ["ro", "en"], "properties": {"ro": {"type": "string"}, "en": {"type": "string"}}}
@@ -264,6 +268,9 @@ schemas = {
       "owner_id": {"type": "string"}, "due_date": {"type": "string", "nullable": True}, "close_date": {"type": "string", "nullable": True}, "reminder_at": {"type": "string", "nullable": True},
       "custom": {"type": "object", "additionalProperties": {"type": "string"}}, "archived": {"type": "boolean"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
   "OpportunityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Opportunity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "Notification": {"type": "object", "properties": {"id": {"type": "string"}, "kind": {"type": "string", "enum": ["reminder_due", "assigned"]}, "record": {"type": "string"}, "title": {"type": "string"},
+      "actor": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "due_at": {"type": "string", "format": "date-time", "nullable": True}, "read": {"type": "boolean"}}},
+  "NotificationPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Notification")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}, "unread": {"type": "integer"}}},
   "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("HistoryItem")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
   "NewApiKeyResult": {"type": "object", "properties": {"id": {"type": "string"}, "key": {"type": "string", "nullable": True, "description": "Shown once; null on an idempotent replay."}, "version": {"type": "integer"}, "position": {"type": "integer"}}},
 }

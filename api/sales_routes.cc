@@ -10,6 +10,7 @@
 #include "domain/event_codec.h"
 #include "domain/money.h"
 #include "domain/time.h"
+#include "domain/transact.h"
 
 namespace crm::api {
 
@@ -427,6 +428,61 @@ void Server::SalesRoutes() {
             return std::vector<sales::Opportunity::Command>{
                 sales::ReopenOpportunity{stage.value_or(""), stages.value()}};
           });
+        });
+
+  Route("GET", "/api/v1/me/notifications", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, {}, &request)) return;
+          const bool unread_only = call.req.get_param_value("unread") == "true";
+          Read<projections::Notifications>(
+              call, res, models_.notifications, [&](const projections::Notifications& model) {
+                std::vector<projections::Notification> all = model.Of(call.principal.id);
+                if (unread_only) {
+                  std::erase_if(all, [](const auto& n) { return n.read; });
+                }
+                size_t unread = 0;
+                json items = json::array();
+                for (size_t i = 0; i < all.size(); ++i) {
+                  unread += !all[i].read;
+                  if (i < request.offset || i >= request.offset + request.limit) continue;
+                  const auto& n = all[i];
+                  items.push_back(
+                      {{"id", n.id},
+                       {"kind", n.kind},
+                       {"record", n.record},
+                       {"title", n.title},
+                       {"actor", n.actor},
+                       {"at", domain::FormatRfc3339(n.at_us)},
+                       {"due_at", n.due_us ? json(domain::FormatRfc3339(n.due_us)) : json(nullptr)},
+                       {"read", n.read}});
+                }
+                json page;
+                if (PageAnswer(res, request, all.size(), std::move(items), &page)) {
+                  page["unread"] = unread;
+                  SendJson(res, page);
+                }
+              });
+        });
+
+  Route("POST", "/api/v1/me/notifications/{id}/read", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          auto n = models_.notifications.Find(call.principal.id, id);
+          if (!n) {
+            return Send(res, NotFoundProblem("Notificarea nu există.", "No such notification."));
+          }
+          if (n->read) return SendJson(res, {{"id", id}, {"read", true}});
+          sales::NotificationReadT read;
+          read.notification_id = id;
+          eventstore::AppendRequest request;
+          auto& part = request.parts.emplace_back();
+          part.stream = "notifications-" + call.principal.id;
+          part.expected_version = eventstore::kAnyVersion;
+          part.events.push_back(domain::MakeEvent(read, ContextOf(call), ids_));
+          auto appended = store_.Append(std::move(request));
+          if (!appended.ok()) return Send(res, FromStatus(appended.status()));
+          SendJson(res, {{"id", id}, {"read", true}, {"position", appended->last_position}});
         });
 }
 

@@ -83,9 +83,45 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
   });
   http_.set_payload_max_length(config_.max_body_bytes);
   Routes();
+  StartReminders();
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+  models_.reminders.Attach({});  // the runner may outlive the scheduler
+  reminders_->Stop();
+}
+
+void Server::StartReminders() {
+  // A reminder due is decided on its aggregate, which delivers it once: a
+  // reminder moved, cleared or delivered meanwhile (or before a restart) is
+  // nothing to do. A failure tries again a little later.
+  reminders_ = std::make_unique<workers::ReminderScheduler>(
+      [this] { return NowUs(); },
+      [this](const std::string& key, int64_t due_us) {
+        if (!key.starts_with("opportunity/")) return;
+        const std::string id = key.substr(12);
+        const domain::Context ctx{"system", NowUs(), "reminder-" + id, key, {}};
+        auto outcome = opportunities_.Transact(
+            sales::OpportunityStream(id), ctx, [&](const sales::Opportunity::State& s) {
+              return sales::Opportunity::Decide(s, sales::FireReminder{due_us}, ctx);
+            });
+        if (outcome.failed()) {
+          std::fprintf(log_, "reminder %s failed: %s; trying again in 5 s\n", key.c_str(),
+                       outcome.status().ToString().c_str());
+          std::fflush(log_);
+          reminders_->Set(key, NowUs() + 5'000'000);
+        }
+      });
+  models_.reminders.Attach([this](const std::string& key, int64_t due_us) {
+    if (due_us > 0) {
+      reminders_->Set(key, due_us);
+    } else {
+      reminders_->Clear(key);
+    }
+  });
+  reminders_->Start();
+}
 
 bool Server::Bind() {
   bool bound;

@@ -45,6 +45,7 @@
 #include "projections/registry.h"
 #include "schemas/catalog.h"
 #include "workers/projection_runner.h"
+#include "workers/reminder_scheduler.h"
 
 namespace crm::api {
 
@@ -98,6 +99,9 @@ class Server {
   void AccountImportRoutes();
   void SettingsRoutes();
   void SalesRoutes();
+  // Feeds the reminder scheduler from the pending-reminders model and
+  // delivers due reminders (see ~Server for the order of shutdown).
+  void StartReminders();
   // The organization's rules for commands on `entity` ("account",
   // "contact"): required and unique fields, custom field definitions (read
   // from their aggregates, so a field defined a moment ago is known).
@@ -167,6 +171,7 @@ class Server {
   domain::AggregateStore<settings::TableSettings> tables_{store_, ids_};
   domain::AggregateStore<sales::Pipeline> pipeline_{store_, ids_};
   domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
+  std::unique_ptr<workers::ReminderScheduler> reminders_;
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;

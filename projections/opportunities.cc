@@ -57,6 +57,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   s.currency = row.currency;
   s.value_minor = row.value_minor;
   s.reminder_at_us = row.reminder_at_us;
+  s.reminder_fired = row.reminder_fired;
   s.custom = std::move(row.custom);
   s = sales::Opportunity::Evolve(std::move(s), *decoded);
   if (const auto* closed = std::get_if<sales::OpportunityClosedT>(&*decoded)) {
@@ -77,6 +78,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   row.currency = s.currency;
   row.value_minor = s.value_minor;
   row.reminder_at_us = s.reminder_at_us;
+  row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();

@@ -21,6 +21,7 @@ struct OpportunityRow {
   std::string due_date, close_date, close_reason;
   int64_t value_minor = 0;
   int64_t reminder_at_us = 0;
+  bool reminder_fired = false;
   std::map<std::string, std::string> custom;
   bool archived = false;
   uint64_t version = 0;

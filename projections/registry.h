@@ -10,6 +10,7 @@
 #include "projections/event_counts.h"
 #include "projections/folders.h"
 #include "projections/identity.h"
+#include "projections/notifications.h"
 #include "projections/opportunities.h"
 #include "projections/projection.h"
 
@@ -21,10 +22,13 @@ struct ReadModels {
   FolderTree folders;
   Accounts accounts;
   Opportunities opportunities;
+  PendingReminders reminders;
+  Notifications notifications;
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity, &folders, &accounts, &opportunities};
+    return {&event_counts, &identity,  &folders,      &accounts,
+            &opportunities, &reminders, &notifications};
   }
 };
 

@@ -202,6 +202,15 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
     return Events{std::move(e)};
   }
   if (!state.exists) return NoSuchOpportunity();
+  if (const auto* fire = std::get_if<FireReminder>(&command)) {
+    if (state.reminder_at_us != fire->due_us || state.reminder_at_us == 0 || state.reminder_fired) {
+      return Events{};  // moved, cleared or delivered already
+    }
+    OpportunityReminderDueT e;
+    e.reminder_at_us = fire->due_us;
+    e.user_id = state.owner_id;
+    return Events{std::move(e)};
+  }
   if (state.archived) return Archived();
   if (std::holds_alternative<ArchiveOpportunity>(command)) {
     return Events{OpportunityArchivedT{}};
@@ -334,6 +343,7 @@ Opportunity::State Opportunity::Evolve(State state, const Event& event) {
           state.owner_id = e.owner_id;
         } else if constexpr (std::is_same_v<T, OpportunityReminderSetT>) {
           state.reminder_at_us = e.reminder_at_us;
+          state.reminder_fired = false;
         } else if constexpr (std::is_same_v<T, OpportunityReminderClearedT>) {
           state.reminder_at_us = 0;
         } else if constexpr (std::is_same_v<T, OpportunityClosedT>) {
@@ -342,6 +352,8 @@ Opportunity::State Opportunity::Evolve(State state, const Event& event) {
         } else if constexpr (std::is_same_v<T, OpportunityReopenedT>) {
           state.status = "open";
           state.stage = e.stage;
+        } else if constexpr (std::is_same_v<T, OpportunityReminderDueT>) {
+          state.reminder_fired = true;
         } else {
           state.archived = true;
           state.reminder_at_us = 0;

@@ -58,6 +58,11 @@ struct ReopenOpportunity {
   std::vector<std::string> stages;
 };
 struct ArchiveOpportunity {};
+// The reminder worker: the reminder set for `due_us` is due now. Fires once:
+// nothing happens when the reminder was moved, cleared or already fired.
+struct FireReminder {
+  int64_t due_us = 0;
+};
 
 struct Opportunity {
   struct State {
@@ -68,15 +73,16 @@ struct Opportunity {
     std::string title, details, due_date, close_date, currency = "RON";
     int64_t value_minor = 0;
     int64_t reminder_at_us = 0;
+    bool reminder_fired = false;
     std::map<std::string, std::string> custom;
   };
-  using Command =
-      std::variant<OpenOpportunity, ChangeOpportunity, ChangeStage, ReassignOpportunity,
-                   SetReminder, CloseOpportunity, ReopenOpportunity, ArchiveOpportunity>;
-  using Event =
-      std::variant<OpportunityOpenedT, OpportunityChangedT, OpportunityStageChangedT,
-                   OpportunityReassignedT, OpportunityReminderSetT, OpportunityReminderClearedT,
-                   OpportunityClosedT, OpportunityReopenedT, OpportunityArchivedT>;
+  using Command = std::variant<OpenOpportunity, ChangeOpportunity, ChangeStage, ReassignOpportunity,
+                               SetReminder, CloseOpportunity, ReopenOpportunity, ArchiveOpportunity,
+                               FireReminder>;
+  using Event = std::variant<OpportunityOpenedT, OpportunityChangedT, OpportunityStageChangedT,
+                             OpportunityReassignedT, OpportunityReminderSetT,
+                             OpportunityReminderClearedT, OpportunityClosedT, OpportunityReopenedT,
+                             OpportunityArchivedT, OpportunityReminderDueT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/time.h"
 #include "support/server_fixture.h"
 
 namespace crm::api {
@@ -180,6 +181,114 @@ TEST_F(SalesTest, SalesChangeOnlyTheirOwnOpportunitiesManagersChangeAll) {
       Post("/api/v1/opportunities", {{"account_id", account_}, {"title", "X"}}, viewer.get()), 403,
       "forbidden");
   EXPECT_EQ("A lui Dan", Get("/api/v1/opportunities/" + mine, viewer.get())["title"]);
+}
+
+}  // namespace
+}  // namespace crm::api
+
+namespace crm::api {
+namespace {
+
+using nlohmann::json;
+
+class RemindersTest : public SalesTest {
+ protected:
+  // The times the opportunity's reminder was delivered, from its stream.
+  std::vector<int64_t> Deliveries(const std::string& id) {
+    std::vector<int64_t> out;
+    Status s =
+        store_->ReadStream("opportunity-" + id, 1, eventstore::Direction::kForward, 1000,
+                           [&](const eventstore::RecordedEvent& e) {
+                             if (e.envelope->type()->str() == "crm.sales.OpportunityReminderDue") {
+                               out.push_back(e.position);
+                             }
+                             return true;
+                           });
+    EXPECT_TRUE(s.ok());
+    return out;
+  }
+  // Waits up to `seconds` for `n` deliveries.
+  bool WaitForDeliveries(const std::string& id, size_t n, double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Deliveries(id).size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return Deliveries(id).size() >= n;
+  }
+  std::string In(double seconds) {
+    const auto now = std::chrono::system_clock::now() +
+                     std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    return domain::FormatRfc3339(
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
+  }
+  void Remind(const std::string& id, const json& at) {
+    auto r = client_->Patch("/api/v1/opportunities/" + id, json{{"reminder_at", at}}.dump(),
+                            "application/json");
+    ASSERT_EQ(200, r->status) << r->body;
+  }
+};
+
+TEST_F(RemindersTest, AReminderFiresOnceAtItsTimeAndNotifiesItsOwner) {
+  const std::string id = Open({{"title", "Sună clientul"}});
+  Remind(id, In(1.0));
+  EXPECT_TRUE(Deliveries(id).empty());
+  ASSERT_TRUE(WaitForDeliveries(id, 1, 4.0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(1u, Deliveries(id).size());
+  auto page = Get("/api/v1/me/notifications");
+  ASSERT_EQ(1, page["total"]);
+  EXPECT_EQ(1, page["unread"]);
+  EXPECT_EQ("reminder_due", page["items"][0]["kind"]);
+  EXPECT_EQ("opportunity/" + id, page["items"][0]["record"]);
+  EXPECT_EQ("Sună clientul", page["items"][0]["title"]);
+  const std::string notification = page["items"][0]["id"];
+  auto r = client_->Post("/api/v1/me/notifications/" + notification + "/read", "", kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  page = Get("/api/v1/me/notifications");
+  EXPECT_EQ(0, page["unread"]);
+  EXPECT_EQ(true, page["items"][0]["read"]);
+  ExpectProblem(client_->Post("/api/v1/me/notifications/999999/read", "", kJson), 404, "not_found");
+}
+
+TEST_F(RemindersTest, AMovedReminderFiresOnlyAtItsNewTimeAndAClearedOneNever) {
+  const std::string moved = Open({{"title", "Mutat"}});
+  const std::string cleared = Open({{"title", "Anulat"}});
+  Remind(moved, In(0.6));
+  Remind(cleared, In(0.6));
+  Remind(moved, In(1.6));
+  Remind(cleared, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(Deliveries(moved).empty()) << "fired at its old time";
+  ASSERT_TRUE(WaitForDeliveries(moved, 1, 3.0));
+  EXPECT_EQ(1u, Deliveries(moved).size());
+  EXPECT_TRUE(Deliveries(cleared).empty());
+}
+
+TEST_F(RemindersTest, AReminderDueWhileTheServerWasDownFiresOnceAfterItStarts) {
+  const std::string id = Open({{"title", "În timpul opririi"}});
+  Remind(id, In(0.5));
+  // The server stops before the reminder is due...
+  server_->Stop();
+  thread_.join();
+  server_.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_TRUE(Deliveries(id).empty());
+  // ... and delivers it right after it starts again, once, also over another restart.
+  for (int start = 0; start < 2; ++start) {
+    server_ = std::make_unique<api::Server>(api::ServerConfig{}, *store_, runner_, models_,
+                                            *catalog_, log_);
+    ASSERT_TRUE(WaitForDeliveries(id, 1, 3.0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(1u, Deliveries(id).size());
+    server_.reset();
+  }
+  // TearDown expects a running server.
+  server_ = std::make_unique<api::Server>(api::ServerConfig{.port = 0}, *store_, runner_, models_,
+                                          *catalog_, log_);
+  ASSERT_TRUE(server_->Bind());
+  thread_ = std::thread([this] { server_->Run(); });
 }
 
 }  // namespace

@@ -146,6 +146,38 @@ TEST(OpportunityTest, RemindersAreSetMovedAndCleared) {
   GivenWhenThen<Opportunity>().Given({Opened()}).When(SetReminder{std::nullopt}).ThenExpect({});
 }
 
+TEST(OpportunityTest, AReminderIsDeliveredOnceAndOnlyAtTheTimeItIsSetFor) {
+  OpportunityReminderSetT set;
+  set.reminder_at_us = 1'900'000'000'000'000;
+  OpportunityReminderDueT due;
+  due.reminder_at_us = set.reminder_at_us;
+  due.user_id = "u1";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set})
+      .When(FireReminder{set.reminder_at_us})
+      .ThenExpect({due});
+  GivenWhenThen<Opportunity>()  // a restart fires it again: nothing happens
+      .Given({Opened(), set, due})
+      .When(FireReminder{set.reminder_at_us})
+      .ThenExpect({});
+  OpportunityReminderSetT moved;
+  moved.reminder_at_us = set.reminder_at_us + 60'000'000;
+  GivenWhenThen<Opportunity>()  // the old time of a moved reminder
+      .Given({Opened(), set, moved})
+      .When(FireReminder{set.reminder_at_us})
+      .ThenExpect({});
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set, OpportunityReminderClearedT{}})
+      .When(FireReminder{set.reminder_at_us})
+      .ThenExpect({});
+  OpportunityClosedT won;
+  won.outcome = "won";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), set, won})
+      .When(FireReminder{set.reminder_at_us})
+      .ThenExpect({});
+}
+
 TEST(PipelineTest, StagesAreRenamedAddedReorderedButNotRemovedWhileInUse) {
   auto stages = DefaultStages();
   std::swap(stages[0], stages[1]);

@@ -209,7 +209,7 @@ TEST_F(CrmctlTest, BackupOpensAsAStore) {
 TEST_F(CrmctlTest, ReplayAndStatsCountEveryEvent) {
   auto [code, out] = Crmctl({"replay"});
   ASSERT_EQ(0, code);
-  EXPECT_EQ(0u, out.find("replayed 25 events into 5 read models")) << out;
+  EXPECT_EQ(0u, out.find("replayed 25 events into 7 read models")) << out;
   std::tie(code, out) = Crmctl({"replay", "--until", "10"});
   ASSERT_EQ(0, code);
   EXPECT_EQ(0u, out.find("replayed 10 events")) << out;
