@@ -130,6 +130,93 @@ OpportunityBody ReadOpportunityBody(const json& body, bool creating,
   return out;
 }
 
+Problem NoSuchActivity() { return NotFoundProblem("Activitatea nu există.", "No such activity."); }
+
+json ActivityJson(const projections::ActivityRow& a) {
+  json custom = json::object();
+  for (const auto& [key, value] : a.custom) custom[key] = value;
+  auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  return {{"id", a.id},
+          {"account_id", a.account_id},
+          {"opportunity_id", or_null(a.opportunity_id)},
+          {"contact_id", or_null(a.contact_id)},
+          {"type", a.type},
+          {"subject", a.subject},
+          {"details", a.details},
+          {"status", a.status},
+          {"owner_id", a.owner_id},
+          {"due_date", or_null(a.due_date)},
+          {"reminder_at",
+           a.reminder_at_us ? json(domain::FormatRfc3339(a.reminder_at_us)) : json(nullptr)},
+          {"custom", custom},
+          {"archived", a.archived},
+          {"version", a.version},
+          {"created_at", domain::FormatRfc3339(a.created_at_us)},
+          {"updated_at", domain::FormatRfc3339(a.updated_at_us)}};
+}
+
+// The body of an activity create or change (see OpportunityBody).
+struct ActivityBody {
+  sales::ActivityInput input;
+  std::optional<std::string> account_id, owner_id, status;
+  std::optional<std::optional<int64_t>> reminder;
+};
+ActivityBody ReadActivityBody(const json& body, bool creating,
+                              std::vector<domain::FieldError>* errors) {
+  ActivityBody out;
+  for (const auto& [key, value] : body.items()) {
+    std::optional<std::string>* text = key == "type"                     ? &out.input.type
+                                       : key == "subject"                ? &out.input.subject
+                                       : key == "details"                ? &out.input.details
+                                       : key == "contact_id"             ? &out.input.contact_id
+                                       : key == "opportunity_id"         ? &out.input.opportunity_id
+                                       : key == "due_date"               ? &out.input.due_date
+                                       : key == "owner_id"               ? &out.owner_id
+                                       : creating && key == "account_id" ? &out.account_id
+                                       : creating && key == "status"     ? &out.status
+                                                                         : nullptr;
+    if (text) {
+      if (value.is_string()) {
+        *text = value.get<std::string>();
+      } else if (value.is_null() && key != "type" && key != "owner_id" && key != "status") {
+        *text = "";
+      } else {
+        errors->push_back(
+            {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
+      }
+    } else if (key == "reminder_at") {
+      if (value.is_null()) {
+        out.reminder = std::optional<int64_t>();
+      } else if (auto at = value.is_string() ? domain::ParseRfc3339(value.get<std::string>())
+                                             : std::nullopt) {
+        out.reminder = at;
+      } else {
+        errors->push_back(
+            {key,
+             "wrong_type",
+             {"Trebuie să fie un moment RFC 3339 sau null.", "Must be an RFC 3339 time or null."}});
+      }
+    } else if (key == "custom" && value.is_object()) {
+      for (const auto& [name, v] : value.items()) {
+        if (v.is_string() || v.is_null()) {
+          out.input.custom[name] = v.is_null() ? "" : v.get<std::string>();
+        } else if (v.is_number_integer() || v.is_boolean()) {
+          out.input.custom[name] = v.dump();
+        } else {
+          errors->push_back(
+              {"custom." + name, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
+        }
+      }
+    } else {
+      errors->push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+    }
+  }
+  if (creating && !out.account_id) {
+    errors->push_back({"account_id", "required", {"Câmp obligatoriu.", "Required."}});
+  }
+  return out;
+}
+
 }  // namespace
 
 void Server::SalesRoutes() {
@@ -483,6 +570,206 @@ void Server::SalesRoutes() {
           auto appended = store_.Append(std::move(request));
           if (!appended.ok()) return Send(res, FromStatus(appended.status()));
           SendJson(res, {{"id", id}, {"read", true}, {"position", appended->last_position}});
+        });
+
+  // --- activities ----------------------------------------------------------
+
+  // The ids an activity of `account_id` may name: its contacts and opportunities.
+  auto account_links = [this](const std::string& account_id, std::vector<std::string>* contacts,
+                              std::vector<std::string>* opportunities) {
+    if (auto account = models_.accounts.Get(account_id)) {
+      for (const auto& [id, unused] : account->contacts) contacts->push_back(id);
+    }
+    projections::OpportunityQuery q;
+    q.equals["account_id"] = account_id;
+    for (const auto& o : models_.opportunities.Query(q, {}, 0, SIZE_MAX).rows) {
+      opportunities->push_back(o.id);
+    }
+  };
+
+  Route("GET", "/api/v1/activities", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          projections::ActivityQuery query;
+          query.q = call.req.get_param_value("q");
+          query.include_archived = call.req.get_param_value("include_archived") == "true";
+          static const std::set<std::string> kReserved = {
+              "q",     "include_archived", "limit",     "cursor",    "sort",
+              "as_of", "min_position",     "due_after", "due_before"};
+          static const std::set<std::string> kFields = {
+              "owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"};
+          for (const auto& [name, value] : call.req.params) {
+            if (kReserved.count(name)) continue;
+            if (!kFields.count(name) && !name.starts_with("custom.")) {
+              return Send(res, BadParameter(name, "nu este un filtru al activităților.",
+                                            "is not a filter of activities."));
+            }
+            query.equals[name] = value;
+          }
+          for (auto [param, into] :
+               {std::pair{"due_after", &query.due_from}, std::pair{"due_before", &query.due_to}}) {
+            const std::string v = call.req.get_param_value(param);
+            if (!v.empty() && !domain::ParseRfc3339(v + "T00:00:00Z")) {
+              return Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+            }
+            *into = v;
+          }
+          PageRequest request;
+          if (!ReadPageRequest(
+                  call.req, res,
+                  {"subject", "type", "status", "due_date", "created_at", "updated_at", "owner_id"},
+                  &request)) {
+            return;
+          }
+          Read<projections::Activities>(
+              call, res, models_.activities, [&](const projections::Activities& model) {
+                const auto found = model.Query(query, request.sort, request.offset, request.limit);
+                json items = json::array();
+                for (const auto& a : found.rows) items.push_back(ActivityJson(a));
+                json page;
+                if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                  SendJson(res, page);
+                }
+              });
+        });
+
+  Route("GET", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Activities>(call, res, models_.activities,
+                                        [&](const projections::Activities& model) {
+                                          auto a = model.Get(id);
+                                          if (!a) return Send(res, NoSuchActivity());
+                                          SetETag(res, a->version);
+                                          SendJson(res, ActivityJson(*a));
+                                        });
+        });
+
+  Route("POST", "/api/v1/activities", Access::kSignedIn, Permission::kCreate,
+        [this, account_links](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          ActivityBody fields = ReadActivityBody(*body, /*creating=*/true, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto account = models_.accounts.Get(*fields.account_id);
+          if (!account || account->archived || !account->merged_into.empty()) {
+            return Send(
+                res,
+                Invalid({{"account_id",
+                          "not_found",
+                          {"Contul nu există sau nu este activ.", "No such active account."}}}));
+          }
+          const std::string owner = fields.owner_id.value_or(call.principal.id);
+          if (owner != call.principal.id &&
+              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers give activities to others"));
+          }
+          if (!models_.identity.User(owner)) {
+            return Send(
+                res,
+                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+          }
+          auto rules = RulesNow("activity");
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          sales::CreateActivity create;
+          create.activity_id = ids_.Next();
+          create.account_id = *fields.account_id;
+          create.owner_id = owner;
+          create.status = fields.status.value_or("planned");
+          create.input = fields.input;
+          if (fields.reminder) create.reminder_at_us = *fields.reminder;
+          account_links(create.account_id, &create.account_contacts, &create.account_opportunities);
+          create.rules = rules.value();
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = activities_.Transact(
+              sales::ActivityStream(create.activity_id), ctx,
+              [&](const sales::Activity::State& s) {
+                return sales::Activity::Decide(s, create, ctx);
+              },
+              options);
+          const std::string id = outcome.ok() && outcome.value().stream.starts_with("activity-")
+                                     ? outcome.value().stream.substr(9)
+                                     : create.activity_id;
+          Reply(res, outcome, id, true, "/api/v1/activities/" + id);
+        });
+
+  auto activity_command = [this](const Call& call, httplib::Response& res,
+                                 const std::function<std::vector<sales::Activity::Command>(
+                                     const projections::ActivityRow&)>& commands) {
+    const std::string id = call.req.matches[1];
+    auto row = models_.activities.Get(id);
+    if (!row) return Send(res, NoSuchActivity());
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    const auto list = commands(*row);
+    auto outcome = activities_.Transact(
+        sales::ActivityStream(id), ctx,
+        [&](const sales::Activity::State& s) -> domain::Decision<sales::Activity::Event> {
+          if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
+              s.owner_id != call.principal.id) {
+            return domain::Reject(
+                "forbidden", "Doar responsabilul activității sau un manager o poate modifica.",
+                "Only the activity's responsible user or a manager may change it.", 403);
+          }
+          return domain::DecideAll<sales::Activity>(s, list, ctx);
+        },
+        options);
+    Reply(res, outcome, id, false, "");
+  };
+
+  Route("PATCH", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [this, activity_command, account_links](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          ActivityBody fields = ReadActivityBody(*body, /*creating=*/false, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+            return Send(res, Forbidden("only managers reassign activities"));
+          }
+          if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
+            return Send(
+                res,
+                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+          }
+          auto rules = RulesNow("activity");
+          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          activity_command(call, res, [&](const projections::ActivityRow& row) {
+            std::vector<sales::Activity::Command> commands;
+            sales::ChangeActivity change{fields.input, {}, {}, rules.value()};
+            account_links(row.account_id, &change.account_contacts, &change.account_opportunities);
+            const auto& in = fields.input;
+            if (in.type || in.subject || in.details || in.contact_id || in.opportunity_id ||
+                in.due_date || !in.custom.empty()) {
+              commands.emplace_back(std::move(change));
+            }
+            if (fields.owner_id) commands.emplace_back(sales::ReassignActivity{*fields.owner_id});
+            if (fields.reminder)
+              commands.emplace_back(sales::SetActivityReminder{*fields.reminder});
+            return commands;
+          });
+        });
+
+  Route("DELETE", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+        [activity_command](const Call& call, httplib::Response& res) {
+          activity_command(call, res, [](const projections::ActivityRow&) {
+            return std::vector<sales::Activity::Command>{sales::ArchiveActivity{}};
+          });
+        });
+
+  Route("POST", "/api/v1/activities/{id}/status", Access::kSignedIn, Permission::kChangeOwn,
+        [activity_command](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"status", true}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          activity_command(call, res, [&](const projections::ActivityRow&) {
+            return std::vector<sales::Activity::Command>{sales::ChangeActivityStatus{*f["status"]}};
+          });
         });
 }
 

@@ -99,13 +99,20 @@ void Server::StartReminders() {
   reminders_ = std::make_unique<workers::ReminderScheduler>(
       [this] { return NowUs(); },
       [this](const std::string& key, int64_t due_us) {
-        if (!key.starts_with("opportunity/")) return;
-        const std::string id = key.substr(12);
-        const domain::Context ctx{"system", NowUs(), "reminder-" + id, key, {}};
-        auto outcome = opportunities_.Transact(
-            sales::OpportunityStream(id), ctx, [&](const sales::Opportunity::State& s) {
-              return sales::Opportunity::Decide(s, sales::FireReminder{due_us}, ctx);
-            });
+        const domain::Context ctx{"system", NowUs(), "reminder-" + key, key, {}};
+        domain::Outcome<domain::Committed> outcome = domain::Committed{};
+        if (key.starts_with("opportunity/")) {
+          outcome = opportunities_.Transact(sales::OpportunityStream(key.substr(12)), ctx,
+                                            [&](const sales::Opportunity::State& s) {
+                                              return sales::Opportunity::Decide(
+                                                  s, sales::FireReminder{due_us}, ctx);
+                                            });
+        } else if (key.starts_with("activity/")) {
+          outcome = activities_.Transact(
+              sales::ActivityStream(key.substr(9)), ctx, [&](const sales::Activity::State& s) {
+                return sales::Activity::Decide(s, sales::FireActivityReminder{due_us}, ctx);
+              });
+        }
         if (outcome.failed()) {
           std::fprintf(log_, "reminder %s failed: %s; trying again in 5 s\n", key.c_str(),
                        outcome.status().ToString().c_str());

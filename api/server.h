@@ -36,6 +36,7 @@
 #include "domain/identity/roles.h"
 #include "domain/identity/user.h"
 #include "domain/ids.h"
+#include "domain/sales/activity.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "domain/settings/custom_fields.h"
@@ -171,6 +172,7 @@ class Server {
   domain::AggregateStore<settings::TableSettings> tables_{store_, ids_};
   domain::AggregateStore<sales::Pipeline> pipeline_{store_, ids_};
   domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
+  domain::AggregateStore<sales::Activity> activities_{store_, ids_};
   std::unique_ptr<workers::ReminderScheduler> reminders_;
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing

@@ -396,9 +396,10 @@ void Server::SettingsRoutes() {
             if (entity == "contact") {
               set.known.insert(std::begin(accounts::kContactFields),
                                std::end(accounts::kContactFields));
-            } else {
-              set.known.insert(
-                  {"details", "value", "contact_id", "due_date", "close_date"});  // opportunity
+            } else if (entity == "opportunity") {
+              set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
+            } else {  // activity
+              set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
             }
             set.never_unique = set.known;
           }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "projections/accounts.h"
+#include "projections/activities.h"
 #include "projections/event_counts.h"
 #include "projections/folders.h"
 #include "projections/identity.h"
@@ -22,13 +23,14 @@ struct ReadModels {
   FolderTree folders;
   Accounts accounts;
   Opportunities opportunities;
+  Activities activities;
   PendingReminders reminders;
   Notifications notifications;
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity,  &folders,      &accounts,
-            &opportunities, &reminders, &notifications};
+    return {&event_counts,  &identity,   &folders,   &accounts,
+            &opportunities, &activities, &reminders, &notifications};
   }
 };
 

@@ -293,3 +293,86 @@ TEST_F(RemindersTest, AReminderDueWhileTheServerWasDownFiresOnceAfterItStarts) {
 
 }  // namespace
 }  // namespace crm::api
+
+namespace crm::api {
+namespace {
+
+TEST_F(SalesTest, ActivitiesBelongToAnAccountMoveThroughStatusesAndFollowOwnership) {
+  const std::string opportunity = Open({{"title", "Ofertă"}});
+  auto r = Post("/api/v1/accounts/" + account_ + "/contacts", {{"last_name", "Pop"}});
+  ASSERT_EQ(201, r->status);
+  const std::string contact = Body(r)["id"];
+  r = Post("/api/v1/activities", {{"account_id", account_},
+                                  {"opportunity_id", opportunity},
+                                  {"contact_id", contact},
+                                  {"type", "visit"},
+                                  {"subject", "Vizită la sediu"},
+                                  {"due_date", "2027-02-01"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string id = Body(r)["id"];
+  auto a = Get("/api/v1/activities/" + id);
+  EXPECT_EQ("visit", a["type"]);
+  EXPECT_EQ("planned", a["status"]);
+  EXPECT_EQ(opportunity, a["opportunity_id"]);
+
+  // Links must belong to the account; types and statuses are known ones.
+  ExpectProblem(
+      Post("/api/v1/activities",
+           {{"account_id", account_}, {"subject", "X"}, {"opportunity_id", "someone-elses"}}),
+      422, "validation_failed");
+  ExpectProblem(
+      Post("/api/v1/activities", {{"account_id", account_}, {"subject", "X"}, {"type", "party"}}),
+      422, "validation_failed");
+  ExpectProblem(Post("/api/v1/activities", {{"account_id", account_}}), 422, "validation_failed");
+  ExpectProblem(Post("/api/v1/activities", {{"subject", "X"}}), 400, "invalid_body");
+
+  ASSERT_EQ(200, Post("/api/v1/activities/" + id + "/status", {{"status", "done"}})->status);
+  ExpectProblem(Post("/api/v1/activities/" + id + "/status", {{"status", "asleep"}}), 422,
+                "validation_failed");
+  Post("/api/v1/activities", {{"account_id", account_}, {"subject", "Sună"}, {"type", "phone"}});
+  auto titles = [&](const std::string& query) {
+    std::vector<std::string> out;
+    const json page = Get("/api/v1/activities?" + query);
+    for (const auto& item : page["items"]) out.push_back(item["subject"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(V({"Vizită la sediu"}), titles("status=done"));
+  EXPECT_EQ(V({"Sună"}), titles("type=phone"));
+  EXPECT_EQ(V({"Vizită la sediu"}), titles("opportunity_id=" + opportunity));
+  EXPECT_EQ(V({"Sună", "Vizită la sediu"}), titles("sort=subject"));
+  EXPECT_EQ(V({"Vizită la sediu"}), titles("q=vizita"));
+
+  auto sales = NewClient(UserWithRole("ion", "sales"));
+  ExpectProblem(sales->Patch("/api/v1/activities/" + id, json{{"subject", "Al meu"}}.dump(), kJson),
+                403, "forbidden");
+  r = Post("/api/v1/activities", {{"account_id", account_}, {"subject", "A lui Ion"}}, sales.get());
+  ASSERT_EQ(201, r->status) << r->body;
+  EXPECT_EQ(200, sales
+                     ->Patch("/api/v1/activities/" + Body(r)["id"].get<std::string>(),
+                             json{{"details", "Detalii"}}.dump(), kJson)
+                     ->status);
+}
+
+TEST_F(RemindersTest, AnActivityReminderFiresOnceToo) {
+  auto r =
+      Post("/api/v1/activities",
+           {{"account_id", account_}, {"subject", "Trimite oferta"}, {"reminder_at", In(0.8)}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string id = Body(r)["id"];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  json page;
+  while (std::chrono::steady_clock::now() < deadline) {
+    page = Get("/api/v1/me/notifications");
+    if (page["total"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(1, page["total"]);
+  EXPECT_EQ("activity/" + id, page["items"][0]["record"]);
+  EXPECT_EQ("Trimite oferta", page["items"][0]["title"]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(1, Get("/api/v1/me/notifications")["total"]);
+}
+
+}  // namespace
+}  // namespace crm::api

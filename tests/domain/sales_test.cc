@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/money.h"
+#include "domain/sales/activity.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "support/given_when_then.h"
@@ -195,6 +196,52 @@ TEST(PipelineTest, StagesAreRenamedAddedReorderedButNotRemovedWhileInUse) {
   bad[2].probability = 120;
   GivenWhenThen<Pipeline>().When(SetPipeline{bad, {}}).ThenReject("validation_failed");
   GivenWhenThen<Pipeline>().When(SetPipeline{DefaultStages(), {}}).ThenExpect({});
+}
+
+}  // namespace
+}  // namespace crm::sales
+
+namespace crm::sales {
+namespace {
+
+TEST(ActivityTest, StatusesTypesLinksAndRemindersFollowTheRules) {
+  CreateActivity create;
+  create.activity_id = "t1";
+  create.account_id = "a1";
+  create.owner_id = "u1";
+  create.input.subject = "Sună";
+  create.input.type = "phone";
+  create.account_contacts = {"k1"};
+  create.account_opportunities = {"o1"};
+  ActivityCreatedT created;
+  created.activity_id = "t1";
+  created.account_id = "a1";
+  created.type = "phone";
+  created.subject = "Sună";
+  created.status = "planned";
+  created.owner_id = "u1";
+  GivenWhenThen<Activity>().When(create).ThenExpect({created});
+  auto bad = create;
+  bad.input.type = "party";
+  bad.input.opportunity_id = "o9";
+  bad.status = "asleep";
+  GivenWhenThen<Activity>().When(bad).ThenReject("validation_failed");
+  ActivityStatusChangedT done;
+  done.status = "done";
+  done.from_status = "planned";
+  GivenWhenThen<Activity>().Given({created}).When(ChangeActivityStatus{"done"}).ThenExpect({done});
+  GivenWhenThen<Activity>().Given({created}).When(ChangeActivityStatus{"planned"}).ThenExpect({});
+  ActivityReminderSetT set;
+  set.reminder_at_us = 5;
+  ActivityReminderDueT due;
+  due.reminder_at_us = 5;
+  due.user_id = "u1";
+  GivenWhenThen<Activity>().Given({created, set}).When(FireActivityReminder{5}).ThenExpect({due});
+  GivenWhenThen<Activity>().Given({created, set, due}).When(FireActivityReminder{5}).ThenExpect({});
+  GivenWhenThen<Activity>()
+      .Given({created, ActivityArchivedT{}})
+      .When(ChangeActivityStatus{"done"})
+      .ThenReject("activity_archived");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // stopped with SIGTERM; crmctl on the data it left.
 
 #include <gtest/gtest.h>
+
+#include "projections/registry.h"
 #include <httplib.h>
 
 #include <filesystem>
@@ -209,7 +211,9 @@ TEST_F(CrmctlTest, BackupOpensAsAStore) {
 TEST_F(CrmctlTest, ReplayAndStatsCountEveryEvent) {
   auto [code, out] = Crmctl({"replay"});
   ASSERT_EQ(0, code);
-  EXPECT_EQ(0u, out.find("replayed 25 events into 7 read models")) << out;
+  const size_t models = projections::ReadModels().all().size();
+  EXPECT_EQ(0u, out.find("replayed 25 events into " + std::to_string(models) + " read models"))
+      << out;
   std::tie(code, out) = Crmctl({"replay", "--until", "10"});
   ASSERT_EQ(0, code);
   EXPECT_EQ(0u, out.find("replayed 10 events")) << out;

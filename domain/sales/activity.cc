@@ -1,0 +1,290 @@
+#include "domain/sales/activity.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "domain/accounts/normalize.h"
+
+namespace crm::sales {
+
+namespace {
+
+using domain::FieldError;
+using domain::Reject;
+using Events = std::vector<Activity::Event>;
+
+template <size_t N>
+bool OneOf(const std::string& value, const char* const (&options)[N]) {
+  return std::find(std::begin(options), std::end(options), value) != std::end(options);
+}
+
+bool IsDate(const std::string& value) {
+  using namespace std::chrono;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  return value.size() == 10 && value[4] == '-' && value[7] == '-' &&
+         std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
+         std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
+         std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
+         year_month_day{year{y}, month{m}, day{d}}.ok();
+}
+
+std::vector<std::unique_ptr<accounts::CustomValueT>> CustomValues(
+    const std::map<std::string, std::string>& values) {
+  std::vector<std::unique_ptr<accounts::CustomValueT>> out;
+  for (const auto& [key, value] : values) {
+    auto v = std::make_unique<accounts::CustomValueT>();
+    v->key = key;
+    v->value = value;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+struct Applied {
+  Activity::State state;
+  std::vector<std::string> changed;
+  std::map<std::string, std::string> custom_changed;
+};
+
+// The state after `input`; what changed; errors collected.
+Applied Apply(const Activity::State& before, const ActivityInput& input,
+              const std::vector<std::string>& contacts,
+              const std::vector<std::string>& opportunities, const accounts::AccountRules& rules,
+              std::vector<FieldError>* errors) {
+  Applied out{before, {}, {}};
+  Activity::State& s = out.state;
+  auto set = [&](const char* field, std::string* into, const std::string& value) {
+    if (value != *into) {
+      *into = value;
+      out.changed.push_back(field);
+    }
+  };
+  if (input.type) {
+    if (!OneOf(*input.type, kActivityTypes)) {
+      errors->push_back({"type",
+                         "invalid_value",
+                         {"Tipul este phone, email, visit, meeting sau task.",
+                          "The type is phone, email, visit, meeting or task."}});
+    } else {
+      set("type", &s.type, *input.type);
+    }
+  }
+  for (auto [field, value, into, max] :
+       {std::tuple{"subject", &input.subject, &s.subject, size_t{200}},
+        std::tuple{"details", &input.details, &s.details, size_t{10000}}}) {
+    if (!*value) continue;
+    if (accounts::Utf8Length(**value) > max) {
+      errors->push_back({field, "too_long", {"Textul este prea lung.", "The text is too long."}});
+    } else {
+      set(field, into, **value);
+    }
+  }
+  if (s.subject.empty()) {
+    errors->push_back(
+        {"subject", "required", {"Subiectul este obligatoriu.", "A subject is required."}});
+  }
+  if (input.due_date) {
+    if (!input.due_date->empty() && !IsDate(*input.due_date)) {
+      errors->push_back(
+          {"due_date", "invalid_date", {"Data se scrie AAAA-LL-ZZ.", "The date is YYYY-MM-DD."}});
+    } else {
+      set("due_date", &s.due_date, *input.due_date);
+    }
+  }
+  for (auto [field, value, into, known] :
+       {std::tuple{"contact_id", &input.contact_id, &s.contact_id, &contacts},
+        std::tuple{"opportunity_id", &input.opportunity_id, &s.opportunity_id, &opportunities}}) {
+    if (!*value) continue;
+    if (!(*value)->empty() && std::find(known->begin(), known->end(), **value) == known->end()) {
+      errors->push_back(
+          {field,
+           "not_found",
+           {"Nu este al contului activității.", "It does not belong to the activity's account."}});
+    } else {
+      set(field, into, **value);
+    }
+  }
+  for (const auto& [key, raw] : input.custom) {
+    settings::ApplyCustomValue(key, raw, rules.custom_fields, "", &s.custom, &out.custom_changed,
+                               errors);
+  }
+  for (const std::string& required : rules.required) {
+    const std::string value =
+        required.starts_with("custom.")
+            ? (s.custom.count(required.substr(7)) ? s.custom.at(required.substr(7)) : std::string())
+        : required == "details"        ? s.details
+        : required == "contact_id"     ? s.contact_id
+        : required == "opportunity_id" ? s.opportunity_id
+        : required == "due_date"       ? s.due_date
+                                       : std::string("set");
+    if (value.empty()) {
+      errors->push_back({required, "required", {"Câmp obligatoriu.", "Required."}});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+domain::Decision<Activity::Event> Activity::Decide(const State& state, const Command& command,
+                                                   const domain::Context&) {
+  if (const auto* create = std::get_if<CreateActivity>(&command)) {
+    if (state.exists) {
+      return Reject("activity_exists", "Activitatea există deja.", "The activity exists already.",
+                    409);
+    }
+    std::vector<FieldError> errors;
+    ActivityInput input = create->input;
+    if (!input.subject) input.subject = "";
+    if (!input.type) input.type = "task";
+    Applied applied = Apply(state, input, create->account_contacts, create->account_opportunities,
+                            create->rules, &errors);
+    if (!OneOf(create->status, kActivityStatuses)) {
+      errors.push_back({"status",
+                        "invalid_value",
+                        {"Starea este planned, in_progress, done sau canceled.",
+                         "The status is planned, in_progress, done or canceled."}});
+    }
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+    const State& s = applied.state;
+    ActivityCreatedT e;
+    e.activity_id = create->activity_id;
+    e.account_id = create->account_id;
+    e.opportunity_id = s.opportunity_id;
+    e.contact_id = s.contact_id;
+    e.type = s.type;
+    e.subject = s.subject;
+    e.details = s.details;
+    e.status = create->status;
+    e.owner_id = create->owner_id;
+    e.due_date = s.due_date;
+    e.reminder_at_us = create->reminder_at_us.value_or(0);
+    e.custom = CustomValues(s.custom);
+    return Events{std::move(e)};
+  }
+  if (!state.exists) {
+    return Reject("activity_not_found", "Activitatea nu există.", "No such activity.", 404);
+  }
+  if (const auto* fire = std::get_if<FireActivityReminder>(&command)) {
+    if (state.reminder_at_us == 0 || state.reminder_at_us != fire->due_us || state.reminder_fired) {
+      return Events{};
+    }
+    ActivityReminderDueT e;
+    e.reminder_at_us = fire->due_us;
+    e.user_id = state.owner_id;
+    return Events{std::move(e)};
+  }
+  if (state.archived) {
+    return Reject("activity_archived", "Activitatea este arhivată.", "The activity is archived.",
+                  409);
+  }
+  if (std::holds_alternative<ArchiveActivity>(command)) return Events{ActivityArchivedT{}};
+  if (const auto* change = std::get_if<ChangeActivity>(&command)) {
+    std::vector<FieldError> errors;
+    Applied applied = Apply(state, change->input, change->account_contacts,
+                            change->account_opportunities, change->rules, &errors);
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+    if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
+    const State& s = applied.state;
+    ActivityChangedT e;
+    e.changed = applied.changed;
+    e.type = s.type;
+    e.subject = s.subject;
+    e.details = s.details;
+    e.contact_id = s.contact_id;
+    e.opportunity_id = s.opportunity_id;
+    e.due_date = s.due_date;
+    e.custom = CustomValues(applied.custom_changed);
+    return Events{std::move(e)};
+  }
+  if (const auto* status = std::get_if<ChangeActivityStatus>(&command)) {
+    if (!OneOf(status->status, kActivityStatuses)) {
+      return domain::InvalidFields({{"status",
+                                     "invalid_value",
+                                     {"Starea este planned, in_progress, done sau canceled.",
+                                      "The status is planned, in_progress, done or canceled."}}});
+    }
+    if (status->status == state.status) return Events{};
+    ActivityStatusChangedT e;
+    e.status = status->status;
+    e.from_status = state.status;
+    return Events{std::move(e)};
+  }
+  if (const auto* reassign = std::get_if<ReassignActivity>(&command)) {
+    if (reassign->owner_id == state.owner_id) return Events{};
+    ActivityReassignedT e;
+    e.owner_id = reassign->owner_id;
+    e.from_owner_id = state.owner_id;
+    return Events{std::move(e)};
+  }
+  const auto& reminder = std::get<SetActivityReminder>(command);
+  if (!reminder.at_us) {
+    if (state.reminder_at_us == 0) return Events{};
+    return Events{ActivityReminderClearedT{}};
+  }
+  if (*reminder.at_us <= 0) {
+    return domain::InvalidFields(
+        {{"reminder_at", "invalid_time", {"Momentul nu este valid.", "The time is not valid."}}});
+  }
+  if (*reminder.at_us == state.reminder_at_us) return Events{};
+  ActivityReminderSetT e;
+  e.reminder_at_us = *reminder.at_us;
+  return Events{std::move(e)};
+}
+
+Activity::State Activity::Evolve(State state, const Event& event) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, ActivityCreatedT>) {
+          state.exists = true;
+          state.account_id = e.account_id;
+          state.opportunity_id = e.opportunity_id;
+          state.contact_id = e.contact_id;
+          state.type = e.type;
+          state.subject = e.subject;
+          state.details = e.details;
+          state.status = e.status;
+          state.owner_id = e.owner_id;
+          state.due_date = e.due_date;
+          state.reminder_at_us = e.reminder_at_us;
+          for (const auto& v : e.custom) state.custom[v->key] = v->value;
+        } else if constexpr (std::is_same_v<T, ActivityChangedT>) {
+          for (const auto& field : e.changed) {
+            if (field == "type") state.type = e.type;
+            if (field == "subject") state.subject = e.subject;
+            if (field == "details") state.details = e.details;
+            if (field == "contact_id") state.contact_id = e.contact_id;
+            if (field == "opportunity_id") state.opportunity_id = e.opportunity_id;
+            if (field == "due_date") state.due_date = e.due_date;
+          }
+          for (const auto& v : e.custom) {
+            if (v->value.empty()) {
+              state.custom.erase(v->key);
+            } else {
+              state.custom[v->key] = v->value;
+            }
+          }
+        } else if constexpr (std::is_same_v<T, ActivityStatusChangedT>) {
+          state.status = e.status;
+        } else if constexpr (std::is_same_v<T, ActivityReassignedT>) {
+          state.owner_id = e.owner_id;
+        } else if constexpr (std::is_same_v<T, ActivityReminderSetT>) {
+          state.reminder_at_us = e.reminder_at_us;
+          state.reminder_fired = false;
+        } else if constexpr (std::is_same_v<T, ActivityReminderClearedT>) {
+          state.reminder_at_us = 0;
+        } else if constexpr (std::is_same_v<T, ActivityReminderDueT>) {
+          state.reminder_fired = true;
+        } else {
+          state.archived = true;
+          state.reminder_at_us = 0;
+        }
+      },
+      event);
+  return state;
+}
+
+}  // namespace crm::sales

@@ -1,0 +1,86 @@
+#pragma once
+
+// An activity (stream "activity-<id>"): something done or to do with an
+// account (phone, email, visit, meeting, task), optionally for one of its
+// opportunities and contacts, with a status, a responsible user, a due date
+// and a one-time reminder. Its custom values follow the custom fields of the
+// entity "activity".
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/accounts/account.h"
+#include "domain/decider.h"
+#include "schemas/sales_generated.h"
+
+namespace crm::sales {
+
+inline constexpr const char* kActivityTypes[] = {"phone", "email", "visit", "meeting", "task"};
+inline constexpr const char* kActivityStatuses[] = {"planned", "in_progress", "done", "canceled"};
+
+// What create and change commands set; unset members stay as they are.
+struct ActivityInput {
+  std::optional<std::string> type, subject, details, contact_id, opportunity_id, due_date;
+  std::map<std::string, std::string> custom;
+};
+
+struct CreateActivity {
+  std::string activity_id;
+  std::string account_id;
+  std::string owner_id;
+  std::string status = "planned";
+  ActivityInput input;
+  std::optional<int64_t> reminder_at_us;
+  std::vector<std::string> account_contacts;       // the account's contact ids
+  std::vector<std::string> account_opportunities;  // the account's opportunity ids
+  accounts::AccountRules rules;                    // entity "activity"
+};
+struct ChangeActivity {
+  ActivityInput input;
+  std::vector<std::string> account_contacts;
+  std::vector<std::string> account_opportunities;
+  accounts::AccountRules rules;
+};
+struct ChangeActivityStatus {
+  std::string status;
+};
+struct ReassignActivity {
+  std::string owner_id;
+};
+struct SetActivityReminder {
+  std::optional<int64_t> at_us;  // nullopt clears
+};
+struct FireActivityReminder {
+  int64_t due_us = 0;
+};
+struct ArchiveActivity {};
+
+struct Activity {
+  struct State {
+    bool exists = false;
+    bool archived = false;
+    std::string account_id, opportunity_id, contact_id, owner_id;
+    std::string type, subject, details, status, due_date;
+    int64_t reminder_at_us = 0;
+    bool reminder_fired = false;
+    std::map<std::string, std::string> custom;
+  };
+  using Command =
+      std::variant<CreateActivity, ChangeActivity, ChangeActivityStatus, ReassignActivity,
+                   SetActivityReminder, FireActivityReminder, ArchiveActivity>;
+  using Event = std::variant<ActivityCreatedT, ActivityChangedT, ActivityStatusChangedT,
+                             ActivityReassignedT, ActivityReminderSetT, ActivityReminderClearedT,
+                             ActivityReminderDueT, ActivityArchivedT>;
+
+  static State Initial() { return {}; }
+  static domain::Decision<Event> Decide(const State& state, const Command& command,
+                                        const domain::Context& ctx);
+  static State Evolve(State state, const Event& event);
+};
+
+inline std::string ActivityStream(const std::string& id) { return "activity-" + id; }
+
+}  // namespace crm::sales

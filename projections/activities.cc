@@ -1,0 +1,136 @@
+#include "projections/activities.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "domain/accounts/normalize.h"
+#include "domain/event_codec.h"
+#include "domain/sales/activity.h"
+
+namespace crm::projections {
+
+namespace {
+
+std::string Field(const ActivityRow& row, const std::string& field) {
+  if (field == "owner_id") return row.owner_id;
+  if (field == "type") return row.type;
+  if (field == "status") return row.status;
+  if (field == "account_id") return row.account_id;
+  if (field == "opportunity_id") return row.opportunity_id;
+  if (field == "contact_id") return row.contact_id;
+  if (field == "subject") return row.subject;
+  if (field == "due_date") return row.due_date;
+  if (field.starts_with("custom.")) {
+    auto it = row.custom.find(field.substr(7));
+    return it == row.custom.end() ? "" : it->second;
+  }
+  return "";
+}
+
+}  // namespace
+
+void Activities::Apply(const eventstore::RecordedEvent& event) {
+  const auto& env = *event.envelope;
+  const std::string_view stream = env.stream()->string_view();
+  if (!stream.starts_with("activity-")) return;
+  auto decoded = domain::EventDecoder<sales::Activity::Event>::Decode(
+      env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
+  if (!decoded) return;
+  const std::string id(stream.substr(9));
+  auto [at, added] = index_.emplace(id, rows_.size());
+  if (added) {
+    rows_.emplace_back();
+    rows_.back().id = id;
+    rows_.back().created_at_us = env.recorded_at_us();
+  }
+  ActivityRow& row = rows_[at->second];
+  // The aggregate's own fold keeps the fields; the row mirrors it.
+  sales::Activity::State s{
+      !added,       row.archived,       row.account_id,     row.opportunity_id,   row.contact_id,
+      row.owner_id, row.type,           row.subject,        row.details,          row.status,
+      row.due_date, row.reminder_at_us, row.reminder_fired, std::move(row.custom)};
+  s = sales::Activity::Evolve(std::move(s), *decoded);
+  row.archived = s.archived;
+  row.account_id = s.account_id;
+  row.opportunity_id = s.opportunity_id;
+  row.contact_id = s.contact_id;
+  row.owner_id = s.owner_id;
+  row.type = s.type;
+  row.subject = s.subject;
+  row.details = s.details;
+  row.status = s.status;
+  row.due_date = s.due_date;
+  row.reminder_at_us = s.reminder_at_us;
+  row.reminder_fired = s.reminder_fired;
+  row.custom = std::move(s.custom);
+  row.version = env.version();
+  row.updated_at_us = env.recorded_at_us();
+  row.search = accounts::FoldText(row.subject + " " + row.details);
+}
+
+std::optional<ActivityRow> Activities::Get(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return rows_[it->second];
+}
+
+Activities::Page Activities::Query(const ActivityQuery& query,
+                                   const std::vector<std::pair<std::string, bool>>& sort,
+                                   size_t offset, size_t limit) const {
+  std::shared_lock lock(mutex());
+  std::vector<std::string> words;
+  const std::string folded = accounts::FoldText(query.q);
+  for (size_t start = 0; start < folded.size();) {
+    const size_t end = std::min(folded.find(' ', start), folded.size());
+    if (end > start) words.push_back(folded.substr(start, end - start));
+    start = end + 1;
+  }
+  std::vector<const ActivityRow*> matches;
+  for (const ActivityRow& row : rows_) {
+    if (row.archived && !query.include_archived) continue;
+    bool match = true;
+    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
+    for (const auto& [field, value] : query.equals) match = match && Field(row, field) == value;
+    if (!query.due_from.empty() || !query.due_to.empty()) {
+      match = match && !row.due_date.empty() &&
+              (query.due_from.empty() || row.due_date >= query.due_from) &&
+              (query.due_to.empty() || row.due_date <= query.due_to);
+    }
+    if (match) matches.push_back(&row);
+  }
+  if (!sort.empty()) {
+    auto key = [](const ActivityRow& row, const std::string& field) -> std::string {
+      if (field == "created_at" || field == "updated_at") {
+        char text[24];
+        std::snprintf(
+            text, sizeof text, "%020lld",
+            static_cast<long long>(field == "created_at" ? row.created_at_us : row.updated_at_us));
+        return text;
+      }
+      return accounts::FoldText(Field(row, field));
+    };
+    std::vector<std::pair<std::vector<std::string>, const ActivityRow*>> keyed;
+    for (const ActivityRow* row : matches) {
+      std::vector<std::string> k;
+      for (const auto& [field, descending] : sort) k.push_back(key(*row, field));
+      keyed.emplace_back(std::move(k), row);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      for (size_t i = 0; i < sort.size(); ++i) {
+        if (a.first[i] == b.first[i]) continue;
+        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
+      }
+      return false;
+    });
+    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
+  }
+  Page page;
+  page.total = matches.size();
+  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
+    page.rows.push_back(*matches[i]);
+  }
+  return page;
+}
+
+}  // namespace crm::projections

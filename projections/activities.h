@@ -1,0 +1,58 @@
+#pragma once
+
+// The activities table: every activity with its current fields, for lists
+// (search, filters, sort).
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+struct ActivityRow {
+  std::string id, account_id, opportunity_id, contact_id, owner_id;
+  std::string type, subject, details, status, due_date;
+  int64_t reminder_at_us = 0;
+  bool reminder_fired = false;
+  std::map<std::string, std::string> custom;
+  bool archived = false;
+  uint64_t version = 0;
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+  std::string search;  // folded subject and details
+};
+
+struct ActivityQuery {
+  std::string q;                              // every word in the folded subject or details
+  std::map<std::string, std::string> equals;  // owner_id, type, status, account_id,
+                                              // opportunity_id, contact_id, custom.<key>
+  std::string due_from, due_to;               // inclusive YYYY-MM-DD; "" is open
+  bool include_archived = false;
+};
+
+class Activities final : public Projection {
+ public:
+  std::string_view Name() const override { return "activities"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Activities>(); }
+
+  std::optional<ActivityRow> Get(const std::string& id) const;
+  struct Page {
+    size_t total = 0;
+    std::vector<ActivityRow> rows;
+  };
+  // Sorted by `sort` (field, descending), ties by creation.
+  Page Query(const ActivityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
+             size_t offset, size_t limit) const;
+
+ private:
+  std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order
+  std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
+};
+
+}  // namespace crm::projections
