@@ -209,63 +209,6 @@ AccountBody ReadAccountBody(const json& body, bool creating,
   return out;
 }
 
-// What an account event did, in both languages, for the history timeline.
-domain::Text Summary(const accounts::Account::Event& event,
-                     const std::function<std::string(const std::string&)>& folder_name,
-                     const std::function<std::string(const std::string&)>& user_name) {
-  return std::visit(
-      [&](const auto& e) -> domain::Text {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, accounts::AccountCreatedT>) {
-          return {"Cont creat: " + e.name + " (" + e.code + ")",
-                  "Account created: " + e.name + " (" + e.code + ")"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Modificat: " + fields, "Changed: " + fields};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMovedT>) {
-          const std::string name = folder_name(e.folder_id);
-          return {"Mutat în dosarul „" + name + "”", "Moved to folder '" + name + "'"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountReassignedT>) {
-          const std::string name = user_name(e.owner_id);
-          return {"Responsabil nou: " + name, "New responsible user: " + name};
-        } else if constexpr (std::is_same_v<T, accounts::AccountArchivedT>) {
-          return {"Arhivat", "Archived"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountRestoredT>) {
-          return {"Restaurat", "Restored"};
-        } else if constexpr (std::is_same_v<T, accounts::ContactAddedT>) {
-          const std::string name = e.first_name + (e.first_name.empty() ? "" : " ") + e.last_name;
-          return {"Persoană de contact adăugată: " + name, "Contact added: " + name};
-        } else if constexpr (std::is_same_v<T, accounts::ContactChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Persoană de contact modificată: " + fields, "Contact changed: " + fields};
-        } else if constexpr (std::is_same_v<T, accounts::ContactRemovedT>) {
-          return {"Persoană de contact ștearsă", "Contact removed"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMergedT>) {
-          return {"Contul " + e.source_name + " (" + e.source_code + ") a fost unit cu acesta",
-                  "Account " + e.source_name + " (" + e.source_code + ") was merged into this one"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMergedIntoT>) {
-          return {"Unit cu contul " + e.target_id, "Merged into account " + e.target_id};
-        } else if constexpr (std::is_same_v<T, accounts::CallRecordedT>) {
-          const bool in = e.direction == "inbound";
-          const std::string who = user_name(e.user_id);
-          return {std::string(in ? "Apel primit" : "Apel efectuat") + " (" + e.phone + ", " +
-                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who,
-                  std::string(in ? "Inbound call" : "Outbound call") + " (" + e.phone + ", " +
-                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who};
-        } else {
-          static_assert(std::is_same_v<T, accounts::SmsRecordedT>);
-          const bool in = e.direction == "inbound";
-          return {std::string(in ? "SMS primit de la " : "SMS trimis la ") + e.phone,
-                  std::string(in ? "SMS received from " : "SMS sent to ") + e.phone};
-        }
-      },
-      event);
-}
-
 json ReasonsJson(const std::vector<std::string>& reasons) {
   static const std::map<std::string, std::pair<const char*, const char*>> kText = {
       {"same_fiscal_code", {"Același cod fiscal", "Same fiscal code"}},
@@ -798,71 +741,22 @@ void Server::AccountRoutes() {
 
   Route("GET", "/api/v1/accounts/{id}/history", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
+          // The account's own events and its opportunities' and activities'.
           const std::string id = call.req.matches[1];
-          PageRequest request;
-          if (!ReadPageRequest(call.req, res, {}, &request)) return;
-          uint64_t until = store_.Head();
-          if (call.req.has_param("as_of")) {
-            const std::string as_of = call.req.get_param_value("as_of");
-            auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), until);
-            if (ec != std::errc() || end != as_of.data() + as_of.size()) {
-              auto time = domain::ParseRfc3339(as_of);
-              Result<uint64_t> at = time ? store_.PositionAt(*time) : Result<uint64_t>(uint64_t{0});
-              if (!time || !at.ok()) {
-                return Send(res, BadParameter("as_of", "o poziție sau un moment RFC 3339.",
-                                              "a log position or an RFC 3339 time."));
-              }
-              until = *at;
-            }
+          std::vector<std::string> streams = {accounts::AccountStream(id)};
+          projections::OpportunityQuery opportunities;
+          opportunities.equals["account_id"] = id;
+          opportunities.include_archived = true;
+          for (const auto& o : models_.opportunities.Query(opportunities, {}, 0, SIZE_MAX).rows) {
+            streams.push_back(sales::OpportunityStream(o.id));
           }
-          // Newest first: the stream read backward, from before `until`.
-          // Every event is counted; only the page's are rendered.
-          json items = json::array();
-          size_t total = 0;
-          Status s = store_.ReadStream(
-              accounts::AccountStream(id), UINT64_MAX, eventstore::Direction::kBackward, SIZE_MAX,
-              [&](const eventstore::RecordedEvent& e) {
-                if (e.position > until) return true;
-                const size_t index = total++;
-                if (index < request.offset || index >= request.offset + request.limit) {
-                  return true;
-                }
-                const auto* env = e.envelope;
-                auto event = domain::EventDecoder<accounts::Account::Event>::Decode(
-                    env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
-                if (!event) return true;
-                const std::string actor = env->actor()->str();
-                const auto user = models_.identity.User(actor);
-                const domain::Text summary = Summary(
-                    *event,
-                    [&](const std::string& folder) {
-                      auto f = models_.folders.Folder(folder);
-                      return f ? f->name : folder;
-                    },
-                    [&](const std::string& user_id) {
-                      auto u = models_.identity.User(user_id);
-                      return u ? u->display_name : user_id;
-                    });
-                std::string data, error;
-                json item = {{"position", e.position},
-                             {"version", env->version()},
-                             {"type", env->type()->str()},
-                             {"recorded_at", domain::FormatRfc3339(env->recorded_at_us())},
-                             {"actor", actor},
-                             {"actor_name", user ? user->display_name : actor},
-                             {"summary", {{"ro", summary.ro}, {"en", summary.en}}}};
-                if (catalog_.ToJson(env->type()->string_view(),
-                                    {env->payload()->data(), env->payload()->size()}, &data,
-                                    &error)) {
-                  item["data"] = json::parse(data, nullptr, false);
-                }
-                items.push_back(std::move(item));
-                return true;
-              });
-          if (!s.ok()) return Send(res, FromStatus(s));
-          if (total == 0 && !models_.accounts.Get(id)) return Send(res, NoSuchAccount());
-          json page;
-          if (PageAnswer(res, request, total, std::move(items), &page)) SendJson(res, page);
+          projections::ActivityQuery activities;
+          activities.equals["account_id"] = id;
+          activities.include_archived = true;
+          for (const auto& t : models_.activities.Query(activities, {}, 0, SIZE_MAX).rows) {
+            streams.push_back(sales::ActivityStream(t.id));
+          }
+          SendHistory(call, res, streams, models_.accounts.Get(id).has_value(), NoSuchAccount());
         });
 
   Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,

@@ -111,7 +111,7 @@ paths = {
       ok=ref("DuplicatePage"), params=[pref("limit"), pref("cursor"), pref("min_position"), pref("as_of")], errors=(400, 401, 403, 503))},
   "/api/v1/accounts/{id}/duplicates": {"parameters": [pref("id")], "get": op("getDuplicates", "Accounts that look like this one, best first, with a score and the reasons", "accounts",
       ok=ref("DuplicateList"), params=[pref("min_position"), pref("as_of")], errors=(400, 401, 403, 404, 503))},
-  "/api/v1/accounts/{id}/history": {"parameters": [pref("id")], "get": op("getAccountHistory", "Every event of the account, newest first, with who, when and a summary in ro and en", "accounts",
+  "/api/v1/accounts/{id}/history": {"parameters": [pref("id")], "get": op("getAccountHistory", "Every event of the account, its contacts, calls and SMS, and its opportunities and activities, newest first, with who, when and a summary in ro and en", "accounts",
       ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
   "/api/v1/accounts/{id}/merge": {"parameters": [pref("id")], "post": op("mergeAccounts", "Merge accounts into this one: their contacts move here, they are marked merged into it (one atomic append); managers and administrators", "accounts",
       ok=ref("CommandResult"), body={"type": "object", "required": ["sources"], "additionalProperties": False, "properties": {"sources": {"type": "array", "items": {"type": "string"}, "maxItems": 50}}},
@@ -201,6 +201,10 @@ paths = {
   "/api/v1/activities/{id}/status": {"parameters": [pref("id")], "post": op("changeActivityStatus", "Set the status: planned, in_progress, done, canceled", "sales", ok=ref("CommandResult"),
       body={"type": "object", "required": ["status"], "additionalProperties": False, "properties": {"status": {"type": "string", "enum": ["planned", "in_progress", "done", "canceled"]}}},
       params=cmd_params, errors=(400, 401, 403, 404, 409, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/opportunities/{id}/history": {"parameters": [pref("id")], "get": op("getOpportunityHistory", "Every event of the opportunity and its activities, newest first, with who, when and a summary in ro and en", "sales",
+      ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
+  "/api/v1/activities/{id}/history": {"parameters": [pref("id")], "get": op("getActivityHistory", "Every event of the activity, newest first, with who, when and a summary in ro and en", "sales",
+      ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
   "/api/v1/accounts/{id}/restore": {"parameters": [pref("id")], "post": op("restoreAccount", "Restore an archived account", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
 }
 text = lambda: {"type": "object", "required": ["ro", "en"], "properties": {"ro": {"type": "string"}, "en": {"type": "string"}}}

@@ -274,6 +274,7 @@ void Server::Routes() {
   AccountRoutes();
   SettingsRoutes();
   SalesRoutes();
+  HistoryRoutes();
 }
 
 void Server::Route(const std::string& method, const std::string& path, Access access,

@@ -100,6 +100,12 @@ class Server {
   void AccountImportRoutes();
   void SettingsRoutes();
   void SalesRoutes();
+  void HistoryRoutes();
+  // The events of `streams` (up to the request's as_of), newest first, paged,
+  // each with actor, time and a ro/en summary; `not_found` when there are
+  // none and the record does not exist.
+  void SendHistory(const Call& call, httplib::Response& res,
+                   const std::vector<std::string>& streams, bool exists, const Problem& not_found);
   // Feeds the reminder scheduler from the pending-reminders model and
   // delivers due reminders (see ~Server for the order of shutdown).
   void StartReminders();

@@ -376,3 +376,42 @@ TEST_F(RemindersTest, AnActivityReminderFiresOnceToo) {
 
 }  // namespace
 }  // namespace crm::api
+
+namespace crm::api {
+namespace {
+
+TEST_F(SalesTest, HistoriesTellTheAccountsOpportunitiesAndActivitiesStory) {
+  const std::string opportunity = Open({{"title", "Licențe"}, {"value", "100"}});
+  ASSERT_EQ(200,
+            Post("/api/v1/opportunities/" + opportunity + "/stage", {{"stage", "offer"}})->status);
+  auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                       {"opportunity_id", opportunity},
+                                       {"subject", "Trimite oferta"},
+                                       {"type", "email"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string activity = Body(r)["id"];
+  ASSERT_EQ(200, Post("/api/v1/activities/" + activity + "/status", {{"status", "done"}})->status);
+  ASSERT_EQ(200,
+            Post("/api/v1/opportunities/" + opportunity + "/close", {{"outcome", "won"}})->status);
+
+  const json account = Get("/api/v1/accounts/" + account_ + "/history");
+  ASSERT_EQ(6, account["total"]);  // created, opened, stage, activity, status, won
+  EXPECT_EQ("Won", account["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Status: planned → done", account["items"][1]["summary"]["en"]);
+  EXPECT_EQ("Activity (email): Trimite oferta", account["items"][2]["summary"]["en"]);
+  EXPECT_EQ("Etapă: prospecting → offer", account["items"][3]["summary"]["ro"]);
+  EXPECT_EQ("Opportunity opened: Licențe (100.00 RON)", account["items"][4]["summary"]["en"]);
+  EXPECT_EQ("Cont creat: Alfa (C-000001)", account["items"][5]["summary"]["ro"]);
+  EXPECT_EQ("Administrator", account["items"][0]["actor_name"]);
+
+  const json of_opportunity = Get("/api/v1/opportunities/" + opportunity + "/history");
+  EXPECT_EQ(5, of_opportunity["total"]);  // its own three and its activity's two
+  const json of_activity = Get("/api/v1/activities/" + activity + "/history?limit=1");
+  EXPECT_EQ(2, of_activity["total"]);
+  EXPECT_EQ("activity-" + activity, of_activity["items"][0]["stream"]);
+  ExpectProblem(client_->Get("/api/v1/opportunities/nobody/history"), 404, "not_found");
+  ExpectProblem(client_->Get("/api/v1/activities/nobody/history"), 404, "not_found");
+}
+
+}  // namespace
+}  // namespace crm::api
