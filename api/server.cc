@@ -86,11 +86,7 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
   StartReminders();
 }
 
-Server::~Server() {
-  Stop();
-  models_.reminders.Attach({});  // the runner may outlive the scheduler
-  reminders_->Stop();
-}
+Server::~Server() { Stop(); }
 
 void Server::StartReminders() {
   // A reminder due is decided on its aggregate, which delivers it once: a
@@ -152,6 +148,9 @@ void Server::Run() {
 }
 
 void Server::Stop() {
+  // No reminder is delivered once Stop returns: the store may close next.
+  models_.reminders.Attach({});
+  if (reminders_) reminders_->Stop();
   stopping_.request_stop();
   if (!running_.load()) return;  // Run has not started: it will see the request
   // cpp-httplib ignores stop() until the listen loop runs; wait for it.
