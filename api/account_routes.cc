@@ -744,6 +744,9 @@ void Server::AccountRoutes() {
           // The account's own events and its opportunities' and activities'.
           const std::string id = call.req.matches[1];
           std::vector<std::string> streams = {accounts::AccountStream(id)};
+          for (const auto& n : models_.notes.Of("account/" + id)) {
+            streams.push_back(sales::NoteStream(n.id));
+          }
           projections::OpportunityQuery opportunities;
           opportunities.equals["account_id"] = id;
           opportunities.include_archived = true;

@@ -153,6 +153,18 @@ domain::Text ActivitySummary(const sales::Activity::Event& event, const Names& u
       event);
 }
 
+domain::Text NoteSummary(const sales::Note::Event& event) {
+  if (const auto* created = std::get_if<sales::NoteCreatedT>(&event)) {
+    return {"Notă (" + created->note_type + "): " + created->text.substr(0, 80),
+            "Note (" + created->note_type + "): " + created->text.substr(0, 80)};
+  }
+  std::string fields;
+  for (const auto& f : std::get<sales::NoteEditedT>(event).changed) {
+    fields += (fields.empty() ? "" : ", ") + f;
+  }
+  return {"Notă modificată: " + fields, "Note edited: " + fields};
+}
+
 }  // namespace
 
 void Server::SendHistory(const Call& call, httplib::Response& res,
@@ -208,6 +220,8 @@ void Server::SendHistory(const Call& call, httplib::Response& res,
         summary = OpportunitySummary(*o, user_name);
       } else if (auto t = domain::EventDecoder<sales::Activity::Event>::Decode(type, payload)) {
         summary = ActivitySummary(*t, user_name);
+      } else if (auto n = domain::EventDecoder<sales::Note::Event>::Decode(type, payload)) {
+        summary = NoteSummary(*n);
       }
       const std::string actor = env->actor()->str();
       json item = {{"position", e.position},
@@ -237,6 +251,9 @@ void Server::HistoryRoutes() {
           // The opportunity's events and its activities'.
           const std::string id = call.req.matches[1];
           std::vector<std::string> streams = {sales::OpportunityStream(id)};
+          for (const auto& n : models_.notes.Of("opportunity/" + id)) {
+            streams.push_back(sales::NoteStream(n.id));
+          }
           projections::ActivityQuery activities;
           activities.equals["opportunity_id"] = id;
           activities.include_archived = true;
@@ -249,8 +266,11 @@ void Server::HistoryRoutes() {
   Route("GET", "/api/v1/activities/{id}/history", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          SendHistory(call, res, {sales::ActivityStream(id)},
-                      models_.activities.Get(id).has_value(),
+          std::vector<std::string> streams = {sales::ActivityStream(id)};
+          for (const auto& n : models_.notes.Of("activity/" + id)) {
+            streams.push_back(sales::NoteStream(n.id));
+          }
+          SendHistory(call, res, streams, models_.activities.Get(id).has_value(),
                       NotFoundProblem("Activitatea nu există.", "No such activity."));
         });
 }

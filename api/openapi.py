@@ -205,6 +205,24 @@ paths = {
       ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
   "/api/v1/activities/{id}/history": {"parameters": [pref("id")], "get": op("getActivityHistory", "Every event of the activity, newest first, with who, when and a summary in ro and en", "sales",
       ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
+  "/api/v1/note-types": {
+      "get": op("listNoteTypes", "Note types (default: phone/Telefon, email/Email, visit/Vizită, meeting/Întâlnire, then those users added)", "sales", ok={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "label": ref("Text")}}}, "total": {"type": "integer"}, "next_cursor": {"type": "string", "nullable": True}}}, errors=(401, 403)),
+      "post": op("addNoteType", "Add a note type", "sales", ok_code="201", ok=ref("CommandResult"),
+          body={"type": "object", "required": ["key", "label"], "additionalProperties": False, "properties": {"key": {"type": "string"}, "label": ref("Text")}},
+          params=cmd_params, errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/notes": {
+      "get": op("listNotes", "The notes of a record, oldest first", "sales", ok=ref("NotePage"),
+          params=[{"name": "record", "in": "query", "required": True, "schema": {"type": "string"}, "description": "account/ID, opportunity/ID or activity/ID"}, pref("limit"), pref("cursor"), pref("min_position"), pref("as_of")], errors=(400, 401, 403, 503)),
+      "post": op("createNote", "Write a note on an account, opportunity or activity", "sales", ok_code="201", ok=ref("CommandResult"),
+          body={"type": "object", "required": ["record", "note_type", "text"], "additionalProperties": False, "properties": {"record": {"type": "string"}, "note_type": {"type": "string"}, "text": {"type": "string", "maxLength": 10000}, "attachment_id": {"type": "string"}}},
+          params=cmd_params, errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/notes/{id}": {"parameters": [pref("id")],
+      "get": op("getNote", "One note", "sales", ok=ref("Note"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
+      "patch": op("editNote", "Edit a note's text or type (its author only; every edit stays in its history)", "sales", ok=ref("CommandResult"),
+          body={"type": "object", "additionalProperties": False, "properties": {"text": {"type": "string"}, "note_type": {"type": "string"}}},
+          params=cmd_params, errors=(400, 401, 403, 404, 412, 413, 415, 422), extra_ok_headers=ETAG)},
+  "/api/v1/notes/{id}/history": {"parameters": [pref("id")], "get": op("getNoteHistory", "Every version of the note, newest first", "sales",
+      ok=ref("HistoryPage"), params=[pref("limit"), pref("cursor"), pref("as_of")], errors=(400, 401, 403, 404))},
   "/api/v1/accounts/{id}/restore": {"parameters": [pref("id")], "post": op("restoreAccount", "Restore an archived account", "accounts", ok=ref("CommandResult"), params=cmd_params, errors=(400, 401, 403, 404, 412, 422), extra_ok_headers=ETAG)},
 }
 text = lambda: {"type": "object", "required": ["ro", "en"], "properties": {"ro": {"type": "string"}, "en": {"type": "string"}}}
@@ -301,6 +319,9 @@ schemas = {
       "reminder_at": {"type": "string", "nullable": True}, "custom": {"type": "object", "additionalProperties": {"type": "string"}}, "archived": {"type": "boolean"}, "version": {"type": "integer"},
       "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
   "ActivityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Activity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "Note": {"type": "object", "properties": {"id": {"type": "string"}, "record": {"type": "string"}, "note_type": {"type": "string"}, "text": {"type": "string"}, "attachment_id": {"type": "string", "nullable": True},
+      "author_id": {"type": "string"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+  "NotePage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Note")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
   "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("HistoryItem")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
   "NewApiKeyResult": {"type": "object", "properties": {"id": {"type": "string"}, "key": {"type": "string", "nullable": True, "description": "Shown once; null on an idempotent replay."}, "version": {"type": "integer"}, "position": {"type": "integer"}}},
 }

@@ -217,6 +217,18 @@ ActivityBody ReadActivityBody(const json& body, bool creating,
   return out;
 }
 
+json NoteJson(const projections::NoteRow& n) {
+  return {{"id", n.id},
+          {"record", n.record},
+          {"note_type", n.note_type},
+          {"text", n.text},
+          {"attachment_id", n.attachment_id.empty() ? json(nullptr) : json(n.attachment_id)},
+          {"author_id", n.author_id},
+          {"version", n.version},
+          {"created_at", domain::FormatRfc3339(n.created_at_us)},
+          {"updated_at", domain::FormatRfc3339(n.updated_at_us)}};
+}
+
 }  // namespace
 
 void Server::SalesRoutes() {
@@ -770,6 +782,173 @@ void Server::SalesRoutes() {
           activity_command(call, res, [&](const projections::ActivityRow&) {
             return std::vector<sales::Activity::Command>{sales::ChangeActivityStatus{*f["status"]}};
           });
+        });
+
+  // --- note types and notes ------------------------------------------------
+
+  auto note_type_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
+    auto types = note_types_.Load(sales::kNoteTypesStream);
+    if (!types.ok()) return types.status();
+    std::vector<std::string> keys;
+    for (const auto& t : types.value().state.types) keys.push_back(t.key);
+    return keys;
+  };
+
+  Route("GET", "/api/v1/note-types", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call&, httplib::Response& res) {
+          auto types = note_types_.Load(sales::kNoteTypesStream);
+          if (!types.ok()) return Send(res, FromStatus(types.status()));
+          json items = json::array();
+          for (const auto& t : types.value().state.types) {
+            items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
+          }
+          SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
+        });
+
+  Route(
+      "POST", "/api/v1/note-types", Access::kSignedIn, Permission::kCreate,
+      [this](const Call& call, httplib::Response& res) {
+        auto body = ReadJsonObject(call.req, res);
+        if (!body) return;
+        const json& b = *body;
+        const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
+                        b.contains("label") && b["label"].is_object() &&
+                        b["label"].contains("ro") && b["label"]["ro"].is_string() &&
+                        b["label"].contains("en") && b["label"]["en"].is_string();
+        if (!ok) {
+          return Send(res,
+                      InvalidBody({{"",
+                                    "wrong_type",
+                                    {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
+                                     "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
+        }
+        const sales::AddNoteType add{
+            {b["key"].get<std::string>(),
+             {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
+        domain::TransactOptions options;
+        if (!CommandOptions(call, res, &options)) return;
+        const domain::Context ctx = ContextOf(call);
+        auto outcome = note_types_.Transact(
+            sales::kNoteTypesStream, ctx,
+            [&](const sales::NoteTypes::State& s) { return sales::NoteTypes::Decide(s, add, ctx); },
+            options);
+        Reply(res, outcome, add.type.key, true, "/api/v1/note-types");
+      });
+
+  // Whether `record` names an existing account, opportunity or activity.
+  auto record_exists = [this](const std::string& record) {
+    if (record.starts_with("account/")) return models_.accounts.Get(record.substr(8)).has_value();
+    if (record.starts_with("opportunity/")) {
+      return models_.opportunities.Get(record.substr(12)).has_value();
+    }
+    if (record.starts_with("activity/")) {
+      return models_.activities.Get(record.substr(9)).has_value();
+    }
+    return false;
+  };
+
+  Route("GET", "/api/v1/notes", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string record = call.req.get_param_value("record");
+          if (record.empty()) {
+            return Send(res, BadParameter("record",
+                                          "obligatoriu: account/ID, opportunity/ID sau "
+                                          "activity/ID.",
+                                          "required: account/ID, opportunity/ID or activity/ID."));
+          }
+          PageRequest request;
+          if (!ReadPageRequest(call.req, res, {}, &request)) return;
+          Read<projections::Notes>(call, res, models_.notes, [&](const projections::Notes& model) {
+            const auto all = model.Of(record);
+            json items = json::array();
+            for (size_t i = request.offset; i < all.size() && i < request.offset + request.limit;
+                 ++i) {
+              items.push_back(NoteJson(all[i]));
+            }
+            json page;
+            if (PageAnswer(res, request, all.size(), std::move(items), &page)) SendJson(res, page);
+          });
+        });
+
+  Route("GET", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Notes>(call, res, models_.notes, [&](const projections::Notes& model) {
+            auto n = model.Get(id);
+            if (!n) return Send(res, NotFoundProblem("Nota nu există.", "No such note."));
+            SetETag(res, n->version);
+            SendJson(res, NoteJson(*n));
+          });
+        });
+
+  Route("POST", "/api/v1/notes", Access::kSignedIn, Permission::kCreate,
+        [this, note_type_keys, record_exists](const Call& call, httplib::Response& res) {
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(
+              *body,
+              {{"record", true}, {"note_type", true}, {"text", true}, {"attachment_id", false}},
+              &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (!record_exists(*f["record"])) {
+            return Send(res, Invalid({{"record",
+                                       "not_found",
+                                       {"Înregistrarea nu există (account/ID, opportunity/ID, "
+                                        "activity/ID).",
+                                        "No such record (account/ID, opportunity/ID, "
+                                        "activity/ID)."}}}));
+          }
+          auto types = note_type_keys();
+          if (!types.ok()) return Send(res, FromStatus(types.status()));
+          const sales::CreateNote create{ids_.Next(),
+                                         *f["record"],
+                                         *f["note_type"],
+                                         *f["text"],
+                                         f["attachment_id"].value_or(""),
+                                         call.principal.id,
+                                         types.value()};
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = notes_.Transact(
+              sales::NoteStream(create.note_id), ctx,
+              [&](const sales::Note::State& s) { return sales::Note::Decide(s, create, ctx); },
+              options);
+          const std::string id = outcome.ok() && outcome.value().stream.starts_with("note-")
+                                     ? outcome.value().stream.substr(5)
+                                     : create.note_id;
+          Reply(res, outcome, id, true, "/api/v1/notes/" + id);
+        });
+
+  Route("PATCH", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kCreate,
+        [this, note_type_keys](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          auto body = ReadJsonObject(call.req, res);
+          if (!body) return;
+          std::vector<domain::FieldError> errors;
+          auto f = Strings(*body, {{"text", false}, {"note_type", false}}, &errors);
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto types = note_type_keys();
+          if (!types.ok()) return Send(res, FromStatus(types.status()));
+          sales::EditNote edit{call.principal.id, std::nullopt, std::nullopt, types.value()};
+          if (f.count("text")) edit.text = f["text"];
+          if (f.count("note_type")) edit.note_type = f["note_type"];
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
+          const domain::Context ctx = ContextOf(call);
+          auto outcome = notes_.Transact(
+              sales::NoteStream(id), ctx,
+              [&](const sales::Note::State& s) { return sales::Note::Decide(s, edit, ctx); },
+              options);
+          Reply(res, outcome, id, false, "");
+        });
+
+  Route("GET", "/api/v1/notes/{id}/history", Access::kSignedIn, Permission::kReadCrm,
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          SendHistory(call, res, {sales::NoteStream(id)}, models_.notes.Get(id).has_value(),
+                      NotFoundProblem("Nota nu există.", "No such note."));
         });
 }
 

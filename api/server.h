@@ -37,6 +37,7 @@
 #include "domain/identity/user.h"
 #include "domain/ids.h"
 #include "domain/sales/activity.h"
+#include "domain/sales/note.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "domain/settings/custom_fields.h"
@@ -179,6 +180,8 @@ class Server {
   domain::AggregateStore<sales::Pipeline> pipeline_{store_, ids_};
   domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
   domain::AggregateStore<sales::Activity> activities_{store_, ids_};
+  domain::AggregateStore<sales::NoteTypes> note_types_{store_, ids_};
+  domain::AggregateStore<sales::Note> notes_{store_, ids_};
   std::unique_ptr<workers::ReminderScheduler> reminders_;
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing

@@ -11,6 +11,7 @@
 #include "projections/event_counts.h"
 #include "projections/folders.h"
 #include "projections/identity.h"
+#include "projections/notes.h"
 #include "projections/notifications.h"
 #include "projections/opportunities.h"
 #include "projections/projection.h"
@@ -24,13 +25,14 @@ struct ReadModels {
   Accounts accounts;
   Opportunities opportunities;
   Activities activities;
+  Notes notes;
   PendingReminders reminders;
   Notifications notifications;
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
     return {&event_counts,  &identity,   &folders,   &accounts,
-            &opportunities, &activities, &reminders, &notifications};
+            &opportunities, &activities, &notes,     &reminders, &notifications};
   }
 };
 

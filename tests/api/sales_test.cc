@@ -415,3 +415,60 @@ TEST_F(SalesTest, HistoriesTellTheAccountsOpportunitiesAndActivitiesStory) {
 
 }  // namespace
 }  // namespace crm::api
+
+namespace crm::api {
+namespace {
+
+TEST_F(SalesTest, NotesOfEveryTypeAreEditedOnlyByTheirAuthorWithHistory) {
+  auto types = Get("/api/v1/note-types");
+  ASSERT_EQ(4, types["total"]);
+  EXPECT_EQ("Vizită", types["items"][2]["label"]["ro"]);
+  auto r = Post("/api/v1/note-types",
+                {{"key", "offer"}, {"label", {{"ro", "Ofertă"}, {"en", "Offer"}}}});
+  ASSERT_EQ(201, r->status) << r->body;
+  ExpectProblem(
+      Post("/api/v1/note-types", {{"key", "offer"}, {"label", {{"ro", "X"}, {"en", "X"}}}}), 409,
+      "note_type_exists");
+  ExpectProblem(
+      Post("/api/v1/note-types", {{"key", "Bad Key"}, {"label", {{"ro", "X"}, {"en", "X"}}}}), 422,
+      "validation_failed");
+
+  r = Post("/api/v1/notes", {{"record", "account/" + account_},
+                             {"note_type", "offer"},
+                             {"text", "Clientul vrea o ofertă până vineri."}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string note = Body(r)["id"];
+  ExpectProblem(
+      Post("/api/v1/notes", {{"record", "account/nobody"}, {"note_type", "phone"}, {"text", "x"}}),
+      422, "validation_failed");
+  ExpectProblem(Post("/api/v1/notes",
+                     {{"record", "account/" + account_}, {"note_type", "gossip"}, {"text", "x"}}),
+                422, "validation_failed");
+  ExpectProblem(Post("/api/v1/notes",
+                     {{"record", "account/" + account_}, {"note_type", "phone"}, {"text", ""}}),
+                422, "validation_failed");
+
+  // Only the author edits it; a manager may not either.
+  auto manager = NewClient(UserWithRole("maria", "manager"));
+  ExpectProblem(manager->Patch("/api/v1/notes/" + note, json{{"text", "Altceva"}}.dump(), kJson),
+                403, "not_author");
+  ASSERT_EQ(200, client_
+                     ->Patch("/api/v1/notes/" + note,
+                             json{{"text", "Clientul vrea oferta luni."}}.dump(), kJson)
+                     ->status);
+  EXPECT_EQ("Clientul vrea oferta luni.", Get("/api/v1/notes/" + note)["text"]);
+  const json notes = Get("/api/v1/notes?record=account/" + account_);
+  ASSERT_EQ(1, notes["total"]);
+  const json history = Get("/api/v1/notes/" + note + "/history");
+  ASSERT_EQ(2, history["total"]);
+  EXPECT_EQ("Note edited: text", history["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Clientul vrea o ofertă până vineri.", history["items"][1]["data"]["text"]);
+  // ... and the account's history shows it.
+  EXPECT_EQ("Note edited: text",
+            Get("/api/v1/accounts/" + account_ + "/history")["items"][0]["summary"]["en"]);
+  ExpectProblem(client_->Get("/api/v1/notes"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/notes/nobody"), 404, "not_found");
+}
+
+}  // namespace
+}  // namespace crm::api

@@ -4,6 +4,7 @@
 
 #include "domain/money.h"
 #include "domain/sales/activity.h"
+#include "domain/sales/note.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "support/given_when_then.h"
@@ -242,6 +243,41 @@ TEST(ActivityTest, StatusesTypesLinksAndRemindersFollowTheRules) {
       .Given({created, ActivityArchivedT{}})
       .When(ChangeActivityStatus{"done"})
       .ThenReject("activity_archived");
+}
+
+}  // namespace
+}  // namespace crm::sales
+
+namespace crm::sales {
+namespace {
+
+TEST(NoteTest, OnlyTheAuthorEditsANote) {
+  NoteCreatedT created;
+  created.note_id = "n1";
+  created.record = "account/a1";
+  created.note_type = "phone";
+  created.text = "Sunat";
+  created.author_id = "u1";
+  const std::vector<std::string> types = {"phone", "email"};
+  GivenWhenThen<Note>()
+      .When(CreateNote{"n1", "account/a1", "phone", "Sunat", "", "u1", types})
+      .ThenExpect({created});
+  GivenWhenThen<Note>()
+      .Given({created})
+      .When(EditNote{"u2", std::string("Altfel"), std::nullopt, types})
+      .ThenReject("not_author");
+  NoteEditedT edited;
+  edited.changed = {"text"};
+  edited.text = "Sunat de două ori";
+  edited.note_type = "phone";
+  GivenWhenThen<Note>()
+      .Given({created})
+      .When(EditNote{"u1", std::string("Sunat de două ori"), std::nullopt, types})
+      .ThenExpect({edited});
+  GivenWhenThen<Note>()
+      .Given({created})
+      .When(EditNote{"u1", std::nullopt, std::string("fax"), types})
+      .ThenReject("validation_failed");
 }
 
 }  // namespace

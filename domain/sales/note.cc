@@ -1,0 +1,138 @@
+#include "domain/sales/note.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "domain/accounts/normalize.h"
+
+namespace crm::sales {
+
+namespace {
+
+domain::FieldError UnknownType() {
+  return {"note_type", "unknown_type", {"Tipul de notă nu există.", "No such note type."}};
+}
+
+bool ValidText(const std::string& text) {
+  return !text.empty() && accounts::Utf8Length(text) <= 10000;
+}
+
+domain::FieldError BadText() {
+  return {"text",
+          "invalid_length",
+          {"Textul are între 1 și 10000 de caractere.", "The text has 1 to 10000 characters."}};
+}
+
+}  // namespace
+
+std::vector<NoteTypeDef> DefaultNoteTypes() {
+  return {{"phone", {"Telefon", "Phone"}},
+          {"email", {"Email", "Email"}},
+          {"visit", {"Vizită", "Visit"}},
+          {"meeting", {"Întâlnire", "Meeting"}}};
+}
+
+bool NoteTypes::State::Has(const std::string& key) const {
+  return std::any_of(types.begin(), types.end(), [&](const auto& t) { return t.key == key; });
+}
+
+domain::Decision<NoteTypes::Event> NoteTypes::Decide(const State& state, const Command& command,
+                                                     const domain::Context&) {
+  const NoteTypeDef& t = std::get<AddNoteType>(command).type;
+  std::vector<domain::FieldError> errors;
+  const bool key_ok =
+      !t.key.empty() && t.key.size() <= 40 && std::islower(static_cast<unsigned char>(t.key[0])) &&
+      std::all_of(t.key.begin(), t.key.end(),
+                  [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
+  if (!key_ok) {
+    errors.push_back({"key",
+                      "invalid_key",
+                      {"Cheia: litere mici, cifre și _, începând cu o literă.",
+                       "The key: lower-case letters, digits and _, starting with a letter."}});
+  }
+  if (t.label.ro.empty() || t.label.en.empty() || accounts::Utf8Length(t.label.ro) > 100 ||
+      accounts::Utf8Length(t.label.en) > 100) {
+    errors.push_back({"label",
+                      "invalid_label",
+                      {"Eticheta în română și engleză, cel mult 100 de caractere.",
+                       "A label in Romanian and English, at most 100 characters."}});
+  }
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+  if (state.Has(t.key)) {
+    return domain::Reject("note_type_exists", "Tipul de notă există deja.",
+                          "The note type exists already.", 409);
+  }
+  NoteTypeAddedT e;
+  e.key = t.key;
+  e.label_ro = t.label.ro;
+  e.label_en = t.label.en;
+  return std::vector<Event>{std::move(e)};
+}
+
+NoteTypes::State NoteTypes::Evolve(State state, const Event& event) {
+  const auto& e = std::get<NoteTypeAddedT>(event);
+  state.types.push_back({e.key, {e.label_ro, e.label_en}});
+  return state;
+}
+
+domain::Decision<Note::Event> Note::Decide(const State& state, const Command& command,
+                                           const domain::Context&) {
+  auto known = [](const std::vector<std::string>& types, const std::string& key) {
+    return std::find(types.begin(), types.end(), key) != types.end();
+  };
+  if (const auto* create = std::get_if<CreateNote>(&command)) {
+    if (state.exists) {
+      return domain::Reject("note_exists", "Nota există deja.", "The note exists already.", 409);
+    }
+    std::vector<domain::FieldError> errors;
+    if (!known(create->note_types, create->note_type)) errors.push_back(UnknownType());
+    if (!ValidText(create->text)) errors.push_back(BadText());
+    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+    NoteCreatedT e;
+    e.note_id = create->note_id;
+    e.record = create->record;
+    e.note_type = create->note_type;
+    e.text = create->text;
+    e.attachment_id = create->attachment_id;
+    e.author_id = create->author_id;
+    return std::vector<Event>{std::move(e)};
+  }
+  const auto& edit = std::get<EditNote>(command);
+  if (!state.exists) {
+    return domain::Reject("note_not_found", "Nota nu există.", "No such note.", 404);
+  }
+  if (edit.editor_id != state.author_id) {
+    return domain::Reject("not_author", "Doar autorul își modifică nota.",
+                          "Only its author edits a note.", 403);
+  }
+  std::vector<domain::FieldError> errors;
+  NoteEditedT e;
+  e.text = state.text;
+  e.note_type = state.note_type;
+  if (edit.text && *edit.text != state.text) {
+    if (!ValidText(*edit.text)) errors.push_back(BadText());
+    e.text = *edit.text;
+    e.changed.push_back("text");
+  }
+  if (edit.note_type && *edit.note_type != state.note_type) {
+    if (!known(edit.note_types, *edit.note_type)) errors.push_back(UnknownType());
+    e.note_type = *edit.note_type;
+    e.changed.push_back("note_type");
+  }
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+  if (e.changed.empty()) return std::vector<Event>{};
+  return std::vector<Event>{std::move(e)};
+}
+
+Note::State Note::Evolve(State state, const Event& event) {
+  if (const auto* created = std::get_if<NoteCreatedT>(&event)) {
+    return State{true,          created->record,        created->note_type,
+                 created->text, created->attachment_id, created->author_id};
+  }
+  const auto& e = std::get<NoteEditedT>(event);
+  state.text = e.text;
+  state.note_type = e.note_type;
+  return state;
+}
+
+}  // namespace crm::sales

@@ -1,0 +1,73 @@
+#pragma once
+
+// Notes on accounts, opportunities and activities (stream "note-<id>"), each
+// of a note type from a list users extend (stream "note-types"). A note is
+// edited only by its author; every edit stays in its history.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/decider.h"
+#include "schemas/sales_generated.h"
+
+namespace crm::sales {
+
+inline constexpr const char* kNoteTypesStream = "note-types";
+
+struct NoteTypeDef {
+  std::string key;
+  domain::Text label;
+};
+std::vector<NoteTypeDef> DefaultNoteTypes();
+
+struct AddNoteType {
+  NoteTypeDef type;
+};
+
+struct NoteTypes {
+  struct State {
+    std::vector<NoteTypeDef> types = DefaultNoteTypes();
+    bool Has(const std::string& key) const;
+  };
+  using Command = std::variant<AddNoteType>;
+  using Event = std::variant<NoteTypeAddedT>;
+  static State Initial() { return {}; }
+  static domain::Decision<Event> Decide(const State& state, const Command& command,
+                                        const domain::Context& ctx);
+  static State Evolve(State state, const Event& event);
+};
+
+struct CreateNote {
+  std::string note_id;
+  std::string
+      record;  // "account/<id>", "opportunity/<id>", "activity/<id>" (checked by the caller)
+  std::string note_type;
+  std::string text;
+  std::string attachment_id;
+  std::string author_id;
+  std::vector<std::string> note_types;  // the keys that exist
+};
+struct EditNote {
+  std::string editor_id;
+  std::optional<std::string> text, note_type;
+  std::vector<std::string> note_types;
+};
+
+struct Note {
+  struct State {
+    bool exists = false;
+    std::string record, note_type, text, attachment_id, author_id;
+  };
+  using Command = std::variant<CreateNote, EditNote>;
+  using Event = std::variant<NoteCreatedT, NoteEditedT>;
+  static State Initial() { return {}; }
+  static domain::Decision<Event> Decide(const State& state, const Command& command,
+                                        const domain::Context& ctx);
+  static State Evolve(State state, const Event& event);
+};
+
+inline std::string NoteStream(const std::string& id) { return "note-" + id; }
+
+}  // namespace crm::sales
