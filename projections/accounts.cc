@@ -31,19 +31,12 @@ std::vector<uint32_t> Trigrams(std::string_view text) {
   return out;
 }
 
-void Index(AccountRow* row) {
-  std::string all = row->code;
-  for (const char* field : {"name", "fiscal_code", "email", "phone", "mobile", "city"}) {
-    auto it = row->text.find(field);
-    if (it != row->text.end()) all += " " + it->second;
+// The position of `field` in kAccountTextFields, or -1.
+int TextFieldIndex(std::string_view field) {
+  for (size_t i = 0; i < std::size(accounts::kAccountTextFields); ++i) {
+    if (field == accounts::kAccountTextFields[i]) return static_cast<int>(i);
   }
-  for (const auto& [id, contact] : row->contacts) {
-    for (const char* field : {"first_name", "last_name"}) {
-      auto it = contact.find(field);
-      if (it != contact.end()) all += " " + it->second;
-    }
-  }
-  row->search = accounts::FoldText(all);
+  return -1;
 }
 
 }  // namespace
@@ -108,19 +101,8 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.merged_into = std::move(state.merged_into);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
-  Index(&row);
   Rekey(row);
   Slot& slot = slots_[at->second];
-  if (slot.search != row.search) {
-    // Posting lists only grow: a trigram the text lost stays listed, and the
-    // scan's check drops the row. New trigrams are appended.
-    const std::vector<uint32_t> before = Trigrams(slot.search), after = Trigrams(row.search);
-    std::vector<uint32_t> added;
-    std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
-                        std::back_inserter(added));
-    for (uint32_t gram : added) grams_[gram].push_back(static_cast<uint32_t>(at->second));
-  }
-  slot.search = row.search;
   slot.folder_id = row.folder_id;
   slot.owner_id = row.owner_id;
   slot.archived = row.archived || !row.merged_into.empty();
@@ -129,6 +111,29 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   slot.folded.resize(std::size(accounts::kAccountTextFields));
   for (size_t i = 0; i < slot.folded.size(); ++i) {
     slot.folded[i] = accounts::FoldText(FieldValue(row, accounts::kAccountTextFields[i]));
+  }
+  // The searched text, from the fields folded once above (folding works per
+  // character, so the pieces fold as the whole would).
+  std::string search = accounts::FoldText(row.code);
+  for (const char* field : {"name", "fiscal_code", "email", "phone", "mobile", "city"}) {
+    search += ' ';
+    search += slot.folded[TextFieldIndex(field)];
+  }
+  for (const auto& [id, contact] : row.contacts) {
+    for (const char* field : {"first_name", "last_name"}) {
+      auto it = contact.find(field);
+      if (it != contact.end()) search += " " + accounts::FoldText(it->second);
+    }
+  }
+  if (slot.search != search) {
+    // Posting lists only grow: a trigram the text lost stays listed, and the
+    // scan's check drops the row. New trigrams are appended.
+    const std::vector<uint32_t> before = Trigrams(slot.search), after = Trigrams(search);
+    std::vector<uint32_t> added;
+    std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                        std::back_inserter(added));
+    for (uint32_t gram : added) grams_[gram].push_back(static_cast<uint32_t>(at->second));
+    slot.search = std::move(search);
   }
   if (!indexed || old_name != slot.folded[kNameIndex]) {
     const auto at_slot = static_cast<uint32_t>(at->second);
@@ -157,14 +162,6 @@ std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
 }
 
 namespace {
-
-// The position of `field` in kAccountTextFields, or -1.
-int TextFieldIndex(std::string_view field) {
-  for (size_t i = 0; i < std::size(accounts::kAccountTextFields); ++i) {
-    if (field == accounts::kAccountTextFields[i]) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 // Compares canonical decimal texts ("-12", "12.50") exactly, without floating
 // point: <0, 0, >0. Not a number compares below every number.

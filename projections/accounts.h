@@ -30,7 +30,6 @@ struct AccountRow {
   uint64_t version = 0;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
-  std::string search;  // folded: name, code, fiscal code, email, phones, city, contacts' names
 };
 
 struct AccountQuery {
