@@ -747,17 +747,11 @@ void Server::AccountRoutes() {
           for (const auto& n : models_.notes.Of("account/" + id)) {
             streams.push_back(sales::NoteStream(n.id));
           }
-          projections::OpportunityQuery opportunities;
-          opportunities.equals["account_id"] = id;
-          opportunities.include_archived = true;
-          for (const auto& o : models_.opportunities.Query(opportunities, {}, 0, SIZE_MAX).rows) {
-            streams.push_back(sales::OpportunityStream(o.id));
+          for (const auto& o : models_.opportunities.IdsOfAccount(id, /*include_archived=*/true)) {
+            streams.push_back(sales::OpportunityStream(o));
           }
-          projections::ActivityQuery activities;
-          activities.equals["account_id"] = id;
-          activities.include_archived = true;
-          for (const auto& t : models_.activities.Query(activities, {}, 0, SIZE_MAX).rows) {
-            streams.push_back(sales::ActivityStream(t.id));
+          for (const auto& t : models_.activities.IdsOfAccount(id)) {
+            streams.push_back(sales::ActivityStream(t));
           }
           SendHistory(call, res, streams, models_.accounts.Get(id).has_value(), NoSuchAccount());
         });

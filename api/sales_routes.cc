@@ -592,11 +592,7 @@ void Server::SalesRoutes() {
     if (auto account = models_.accounts.Get(account_id)) {
       for (const auto& [id, unused] : account->contacts) contacts->push_back(id);
     }
-    projections::OpportunityQuery q;
-    q.equals["account_id"] = account_id;
-    for (const auto& o : models_.opportunities.Query(q, {}, 0, SIZE_MAX).rows) {
-      opportunities->push_back(o.id);
-    }
+    *opportunities = models_.opportunities.IdsOfAccount(account_id, /*include_archived=*/false);
   };
 
   Route("GET", "/api/v1/activities", Access::kSignedIn, Permission::kReadCrm,

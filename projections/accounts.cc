@@ -7,6 +7,7 @@
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 #include "domain/time.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -215,13 +216,7 @@ std::optional<int64_t> TimeOf(const std::string& text) {
 }  // namespace
 
 std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) const {
-  std::vector<std::string> words;
-  const std::string folded = accounts::FoldText(query.q);
-  for (size_t start = 0; start < folded.size();) {
-    const size_t end = std::min(folded.find(' ', start), folded.size());
-    if (end > start) words.push_back(folded.substr(start, end - start));
-    start = end + 1;
-  }
+  const std::vector<std::string> words = SearchWords(query.q);
   // Each filter resolved once: a text field compares its folded slot value.
   struct Equals {
     int text_index;

@@ -6,6 +6,7 @@
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 #include "domain/sales/activity.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -63,6 +64,7 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
   row.reminder_at_us = s.reminder_at_us;
   row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
+  if (added) by_account_[row.account_id].push_back(id);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   row.search = accounts::FoldText(row.subject + " " + row.details);
@@ -75,17 +77,17 @@ std::optional<ActivityRow> Activities::Get(const std::string& id) const {
   return rows_[it->second];
 }
 
+std::vector<std::string> Activities::IdsOfAccount(const std::string& account_id) const {
+  std::shared_lock lock(mutex());
+  auto it = by_account_.find(account_id);
+  return it == by_account_.end() ? std::vector<std::string>() : it->second;
+}
+
 Activities::Page Activities::Query(const ActivityQuery& query,
                                    const std::vector<std::pair<std::string, bool>>& sort,
                                    size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
-  std::vector<std::string> words;
-  const std::string folded = accounts::FoldText(query.q);
-  for (size_t start = 0; start < folded.size();) {
-    const size_t end = std::min(folded.find(' ', start), folded.size());
-    if (end > start) words.push_back(folded.substr(start, end - start));
-    start = end + 1;
-  }
+  const std::vector<std::string> words = SearchWords(query.q);
   std::vector<const ActivityRow*> matches;
   for (const ActivityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
@@ -99,32 +101,11 @@ Activities::Page Activities::Query(const ActivityQuery& query,
     }
     if (match) matches.push_back(&row);
   }
-  if (!sort.empty()) {
-    auto key = [](const ActivityRow& row, const std::string& field) -> std::string {
-      if (field == "created_at" || field == "updated_at") {
-        char text[24];
-        std::snprintf(
-            text, sizeof text, "%020lld",
-            static_cast<long long>(field == "created_at" ? row.created_at_us : row.updated_at_us));
-        return text;
-      }
-      return accounts::FoldText(Field(row, field));
-    };
-    std::vector<std::pair<std::vector<std::string>, const ActivityRow*>> keyed;
-    for (const ActivityRow* row : matches) {
-      std::vector<std::string> k;
-      for (const auto& [field, descending] : sort) k.push_back(key(*row, field));
-      keyed.emplace_back(std::move(k), row);
-    }
-    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-      for (size_t i = 0; i < sort.size(); ++i) {
-        if (a.first[i] == b.first[i]) continue;
-        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
-      }
-      return false;
-    });
-    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
-  }
+  SortRows(&matches, sort, [](const ActivityRow& row, const std::string& field) {
+    if (field == "created_at") return NumberKey(row.created_at_us);
+    if (field == "updated_at") return NumberKey(row.updated_at_us);
+    return accounts::FoldText(Field(row, field));
+  });
   Page page;
   page.total = matches.size();
   for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {

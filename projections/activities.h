@@ -46,6 +46,8 @@ class Activities final : public Projection {
     size_t total = 0;
     std::vector<ActivityRow> rows;
   };
+  // The ids of `account_id`'s activities (archived ones too), oldest first.
+  std::vector<std::string> IdsOfAccount(const std::string& account_id) const;
   // Sorted by `sort` (field, descending), ties by creation.
   Page Query(const ActivityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
              size_t offset, size_t limit) const;
@@ -53,6 +55,7 @@ class Activities final : public Projection {
  private:
   std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
+  std::unordered_map<std::string, std::vector<std::string>> by_account_;  // GUARDED_BY(mutex())
 };
 
 }  // namespace crm::projections

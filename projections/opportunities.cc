@@ -6,6 +6,7 @@
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 #include "domain/sales/opportunity.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -80,6 +81,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   row.reminder_at_us = s.reminder_at_us;
   row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
+  if (added) by_account_[row.account_id].push_back(id);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   row.search = accounts::FoldText(row.title + " " + row.details);
@@ -96,13 +98,7 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
                                          const std::vector<std::pair<std::string, bool>>& sort,
                                          size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
-  std::vector<std::string> words;
-  const std::string folded = accounts::FoldText(query.q);
-  for (size_t start = 0; start < folded.size();) {
-    const size_t end = std::min(folded.find(' ', start), folded.size());
-    if (end > start) words.push_back(folded.substr(start, end - start));
-    start = end + 1;
-  }
+  const std::vector<std::string> words = SearchWords(query.q);
   std::vector<const OpportunityRow*> matches;
   for (const OpportunityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
@@ -119,39 +115,30 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
             in(row.close_date, query.close_from, query.close_to);
     if (match) matches.push_back(&row);
   }
-  if (!sort.empty()) {
-    auto key = [](const OpportunityRow& row, const std::string& field) -> std::string {
-      if (field == "created_at" || field == "updated_at" || field == "value") {
-        const int64_t n = field == "created_at"   ? row.created_at_us
-                          : field == "updated_at" ? row.updated_at_us
-                                                  : row.value_minor;
-        char text[24];
-        std::snprintf(text, sizeof text, "%020lld", static_cast<long long>(n));
-        return text;  // fixed width: compares as the number
-      }
-      return accounts::FoldText(OpportunityField(row, field));
-    };
-    std::vector<std::pair<std::vector<std::string>, const OpportunityRow*>> keyed;
-    for (const OpportunityRow* row : matches) {
-      std::vector<std::string> k;
-      for (const auto& [field, descending] : sort) k.push_back(key(*row, field));
-      keyed.emplace_back(std::move(k), row);
-    }
-    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-      for (size_t i = 0; i < sort.size(); ++i) {
-        if (a.first[i] == b.first[i]) continue;
-        return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
-      }
-      return false;
-    });
-    for (size_t i = 0; i < keyed.size(); ++i) matches[i] = keyed[i].second;
-  }
+  SortRows(&matches, sort, [](const OpportunityRow& row, const std::string& field) {
+    if (field == "created_at") return NumberKey(row.created_at_us);
+    if (field == "updated_at") return NumberKey(row.updated_at_us);
+    if (field == "value") return NumberKey(row.value_minor);
+    return accounts::FoldText(OpportunityField(row, field));
+  });
   Page page;
   page.total = matches.size();
   for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
     page.rows.push_back(*matches[i]);
   }
   return page;
+}
+
+std::vector<std::string> Opportunities::IdsOfAccount(const std::string& account_id,
+                                                     bool include_archived) const {
+  std::shared_lock lock(mutex());
+  std::vector<std::string> out;
+  auto it = by_account_.find(account_id);
+  if (it == by_account_.end()) return out;
+  for (const auto& id : it->second) {
+    if (include_archived || !rows_[index_.at(id)].archived) out.push_back(id);
+  }
+  return out;
 }
 
 std::set<std::string> Opportunities::StagesInUse() const {

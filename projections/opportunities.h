@@ -53,12 +53,15 @@ class Opportunities final : public Projection {
   // Sorted by `sort` (field, descending), ties by creation.
   Page Query(const OpportunityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
              size_t offset, size_t limit) const;
+  // The ids of `account_id`'s opportunities, oldest first.
+  std::vector<std::string> IdsOfAccount(const std::string& account_id, bool include_archived) const;
   // The stages open, unarchived opportunities are in.
   std::set<std::string> StagesInUse() const;
 
  private:
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
+  std::unordered_map<std::string, std::vector<std::string>> by_account_;  // GUARDED_BY(mutex())
 };
 
 // The sortable text of `field` in `row` ("" when unset).

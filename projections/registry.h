@@ -31,8 +31,8 @@ struct ReadModels {
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts,  &identity,   &folders,   &accounts,
-            &opportunities, &activities, &notes,     &reminders, &notifications};
+    return {&event_counts, &identity, &folders,   &accounts,     &opportunities,
+            &activities,   &notes,    &reminders, &notifications};
   }
 };
 

@@ -1,0 +1,18 @@
+#include "projections/query.h"
+
+#include "domain/accounts/normalize.h"
+
+namespace crm::projections {
+
+std::vector<std::string> SearchWords(std::string_view q) {
+  std::vector<std::string> words;
+  const std::string folded = accounts::FoldText(q);
+  for (size_t start = 0; start < folded.size();) {
+    const size_t end = std::min(folded.find(' ', start), folded.size());
+    if (end > start) words.push_back(folded.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+}  // namespace crm::projections
