@@ -1,5 +1,6 @@
 #include "domain/time.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -78,6 +79,17 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   const int64_t seconds = sys_days{ymd}.time_since_epoch().count() * int64_t{86400} +
                           int64_t{h} * 3600 + int64_t{mi} * 60 + se - offset_s;
   return seconds * 1000000 + micros;
+}
+
+bool IsIsoDate(std::string_view value) {
+  using namespace std::chrono;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  return value.size() == 10 && value[4] == '-' && value[7] == '-' &&
+         std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
+         std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
+         std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
+         year_month_day{year{y}, month{m}, day{d}}.ok();
 }
 
 }  // namespace crm::domain

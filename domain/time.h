@@ -18,4 +18,8 @@ std::string FormatRfc3339(int64_t unix_us);
 // text is not such a time or names an impossible date.
 std::optional<int64_t> ParseRfc3339(std::string_view text);
 
+// Whether `text` is a calendar date written YYYY-MM-DD ("2024-02-29" yes,
+// "2023-02-29" no).
+bool IsIsoDate(std::string_view text);
+
 }  // namespace crm::domain

@@ -117,18 +117,6 @@ void Apply(const AccountInput& input, const AccountRules& rules,
   }
 }
 
-std::vector<std::unique_ptr<CustomValueT>> CustomValues(
-    const std::map<std::string, std::string>& values) {
-  std::vector<std::unique_ptr<CustomValueT>> out;
-  for (const auto& [key, value] : values) {
-    auto v = std::make_unique<CustomValueT>();
-    v->key = key;
-    v->value = value;
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
 // Normalizes contact `fields` (standard ones and "custom.<key>") onto
 // *values under `rules`; errors go to *errors, the names of standard fields
 // whose value changed to *changed, and changed custom values to *custom.
@@ -317,6 +305,18 @@ domain::Decision<Account::Event> DecideContactEvent(const Account::State& state,
 }
 
 }  // namespace
+
+std::vector<std::unique_ptr<CustomValueT>> CustomValues(
+    const std::map<std::string, std::string>& values) {
+  std::vector<std::unique_ptr<CustomValueT>> out;
+  for (const auto& [key, value] : values) {
+    auto v = std::make_unique<CustomValueT>();
+    v->key = key;
+    v->value = value;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
 
 std::variant<std::string, FieldError> NormalizeAccountField(const std::string& field,
                                                             const std::string& value,

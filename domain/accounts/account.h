@@ -185,6 +185,10 @@ std::map<std::string, domain::UniqueValue> AccountClaims(const Account::State& s
 // when short and printable, else a digest of it.
 std::string AccountUniqueClaim(const std::string& field, const std::string& value);
 
+// Custom values as an event stores them, by key.
+std::vector<std::unique_ptr<CustomValueT>> CustomValues(
+    const std::map<std::string, std::string>& values);
+
 // The normal form of `value` for standard text field `field`, or the error.
 std::variant<std::string, domain::FieldError> NormalizeAccountField(const std::string& field,
                                                                     const std::string& value,

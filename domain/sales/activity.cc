@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "domain/accounts/normalize.h"
+#include "domain/time.h"
 
 namespace crm::sales {
 
@@ -17,29 +18,6 @@ using Events = std::vector<Activity::Event>;
 template <size_t N>
 bool OneOf(const std::string& value, const char* const (&options)[N]) {
   return std::find(std::begin(options), std::end(options), value) != std::end(options);
-}
-
-bool IsDate(const std::string& value) {
-  using namespace std::chrono;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  return value.size() == 10 && value[4] == '-' && value[7] == '-' &&
-         std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
-         std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
-         std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
-         year_month_day{year{y}, month{m}, day{d}}.ok();
-}
-
-std::vector<std::unique_ptr<accounts::CustomValueT>> CustomValues(
-    const std::map<std::string, std::string>& values) {
-  std::vector<std::unique_ptr<accounts::CustomValueT>> out;
-  for (const auto& [key, value] : values) {
-    auto v = std::make_unique<accounts::CustomValueT>();
-    v->key = key;
-    v->value = value;
-    out.push_back(std::move(v));
-  }
-  return out;
 }
 
 struct Applied {
@@ -86,7 +64,7 @@ Applied Apply(const Activity::State& before, const ActivityInput& input,
         {"subject", "required", {"Subiectul este obligatoriu.", "A subject is required."}});
   }
   if (input.due_date) {
-    if (!input.due_date->empty() && !IsDate(*input.due_date)) {
+    if (!input.due_date->empty() && !domain::IsIsoDate(*input.due_date)) {
       errors->push_back(
           {"due_date", "invalid_date", {"Data se scrie AAAA-LL-ZZ.", "The date is YYYY-MM-DD."}});
     } else {
@@ -161,7 +139,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     e.owner_id = create->owner_id;
     e.due_date = s.due_date;
     e.reminder_at_us = create->reminder_at_us.value_or(0);
-    e.custom = CustomValues(s.custom);
+    e.custom = accounts::CustomValues(s.custom);
     return Events{std::move(e)};
   }
   if (!state.exists) {
@@ -196,7 +174,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     e.contact_id = s.contact_id;
     e.opportunity_id = s.opportunity_id;
     e.due_date = s.due_date;
-    e.custom = CustomValues(applied.custom_changed);
+    e.custom = accounts::CustomValues(applied.custom_changed);
     return Events{std::move(e)};
   }
   if (const auto* status = std::get_if<ChangeActivityStatus>(&command)) {

@@ -6,6 +6,7 @@
 
 #include "domain/accounts/normalize.h"
 #include "domain/money.h"
+#include "domain/time.h"
 
 namespace crm::sales {
 
@@ -30,34 +31,11 @@ domain::Rejection Archived() {
                 "The opportunity is archived.", 409);
 }
 
-bool IsDate(const std::string& value) {
-  using namespace std::chrono;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  return value.size() == 10 && value[4] == '-' && value[7] == '-' &&
-         std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
-         std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
-         std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
-         year_month_day{year{y}, month{m}, day{d}}.ok();
-}
-
 domain::Rejection UnknownStage(const std::string& stage) {
   return domain::InvalidFields({{"stage",
                                  "unknown_stage",
                                  {"Etapa „" + stage + "” nu este în pipeline.",
                                   "The stage '" + stage + "' is not in the pipeline."}}});
-}
-
-std::vector<std::unique_ptr<accounts::CustomValueT>> CustomValues(
-    const std::map<std::string, std::string>& values) {
-  std::vector<std::unique_ptr<accounts::CustomValueT>> out;
-  for (const auto& [key, value] : values) {
-    auto v = std::make_unique<accounts::CustomValueT>();
-    v->key = key;
-    v->value = value;
-    out.push_back(std::move(v));
-  }
-  return out;
 }
 
 // The state after `input`, with the names of what changed; errors collected.
@@ -89,7 +67,7 @@ Applied Apply(const Opportunity::State& before, const OpportunityInput& input,
   for (auto [field, value, into] : {std::tuple{"due_date", &input.due_date, &s.due_date},
                                     std::tuple{"close_date", &input.close_date, &s.close_date}}) {
     if (!*value) continue;
-    if (!(*value)->empty() && !IsDate(**value)) {
+    if (!(*value)->empty() && !domain::IsIsoDate(**value)) {
       errors->push_back({field,
                          "invalid_date",
                          {"Data se scrie AAAA-LL-ZZ.", "The date is written YYYY-MM-DD."}});
@@ -198,7 +176,7 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
     e.due_date = s.due_date;
     e.close_date = s.close_date;
     e.reminder_at_us = open->reminder_at_us.value_or(0);
-    e.custom = CustomValues(s.custom);
+    e.custom = accounts::CustomValues(s.custom);
     return Events{std::move(e)};
   }
   if (!state.exists) return NoSuchOpportunity();
@@ -242,7 +220,7 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
     e.contact_id = s.contact_id;
     e.due_date = s.due_date;
     e.close_date = s.close_date;
-    e.custom = CustomValues(applied.custom_changed);
+    e.custom = accounts::CustomValues(applied.custom_changed);
     return Events{std::move(e)};
   }
   if (const auto* stage = std::get_if<ChangeStage>(&command)) {

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "domain/accounts/normalize.h"
+#include "domain/time.h"
 
 namespace crm::settings {
 
@@ -246,16 +247,7 @@ std::variant<std::string, FieldError> NormalizeCustomValue(const CustomFieldDef&
     return bad("Trebuie să fie un număr zecimal (12.50).", "Must be a decimal number (12.50).");
   }
   if (def.type == "date") {
-    using namespace std::chrono;
-    int y = 0;
-    unsigned m = 0, d = 0;
-    if (value.size() == 10 && value[4] == '-' && value[7] == '-' &&
-        std::from_chars(value.data(), value.data() + 4, y).ec == std::errc() &&
-        std::from_chars(value.data() + 5, value.data() + 7, m).ec == std::errc() &&
-        std::from_chars(value.data() + 8, value.data() + 10, d).ec == std::errc() &&
-        year_month_day{year{y}, month{m}, day{d}}.ok()) {
-      return value;
-    }
+    if (domain::IsIsoDate(value)) return value;
     return bad("Trebuie să fie o dată AAAA-LL-ZZ.", "Must be a date YYYY-MM-DD.");
   }
   if (def.type == "boolean") {
