@@ -17,6 +17,8 @@ constexpr const char* kHelp =
     "  --port N              TCP port, 0 for any free one (CRM_PORT; default 8080)\n"
     "  --bind ADDR           address to listen on (CRM_BIND; default 127.0.0.1)\n"
     "  --max-body-bytes N    largest request body accepted (CRM_MAX_BODY_BYTES; default 8 MiB)\n"
+    "  --max-attachment-bytes N  largest uploaded file (CRM_MAX_ATTACHMENT_BYTES;\n"
+    "                        default 25 MiB)\n"
     "  --max-streams N       live event streams served at once (CRM_MAX_STREAMS; default 256)\n"
     "  --token-ttl-hours N   lifetime of a sign-in token (CRM_TOKEN_TTL_HOURS; default 12)\n"
     "The first start on an empty data directory creates the user \"admin\" with the\n"
@@ -53,6 +55,10 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
        }},
       {"--max-body-bytes", "CRM_MAX_BODY_BYTES",
        [&](std::string_view v) { return ParseSize(v, size_t{1} << 34, &config.max_body_bytes); }},
+      {"--max-attachment-bytes", "CRM_MAX_ATTACHMENT_BYTES",
+       [&](std::string_view v) {
+         return ParseSize(v, size_t{1} << 34, &config.max_attachment_bytes);
+       }},
       {"--max-streams", "CRM_MAX_STREAMS",
        [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
       {"--token-ttl-hours", "CRM_TOKEN_TTL_HOURS",

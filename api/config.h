@@ -18,6 +18,9 @@ struct ServerConfig {
   std::string bind = "127.0.0.1";           // --bind, CRM_BIND
   int port = 8080;                          // --port, CRM_PORT (0: any free port)
   size_t max_body_bytes = size_t{8} << 20;  // --max-body-bytes, CRM_MAX_BODY_BYTES
+  // Largest uploaded file (--max-attachment-bytes, CRM_MAX_ATTACHMENT_BYTES);
+  // the upload route alone accepts a body that large.
+  size_t max_attachment_bytes = size_t{25} << 20;
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
   AuthConfig auth;                                    // token lifetime, password hashing

@@ -123,6 +123,14 @@ Problem Forbidden(const std::string& detail) {
       {}};
 }
 
+Problem PayloadTooLarge(const std::string& detail) {
+  return {413,
+          "payload_too_large",
+          {"Corpul cererii este prea mare.", "The request body is too large."},
+          detail,
+          {}};
+}
+
 void SendTooManyAttempts(httplib::Response& res, int64_t retry_after_s) {
   res.set_header("Retry-After", std::to_string(retry_after_s));
   Send(res, Problem{429,

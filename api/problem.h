@@ -39,6 +39,8 @@ Problem NotFoundProblem(const std::string& what_ro, const std::string& what_en);
 
 // 403 forbidden: the caller's role does not allow the action.
 Problem Forbidden(const std::string& detail = "");
+// 413 payload_too_large; `detail` may name the limit.
+Problem PayloadTooLarge(const std::string& detail = "");
 // 429 too_many_attempts; also sets Retry-After.
 void SendTooManyAttempts(httplib::Response& res, int64_t retry_after_s);
 

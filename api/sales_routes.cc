@@ -895,6 +895,16 @@ void Server::SalesRoutes() {
                                         "No such record (account/ID, opportunity/ID, "
                                         "activity/ID)."}}}));
           }
+          if (!f["attachment_id"].value_or("").empty()) {
+            auto attachment = attachments_.Load(sales::AttachmentStream(*f["attachment_id"]));
+            if (!attachment.ok()) return Send(res, FromStatus(attachment.status()));
+            if (!attachment.value().state.exists) {
+              return Send(res, Invalid({{"attachment_id",
+                                         "not_found",
+                                         {"Atașamentul nu există; încărcați-l întâi.",
+                                          "No such attachment; upload it first."}}}));
+            }
+          }
           auto types = note_type_keys();
           if (!types.ok()) return Send(res, FromStatus(types.status()));
           const sales::CreateNote create{ids_.Next(),

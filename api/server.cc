@@ -22,6 +22,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr const char* kJson = "application/json";
 constexpr size_t kMaxPage = 1000;
+// The route that accepts request bodies up to max_attachment_bytes.
+constexpr std::string_view kUploadPath = "/api/v1/attachments";
+// Room for a multipart envelope around an upload: boundaries and part headers.
+constexpr size_t kMultipartSlack = size_t{64} << 10;
 
 thread_local Clock::time_point request_started;
 
@@ -81,7 +85,10 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_socket_ = sock;  // the last socket made is the listening one
   });
-  http_.set_payload_max_length(config_.max_body_bytes);
+  // The upload route takes files up to max_attachment_bytes (with room for a
+  // multipart envelope); every other route is held to max_body_bytes in Route.
+  http_.set_payload_max_length(
+      std::max(config_.max_body_bytes, config_.max_attachment_bytes + kMultipartSlack));
   Routes();
   StartReminders();
 }
@@ -191,11 +198,7 @@ void Server::Routes() {
              {}};
         break;
       case 413:
-        p = {413,
-             "payload_too_large",
-             {"Corpul cererii este prea mare.", "The request body is too large."},
-             "",
-             {}};
+        p = PayloadTooLarge();
         break;
       case 405:
         p = {405, "method_not_allowed", {"Metoda nu este permisă.", "Method not allowed."}, "", {}};
@@ -273,6 +276,7 @@ void Server::Routes() {
   AccountRoutes();
   SettingsRoutes();
   SalesRoutes();
+  AttachmentRoutes();
   HistoryRoutes();
 }
 
@@ -288,8 +292,13 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
       pattern += path[i];
     }
   }
-  auto wrapped = [this, access, permission, handler = std::move(handler)](
+  const bool upload = path == kUploadPath;
+  auto wrapped = [this, access, permission, upload, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
+    if (!upload && req.body.size() > config_.max_body_bytes) {
+      return Send(res,
+                  PayloadTooLarge("at most " + std::to_string(config_.max_body_bytes) + " bytes"));
+    }
     Call call{req, {}, res.get_header_value("X-Request-Id")};
     if (access == Access::kSignedIn) {
       const std::string header = req.get_header_value("Authorization");

@@ -27,6 +27,7 @@
 #include <stop_token>
 #include <string>
 
+#include "api/attachment_store.h"
 #include "api/auth.h"
 #include "api/config.h"
 #include "api/problem.h"
@@ -37,6 +38,7 @@
 #include "domain/identity/user.h"
 #include "domain/ids.h"
 #include "domain/sales/activity.h"
+#include "domain/sales/attachment.h"
 #include "domain/sales/note.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
@@ -101,6 +103,10 @@ class Server {
   void AccountImportRoutes();
   void SettingsRoutes();
   void SalesRoutes();
+  void AttachmentRoutes();
+  // The file store under <data dir>/attachments, opened on first use (a
+  // server that never sees an upload creates nothing on disk).
+  Result<AttachmentStore*> Files();
   void HistoryRoutes();
   // The events of `streams` (up to the request's as_of), newest first, paged,
   // each with actor, time and a ro/en summary; `not_found` when there are
@@ -182,6 +188,9 @@ class Server {
   domain::AggregateStore<sales::Activity> activities_{store_, ids_};
   domain::AggregateStore<sales::NoteTypes> note_types_{store_, ids_};
   domain::AggregateStore<sales::Note> notes_{store_, ids_};
+  domain::AggregateStore<sales::Attachment> attachments_{store_, ids_};
+  std::mutex files_mu_;
+  std::unique_ptr<AttachmentStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing

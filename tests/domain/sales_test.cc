@@ -4,6 +4,7 @@
 
 #include "domain/money.h"
 #include "domain/sales/activity.h"
+#include "domain/sales/attachment.h"
 #include "domain/sales/note.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
@@ -199,12 +200,6 @@ TEST(PipelineTest, StagesAreRenamedAddedReorderedButNotRemovedWhileInUse) {
   GivenWhenThen<Pipeline>().When(SetPipeline{DefaultStages(), {}}).ThenExpect({});
 }
 
-}  // namespace
-}  // namespace crm::sales
-
-namespace crm::sales {
-namespace {
-
 TEST(ActivityTest, StatusesTypesLinksAndRemindersFollowTheRules) {
   CreateActivity create;
   create.activity_id = "t1";
@@ -245,12 +240,6 @@ TEST(ActivityTest, StatusesTypesLinksAndRemindersFollowTheRules) {
       .ThenReject("activity_archived");
 }
 
-}  // namespace
-}  // namespace crm::sales
-
-namespace crm::sales {
-namespace {
-
 TEST(NoteTest, OnlyTheAuthorEditsANote) {
   NoteCreatedT created;
   created.note_id = "n1";
@@ -278,6 +267,36 @@ TEST(NoteTest, OnlyTheAuthorEditsANote) {
       .Given({created})
       .When(EditNote{"u1", std::nullopt, std::string("fax"), types})
       .ThenReject("validation_failed");
+}
+
+TEST(AttachmentTest, ARecordIsWrittenOnceWithAValidTypeAndHash) {
+  const std::string hash(64, 'a');
+  const UploadAttachment upload{"f1", "ofertă.pdf", "application/pdf", 1234, hash, "u1"};
+  AttachmentUploadedT uploaded;
+  uploaded.attachment_id = "f1";
+  uploaded.file_name = "ofertă.pdf";
+  uploaded.content_type = "application/pdf";
+  uploaded.size = 1234;
+  uploaded.sha256 = hash;
+  uploaded.uploader_id = "u1";
+  GivenWhenThen<Attachment>().When(upload).ThenExpect({uploaded});
+  GivenWhenThen<Attachment>().Given({uploaded}).When(upload).ThenReject("attachment_exists");
+  for (const char* type : {"", "pdf", "application/", "/pdf", "text/html; charset=utf-8",
+                           "text/ html", "application/pdf\r\n"}) {
+    SCOPED_TRACE(type);
+    UploadAttachment bad = upload;
+    bad.content_type = type;
+    GivenWhenThen<Attachment>().When(bad).ThenReject("validation_failed");
+  }
+  for (const std::string& hash_text : {std::string(63, 'a'), std::string(64, 'A'), std::string()}) {
+    UploadAttachment bad = upload;
+    bad.sha256 = hash_text;
+    GivenWhenThen<Attachment>().When(bad).ThenReject("validation_failed");
+  }
+  UploadAttachment unnamed = upload;
+  unnamed.file_name = "";
+  GivenWhenThen<Attachment>().When(unnamed).ThenReject("validation_failed");
+  EXPECT_TRUE(IsMediaType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
 }
 
 }  // namespace

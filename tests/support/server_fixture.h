@@ -30,6 +30,7 @@ class ServerFixture : public ::testing::Test {
 
   void Start(api::ServerConfig config) {
     config.port = 0;
+    config.data_dir = dir_.path();  // attachments go to <dir>/attachments
     config.auth.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;  // fast sign-ins in tests
     config.auth.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
     config.clock_us = [this] {
