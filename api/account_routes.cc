@@ -932,6 +932,34 @@ void Server::AccountRoutes() {
           for (const auto& source : sources) streams.push_back(accounts::AccountStream(source));
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
+          // The sources' opportunities, activities and notes move to {id} in
+          // the same append (the read models name them; each is decided on
+          // its own stream, at the version it is appended at).
+          options.linked = [&](const domain::Context& ctx)
+              -> domain::Outcome<std::vector<eventstore::AppendPart>> {
+            std::vector<domain::Outcome<std::optional<eventstore::AppendPart>>> decided;
+            for (const auto& source : sources) {
+              for (const auto& o : models_.opportunities.IdsOfAccount(source, true)) {
+                decided.push_back(opportunities_.DecidePart(sales::OpportunityStream(o), ctx,
+                                                            sales::MoveOpportunity{id}));
+              }
+              for (const auto& a : models_.activities.IdsOfAccount(source)) {
+                decided.push_back(
+                    activities_.DecidePart(sales::ActivityStream(a), ctx, sales::MoveActivity{id}));
+              }
+              for (const auto& n : models_.notes.Of("account/" + source)) {
+                decided.push_back(notes_.DecidePart(sales::NoteStream(n.id), ctx,
+                                                    sales::MoveNote{"account/" + id}));
+              }
+            }
+            std::vector<eventstore::AppendPart> parts;
+            for (auto& part : decided) {
+              if (part.rejected()) return part.rejection();
+              if (part.failed()) return part.status();
+              if (part.value()) parts.push_back(std::move(*part.value()));
+            }
+            return parts;
+          };
           const domain::Context ctx = ContextOf(call);
           auto outcome = accounts_.TransactMany(
               streams, ctx,

@@ -78,6 +78,14 @@ domain::Text AccountSummary(const accounts::Account::Event& event,
       event);
 }
 
+// A record a merge of accounts moved.
+domain::Text MovedSummary(const std::string& from_account_id, const std::string& account_id) {
+  return {"Mutată de la contul " + from_account_id + " la contul " + account_id +
+              " (conturi unite)",
+          "Moved from account " + from_account_id + " to account " + account_id +
+              " (accounts merged)"};
+}
+
 domain::Text OpportunitySummary(const sales::Opportunity::Event& event, const Names& user_name) {
   return std::visit(
       [&](const auto& e) -> domain::Text {
@@ -111,10 +119,12 @@ domain::Text OpportunitySummary(const sales::Opportunity::Event& event, const Na
           return {"Redeschisă, în etapa " + e.stage, "Reopened, in stage " + e.stage};
         } else if constexpr (std::is_same_v<T, sales::OpportunityArchivedT>) {
           return {"Oportunitate arhivată", "Opportunity archived"};
-        } else {
-          static_assert(std::is_same_v<T, sales::OpportunityReminderDueT>);
+        } else if constexpr (std::is_same_v<T, sales::OpportunityReminderDueT>) {
           const std::string name = user_name(e.user_id);
           return {"Memento trimis lui " + name, "Reminder delivered to " + name};
+        } else {
+          static_assert(std::is_same_v<T, sales::OpportunityMovedT>);
+          return MovedSummary(e.from_account_id, e.account_id);
         }
       },
       event);
@@ -146,7 +156,10 @@ domain::Text ActivitySummary(const sales::Activity::Event& event, const Names& u
         } else if constexpr (std::is_same_v<T, sales::ActivityReminderDueT>) {
           const std::string name = user_name(e.user_id);
           return {"Memento trimis lui " + name, "Reminder delivered to " + name};
+        } else if constexpr (std::is_same_v<T, sales::ActivityMovedT>) {
+          return MovedSummary(e.from_account_id, e.account_id);
         } else {
+          static_assert(std::is_same_v<T, sales::ActivityArchivedT>);
           return {"Activitate arhivată", "Activity archived"};
         }
       },
@@ -157,6 +170,10 @@ domain::Text NoteSummary(const sales::Note::Event& event) {
   if (const auto* created = std::get_if<sales::NoteCreatedT>(&event)) {
     return {"Notă (" + created->note_type + "): " + created->text.substr(0, 80),
             "Note (" + created->note_type + "): " + created->text.substr(0, 80)};
+  }
+  if (const auto* moved = std::get_if<sales::NoteMovedT>(&event)) {
+    return {"Mutată de la " + moved->from_record + " la " + moved->record + " (conturi unite)",
+            "Moved from " + moved->from_record + " to " + moved->record + " (accounts merged)"};
   }
   std::string fields;
   for (const auto& f : std::get<sales::NoteEditedT>(event).changed) {

@@ -53,6 +53,11 @@ struct TransactOptions {
   std::vector<Claim> claims;
   // Written with the events when they are appended (see AppendRequest).
   std::vector<std::pair<std::string, std::string>> private_records;
+  // Parts for streams of other aggregate types, appended in the same atomic
+  // batch (e.g. the records a merge of accounts moves; see DecidePart).
+  // Called again on every attempt, so each part is decided on the state it
+  // is appended at; a rejection or failure it returns ends the command.
+  std::function<Outcome<std::vector<eventstore::AppendPart>>(const Context&)> linked;
 };
 
 struct Committed {
@@ -208,6 +213,12 @@ class AggregateStore {
           if (claimed.failed()) return claimed.status();
         }
       }
+      if (options.linked) {
+        Outcome<std::vector<eventstore::AppendPart>> linked = options.linked(ctx);
+        if (linked.rejected()) return linked.rejection();
+        if (linked.failed()) return linked.status();
+        for (auto& part : linked.value()) request.parts.push_back(std::move(part));
+      }
       for (const Claim& claim : options.claims) {
         crm::system::ClaimedT claimed;
         claimed.owner = streams[0];
@@ -249,6 +260,25 @@ class AggregateStore {
     return Status::WrongExpectedVersion("too much contention on " + streams[0] +
                                         ": gave up after " + std::to_string(options.max_attempts) +
                                         " attempts");
+  }
+
+  // Decides `command` on `stream` without appending: the part to append
+  // (expecting the version decided on), or nullopt when there is nothing to
+  // do. For TransactOptions::linked.
+  Outcome<std::optional<eventstore::AppendPart>> DecidePart(const std::string& stream,
+                                                            const Context& ctx,
+                                                            const typename D::Command& command) {
+    Outcome<Loaded> loaded = Load(stream);
+    if (!loaded.ok()) return loaded.status();
+    Decision<Event> decision = D::Decide(loaded.value().state, command, ctx);
+    if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
+    const auto& events = std::get<std::vector<Event>>(decision);
+    if (events.empty()) return std::optional<eventstore::AppendPart>();
+    eventstore::AppendPart part;
+    part.stream = stream;
+    part.expected_version = loaded.value().version;
+    for (const Event& event : events) part.events.push_back(MakeEvent(event, ctx, ids_));
+    return std::optional<eventstore::AppendPart>(std::move(part));
   }
 
   // Who holds the value of claim stream `claim` ("" when nobody) and the

@@ -1,5 +1,6 @@
 #include "projections/notes.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "domain/event_codec.h"
@@ -29,11 +30,19 @@ void Notes::Apply(const eventstore::RecordedEvent& event) {
   auto it = index_.find(id);
   if (it == index_.end()) return;
   NoteRow& row = rows_[it->second];
+  row.version = env.version();
+  row.updated_at_us = env.recorded_at_us();
+  if (const auto* moved = std::get_if<sales::NoteMovedT>(&*decoded)) {
+    std::erase(by_record_[row.record], it->second);
+    // Rows are in the order notes were written: keep each record's list so.
+    auto& notes = by_record_[moved->record];
+    notes.insert(std::upper_bound(notes.begin(), notes.end(), it->second), it->second);
+    row.record = moved->record;
+    return;
+  }
   const auto& edited = std::get<sales::NoteEditedT>(*decoded);
   row.text = edited.text;
   row.note_type = edited.note_type;
-  row.version = env.version();
-  row.updated_at_us = env.recorded_at_us();
 }
 
 std::optional<NoteRow> Notes::Get(const std::string& id) const {

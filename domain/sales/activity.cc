@@ -154,6 +154,13 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     e.user_id = state.owner_id;
     return Events{std::move(e)};
   }
+  if (const auto* move = std::get_if<MoveActivity>(&command)) {
+    if (move->account_id == state.account_id) return Events{};
+    ActivityMovedT e;
+    e.from_account_id = state.account_id;
+    e.account_id = move->account_id;
+    return Events{std::move(e)};
+  }
   if (state.archived) {
     return Reject("activity_archived", "Activitatea este arhivată.", "The activity is archived.",
                   409);
@@ -256,6 +263,8 @@ Activity::State Activity::Evolve(State state, const Event& event) {
           state.reminder_at_us = 0;
         } else if constexpr (std::is_same_v<T, ActivityReminderDueT>) {
           state.reminder_fired = true;
+        } else if constexpr (std::is_same_v<T, ActivityMovedT>) {
+          state.account_id = e.account_id;
         } else {
           state.archived = true;
           state.reminder_at_us = 0;

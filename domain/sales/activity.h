@@ -57,6 +57,10 @@ struct FireActivityReminder {
   int64_t due_us = 0;
 };
 struct ArchiveActivity {};
+// A merge of accounts moves the activity to the surviving account.
+struct MoveActivity {
+  std::string account_id;
+};
 
 struct Activity {
   struct State {
@@ -70,10 +74,10 @@ struct Activity {
   };
   using Command =
       std::variant<CreateActivity, ChangeActivity, ChangeActivityStatus, ReassignActivity,
-                   SetActivityReminder, FireActivityReminder, ArchiveActivity>;
+                   SetActivityReminder, FireActivityReminder, ArchiveActivity, MoveActivity>;
   using Event = std::variant<ActivityCreatedT, ActivityChangedT, ActivityStatusChangedT,
                              ActivityReassignedT, ActivityReminderSetT, ActivityReminderClearedT,
-                             ActivityReminderDueT, ActivityArchivedT>;
+                             ActivityReminderDueT, ActivityArchivedT, ActivityMovedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,

@@ -97,10 +97,17 @@ domain::Decision<Note::Event> Note::Decide(const State& state, const Command& co
     e.author_id = create->author_id;
     return std::vector<Event>{std::move(e)};
   }
-  const auto& edit = std::get<EditNote>(command);
   if (!state.exists) {
     return domain::Reject("note_not_found", "Nota nu există.", "No such note.", 404);
   }
+  if (const auto* move = std::get_if<MoveNote>(&command)) {
+    if (move->record == state.record) return std::vector<Event>{};
+    NoteMovedT e;
+    e.from_record = state.record;
+    e.record = move->record;
+    return std::vector<Event>{std::move(e)};
+  }
+  const auto& edit = std::get<EditNote>(command);
   if (edit.editor_id != state.author_id) {
     return domain::Reject("not_author", "Doar autorul își modifică nota.",
                           "Only its author edits a note.", 403);
@@ -128,6 +135,10 @@ Note::State Note::Evolve(State state, const Event& event) {
   if (const auto* created = std::get_if<NoteCreatedT>(&event)) {
     return State{true,          created->record,        created->note_type,
                  created->text, created->attachment_id, created->author_id};
+  }
+  if (const auto* moved = std::get_if<NoteMovedT>(&event)) {
+    state.record = moved->record;
+    return state;
   }
   const auto& e = std::get<NoteEditedT>(event);
   state.text = e.text;

@@ -55,13 +55,18 @@ struct EditNote {
   std::vector<std::string> note_types;
 };
 
+// A merge of accounts moves the account's notes to the surviving account.
+struct MoveNote {
+  std::string record;
+};
+
 struct Note {
   struct State {
     bool exists = false;
     std::string record, note_type, text, attachment_id, author_id;
   };
-  using Command = std::variant<CreateNote, EditNote>;
-  using Event = std::variant<NoteCreatedT, NoteEditedT>;
+  using Command = std::variant<CreateNote, EditNote, MoveNote>;
+  using Event = std::variant<NoteCreatedT, NoteEditedT, NoteMovedT>;
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,
                                         const domain::Context& ctx);

@@ -189,6 +189,13 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
     e.user_id = state.owner_id;
     return Events{std::move(e)};
   }
+  if (const auto* move = std::get_if<MoveOpportunity>(&command)) {
+    if (move->account_id == state.account_id) return Events{};
+    OpportunityMovedT e;
+    e.from_account_id = state.account_id;
+    e.account_id = move->account_id;
+    return Events{std::move(e)};
+  }
   if (state.archived) return Archived();
   if (std::holds_alternative<ArchiveOpportunity>(command)) {
     return Events{OpportunityArchivedT{}};
@@ -332,6 +339,8 @@ Opportunity::State Opportunity::Evolve(State state, const Event& event) {
           state.stage = e.stage;
         } else if constexpr (std::is_same_v<T, OpportunityReminderDueT>) {
           state.reminder_fired = true;
+        } else if constexpr (std::is_same_v<T, OpportunityMovedT>) {
+          state.account_id = e.account_id;
         } else {
           state.archived = true;
           state.reminder_at_us = 0;

@@ -58,6 +58,11 @@ struct ReopenOpportunity {
   std::vector<std::string> stages;
 };
 struct ArchiveOpportunity {};
+// A merge of accounts moves the opportunity to the surviving account, in
+// whatever status it is (archived and closed ones too: the history moves).
+struct MoveOpportunity {
+  std::string account_id;
+};
 // The reminder worker: the reminder set for `due_us` is due now. Fires once:
 // nothing happens when the reminder was moved, cleared or already fired.
 struct FireReminder {
@@ -78,11 +83,11 @@ struct Opportunity {
   };
   using Command = std::variant<OpenOpportunity, ChangeOpportunity, ChangeStage, ReassignOpportunity,
                                SetReminder, CloseOpportunity, ReopenOpportunity, ArchiveOpportunity,
-                               FireReminder>;
+                               FireReminder, MoveOpportunity>;
   using Event = std::variant<OpportunityOpenedT, OpportunityChangedT, OpportunityStageChangedT,
                              OpportunityReassignedT, OpportunityReminderSetT,
                              OpportunityReminderClearedT, OpportunityClosedT, OpportunityReopenedT,
-                             OpportunityArchivedT, OpportunityReminderDueT>;
+                             OpportunityArchivedT, OpportunityReminderDueT, OpportunityMovedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,

@@ -183,12 +183,6 @@ TEST_F(SalesTest, SalesChangeOnlyTheirOwnOpportunitiesManagersChangeAll) {
   EXPECT_EQ("A lui Dan", Get("/api/v1/opportunities/" + mine, viewer.get())["title"]);
 }
 
-}  // namespace
-}  // namespace crm::api
-
-namespace crm::api {
-namespace {
-
 using nlohmann::json;
 
 class RemindersTest : public SalesTest {
@@ -291,12 +285,6 @@ TEST_F(RemindersTest, AReminderDueWhileTheServerWasDownFiresOnceAfterItStarts) {
   thread_ = std::thread([this] { server_->Run(); });
 }
 
-}  // namespace
-}  // namespace crm::api
-
-namespace crm::api {
-namespace {
-
 TEST_F(SalesTest, ActivitiesBelongToAnAccountMoveThroughStatusesAndFollowOwnership) {
   const std::string opportunity = Open({{"title", "Ofertă"}});
   auto r = Post("/api/v1/accounts/" + account_ + "/contacts", {{"last_name", "Pop"}});
@@ -374,12 +362,6 @@ TEST_F(RemindersTest, AnActivityReminderFiresOnceToo) {
   EXPECT_EQ(1, Get("/api/v1/me/notifications")["total"]);
 }
 
-}  // namespace
-}  // namespace crm::api
-
-namespace crm::api {
-namespace {
-
 TEST_F(SalesTest, HistoriesTellTheAccountsOpportunitiesAndActivitiesStory) {
   const std::string opportunity = Open({{"title", "Licențe"}, {"value", "100"}});
   ASSERT_EQ(200,
@@ -412,12 +394,6 @@ TEST_F(SalesTest, HistoriesTellTheAccountsOpportunitiesAndActivitiesStory) {
   ExpectProblem(client_->Get("/api/v1/opportunities/nobody/history"), 404, "not_found");
   ExpectProblem(client_->Get("/api/v1/activities/nobody/history"), 404, "not_found");
 }
-
-}  // namespace
-}  // namespace crm::api
-
-namespace crm::api {
-namespace {
 
 TEST_F(SalesTest, NotesOfEveryTypeAreEditedOnlyByTheirAuthorWithHistory) {
   auto types = Get("/api/v1/note-types");
@@ -468,6 +444,86 @@ TEST_F(SalesTest, NotesOfEveryTypeAreEditedOnlyByTheirAuthorWithHistory) {
             Get("/api/v1/accounts/" + account_ + "/history")["items"][0]["summary"]["en"]);
   ExpectProblem(client_->Get("/api/v1/notes"), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/notes/nobody"), 404, "not_found");
+}
+
+TEST_F(SalesTest, MergingAccountsMovesTheirOpportunitiesActivitiesAndNotesInOneAppend) {
+  auto r = Post("/api/v1/accounts", {{"name", "Alfa Duplicat"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string source = Body(r)["id"];
+  const std::string opportunity = Open({{"title", "Din duplicat"}, {"account_id", source}});
+  const std::string closed = Open({{"title", "Pierdută"}, {"account_id", source}});
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + closed + "/close",
+                      {{"outcome", "lost"}, {"reason", "preț"}})
+                     ->status);
+  r = Post("/api/v1/activities", {{"account_id", source},
+                                  {"opportunity_id", opportunity},
+                                  {"subject", "Vizită"},
+                                  {"type", "visit"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string activity = Body(r)["id"];
+  r = Post("/api/v1/notes",
+           {{"record", "account/" + source}, {"note_type", "phone"}, {"text", "Notă pe duplicat"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string note = Body(r)["id"];
+  r = Post("/api/v1/notes", {{"record", "account/" + account_},
+                             {"note_type", "email"},
+                             {"text", "Notă pe cont, mai nouă"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  r = Post("/api/v1/notes", {{"record", "opportunity/" + opportunity},
+                             {"note_type", "email"},
+                             {"text", "Notă pe oportunitate"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const uint64_t before = store_->Head();
+
+  r = Post("/api/v1/accounts/" + account_ + "/merge", {{"sources", {source}}});
+  ASSERT_EQ(200, r->status) << r->body;
+
+  // Everything moved in the one append of the merge: the events after it
+  // share the merge's request id, and there is one per record moved.
+  auto events = Get("/api/v1/events?from=" + std::to_string(before + 1) + "&limit=100");
+  std::map<std::string, int> types;
+  for (const auto& e : events["events"]) {
+    EXPECT_EQ(events["events"][0]["correlation_id"], e["correlation_id"]);
+    ++types[e["type"].get<std::string>()];
+  }
+  EXPECT_EQ(2, types["crm.sales.OpportunityMoved"]);
+  EXPECT_EQ(1, types["crm.sales.ActivityMoved"]);
+  EXPECT_EQ(1, types["crm.sales.NoteMoved"]) << "only the account's note moves";
+  EXPECT_EQ(1, types["crm.accounts.AccountMerged"]);
+
+  EXPECT_EQ(account_, Get("/api/v1/opportunities/" + opportunity)["account_id"]);
+  EXPECT_EQ(account_, Get("/api/v1/opportunities/" + closed)["account_id"]);
+  EXPECT_EQ("lost", Get("/api/v1/opportunities/" + closed)["status"]);
+  EXPECT_EQ(account_, Get("/api/v1/activities/" + activity)["account_id"]);
+  EXPECT_EQ(2, Get("/api/v1/opportunities?account_id=" + account_)["total"]);
+  EXPECT_EQ(0, Get("/api/v1/opportunities?account_id=" + source)["total"]);
+  EXPECT_EQ(1, Get("/api/v1/activities?account_id=" + account_)["total"]);
+  const json notes = Get("/api/v1/notes?record=account/" + account_);
+  ASSERT_EQ(2, notes["total"]);
+  EXPECT_EQ(note, notes["items"][0]["id"]) << "notes stay in the order they were written";
+  EXPECT_EQ(0, Get("/api/v1/notes?record=account/" + source)["total"]);
+  EXPECT_EQ(1, Get("/api/v1/notes?record=opportunity/" + opportunity)["total"]);
+
+  // The survivor's history tells the moved records' stories; each record's
+  // own history tells the move.
+  const json history = Get("/api/v1/accounts/" + account_ + "/history?limit=100");
+  bool opened_shown = false;
+  for (const auto& item : history["items"]) {
+    opened_shown |= item["summary"]["en"] == "Opportunity opened: Din duplicat (0.00 RON)";
+  }
+  EXPECT_TRUE(opened_shown) << history.dump();
+  const json moved = Get("/api/v1/opportunities/" + opportunity + "/history");
+  EXPECT_EQ("Moved from account " + source + " to account " + account_ + " (accounts merged)",
+            moved["items"][0]["summary"]["en"]);
+
+  // Before the merge, the records were the source's.
+  const json past =
+      Get("/api/v1/opportunities/" + opportunity + "?as_of=" + std::to_string(before));
+  EXPECT_EQ(source, past["account_id"]);
+
+  // A moved record takes commands as before, with the survivor's contacts.
+  ASSERT_EQ(200,
+            Post("/api/v1/opportunities/" + opportunity + "/stage", {{"stage", "offer"}})->status);
 }
 
 }  // namespace

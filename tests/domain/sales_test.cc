@@ -299,5 +299,35 @@ TEST(AttachmentTest, ARecordIsWrittenOnceWithAValidTypeAndHash) {
   EXPECT_TRUE(IsMediaType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
 }
 
+TEST(MoveTest, AMergeMovesRecordsOfAnyStatusOnceAndOnlyRecordsThatExist) {
+  OpportunityArchivedT archived;
+  OpportunityMovedT moved;
+  moved.from_account_id = "a1";
+  moved.account_id = "a2";
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), archived})
+      .When(MoveOpportunity{"a2"})
+      .ThenExpect({moved});
+  GivenWhenThen<Opportunity>().Given({Opened(), moved}).When(MoveOpportunity{"a2"}).ThenExpect({});
+  GivenWhenThen<Opportunity>().When(MoveOpportunity{"a2"}).ThenReject("opportunity_not_found");
+
+  NoteCreatedT created;
+  created.note_id = "n1";
+  created.record = "account/a1";
+  created.note_type = "phone";
+  created.text = "Sunat";
+  created.author_id = "u1";
+  NoteMovedT note_moved;
+  note_moved.from_record = "account/a1";
+  note_moved.record = "account/a2";
+  GivenWhenThen<Note>().Given({created}).When(MoveNote{"account/a2"}).ThenExpect({note_moved});
+  GivenWhenThen<Note>().When(MoveNote{"account/a2"}).ThenReject("note_not_found");
+  // The author edits a moved note as before.
+  GivenWhenThen<Note>()
+      .Given({created, note_moved})
+      .When(EditNote{"u2", std::string("Altfel"), std::nullopt, {"phone"}})
+      .ThenReject("not_author");
+}
+
 }  // namespace
 }  // namespace crm::sales
