@@ -812,10 +812,9 @@ void Server::AccountRoutes() {
               });
         });
 
-  // After a command that made a record inside an account (a contact, a
-  // call, an SMS): 201 with the record's own id (version and position are the
-  // account's). An idempotent replay answers with the id the first request
-  // made, read back from the event it appended.
+  // After a command that made a record inside an account (a contact): 201 with the record's own id
+  // (version and position are the account's). An idempotent replay answers with the id the first
+  // request made, read back from the event it appended.
   auto answer_created = [this](httplib::Response& res, std::string record_id,
                                const std::string& collection) {
     if (res.status != 200) return;
@@ -830,8 +829,6 @@ void Server::AccountRoutes() {
                 env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
             if (!event) return false;
             if (auto* c = std::get_if<accounts::ContactAddedT>(&*event)) record_id = c->contact_id;
-            if (auto* c = std::get_if<accounts::CallRecordedT>(&*event)) record_id = c->call_id;
-            if (auto* m = std::get_if<accounts::SmsRecordedT>(&*event)) record_id = m->sms_id;
             return false;
           });
       (void)s;  // without the event, the answer still names the account's version
@@ -973,15 +970,15 @@ void Server::AccountRoutes() {
           Reply(res, outcome, id, false, "");
         });
 
-  // A call or SMS with the account: {"contact_id","direction","phone",…}.
-  auto record = [this, account_command, answer_created](const Call& call, httplib::Response& res,
-                                                        bool is_call) {
+  // A call or SMS with the account: {"contact_id","direction","phone",…},
+  // recorded as a done activity of type "phone" or "sms" (see sales::Activity).
+  auto record = [this](const Call& call, httplib::Response& res, bool is_call) {
     auto body = ReadJsonObject(call.req, res);
     if (!body) return;
     std::vector<domain::FieldError> errors;
-    accounts::RecordCall c;
-    accounts::RecordSms m;
-    int64_t at_us = NowUs();
+    sales::CommunicationRecord c;
+    c.at_us = NowUs();
+    std::string contact_id, text;
     for (const auto& [key, value] : body->items()) {
       const bool text_member = key == "contact_id" || key == "direction" || key == "phone" ||
                                (is_call ? key == "outcome" || key == "notes" : key == "text");
@@ -991,13 +988,12 @@ void Server::AccountRoutes() {
           errors.push_back({key, "wrong_type", {"Trebuie să fie text.", "Must be a string."}});
           continue;
         }
-        const std::string text = value.get<std::string>();
-        if (key == "contact_id") c.contact_id = m.contact_id = text;
-        if (key == "direction") c.direction = m.direction = text;
-        if (key == "phone") c.phone = m.phone = text;
-        if (key == "outcome") c.outcome = text;
-        if (key == "notes") c.notes = text;
-        if (key == "text") m.text = text;
+        const std::string v = value.get<std::string>();
+        if (key == "contact_id") contact_id = v;
+        if (key == "direction") c.direction = v;
+        if (key == "phone") c.phone = v;
+        if (key == "outcome") c.outcome = v;
+        if (key == "notes" || key == "text") text = v;
       } else if (is_call && key == "duration_seconds") {
         if (!value.is_number_integer()) {
           errors.push_back(
@@ -1015,26 +1011,68 @@ void Server::AccountRoutes() {
                             "wrong_type",
                             {"Trebuie să fie un moment RFC 3339.", "Must be an RFC 3339 time."}});
         } else {
-          at_us = *time;
+          c.at_us = *time;
         }
       } else {
         errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
       }
     }
     if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-    const std::string record_id = ids_.Next();
-    c.call_id = m.sms_id = record_id;
-    c.user_id = m.user_id = call.principal.id;
-    c.started_at_us = m.sent_at_us = at_us;
-    account_command(call, res, [&](const projections::AccountRow&, const accounts::AccountRules&) {
-      return std::vector<accounts::Account::Command>{is_call ? accounts::Account::Command(c)
-                                                             : accounts::Account::Command(m)};
-    });
-    answer_created(res, record_id, "");
+    const std::string account_id = call.req.matches[1];
+    auto account = models_.accounts.Get(account_id);
+    if (!account) return Send(res, NoSuchAccount());
+    if (account->archived || !account->merged_into.empty()) {
+      return Send(res, Problem{409,
+                               "account_inactive",
+                               {"Contul este arhivat sau unit cu altul.",
+                                "The account is archived or merged into another."},
+                               "",
+                               {}});
+    }
+    sales::CreateActivity create;
+    create.activity_id = ids_.Next();
+    create.account_id = account_id;
+    create.owner_id = call.principal.id;
+    create.status = "done";
+    create.input.type = is_call ? "phone" : "sms";
+    const bool in = c.direction == "inbound";
+    create.input.subject =
+        is_call ? (in ? "Apel primit" : "Apel efectuat") : (in ? "SMS primit" : "SMS trimis");
+    create.input.details = text;
+    create.input.contact_id = contact_id;
+    create.communication = c;
+    // The default number: the contact's mobile or phone, else the account's.
+    auto pick = [&](const std::map<std::string, std::string>& fields) {
+      for (const char* field : {"mobile", "phone"}) {
+        auto it = fields.find(field);
+        if (create.default_phone.empty() && it != fields.end()) create.default_phone = it->second;
+      }
+    };
+    for (const auto& [id, fields] : account->contacts) {
+      create.account_contacts.push_back(id);
+      if (id == contact_id) pick(fields);
+    }
+    pick(account->text);
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    auto outcome = activities_.Transact(
+        sales::ActivityStream(create.activity_id), ctx,
+        [&](const sales::Activity::State& s) { return sales::Activity::Decide(s, create, ctx); },
+        options);
+    const std::string id = outcome.ok() && outcome.value().stream.starts_with("activity-")
+                               ? outcome.value().stream.substr(9)
+                               : create.activity_id;
+    Reply(res, outcome, id, true, "/api/v1/activities/" + id);
+    if (res.status == 201) {
+      json answer = json::parse(res.body);
+      answer["account_id"] = account_id;
+      SendJson(res, answer, 201);
+    }
   };
-  Route("POST", "/api/v1/accounts/{id}/calls", Access::kSignedIn, Permission::kChangeOwn,
+  Route("POST", "/api/v1/accounts/{id}/calls", Access::kSignedIn, Permission::kCreate,
         [record](const Call& call, httplib::Response& res) { record(call, res, true); });
-  Route("POST", "/api/v1/accounts/{id}/sms", Access::kSignedIn, Permission::kChangeOwn,
+  Route("POST", "/api/v1/accounts/{id}/sms", Access::kSignedIn, Permission::kCreate,
         [record](const Call& call, httplib::Response& res) { record(call, res, false); });
 }
 

@@ -21,6 +21,23 @@ using identity::Permission;
 using nlohmann::json;
 using Names = std::function<std::string(const std::string&)>;
 
+// A call (an account's event before calls became activities, an activity's
+// since) and an SMS likewise.
+domain::Text CallSummary(const std::string& direction, const std::string& phone,
+                         int64_t duration_seconds, const std::string& outcome,
+                         const std::string& who) {
+  const bool in = direction == "inbound";
+  const std::string what =
+      " (" + phone + ", " + std::to_string(duration_seconds) + " s, " + outcome + ") — " + who;
+  return {std::string(in ? "Apel primit" : "Apel efectuat") + what,
+          std::string(in ? "Inbound call" : "Outbound call") + what};
+}
+domain::Text SmsSummary(const std::string& direction, const std::string& phone) {
+  const bool in = direction == "inbound";
+  return {std::string(in ? "SMS primit de la " : "SMS trimis la ") + phone,
+          std::string(in ? "SMS received from " : "SMS sent to ") + phone};
+}
+
 // What an account event did, in both languages, for the history timeline.
 domain::Text AccountSummary(const accounts::Account::Event& event,
                             const std::function<std::string(const std::string&)>& folder_name,
@@ -62,17 +79,11 @@ domain::Text AccountSummary(const accounts::Account::Event& event,
         } else if constexpr (std::is_same_v<T, accounts::AccountMergedIntoT>) {
           return {"Unit cu contul " + e.target_id, "Merged into account " + e.target_id};
         } else if constexpr (std::is_same_v<T, accounts::CallRecordedT>) {
-          const bool in = e.direction == "inbound";
-          const std::string who = user_name(e.user_id);
-          return {std::string(in ? "Apel primit" : "Apel efectuat") + " (" + e.phone + ", " +
-                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who,
-                  std::string(in ? "Inbound call" : "Outbound call") + " (" + e.phone + ", " +
-                      std::to_string(e.duration_seconds) + " s, " + e.outcome + ") — " + who};
+          return CallSummary(e.direction, e.phone, e.duration_seconds, e.outcome,
+                             user_name(e.user_id));
         } else {
           static_assert(std::is_same_v<T, accounts::SmsRecordedT>);
-          const bool in = e.direction == "inbound";
-          return {std::string(in ? "SMS primit de la " : "SMS trimis la ") + e.phone,
-                  std::string(in ? "SMS received from " : "SMS sent to ") + e.phone};
+          return SmsSummary(e.direction, e.phone);
         }
       },
       event);
@@ -80,10 +91,9 @@ domain::Text AccountSummary(const accounts::Account::Event& event,
 
 // A record a merge of accounts moved.
 domain::Text MovedSummary(const std::string& from_account_id, const std::string& account_id) {
-  return {"Mutată de la contul " + from_account_id + " la contul " + account_id +
-              " (conturi unite)",
-          "Moved from account " + from_account_id + " to account " + account_id +
-              " (accounts merged)"};
+  return {
+      "Mutată de la contul " + from_account_id + " la contul " + account_id + " (conturi unite)",
+      "Moved from account " + from_account_id + " to account " + account_id + " (accounts merged)"};
 }
 
 domain::Text OpportunitySummary(const sales::Opportunity::Event& event, const Names& user_name) {
@@ -135,6 +145,11 @@ domain::Text ActivitySummary(const sales::Activity::Event& event, const Names& u
       [&](const auto& e) -> domain::Text {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, sales::ActivityCreatedT>) {
+          if (!e.direction.empty() && e.type == "phone") {
+            return CallSummary(e.direction, e.phone, e.duration_seconds, e.call_outcome,
+                               user_name(e.owner_id));
+          }
+          if (!e.direction.empty()) return SmsSummary(e.direction, e.phone);
           return {"Activitate (" + e.type + "): " + e.subject,
                   "Activity (" + e.type + "): " + e.subject};
         } else if constexpr (std::is_same_v<T, sales::ActivityChangedT>) {

@@ -149,6 +149,15 @@ json ActivityJson(const projections::ActivityRow& a) {
           {"reminder_at",
            a.reminder_at_us ? json(domain::FormatRfc3339(a.reminder_at_us)) : json(nullptr)},
           {"custom", custom},
+          {"communication",
+           a.communication.direction.empty()
+               ? json(nullptr)
+               : json{{"direction", a.communication.direction},
+                      {"phone", a.communication.phone},
+                      {"duration_seconds", a.communication.duration_seconds},
+                      {"outcome", a.communication.outcome.empty() ? json(nullptr)
+                                                                  : json(a.communication.outcome)},
+                      {"at", domain::FormatRfc3339(a.communication.at_us)}}},
           {"archived", a.archived},
           {"version", a.version},
           {"created_at", domain::FormatRfc3339(a.created_at_us)},

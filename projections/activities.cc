@@ -47,10 +47,21 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
   ActivityRow& row = rows_[at->second];
   const std::string account_before = row.account_id;
   // The aggregate's own fold keeps the fields; the row mirrors it.
-  sales::Activity::State s{
-      !added,       row.archived,       row.account_id,     row.opportunity_id,   row.contact_id,
-      row.owner_id, row.type,           row.subject,        row.details,          row.status,
-      row.due_date, row.reminder_at_us, row.reminder_fired, std::move(row.custom)};
+  sales::Activity::State s{!added,
+                           row.archived,
+                           row.account_id,
+                           row.opportunity_id,
+                           row.contact_id,
+                           row.owner_id,
+                           row.type,
+                           row.subject,
+                           row.details,
+                           row.status,
+                           row.due_date,
+                           row.reminder_at_us,
+                           row.reminder_fired,
+                           std::move(row.custom),
+                           row.communication};
   s = sales::Activity::Evolve(std::move(s), *decoded);
   row.archived = s.archived;
   row.account_id = s.account_id;
@@ -65,6 +76,7 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
   row.reminder_at_us = s.reminder_at_us;
   row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
+  row.communication = std::move(s.communication);
   if (added) {
     by_account_[row.account_id].push_back(id);
   } else if (row.account_id != account_before) {  // moved by a merge

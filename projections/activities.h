@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/sales/activity.h"
 #include "projections/projection.h"
 
 namespace crm::projections {
@@ -20,6 +21,7 @@ struct ActivityRow {
   int64_t reminder_at_us = 0;
   bool reminder_fired = false;
   std::map<std::string, std::string> custom;
+  sales::CommunicationRecord communication;  // a call's or SMS's details
   bool archived = false;
   uint64_t version = 0;
   int64_t created_at_us = 0;

@@ -212,98 +212,6 @@ domain::Decision<Account::Event> DecideContact(const Account::State& state,
   return Events{std::move(e)};
 }
 
-// A call or SMS: the contact must exist; the number is the one given, else
-// the contact's mobile or phone, else the account's.
-domain::Decision<Account::Event> DecideContactEvent(const Account::State& state,
-                                                    const Account::Command& command) {
-  using Events = std::vector<Account::Event>;
-  const bool call = std::holds_alternative<RecordCall>(command);
-  const std::string& contact_id =
-      call ? std::get<RecordCall>(command).contact_id : std::get<RecordSms>(command).contact_id;
-  const std::string& direction =
-      call ? std::get<RecordCall>(command).direction : std::get<RecordSms>(command).direction;
-  const std::string& given =
-      call ? std::get<RecordCall>(command).phone : std::get<RecordSms>(command).phone;
-  std::vector<FieldError> errors;
-  std::string phone;
-  if (!given.empty()) {
-    auto normal = NormalizePhone(given);
-    if (!normal) {
-      errors.push_back(Error("phone", "invalid_phone", "Numărul de telefon nu este valid.",
-                             "The phone number is not valid."));
-    }
-    phone = normal.value_or("");
-  }
-  auto pick = [&](const std::map<std::string, std::string>& fields) {
-    for (const char* field : {"mobile", "phone"}) {
-      auto it = fields.find(field);
-      if (phone.empty() && it != fields.end()) phone = it->second;
-    }
-  };
-  if (!contact_id.empty()) {
-    auto contact = state.contacts.find(contact_id);
-    if (contact == state.contacts.end()) {
-      errors.push_back(
-          Error("contact_id", "not_found", "Persoana de contact nu există.", "No such contact."));
-    } else if (given.empty()) {
-      pick(contact->second);
-    }
-  }
-  if (given.empty()) pick(state.text);
-  if (phone.empty() && errors.empty()) {
-    errors.push_back(
-        Error("phone", "required", "Nu există un număr de telefon.", "There is no phone number."));
-  }
-  if (direction != "inbound" && direction != "outbound") {
-    errors.push_back(Error("direction", "invalid_value", "Direcția este inbound sau outbound.",
-                           "The direction is inbound or outbound."));
-  }
-  if (const auto* c = std::get_if<RecordCall>(&command)) {
-    static const char* const kOutcomes[] = {"answered", "no_answer", "busy", "voicemail", "failed"};
-    if (std::find(std::begin(kOutcomes), std::end(kOutcomes), c->outcome) == std::end(kOutcomes)) {
-      errors.push_back(Error("outcome", "invalid_value",
-                             "Rezultatul este answered, no_answer, busy, voicemail sau failed.",
-                             "The outcome is answered, no_answer, busy, voicemail or failed."));
-    }
-    if (c->duration_seconds < 0 || c->duration_seconds > 86400) {
-      errors.push_back(Error("duration_seconds", "out_of_range",
-                             "Durata este între 0 și 86400 de secunde.",
-                             "The duration is 0 to 86400 seconds."));
-    }
-    if (Utf8Length(c->notes) > 5000) {
-      errors.push_back(
-          Error("notes", "too_long", "Textul este prea lung.", "The text is too long."));
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    CallRecordedT e;
-    e.call_id = c->call_id;
-    e.contact_id = c->contact_id;
-    e.user_id = c->user_id;
-    e.direction = c->direction;
-    e.phone = phone;
-    e.duration_seconds = static_cast<uint32_t>(c->duration_seconds);
-    e.outcome = c->outcome;
-    e.started_at_us = c->started_at_us;
-    e.notes = c->notes;
-    return Events{std::move(e)};
-  }
-  const auto& sms = std::get<RecordSms>(command);
-  if (sms.text.empty() || Utf8Length(sms.text) > 1600) {
-    errors.push_back(Error("text", "invalid_length", "Mesajul are între 1 și 1600 de caractere.",
-                           "The message has 1 to 1600 characters."));
-  }
-  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-  SmsRecordedT e;
-  e.sms_id = sms.sms_id;
-  e.contact_id = sms.contact_id;
-  e.user_id = sms.user_id;
-  e.direction = sms.direction;
-  e.phone = phone;
-  e.text = sms.text;
-  e.sent_at_us = sms.sent_at_us;
-  return Events{std::move(e)};
-}
-
 }  // namespace
 
 std::vector<std::unique_ptr<CustomValueT>> CustomValues(
@@ -460,9 +368,6 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
     return Events{AccountRestoredT{}};
   }
   if (state.archived) return Archived();
-  if (std::holds_alternative<RecordCall>(command) || std::holds_alternative<RecordSms>(command)) {
-    return DecideContactEvent(state, command);
-  }
   return DecideContact(state, command);
 }
 

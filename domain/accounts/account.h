@@ -110,30 +110,6 @@ struct RemoveContact {
   std::string contact_id;
 };
 
-// A call or text message with the account, optionally with one of its
-// contacts. Without a phone, the contact's (mobile first) or else the
-// account's number is used.
-struct RecordCall {
-  std::string call_id;
-  std::string contact_id;
-  std::string user_id;
-  std::string direction;  // "inbound" | "outbound"
-  std::string phone;
-  int64_t duration_seconds = 0;
-  std::string outcome;  // "answered" | "no_answer" | "busy" | "voicemail" | "failed"
-  int64_t started_at_us = 0;
-  std::string notes;
-};
-struct RecordSms {
-  std::string sms_id;
-  std::string contact_id;
-  std::string user_id;
-  std::string direction;
-  std::string phone;
-  std::string text;
-  int64_t sent_at_us = 0;
-};
-
 struct Account {
   struct State {
     bool exists = false;
@@ -150,11 +126,13 @@ struct Account {
   };
   using Command =
       std::variant<CreateAccount, ChangeAccount, MoveAccount, ReassignAccount, ArchiveAccount,
-                   RestoreAccount, AddContact, ChangeContact, RemoveContact, RecordCall, RecordSms>;
+                   RestoreAccount, AddContact, ChangeContact, RemoveContact>;
   using Event = std::variant<AccountCreatedT, AccountChangedT, AccountMovedT, AccountReassignedT,
                              AccountArchivedT, AccountRestoredT, ContactAddedT, ContactChangedT,
-                             ContactRemovedT, AccountMergedT, AccountMergedIntoT, CallRecordedT,
-                             SmsRecordedT>;
+                             ContactRemovedT, AccountMergedT, AccountMergedIntoT,
+                             // Calls and SMS recorded before they became
+                             // activities (sales::Activity) stay in the log.
+                             CallRecordedT, SmsRecordedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,

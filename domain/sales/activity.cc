@@ -104,6 +104,56 @@ Applied Apply(const Activity::State& before, const ActivityInput& input,
   return out;
 }
 
+// A call's or SMS's details checked: the direction, the number (the one
+// given, normalized, else the default), a call's outcome and duration, an
+// SMS's text (the details).
+CommunicationRecord CheckCommunication(const CommunicationRecord& given,
+                                       const std::string& default_phone, const Activity::State& s,
+                                       std::vector<FieldError>* errors) {
+  CommunicationRecord out = given;
+  if (given.direction != "inbound" && given.direction != "outbound") {
+    errors->push_back(
+        {"direction",
+         "invalid_value",
+         {"Direcția este inbound sau outbound.", "The direction is inbound or outbound."}});
+  }
+  if (!given.phone.empty()) {
+    auto normal = accounts::NormalizePhone(given.phone);
+    if (!normal) {
+      errors->push_back({"phone",
+                         "invalid_phone",
+                         {"Numărul de telefon nu este valid.", "The phone number is not valid."}});
+    }
+    out.phone = normal.value_or("");
+  } else if (default_phone.empty()) {
+    errors->push_back(
+        {"phone", "required", {"Nu există un număr de telefon.", "There is no phone number."}});
+  } else {
+    out.phone = default_phone;
+  }
+  if (s.type == "phone") {
+    static const char* const kOutcomes[] = {"answered", "no_answer", "busy", "voicemail", "failed"};
+    if (!OneOf(given.outcome, kOutcomes)) {
+      errors->push_back({"outcome",
+                         "invalid_value",
+                         {"Rezultatul este answered, no_answer, busy, voicemail sau failed.",
+                          "The outcome is answered, no_answer, busy, voicemail or failed."}});
+    }
+    if (given.duration_seconds < 0 || given.duration_seconds > 86400) {
+      errors->push_back(
+          {"duration_seconds",
+           "out_of_range",
+           {"Durata este între 0 și 86400 de secunde.", "The duration is 0 to 86400 seconds."}});
+    }
+  } else if (s.details.empty() || accounts::Utf8Length(s.details) > 1600) {
+    errors->push_back(
+        {"text",
+         "invalid_length",
+         {"Mesajul are între 1 și 1600 de caractere.", "The message has 1 to 1600 characters."}});
+  }
+  return out;
+}
+
 }  // namespace
 
 domain::Decision<Activity::Event> Activity::Decide(const State& state, const Command& command,
@@ -119,6 +169,11 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     if (!input.type) input.type = "task";
     Applied applied = Apply(state, input, create->account_contacts, create->account_opportunities,
                             create->rules, &errors);
+    CommunicationRecord communication;
+    if (create->communication) {
+      communication =
+          CheckCommunication(*create->communication, create->default_phone, applied.state, &errors);
+    }
     if (!OneOf(create->status, kActivityStatuses)) {
       errors.push_back({"status",
                         "invalid_value",
@@ -140,6 +195,11 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     e.due_date = s.due_date;
     e.reminder_at_us = create->reminder_at_us.value_or(0);
     e.custom = accounts::CustomValues(s.custom);
+    e.direction = communication.direction;
+    e.phone = communication.phone;
+    e.duration_seconds = static_cast<uint32_t>(communication.duration_seconds);
+    e.call_outcome = communication.outcome;
+    e.occurred_at_us = communication.at_us;
     return Events{std::move(e)};
   }
   if (!state.exists) {
@@ -236,6 +296,8 @@ Activity::State Activity::Evolve(State state, const Event& event) {
           state.due_date = e.due_date;
           state.reminder_at_us = e.reminder_at_us;
           for (const auto& v : e.custom) state.custom[v->key] = v->value;
+          state.communication = {e.direction, e.phone, e.duration_seconds, e.call_outcome,
+                                 e.occurred_at_us};
         } else if constexpr (std::is_same_v<T, ActivityChangedT>) {
           for (const auto& field : e.changed) {
             if (field == "type") state.type = e.type;

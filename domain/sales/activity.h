@@ -18,7 +18,17 @@
 
 namespace crm::sales {
 
-inline constexpr const char* kActivityTypes[] = {"phone", "email", "visit", "meeting", "task"};
+inline constexpr const char* kActivityTypes[] = {"phone",   "email", "visit",
+                                                 "meeting", "task",  "sms"};
+
+// What a call or SMS recorded with an account adds to its activity.
+struct CommunicationRecord {
+  std::string direction;  // "inbound" | "outbound"; "" for other activities
+  std::string phone;      // normalized (+40…)
+  int64_t duration_seconds = 0;
+  std::string outcome;  // calls: answered, no_answer, busy, voicemail, failed
+  int64_t at_us = 0;    // when the call started or the SMS was sent
+};
 inline constexpr const char* kActivityStatuses[] = {"planned", "in_progress", "done", "canceled"};
 
 // What create and change commands set; unset members stay as they are.
@@ -37,6 +47,11 @@ struct CreateActivity {
   std::vector<std::string> account_contacts;       // the account's contact ids
   std::vector<std::string> account_opportunities;  // the account's opportunity ids
   accounts::AccountRules rules;                    // entity "activity"
+  // A call (type "phone") or SMS (type "sms"): recorded done, its phone the
+  // one given, else `default_phone`; the SMS's text or the call's notes are
+  // the details.
+  std::optional<CommunicationRecord> communication;
+  std::string default_phone;  // the contact's mobile or phone, else the account's
 };
 struct ChangeActivity {
   ActivityInput input;
@@ -71,6 +86,7 @@ struct Activity {
     int64_t reminder_at_us = 0;
     bool reminder_fired = false;
     std::map<std::string, std::string> custom;
+    CommunicationRecord communication;
   };
   using Command =
       std::variant<CreateActivity, ChangeActivity, ChangeActivityStatus, ReassignActivity,

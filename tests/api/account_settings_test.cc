@@ -438,13 +438,28 @@ TEST_F(AccountSettingsTest, CallsAndSmsAreRecordedWithTheirContactAndUser) {
                                                  {"outcome", "answered"}});
   ASSERT_EQ(201, r->status) << r->body;
   EXPECT_EQ(id, Body(r)["account_id"]);
+  // A call is an activity of the account: done, of type phone, by its caller.
+  const std::string call_id = Body(r)["id"];
+  EXPECT_EQ("/api/v1/activities/" + call_id, r->get_header_value("Location"));
+  const json activity = Get("/api/v1/activities/" + call_id);
+  EXPECT_EQ("phone", activity["type"]);
+  EXPECT_EQ("done", activity["status"]);
+  EXPECT_EQ(contact, activity["contact_id"]);
+  EXPECT_EQ(Body(client_->Get("/api/v1/me"))["id"], activity["owner_id"]);
+  EXPECT_EQ("+40722123456", activity["communication"]["phone"]);
+  EXPECT_EQ(95, activity["communication"]["duration_seconds"]);
+  EXPECT_EQ("answered", activity["communication"]["outcome"]);
   r = Post("/api/v1/accounts/" + id + "/sms", {{"direction", "outbound"}, {"text", "Bună ziua!"}});
   ASSERT_EQ(201, r->status) << r->body;
+  const json sms = Get("/api/v1/activities/" + Body(r)["id"].get<std::string>());
+  EXPECT_EQ("sms", sms["type"]);
+  EXPECT_EQ("Bună ziua!", sms["details"]);
+  EXPECT_EQ(2, Get("/api/v1/activities?account_id=" + id)["total"]);
   auto history = Get("/api/v1/accounts/" + id + "/history");
   EXPECT_EQ("SMS sent to +40213456789", history["items"][0]["summary"]["en"]);
   EXPECT_EQ("Outbound call (+40722123456, 95 s, answered) — Administrator",
             history["items"][1]["summary"]["en"]);
-  EXPECT_EQ(Body(client_->Get("/api/v1/me"))["id"], history["items"][1]["data"]["user_id"]);
+  EXPECT_EQ(Body(client_->Get("/api/v1/me"))["id"], history["items"][1]["data"]["owner_id"]);
 
   ExpectProblem(
       Post("/api/v1/accounts/" + id + "/calls",

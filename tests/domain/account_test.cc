@@ -305,24 +305,6 @@ TEST(AccountUniqueTest, AnAccountHoldsItsCodeAndUniqueValuesFoldedUntilArchived)
   EXPECT_TRUE(AccountClaims(s, {"email"}).empty());
 }
 
-TEST(AccountCallTest, RecordsCallsWithTheContactsNumberAndChecksTheRest) {
-  RecordCall call{"c1", "k1", "u1", "outbound", "", 60, "answered", 1, ""};
-  ContactAddedT contact = Contact("k1", "Pop");
-  contact.mobile = "+40722123456";
-  auto decision = Account::Decide(Folded({Created(), contact}), call, {});
-  ASSERT_TRUE(std::holds_alternative<std::vector<Account::Event>>(decision));
-  EXPECT_EQ("+40722123456", std::get<CallRecordedT>(std::get<0>(decision)[0]).phone);
-  call.contact_id = "";
-  decision = Account::Decide(Folded({Created()}), call, {});
-  EXPECT_EQ("+40213456789", std::get<CallRecordedT>(std::get<0>(decision)[0]).phone);
-  RecordCall bad{"c2", "nobody", "u1", "sideways", "", -5, "maybe", 1, ""};
-  decision = Account::Decide(Folded({Created()}), bad, {});
-  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision));
-  EXPECT_EQ(4u, std::get<domain::Rejection>(decision).fields.size());
-  RecordSms empty{"s1", "", "u1", "outbound", "", "", 1};
-  GivenWhenThen<Account>().Given({Created()}).When(empty).ThenReject("validation_failed");
-}
-
 }  // namespace
 }  // namespace crm::accounts
 

@@ -329,5 +329,55 @@ TEST(MoveTest, AMergeMovesRecordsOfAnyStatusOnceAndOnlyRecordsThatExist) {
       .ThenReject("not_author");
 }
 
+TEST(ActivityTest, CallsAndSmsAreDoneActivitiesWithANumberAndTheirDetailsChecked) {
+  CreateActivity call;
+  call.activity_id = "t1";
+  call.account_id = "a1";
+  call.owner_id = "u1";
+  call.status = "done";
+  call.input.type = "phone";
+  call.input.subject = "Apel efectuat";
+  call.input.contact_id = "k1";
+  call.account_contacts = {"k1"};
+  call.communication = CommunicationRecord{"outbound", "", 60, "answered", 7};
+  call.default_phone = "+40722123456";
+  ActivityCreatedT created;
+  created.activity_id = "t1";
+  created.account_id = "a1";
+  created.contact_id = "k1";
+  created.type = "phone";
+  created.subject = "Apel efectuat";
+  created.status = "done";
+  created.owner_id = "u1";
+  created.direction = "outbound";
+  created.phone = "+40722123456";
+  created.duration_seconds = 60;
+  created.call_outcome = "answered";
+  created.occurred_at_us = 7;
+  GivenWhenThen<Activity>().When(call).ThenExpect({created});
+  // A number given is normalized and wins over the default.
+  auto given = call;
+  given.communication->phone = "021 345 6789";
+  created.phone = "+40213456789";
+  GivenWhenThen<Activity>().When(given).ThenExpect({created});
+
+  auto bad = call;
+  bad.communication = CommunicationRecord{"sideways", "", -5, "maybe", 7};
+  bad.default_phone = "";
+  auto decision = Activity::Decide(Activity::Initial(), bad, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision));
+  EXPECT_EQ(4u, std::get<domain::Rejection>(decision).fields.size());  // direction, phone,
+                                                                       // outcome, duration
+  CreateActivity sms = call;
+  sms.input.type = "sms";
+  sms.input.subject = "SMS trimis";
+  sms.communication = CommunicationRecord{"outbound", "", 0, "", 7};
+  GivenWhenThen<Activity>().When(sms).ThenReject("validation_failed");  // no text
+  sms.input.details = "Bună ziua!";
+  decision = Activity::Decide(Activity::Initial(), sms, {});
+  ASSERT_TRUE(std::holds_alternative<std::vector<Activity::Event>>(decision));
+  EXPECT_EQ("Bună ziua!", std::get<ActivityCreatedT>(std::get<0>(decision)[0]).details);
+}
+
 }  // namespace
 }  // namespace crm::sales
