@@ -125,11 +125,7 @@ void Server::AccountImportRoutes() {
             }
             help.rows.push_back({d.label.ro, "custom." + d.key, what, ""});
           }
-          Result<std::string> bytes = XlsxBytes({accounts, help});
-          if (!bytes.ok()) return Send(res, FromStatus(bytes.status()));
-          res.set_header("Content-Disposition",
-                         "attachment; filename=\"model-import-conturi.xlsx\"");
-          res.set_content(*bytes, kXlsxType);
+          SendWorkbook(res, {accounts, help}, "model-import-conturi.xlsx");
         });
 
   Route(

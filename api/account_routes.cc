@@ -93,21 +93,6 @@ json AccountJson(const projections::AccountRow& a) {
 }
 
 // A list row: the account's id, version and state, and `columns` in order.
-json RowJson(const projections::AccountRow& a, const std::vector<std::string>& columns) {
-  const json full = AccountJson(a);
-  json row = {{"id", a.id},
-              {"version", a.version},
-              {"archived", a.archived},
-              {"merged_into", full["merged_into"]}};
-  for (const auto& column : columns) {
-    if (column.starts_with("custom.")) {
-      row[column] = full["custom"].value(column.substr(7), json(nullptr));
-    } else {
-      row[column] = full.value(column, json(nullptr));
-    }
-  }
-  return row;
-}
 
 // Reads a contact body: string members named in kContactFields.
 std::map<std::string, std::string> ReadContactBody(const json& body,
@@ -437,70 +422,20 @@ void Server::AccountRoutes() {
   };
 
   // limit, cursor and sort of an accounts list.
-  auto read_page = [](const Call& call, httplib::Response& res, PageRequest* request) {
-    std::vector<std::string> sortable = {"created_at", "updated_at", "code", "vat_payer"};
-    for (const char* field : accounts::kAccountTextFields) sortable.push_back(field);
-    return ReadPageRequest(call.req, res, sortable, request);
-  };
-
-  // The columns of a list or export: `columns=a,b` (or `all`), else the
-  // caller's table settings; their default sort applies when `sort` is not
-  // given. False, with a problem sent, for an unknown column.
-  struct Columns {
-    std::vector<std::string> names;
-    bool all = false;
-    settings::TableSettings::State table;
-    std::string source;
-  };
-  auto read_columns = [this](const Call& call, httplib::Response& res, PageRequest* request,
-                             Columns* out) {
-    out->table = TableFor(call.principal.id, "account", &out->source);
-    out->names = out->table.columns;
-    const std::string given = call.req.get_param_value("columns");
-    if (given == "all") {
-      out->all = true;
-      out->names.clear();
-      for (const auto& c : accounts::kAccountColumns) out->names.push_back(c.column);
-    } else if (!given.empty()) {
-      auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
-      out->names.clear();
-      for (size_t start = 0; start <= given.size();) {
-        const size_t end = std::min(given.find(',', start), given.size());
-        const std::string name = given.substr(start, end - start);
-        const bool known =
-            std::any_of(std::begin(accounts::kAccountColumns), std::end(accounts::kAccountColumns),
-                        [&](const auto& c) { return name == c.column; }) ||
-            (name.starts_with("custom.") && defs.ok() && defs.value().state.Find(name.substr(7)));
-        if (!known) {
-          Send(res, BadParameter("columns", "„" + name + "” nu este o coloană a conturilor.",
-                                 "'" + name + "' is not a column of accounts."));
-          return false;
-        }
-        out->names.push_back(name);
-        start = end + 1;
-      }
-    }
-    if (!call.req.has_param("sort") && !out->table.sort.empty()) {
-      const bool descending = out->table.sort.starts_with('-');
-      request->sort = {{out->table.sort.substr(descending ? 1 : 0), descending}};
-    }
-    return true;
-  };
-
   Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query, read_page, read_columns](const Call& call, httplib::Response& res) {
+        [this, read_query](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
           PageRequest request;
-          if (!read_page(call, res, &request)) return;
-          Columns columns;
-          if (!read_columns(call, res, &request, &columns)) return;
+          ListColumns columns;
+          if (!ReadListRequest(call, res, *domain::ListOf("account"), &request, &columns)) return;
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, request.offset, request.limit);
                 json items = json::array();
                 for (const auto& a : found.rows) {
-                  items.push_back(columns.all ? AccountJson(a) : RowJson(a, columns.names));
+                  items.push_back(columns.all ? AccountJson(a)
+                                              : RowJson(AccountJson(a), columns.names));
                 }
                 json page;
                 if (PageAnswer(res, request, found.total, std::move(items), &page)) {
@@ -757,26 +692,14 @@ void Server::AccountRoutes() {
         });
 
   Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_query, read_page, read_columns](const Call& call, httplib::Response& res) {
+        [this, read_query](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
           PageRequest request;
-          if (!read_page(call, res, &request)) return;
-          Columns columns;
-          if (!read_columns(call, res, &request, &columns)) return;
-          auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
-          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
-          Sheet sheet{"Conturi", {}, {}};
-          for (const auto& column : columns.names) {
-            const auto* def =
-                column.starts_with("custom.") ? defs.value().state.Find(column.substr(7)) : nullptr;
-            const auto* builtin = std::find_if(std::begin(accounts::kAccountColumns),
-                                               std::end(accounts::kAccountColumns),
-                                               [&](const auto& c) { return column == c.column; });
-            sheet.header.push_back(def                                              ? def->label.ro
-                                   : builtin != std::end(accounts::kAccountColumns) ? builtin->ro
-                                                                                    : column);
-          }
+          ListColumns columns;
+          const domain::ListSpec& list = *domain::ListOf("account");
+          if (!ReadListRequest(call, res, list, &request, &columns)) return;
+          Sheet sheet{"Conturi", ColumnHeaders(list, columns.names), {}};
           Read<projections::Accounts>(
               call, res, models_.accounts, [&](const projections::Accounts& model) {
                 const auto found = model.Query(query, request.sort, 0, SIZE_MAX);
@@ -804,11 +727,7 @@ void Server::AccountRoutes() {
                   }
                   sheet.rows.push_back(std::move(row));
                 }
-                Result<std::string> bytes = XlsxBytes(sheet);
-                if (!bytes.ok()) return Send(res, FromStatus(bytes.status()));
-                res.set_header("Content-Disposition", "attachment; filename=\"conturi.xlsx\"");
-                res.set_content(
-                    *bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+                SendWorkbook(res, {sheet}, "conturi.xlsx");
               });
         });
 

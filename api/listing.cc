@@ -123,4 +123,19 @@ bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohm
   return PageAnswer(res, request, rows.size(), std::move(items), page);
 }
 
+nlohmann::json RowJson(const nlohmann::json& full, const std::vector<std::string>& columns) {
+  nlohmann::json row = nlohmann::json::object();
+  for (const char* always : {"id", "version", "archived", "merged_into"}) {
+    if (full.contains(always)) row[always] = full[always];
+  }
+  for (const auto& column : columns) {
+    if (column.starts_with("custom.")) {
+      row[column] = full["custom"].value(column.substr(7), nlohmann::json(nullptr));
+    } else {
+      row[column] = full.value(column, nlohmann::json(nullptr));
+    }
+  }
+  return row;
+}
+
 }  // namespace crm::api

@@ -31,6 +31,11 @@ bool ReadPageRequest(const httplib::Request& req, httplib::Response& res,
 bool PageAnswer(httplib::Response& res, const PageRequest& request, size_t total,
                 nlohmann::json items, nlohmann::json* page);
 
+// A list row holding only `columns` of a record's whole JSON `full` (a
+// "custom.<key>" column from full["custom"]), besides its id, version,
+// archived and merged_into members.
+nlohmann::json RowJson(const nlohmann::json& full, const std::vector<std::string>& columns);
+
 // Sorts and cuts `rows` into *page (for small lists built whole). False, with
 // a problem sent, on a bad parameter.
 bool Page(const httplib::Request& req, httplib::Response& res, std::vector<nlohmann::json> rows,

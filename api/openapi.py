@@ -31,6 +31,8 @@ ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
 read_params = [pref("min_position"), pref("as_of")]
 list_params = [pref("limit"), pref("cursor"), pref("sort")] + read_params
 cmd_params = [pref("If-Match"), pref("Idempotency-Key")]
+COLUMNS = {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "Comma-separated columns, or 'all' for whole records; default: my table settings (items then hold those columns, id and version)."}
+XLSX = {"content_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ok": {"type": "string", "format": "binary"}}
 paths = {
   "/healthz": {"get": op("getHealth", "Liveness; touches no storage", "operations", ok=ref("Status"), public=True, errors=())},
   "/readyz": {"get": op("getReadiness", "200 once read models have applied the whole log", "operations", ok=ref("Readiness"), public=True, errors=(503,))},
@@ -165,9 +167,12 @@ paths = {
               {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "won", "lost"]}},
               {"name": "due_after", "in": "query", "schema": {"type": "string", "format": "date"}}, {"name": "due_before", "in": "query", "schema": {"type": "string", "format": "date"}},
               {"name": "close_from", "in": "query", "schema": {"type": "string", "format": "date"}}, {"name": "close_to", "in": "query", "schema": {"type": "string", "format": "date"}},
-              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503)),
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}, COLUMNS], errors=(400, 401, 403, 503)),
       "post": op("openOpportunity", "Open an opportunity for an account", "sales", ok_code="201", ok=ref("CommandResult"), body=ref("OpportunityBody"), params=cmd_params,
           errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/opportunities.xlsx": {"get": op("exportOpportunities", "The opportunities list as an .xlsx workbook (same filters, sort and columns as the list; Romanian headers; users, accounts and contacts by name)", "sales",
+      **XLSX, params=[pref("sort"), pref("min_position"), pref("as_of"), {"name": "q", "in": "query", "schema": {"type": "string"}}, COLUMNS,
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503))},
   "/api/v1/opportunities/{id}": {"parameters": [pref("id")],
       "get": op("getOpportunity", "One opportunity", "sales", ok=ref("Opportunity"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
       "patch": op("changeOpportunity", "Change fields, reassign (managers) and set or clear the reminder (reminder_at: time or null), as one decision", "sales", ok=ref("CommandResult"), body=ref("OpportunityBody"),
@@ -187,12 +192,15 @@ paths = {
   "/api/v1/activities": {
       "get": op("listActivities", "Activities: search (q), filters (owner_id, type, status, account_id, opportunity_id, contact_id, custom.<key>, due_after/due_before), sort, pages", "sales",
           ok=ref("ActivityPage"), params=list_params + [{"name": "q", "in": "query", "schema": {"type": "string"}},
-              {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["phone", "email", "visit", "meeting", "task"]}},
+              {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["phone", "email", "visit", "meeting", "task", "sms"]}},
               {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["planned", "in_progress", "done", "canceled"]}},
               {"name": "due_after", "in": "query", "schema": {"type": "string", "format": "date"}}, {"name": "due_before", "in": "query", "schema": {"type": "string", "format": "date"}},
-              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503)),
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}, COLUMNS], errors=(400, 401, 403, 503)),
       "post": op("createActivity", "Create an activity for an account (optionally an opportunity and a contact of it)", "sales", ok_code="201", ok=ref("CommandResult"), body=ref("ActivityBody"), params=cmd_params,
           errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/activities.xlsx": {"get": op("exportActivities", "The activities list as an .xlsx workbook (same filters, sort and columns as the list; Romanian headers; users, accounts, contacts and opportunities by name)", "sales",
+      **XLSX, params=[pref("sort"), pref("min_position"), pref("as_of"), {"name": "q", "in": "query", "schema": {"type": "string"}}, COLUMNS,
+              {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}], errors=(400, 401, 403, 503))},
   "/api/v1/activities/{id}": {"parameters": [pref("id")],
       "get": op("getActivity", "One activity", "sales", ok=ref("Activity"), params=read_params, errors=(400, 401, 403, 404, 503), extra_ok_headers=ETAG),
       "patch": op("changeActivity", "Change fields, reassign (managers), set or clear the reminder, as one decision", "sales", ok=ref("CommandResult"), body=ref("ActivityBody"),
@@ -319,7 +327,8 @@ schemas = {
       "value": {"type": "string"}, "value_minor": {"type": "integer"}, "currency": {"type": "string"}, "stage": {"type": "string"}, "status": {"type": "string", "enum": ["open", "won", "lost"]}, "close_reason": {"type": "string"},
       "owner_id": {"type": "string"}, "due_date": {"type": "string", "nullable": True}, "close_date": {"type": "string", "nullable": True}, "reminder_at": {"type": "string", "nullable": True},
       "custom": {"type": "object", "additionalProperties": {"type": "string"}}, "archived": {"type": "boolean"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
-  "OpportunityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Opportunity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "OpportunityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Opportunity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"},
+      "columns": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "string"}}},
   "Notification": {"type": "object", "properties": {"id": {"type": "string"}, "kind": {"type": "string", "enum": ["reminder_due", "assigned"]}, "record": {"type": "string"}, "title": {"type": "string"},
       "actor": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "due_at": {"type": "string", "format": "date-time", "nullable": True}, "read": {"type": "boolean"}}},
   "NotificationPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Notification")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}, "unread": {"type": "integer"}}},
@@ -335,7 +344,8 @@ schemas = {
               "outcome": {"type": "string", "nullable": True}, "at": {"type": "string", "format": "date-time"}}},
       "archived": {"type": "boolean"}, "version": {"type": "integer"},
       "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
-  "ActivityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Activity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
+  "ActivityPage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Activity")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"},
+      "columns": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "string"}}},
   "Note": {"type": "object", "properties": {"id": {"type": "string"}, "record": {"type": "string"}, "note_type": {"type": "string"}, "text": {"type": "string"}, "attachment_id": {"type": "string", "nullable": True},
       "author_id": {"type": "string"}, "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
   "NotePage": {"type": "object", "properties": {"items": {"type": "array", "items": ref("Note")}, "next_cursor": {"type": "string", "nullable": True}, "total": {"type": "integer"}}},
@@ -345,7 +355,7 @@ schemas = {
 params = {
   "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
   "entity": {"name": "entity", "in": "path", "required": True, "schema": {"type": "string", "enum": ["account", "contact", "opportunity", "activity"]}},
-  "list_entity": {"name": "entity", "in": "path", "required": True, "schema": {"type": "string", "enum": ["account"]}},
+  "list_entity": {"name": "entity", "in": "path", "required": True, "schema": {"type": "string", "enum": ["account", "opportunity", "activity"]}},
   "from": {"name": "from", "in": "query", "description": "First position (1 = the whole log).", "schema": {"type": "integer", "minimum": 0}},
   "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
   "cursor": {"name": "cursor", "in": "query", "description": "next_cursor of the previous page.", "schema": {"type": "string"}},

@@ -7,6 +7,7 @@
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "api/spreadsheet.h"
 #include "domain/event_codec.h"
 #include "domain/money.h"
 #include "domain/time.h"
@@ -300,52 +301,113 @@ void Server::SalesRoutes() {
           Reply(res, outcome, "pipeline", false, "");
         });
 
-  Route(
-      "GET", "/api/v1/opportunities", Access::kSignedIn, Permission::kReadCrm,
-      [this](const Call& call, httplib::Response& res) {
-        projections::OpportunityQuery query;
-        query.q = call.req.get_param_value("q");
-        query.include_archived = call.req.get_param_value("include_archived") == "true";
-        static const std::set<std::string> kReserved = {
-            "q",     "include_archived", "limit",     "cursor",     "sort",    "min_position",
-            "as_of", "due_before",       "due_after", "close_from", "close_to"};
-        for (const auto& [name, value] : call.req.params) {
-          if (kReserved.count(name)) continue;
-          static const std::set<std::string> kFields = {"owner_id",   "stage",      "status",
-                                                        "account_id", "contact_id", "currency"};
-          if (!kFields.count(name) && !name.starts_with("custom.")) {
-            return Send(res, BadParameter(name, "nu este un filtru al oportunităților.",
-                                          "is not a filter of opportunities."));
+  // An export's cell: the record's JSON member as text, users, accounts,
+  // contacts and opportunities by name.
+  auto cell = [this](const json& full, const std::string& column) -> std::string {
+    const json& v = column.starts_with("custom.") ? full["custom"].value(column.substr(7), json())
+                                                  : full.value(column, json());
+    if (v.is_null()) return "";
+    if (!v.is_string()) return v.dump();
+    const std::string id = v.get<std::string>();
+    if (column == "owner_id") {
+      auto user = models_.identity.User(id);
+      return user ? user->display_name : id;
+    }
+    if (column == "account_id") {
+      auto account = models_.accounts.Get(id);
+      return account ? account->text["name"] : id;
+    }
+    if (column == "contact_id") {
+      auto account = models_.accounts.Get(full.value("account_id", ""));
+      if (!account || !account->contacts.count(id)) return id;
+      auto& contact = account->contacts.at(id);
+      const std::string first = contact["first_name"], last = contact["last_name"];
+      return first + (first.empty() || last.empty() ? "" : " ") + last;
+    }
+    if (column == "opportunity_id") {
+      auto opportunity = models_.opportunities.Get(id);
+      return opportunity ? opportunity->title : id;
+    }
+    return id;
+  };
+
+  // The filters of the opportunities list and export.
+  auto read_opportunity_query = [](const Call& call, httplib::Response& res,
+                                   projections::OpportunityQuery* query) {
+    query->q = call.req.get_param_value("q");
+    query->include_archived = call.req.get_param_value("include_archived") == "true";
+    static const std::set<std::string> kReserved = {
+        "q",     "include_archived", "limit",     "cursor",     "sort",     "min_position",
+        "as_of", "due_before",       "due_after", "close_from", "close_to", "columns"};
+    static const std::set<std::string> kFields = {"owner_id",   "stage",      "status",
+                                                  "account_id", "contact_id", "currency"};
+    for (const auto& [name, value] : call.req.params) {
+      if (kReserved.count(name)) continue;
+      if (!kFields.count(name) && !name.starts_with("custom.")) {
+        Send(res, BadParameter(name, "nu este un filtru al oportunităților.",
+                               "is not a filter of opportunities."));
+        return false;
+      }
+      query->equals[name] = value;
+    }
+    for (auto [param, into] :
+         {std::pair{"due_after", &query->due_from}, std::pair{"due_before", &query->due_to},
+          std::pair{"close_from", &query->close_from}, std::pair{"close_to", &query->close_to}}) {
+      const std::string v = call.req.get_param_value(param);
+      if (!v.empty() && !domain::IsIsoDate(v)) {
+        Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+        return false;
+      }
+      *into = v;
+    }
+    return true;
+  };
+
+  Route("GET", "/api/v1/opportunities", Access::kSignedIn, Permission::kReadCrm,
+        [this, read_opportunity_query](const Call& call, httplib::Response& res) {
+          projections::OpportunityQuery query;
+          if (!read_opportunity_query(call, res, &query)) return;
+          PageRequest request;
+          ListColumns columns;
+          if (!ReadListRequest(call, res, *domain::ListOf("opportunity"), &request, &columns)) {
+            return;
           }
-          query.equals[name] = value;
-        }
-        for (auto [param, into] :
-             {std::pair{"due_after", &query.due_from}, std::pair{"due_before", &query.due_to},
-              std::pair{"close_from", &query.close_from}, std::pair{"close_to", &query.close_to}}) {
-          const std::string v = call.req.get_param_value(param);
-          if (!v.empty() && !domain::ParseRfc3339(v + "T00:00:00Z")) {
-            return Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-          }
-          *into = v;
-        }
-        PageRequest request;
-        if (!ReadPageRequest(call.req, res,
-                             {"title", "value", "stage", "status", "due_date", "close_date",
-                              "created_at", "updated_at", "owner_id"},
-                             &request)) {
-          return;
-        }
-        Read<projections::Opportunities>(
-            call, res, models_.opportunities, [&](const projections::Opportunities& model) {
-              const auto found = model.Query(query, request.sort, request.offset, request.limit);
-              json items = json::array();
-              for (const auto& o : found.rows) items.push_back(OpportunityJson(o));
-              json page;
-              if (PageAnswer(res, request, found.total, std::move(items), &page)) {
-                SendJson(res, page);
-              }
-            });
-      });
+          Read<projections::Opportunities>(
+              call, res, models_.opportunities, [&](const projections::Opportunities& model) {
+                const auto found = model.Query(query, request.sort, request.offset, request.limit);
+                json items = json::array();
+                for (const auto& o : found.rows) {
+                  items.push_back(columns.all ? OpportunityJson(o)
+                                              : RowJson(OpportunityJson(o), columns.names));
+                }
+                json page;
+                if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                  page["columns"] = columns.names;
+                  page["pinned"] = columns.table.pinned;
+                  SendJson(res, page);
+                }
+              });
+        });
+
+  Route("GET", "/api/v1/opportunities.xlsx", Access::kSignedIn, Permission::kReadCrm,
+        [this, read_opportunity_query, cell](const Call& call, httplib::Response& res) {
+          projections::OpportunityQuery query;
+          if (!read_opportunity_query(call, res, &query)) return;
+          PageRequest request;
+          ListColumns columns;
+          const domain::ListSpec& list = *domain::ListOf("opportunity");
+          if (!ReadListRequest(call, res, list, &request, &columns)) return;
+          Sheet sheet{"Oportunități", ColumnHeaders(list, columns.names), {}};
+          Read<projections::Opportunities>(
+              call, res, models_.opportunities, [&](const projections::Opportunities& model) {
+                for (const auto& o : model.Query(query, request.sort, 0, SIZE_MAX).rows) {
+                  const json full = OpportunityJson(o);
+                  auto& row = sheet.rows.emplace_back();
+                  for (const auto& column : columns.names) row.push_back(cell(full, column));
+                }
+                SendWorkbook(res, {sheet}, "oportunitati.xlsx");
+              });
+        });
 
   Route("GET", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
@@ -604,48 +666,80 @@ void Server::SalesRoutes() {
     *opportunities = models_.opportunities.IdsOfAccount(account_id, /*include_archived=*/false);
   };
 
+  // The filters of the activities list and export.
+  auto read_activity_query = [](const Call& call, httplib::Response& res,
+                                projections::ActivityQuery* query) {
+    query->q = call.req.get_param_value("q");
+    query->include_archived = call.req.get_param_value("include_archived") == "true";
+    static const std::set<std::string> kReserved = {
+        "q",     "include_archived", "limit",     "cursor",     "sort",
+        "as_of", "min_position",     "due_after", "due_before", "columns"};
+    static const std::set<std::string> kFields = {"owner_id",   "type",           "status",
+                                                  "account_id", "opportunity_id", "contact_id"};
+    for (const auto& [name, value] : call.req.params) {
+      if (kReserved.count(name)) continue;
+      if (!kFields.count(name) && !name.starts_with("custom.")) {
+        Send(res, BadParameter(name, "nu este un filtru al activităților.",
+                               "is not a filter of activities."));
+        return false;
+      }
+      query->equals[name] = value;
+    }
+    for (auto [param, into] :
+         {std::pair{"due_after", &query->due_from}, std::pair{"due_before", &query->due_to}}) {
+      const std::string v = call.req.get_param_value(param);
+      if (!v.empty() && !domain::IsIsoDate(v)) {
+        Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+        return false;
+      }
+      *into = v;
+    }
+    return true;
+  };
+
   Route("GET", "/api/v1/activities", Access::kSignedIn, Permission::kReadCrm,
-        [this](const Call& call, httplib::Response& res) {
+        [this, read_activity_query](const Call& call, httplib::Response& res) {
           projections::ActivityQuery query;
-          query.q = call.req.get_param_value("q");
-          query.include_archived = call.req.get_param_value("include_archived") == "true";
-          static const std::set<std::string> kReserved = {
-              "q",     "include_archived", "limit",     "cursor",    "sort",
-              "as_of", "min_position",     "due_after", "due_before"};
-          static const std::set<std::string> kFields = {
-              "owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"};
-          for (const auto& [name, value] : call.req.params) {
-            if (kReserved.count(name)) continue;
-            if (!kFields.count(name) && !name.starts_with("custom.")) {
-              return Send(res, BadParameter(name, "nu este un filtru al activităților.",
-                                            "is not a filter of activities."));
-            }
-            query.equals[name] = value;
-          }
-          for (auto [param, into] :
-               {std::pair{"due_after", &query.due_from}, std::pair{"due_before", &query.due_to}}) {
-            const std::string v = call.req.get_param_value(param);
-            if (!v.empty() && !domain::ParseRfc3339(v + "T00:00:00Z")) {
-              return Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-            }
-            *into = v;
-          }
+          if (!read_activity_query(call, res, &query)) return;
           PageRequest request;
-          if (!ReadPageRequest(
-                  call.req, res,
-                  {"subject", "type", "status", "due_date", "created_at", "updated_at", "owner_id"},
-                  &request)) {
+          ListColumns columns;
+          if (!ReadListRequest(call, res, *domain::ListOf("activity"), &request, &columns)) {
             return;
           }
           Read<projections::Activities>(
               call, res, models_.activities, [&](const projections::Activities& model) {
                 const auto found = model.Query(query, request.sort, request.offset, request.limit);
                 json items = json::array();
-                for (const auto& a : found.rows) items.push_back(ActivityJson(a));
+                for (const auto& a : found.rows) {
+                  items.push_back(columns.all ? ActivityJson(a)
+                                              : RowJson(ActivityJson(a), columns.names));
+                }
                 json page;
                 if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                  page["columns"] = columns.names;
+                  page["pinned"] = columns.table.pinned;
                   SendJson(res, page);
                 }
+              });
+        });
+
+  Route("GET", "/api/v1/activities.xlsx", Access::kSignedIn, Permission::kReadCrm,
+        [this, read_activity_query, cell](const Call& call, httplib::Response& res) {
+          projections::ActivityQuery query;
+          if (!read_activity_query(call, res, &query)) return;
+          PageRequest request;
+          ListColumns columns;
+          const domain::ListSpec& list = *domain::ListOf("activity");
+          if (!ReadListRequest(call, res, list, &request, &columns)) return;
+          Sheet sheet{"Activități", ColumnHeaders(list, columns.names), {}};
+          Read<projections::Activities>(
+              call, res, models_.activities, [&](const projections::Activities& model) {
+                for (const auto& a : model.Query(query, request.sort, 0, SIZE_MAX).rows) {
+                  const json full = ActivityJson(a);
+                  auto& row = sheet.rows.emplace_back();
+                  for (const auto& column : columns.names) row.push_back(cell(full, column));
+                }
+                SendWorkbook(res, {sheet}, "activitati.xlsx");
               });
         });
 

@@ -30,6 +30,7 @@
 #include "api/attachment_store.h"
 #include "api/auth.h"
 #include "api/config.h"
+#include "api/listing.h"
 #include "api/problem.h"
 #include "domain/accounts/account.h"
 #include "domain/accounts/folders.h"
@@ -37,6 +38,7 @@
 #include "domain/identity/roles.h"
 #include "domain/identity/user.h"
 #include "domain/ids.h"
+#include "domain/lists.h"
 #include "domain/sales/activity.h"
 #include "domain/sales/attachment.h"
 #include "domain/sales/note.h"
@@ -133,6 +135,22 @@ class Server {
   // ("user", "organization", "default").
   settings::TableSettings::State TableFor(const std::string& user_id, const std::string& entity,
                                           std::string* source);
+  // The columns a list or export of one entity shows.
+  struct ListColumns {
+    std::vector<std::string> names;
+    bool all = false;  // columns=all: whole records
+    settings::TableSettings::State table;
+    std::string source;  // of `table`: "user", "organization" or "default"
+  };
+  // Reads a list's paging and sort (fields `list` sorts by) and its columns:
+  // `columns=a,b` (or `all`), else the caller's table settings, whose sort
+  // applies when `sort` is not given. False, with a problem sent, for a bad
+  // parameter or an unknown column.
+  bool ReadListRequest(const Call& call, httplib::Response& res, const domain::ListSpec& list,
+                       PageRequest* request, ListColumns* columns);
+  // The header row of an export: each column's Romanian label.
+  std::vector<std::string> ColumnHeaders(const domain::ListSpec& list,
+                                         const std::vector<std::string>& names);
   void GetEvents(const Call& call, httplib::Response& res);
   // Serves the log from `from` as Server-Sent Events: only events `visible`
   // accepts (all when empty), and only while `still_allowed` says the caller

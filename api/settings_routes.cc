@@ -130,11 +130,63 @@ settings::TableSettings::State Server::TableFor(const std::string& user_id,
   }
   *source = "default";
   settings::TableSettings::State builtin;
-  builtin.columns.assign(std::begin(accounts::kAccountDefaultColumns),
-                         std::end(accounts::kAccountDefaultColumns));
-  builtin.pinned = "name";
-  builtin.sort = "name";
+  if (const domain::ListSpec* list = domain::ListOf(entity)) {
+    builtin.columns.assign(list->defaults.begin(), list->defaults.end());
+    builtin.pinned = list->pinned;
+    builtin.sort = list->sort;
+  }
   return builtin;
+}
+
+bool Server::ReadListRequest(const Call& call, httplib::Response& res, const domain::ListSpec& list,
+                             PageRequest* request, ListColumns* out) {
+  if (!ReadPageRequest(call.req, res, {list.sortable.begin(), list.sortable.end()}, request)) {
+    return false;
+  }
+  const std::string entity(list.entity);
+  out->table = TableFor(call.principal.id, entity, &out->source);
+  out->names = out->table.columns;
+  const std::string given = call.req.get_param_value("columns");
+  if (given == "all") {
+    out->all = true;
+    out->names.clear();
+    for (const auto& c : list.columns) out->names.push_back(c.column);
+  } else if (!given.empty()) {
+    auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+    out->names.clear();
+    for (size_t start = 0; start <= given.size();) {
+      const size_t end = std::min(given.find(',', start), given.size());
+      const std::string name = given.substr(start, end - start);
+      const bool known = list.Column(name) || (name.starts_with("custom.") && defs.ok() &&
+                                               defs.value().state.Find(name.substr(7)));
+      if (!known) {
+        Send(res, BadParameter("columns", "„" + name + "” nu este o coloană a listei.",
+                               "'" + name + "' is not a column of the list."));
+        return false;
+      }
+      out->names.push_back(name);
+      start = end + 1;
+    }
+  }
+  if (!call.req.has_param("sort") && !out->table.sort.empty()) {
+    const bool descending = out->table.sort.starts_with('-');
+    request->sort = {{out->table.sort.substr(descending ? 1 : 0), descending}};
+  }
+  return true;
+}
+
+std::vector<std::string> Server::ColumnHeaders(const domain::ListSpec& list,
+                                               const std::vector<std::string>& names) {
+  auto defs = custom_fields_.Load(settings::CustomFieldsStream(std::string(list.entity)));
+  std::vector<std::string> header;
+  for (const auto& column : names) {
+    const auto* def = column.starts_with("custom.") && defs.ok()
+                          ? defs.value().state.Find(column.substr(7))
+                          : nullptr;
+    const auto* builtin = list.Column(column);
+    header.push_back(def ? def->label.ro : builtin ? builtin->ro : column);
+  }
+  return header;
 }
 
 bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
@@ -450,7 +502,7 @@ void Server::SettingsRoutes() {
   // PUT of a user's (`user_id`) or the organization's ("") settings.
   auto put_table = [this](const Call& call, httplib::Response& res, const std::string& entity,
                           const std::string& user_id) {
-    if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
+    if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
     auto body = ReadJsonObject(call.req, res);
     if (!body) return;
     std::vector<domain::FieldError> errors;
@@ -479,9 +531,9 @@ void Server::SettingsRoutes() {
     set.pinned = text["pinned"];
     set.sort = text["sort"];
     set.known = CustomNames(defs.value().state.fields, /*active_only=*/false);
-    for (const auto& c : accounts::kAccountColumns) set.known.insert(c.column);
-    set.sortable = {"created_at", "updated_at", "code", "vat_payer"};
-    for (const char* f : accounts::kAccountTextFields) set.sortable.insert(f);
+    const domain::ListSpec& list = *domain::ListOf(entity);
+    for (const auto& c : list.columns) set.known.insert(c.column);
+    set.sortable.insert(list.sortable.begin(), list.sortable.end());
     domain::TransactOptions transact;
     if (!CommandOptions(call, res, &transact)) return;
     const domain::Context ctx = ContextOf(call);
@@ -497,7 +549,7 @@ void Server::SettingsRoutes() {
   Route("GET", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
+          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
           auto table = TableFor(call.principal.id, entity, &source);
           SendJson(res, table_json(entity, table, source));
@@ -511,7 +563,7 @@ void Server::SettingsRoutes() {
   Route("DELETE", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
+          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
           domain::TransactOptions transact;
           if (!CommandOptions(call, res, &transact)) return;
           const domain::Context ctx = ContextOf(call);
@@ -528,7 +580,7 @@ void Server::SettingsRoutes() {
   Route("GET", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
-          if (!settings::HasList(entity)) return Send(res, NoSuchEntity(entity));
+          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
           auto table = TableFor("", entity, &source);
           SendJson(res, table_json(entity, table, source));

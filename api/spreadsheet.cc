@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/problem.h"
+
 namespace crm::api {
 
 Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
@@ -48,6 +50,14 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
     return Status::IOError(std::string("cannot write the workbook: ") + lxw_strerror(closed));
   }
   return bytes.str();
+}
+
+void SendWorkbook(httplib::Response& res, const std::vector<Sheet>& sheets,
+                  const std::string& file_name) {
+  Result<std::string> bytes = XlsxBytes(sheets);
+  if (!bytes.ok()) return Send(res, FromStatus(bytes.status()));
+  res.set_header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
+  res.set_content(*bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
 
 }  // namespace crm::api

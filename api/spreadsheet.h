@@ -3,6 +3,8 @@
 // Writing .xlsx files (libxlsxwriter). libxlsxwriter writes to a path only, so
 // the sheet goes through a temporary file that is read back and removed.
 
+#include <httplib.h>
+
 #include <string>
 #include <vector>
 
@@ -22,5 +24,10 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets);
 inline Result<std::string> XlsxBytes(const Sheet& sheet) {
   return XlsxBytes(std::vector<Sheet>{sheet});
 }
+
+// Answers with `sheets` as an .xlsx download named `file_name` (ASCII), or
+// with the problem of a failure to write it.
+void SendWorkbook(httplib::Response& res, const std::vector<Sheet>& sheets,
+                  const std::string& file_name);
 
 }  // namespace crm::api

@@ -20,8 +20,6 @@ namespace crm::settings {
 // The entities that have custom fields and field rules.
 inline constexpr const char* kEntities[] = {"account", "contact", "opportunity", "activity"};
 bool IsEntity(const std::string& entity);
-// The entities that have lists of their own, with table settings.
-inline bool HasList(const std::string& entity) { return entity == "account"; }
 
 inline constexpr const char* kFieldTypes[] = {"text",   "number", "decimal", "date", "boolean",
                                               "select", "email",  "phone",   "url"};

@@ -4,6 +4,7 @@
 
 #include "domain/time.h"
 #include "support/server_fixture.h"
+#include "support/workbook.h"
 
 namespace crm::api {
 namespace {
@@ -524,6 +525,72 @@ TEST_F(SalesTest, MergingAccountsMovesTheirOpportunitiesActivitiesAndNotesInOneA
   // A moved record takes commands as before, with the survivor's contacts.
   ASSERT_EQ(200,
             Post("/api/v1/opportunities/" + opportunity + "/stage", {{"stage", "offer"}})->status);
+}
+
+TEST_F(SalesTest, OpportunityAndActivityListsFollowTableSettingsAndExportToXlsx) {
+  ASSERT_EQ(201, Post("/api/v1/accounts/" + account_ + "/contacts",
+                      {{"first_name", "Ana"}, {"last_name", "Pop"}})
+                     ->status);
+  const json account = Get("/api/v1/accounts/" + account_ + "?columns=all");
+  const std::string contact = account["contacts"][0]["id"];
+  const std::string big = Open({{"title", "Mare"},
+                                {"value", "2500.5"},
+                                {"contact_id", contact},
+                                {"due_date", "2027-03-01"}});
+  Open({{"title", "Mică"}, {"value", "10"}});
+  auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                       {"opportunity_id", big},
+                                       {"subject", "Ofertă"},
+                                       {"type", "email"}});
+  ASSERT_EQ(201, r->status) << r->body;
+
+  // The built-in table, then my own columns and sort.
+  json page = Get("/api/v1/opportunities");
+  EXPECT_EQ("title", page["pinned"]);
+  EXPECT_EQ("account_id", page["columns"][1]);
+  EXPECT_TRUE(page["items"][0].contains("stage"));
+  EXPECT_FALSE(page["items"][0].contains("details")) << "only the table's columns";
+  r = client_->Put("/api/v1/me/tables/opportunity",
+                   json{{"columns", {"title", "value", "contact_id", "owner_id"}},
+                        {"pinned", "title"},
+                        {"sort", "-value"}}
+                       .dump(),
+                   kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  page = Get("/api/v1/opportunities");
+  EXPECT_EQ((json{"title", "value", "contact_id", "owner_id"}), page["columns"]);
+  EXPECT_EQ("Mare", page["items"][0]["title"]) << "sorted by my table's sort";
+  EXPECT_FALSE(page["items"][0].contains("stage"));
+  ExpectProblem(client_->Put("/api/v1/me/tables/opportunity",
+                             json{{"columns", {"title", "planet"}}}.dump(), kJson),
+                422, "validation_failed");
+  ExpectProblem(client_->Get("/api/v1/opportunities?columns=title,planet"), 400,
+                "invalid_parameter");
+
+  // The export has my columns, Romanian headers, names instead of ids, exact money.
+  r = client_->Get("/api/v1/opportunities.xlsx?min_position=" + std::to_string(store_->Head()));
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_NE(std::string::npos, r->get_header_value("Content-Disposition").find(".xlsx"));
+  json cells = testing::ReadWorkbook(r->body, dir_.Sub("o.xlsx"))["Oportunități"];
+  ASSERT_EQ(3u, cells.size());
+  EXPECT_EQ((json{"Titlu", "Valoare", "Persoană de contact", "Responsabil"}), cells[0]);
+  EXPECT_EQ((json{"Mare", "2500.50", "Ana Pop", "Administrator"}), cells[1]);
+  EXPECT_EQ("Mică", cells[2][0]);
+
+  // Activities: the organization's table applies to whoever has none.
+  r = client_->Put("/api/v1/settings/tables/activity",
+                   json{{"columns", {"subject", "opportunity_id", "account_id"}}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  page = Get("/api/v1/activities");
+  EXPECT_EQ((json{"subject", "opportunity_id", "account_id"}), page["columns"]);
+  r = client_->Get("/api/v1/activities.xlsx?type=email&min_position=" +
+                   std::to_string(store_->Head()));
+  ASSERT_EQ(200, r->status) << r->body;
+  cells = testing::ReadWorkbook(r->body, dir_.Sub("a.xlsx"))["Activități"];
+  ASSERT_EQ(2u, cells.size());
+  EXPECT_EQ((json{"Subiect", "Oportunitate", "Cont"}), cells[0]);
+  EXPECT_EQ((json{"Ofertă", "Mare", "Alfa"}), cells[1]);
+  ExpectProblem(client_->Get("/api/v1/activities.xlsx?planet=mars"), 400, "invalid_parameter");
 }
 
 }  // namespace
