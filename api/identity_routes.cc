@@ -372,7 +372,21 @@ void Server::IdentityRoutes() {
                 const std::string_view type = e.envelope->type()->string_view();
                 return !type.starts_with("crm.identity.") && !type.starts_with("crm.system.");
               },
-              StillAllowed(call, Permission::kReadCrm));
+              StillAllowed(call, Permission::kReadCrm),
+              // A notification the event raised for the caller follows it, as
+              // its own frame with the same id (the notifications model has
+              // it once it has applied the event).
+              [this, me = call.principal.id](const eventstore::RecordedEvent& e) {
+                if (!e.envelope->stream()->string_view().starts_with("opportunity-") &&
+                    !e.envelope->stream()->string_view().starts_with("activity-")) {
+                  return std::string();
+                }
+                runner_.WaitFor(e.position, config_.min_position_wait);
+                auto n = models_.notifications.Find(me, std::to_string(e.position));
+                if (!n) return std::string();
+                return "id: " + std::to_string(e.position) +
+                       "\nevent: notification\ndata: " + NotificationJson(*n).dump() + "\n\n";
+              });
         });
 
   Route("GET", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,

@@ -54,7 +54,7 @@ paths = {
   "/api/v1/me": {"get": op("getMe", "Who is signed in", "identity", ok=ref("Me"), errors=(401, 404))},
   "/api/v1/me/password": {"post": op("changeOwnPassword", "Change one's own password (ends every session)", "identity", ok=ref("CommandResult"),
       body=ref("PasswordChange"), params=cmd_params, errors=(400, 401, 403, 412, 413, 415, 422, 429, 503))},
-  "/api/v1/me/stream": {"get": op("streamMine", "Server-Sent Events the caller may see", "identity", content_type="text/event-stream",
+  "/api/v1/me/stream": {"get": op("streamMine", "Server-Sent Events the caller may see; a notification for the caller follows the event that raised it as event: notification", "identity", content_type="text/event-stream",
       ok={"type": "string"}, params=[{"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}], errors=(400, 401, 403, 503))},
   "/api/v1/users": {
       "get": op("listUsers", "Users, paged; filters role and active", "identity", ok=ref("UserPage"),

@@ -616,16 +616,7 @@ void Server::SalesRoutes() {
                 for (size_t i = 0; i < all.size(); ++i) {
                   unread += !all[i].read;
                   if (i < request.offset || i >= request.offset + request.limit) continue;
-                  const auto& n = all[i];
-                  items.push_back(
-                      {{"id", n.id},
-                       {"kind", n.kind},
-                       {"record", n.record},
-                       {"title", n.title},
-                       {"actor", n.actor},
-                       {"at", domain::FormatRfc3339(n.at_us)},
-                       {"due_at", n.due_us ? json(domain::FormatRfc3339(n.due_us)) : json(nullptr)},
-                       {"read", n.read}});
+                  items.push_back(NotificationJson(all[i]));
                 }
                 json page;
                 if (PageAnswer(res, request, all.size(), std::move(items), &page)) {
@@ -1059,6 +1050,17 @@ void Server::SalesRoutes() {
           SendHistory(call, res, {sales::NoteStream(id)}, models_.notes.Get(id).has_value(),
                       NotFoundProblem("Nota nu există.", "No such note."));
         });
+}
+
+json Server::NotificationJson(const projections::Notification& n) {
+  return {{"id", n.id},
+          {"kind", n.kind},
+          {"record", n.record},
+          {"title", n.title},
+          {"actor", n.actor},
+          {"at", domain::FormatRfc3339(n.at_us)},
+          {"due_at", n.due_us ? json(domain::FormatRfc3339(n.due_us)) : json(nullptr)},
+          {"read", n.read}};
 }
 
 }  // namespace crm::api

@@ -442,7 +442,8 @@ std::function<bool()> Server::StillAllowed(const Call& call,
 
 void Server::StreamEvents(uint64_t from, httplib::Response& res,
                           std::function<bool(const eventstore::RecordedEvent&)> visible,
-                          std::function<bool()> still_allowed) {
+                          std::function<bool()> still_allowed,
+                          std::function<std::string(const eventstore::RecordedEvent&)> also) {
   if (open_streams_.fetch_add(1) >= config_.max_streams) {
     open_streams_.fetch_sub(1);
     res.set_header("Retry-After", "5");
@@ -458,8 +459,8 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
   auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, subscription, visible = std::move(visible), still_allowed = std::move(still_allowed)](
-          size_t, httplib::DataSink& sink) {
+      [this, subscription, visible = std::move(visible), still_allowed = std::move(still_allowed),
+       also = std::move(also)](size_t, httplib::DataSink& sink) {
         const std::stop_token stop = stopping_.get_token();
         if (stop.stop_requested() || (still_allowed && !still_allowed())) {
           sink.done();
@@ -477,6 +478,7 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
               out += "\ndata: ";
               out += EventJson(e, catalog_);
               out += "\n\n";
+              if (also) out += also(e);
               return true;
             },
             stop);

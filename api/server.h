@@ -155,9 +155,14 @@ class Server {
   // Serves the log from `from` as Server-Sent Events: only events `visible`
   // accepts (all when empty), and only while `still_allowed` says the caller
   // may go on (checked before every batch: a logout or revocation ends it).
+  // `also`, when set, adds frames after an event's own (e.g. the
+  // notification it raised for the caller).
   void StreamEvents(uint64_t from, httplib::Response& res,
                     std::function<bool(const eventstore::RecordedEvent&)> visible,
-                    std::function<bool()> still_allowed);
+                    std::function<bool()> still_allowed,
+                    std::function<std::string(const eventstore::RecordedEvent&)> also = {});
+  // A notification as the API shows it (a list item, a stream frame's data).
+  static nlohmann::json NotificationJson(const projections::Notification& n);
   // Whether the caller's credentials still hold, with `permission` and their
   // role unchanged.
   std::function<bool()> StillAllowed(const Call& call,

@@ -593,5 +593,44 @@ TEST_F(SalesTest, OpportunityAndActivityListsFollowTableSettingsAndExportToXlsx)
   ExpectProblem(client_->Get("/api/v1/activities.xlsx?planet=mars"), 400, "invalid_parameter");
 }
 
+TEST_F(SalesTest, NotificationsFlowOnTheCallersStream) {
+  const std::string token = UserWithRole("ion", "sales");
+  const std::string ion = Body(NewClient(token)->Get("/api/v1/me"))["id"];
+  std::vector<json> notifications;
+  std::atomic<bool> streaming{false};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  std::thread reader([&] {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(30, 0);
+    std::string buffer;
+    client.Get("/api/v1/me/stream",
+               {{"Accept", "text/event-stream"}, {"Authorization", "Bearer " + token}},
+               [&](const char* data, size_t n) {
+                 streaming = true;
+                 buffer.append(data, n);
+                 for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+                   const std::string frame = buffer.substr(0, end);
+                   buffer.erase(0, end + 2);
+                   if (frame.find("\nevent: notification\n") == std::string::npos) continue;
+                   notifications.push_back(json::parse(frame.substr(frame.find("data: ") + 6)));
+                 }
+                 // (Without a notification, the stream's keep-alive ends it in time.)
+                 return notifications.empty() && std::chrono::steady_clock::now() < deadline;
+               });
+  });
+  // The stream answers once something is in the log after it opened.
+  while (!streaming) {
+    Open({{"title", "Pentru nimeni"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string id = Open({{"title", "Pentru Ion"}, {"owner_id", ion}});
+  reader.join();
+  ASSERT_EQ(1u, notifications.size());
+  EXPECT_EQ("assigned", notifications[0]["kind"]);
+  EXPECT_EQ("opportunity/" + id, notifications[0]["record"]);
+  EXPECT_EQ("Pentru Ion", notifications[0]["title"]);
+  EXPECT_EQ(false, notifications[0]["read"]);
+}
+
 }  // namespace
 }  // namespace crm::api
