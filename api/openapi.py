@@ -192,7 +192,7 @@ paths = {
   "/api/v1/activities": {
       "get": op("listActivities", "Activities: search (q), filters (owner_id, type, status, account_id, opportunity_id, contact_id, custom.<key>, due_after/due_before), sort, pages", "sales",
           ok=ref("ActivityPage"), params=list_params + [{"name": "q", "in": "query", "schema": {"type": "string"}},
-              {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["phone", "email", "visit", "meeting", "task", "sms"]}},
+              {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "phone, email, visit, meeting, task, sms or a type users added"},
               {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["planned", "in_progress", "done", "canceled"]}},
               {"name": "due_after", "in": "query", "schema": {"type": "string", "format": "date"}}, {"name": "due_before", "in": "query", "schema": {"type": "string", "format": "date"}},
               {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}}, COLUMNS], errors=(400, 401, 403, 503)),
@@ -216,6 +216,11 @@ paths = {
   "/api/v1/note-types": {
       "get": op("listNoteTypes", "Note types (default: phone/Telefon, email/Email, visit/Vizită, meeting/Întâlnire, then those users added)", "sales", ok={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "label": ref("Text")}}}, "total": {"type": "integer"}, "next_cursor": {"type": "string", "nullable": True}}}, errors=(401, 403)),
       "post": op("addNoteType", "Add a note type", "sales", ok_code="201", ok=ref("CommandResult"),
+          body={"type": "object", "required": ["key", "label"], "additionalProperties": False, "properties": {"key": {"type": "string"}, "label": ref("Text")}},
+          params=cmd_params, errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
+  "/api/v1/activity-types": {
+      "get": op("listActivityTypes", "Activity types (default: phone/Telefon, email/Email, visit/Vizită, meeting/Întâlnire, task/Sarcină, sms/SMS, then those users added)", "sales", ok={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "label": ref("Text")}}}, "total": {"type": "integer"}, "next_cursor": {"type": "string", "nullable": True}}}, errors=(401, 403)),
+      "post": op("addActivityType", "Add an activity type", "sales", ok_code="201", ok=ref("CommandResult"),
           body={"type": "object", "required": ["key", "label"], "additionalProperties": False, "properties": {"key": {"type": "string"}, "label": ref("Text")}},
           params=cmd_params, errors=(400, 401, 403, 409, 412, 413, 415, 422), extra_ok_headers={**ETAG, "Location": {"$ref": "#/components/headers/Location"}})},
   "/api/v1/notes": {

@@ -773,7 +773,10 @@ void Server::SalesRoutes() {
           }
           auto rules = RulesNow("activity");
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          auto types = activity_types_.Load(sales::kActivityTypesStream);
+          if (!types.ok()) return Send(res, FromStatus(types.status()));
           sales::CreateActivity create;
+          create.types = types.value().state.Keys();
           create.activity_id = ids_.Next();
           create.account_id = *fields.account_id;
           create.owner_id = owner;
@@ -839,9 +842,12 @@ void Server::SalesRoutes() {
           }
           auto rules = RulesNow("activity");
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+          auto types = activity_types_.Load(sales::kActivityTypesStream);
+          if (!types.ok()) return Send(res, FromStatus(types.status()));
           activity_command(call, res, [&](const projections::ActivityRow& row) {
             std::vector<sales::Activity::Command> commands;
-            sales::ChangeActivity change{fields.input, {}, {}, rules.value()};
+            sales::ChangeActivity change{
+                fields.input, {}, {}, rules.value(), types.value().state.Keys()};
             account_links(row.account_id, &change.account_contacts, &change.account_opportunities);
             const auto& in = fields.input;
             if (in.type || in.subject || in.details || in.contact_id || in.opportunity_id ||
@@ -876,54 +882,55 @@ void Server::SalesRoutes() {
 
   // --- note types and notes ------------------------------------------------
 
-  auto note_type_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
-    auto types = note_types_.Load(sales::kNoteTypesStream);
-    if (!types.ok()) return types.status();
-    std::vector<std::string> keys;
-    for (const auto& t : types.value().state.types) keys.push_back(t.key);
-    return keys;
-  };
-
-  Route("GET", "/api/v1/note-types", Access::kSignedIn, Permission::kReadCrm,
-        [this](const Call&, httplib::Response& res) {
-          auto types = note_types_.Load(sales::kNoteTypesStream);
-          if (!types.ok()) return Send(res, FromStatus(types.status()));
+  // GET and POST of a list of types users extend (note and activity types).
+  auto type_list_routes = [this](const std::string& path, auto& types, const std::string& stream) {
+    using List = typename std::remove_reference_t<decltype(types)>::Aggregate;
+    Route(
+        "GET", path, Access::kSignedIn, Permission::kReadCrm,
+        [&types, stream](const Call&, httplib::Response& res) {
+          auto loaded = types.Load(stream);
+          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
           json items = json::array();
-          for (const auto& t : types.value().state.types) {
+          for (const auto& t : loaded.value().state.types) {
             items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
           }
           SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
         });
-
-  Route(
-      "POST", "/api/v1/note-types", Access::kSignedIn, Permission::kCreate,
-      [this](const Call& call, httplib::Response& res) {
-        auto body = ReadJsonObject(call.req, res);
-        if (!body) return;
-        const json& b = *body;
-        const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
-                        b.contains("label") && b["label"].is_object() &&
-                        b["label"].contains("ro") && b["label"]["ro"].is_string() &&
-                        b["label"].contains("en") && b["label"]["en"].is_string();
-        if (!ok) {
-          return Send(res,
-                      InvalidBody({{"",
-                                    "wrong_type",
-                                    {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
-                                     "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
-        }
-        const sales::AddNoteType add{
-            {b["key"].get<std::string>(),
-             {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
-        domain::TransactOptions options;
-        if (!CommandOptions(call, res, &options)) return;
-        const domain::Context ctx = ContextOf(call);
-        auto outcome = note_types_.Transact(
-            sales::kNoteTypesStream, ctx,
-            [&](const sales::NoteTypes::State& s) { return sales::NoteTypes::Decide(s, add, ctx); },
-            options);
-        Reply(res, outcome, add.type.key, true, "/api/v1/note-types");
-      });
+    Route("POST", path, Access::kSignedIn, Permission::kCreate,
+          [this, &types, stream, path](const Call& call, httplib::Response& res) {
+            auto body = ReadJsonObject(call.req, res);
+            if (!body) return;
+            const json& b = *body;
+            const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
+                            b.contains("label") && b["label"].is_object() &&
+                            b["label"].contains("ro") && b["label"]["ro"].is_string() &&
+                            b["label"].contains("en") && b["label"]["en"].is_string();
+            if (!ok) {
+              return Send(res,
+                          InvalidBody({{"",
+                                        "wrong_type",
+                                        {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
+                                         "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
+            }
+            const sales::AddType add{
+                {b["key"].get<std::string>(),
+                 {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
+            domain::TransactOptions options;
+            if (!CommandOptions(call, res, &options)) return;
+            const domain::Context ctx = ContextOf(call);
+            auto outcome = types.Transact(
+                stream, ctx,
+                [&](const typename List::State& s) { return List::Decide(s, add, ctx); }, options);
+            Reply(res, outcome, add.type.key, true, path);
+          });
+  };
+  type_list_routes("/api/v1/note-types", note_types_, sales::kNoteTypesStream);
+  type_list_routes("/api/v1/activity-types", activity_types_, sales::kActivityTypesStream);
+  auto note_type_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
+    auto types = note_types_.Load(sales::kNoteTypesStream);
+    if (!types.ok()) return types.status();
+    return types.value().state.Keys();
+  };
 
   // Whether `record` names an existing account, opportunity or activity.
   auto record_exists = [this](const std::string& record) {

@@ -210,6 +210,7 @@ class Server {
   domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
   domain::AggregateStore<sales::Activity> activities_{store_, ids_};
   domain::AggregateStore<sales::NoteTypes> note_types_{store_, ids_};
+  domain::AggregateStore<sales::ActivityTypes> activity_types_{store_, ids_};
   domain::AggregateStore<sales::Note> notes_{store_, ids_};
   domain::AggregateStore<sales::Attachment> attachments_{store_, ids_};
   std::mutex files_mu_;

@@ -85,6 +85,7 @@ eventstore::NewEvent MakeEvent(const E& event, const Context& ctx, IdGenerator& 
 template <Decider D>
 class AggregateStore {
  public:
+  using Aggregate = D;
   using State = typename D::State;
   using Event = typename D::Event;
 

@@ -30,7 +30,7 @@ struct Applied {
 Applied Apply(const Activity::State& before, const ActivityInput& input,
               const std::vector<std::string>& contacts,
               const std::vector<std::string>& opportunities, const accounts::AccountRules& rules,
-              std::vector<FieldError>* errors) {
+              const std::vector<std::string>& types, std::vector<FieldError>* errors) {
   Applied out{before, {}, {}};
   Activity::State& s = out.state;
   auto set = [&](const char* field, std::string* into, const std::string& value) {
@@ -40,11 +40,11 @@ Applied Apply(const Activity::State& before, const ActivityInput& input,
     }
   };
   if (input.type) {
-    if (!OneOf(*input.type, kActivityTypes)) {
+    if (std::find(types.begin(), types.end(), *input.type) == types.end()) {
       errors->push_back({"type",
-                         "invalid_value",
-                         {"Tipul este phone, email, visit, meeting sau task.",
-                          "The type is phone, email, visit, meeting or task."}});
+                         "unknown_type",
+                         {"Tipul de activitate nu există (vezi /api/v1/activity-types).",
+                          "No such activity type (see /api/v1/activity-types)."}});
     } else {
       set("type", &s.type, *input.type);
     }
@@ -156,6 +156,12 @@ CommunicationRecord CheckCommunication(const CommunicationRecord& given,
 
 }  // namespace
 
+std::vector<TypeDef> DefaultActivityTypes() {
+  return {{"phone", {"Telefon", "Phone"}}, {"email", {"Email", "Email"}},
+          {"visit", {"Vizită", "Visit"}},  {"meeting", {"Întâlnire", "Meeting"}},
+          {"task", {"Sarcină", "Task"}},   {"sms", {"SMS", "Text message"}}};
+}
+
 domain::Decision<Activity::Event> Activity::Decide(const State& state, const Command& command,
                                                    const domain::Context&) {
   if (const auto* create = std::get_if<CreateActivity>(&command)) {
@@ -168,7 +174,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     if (!input.subject) input.subject = "";
     if (!input.type) input.type = "task";
     Applied applied = Apply(state, input, create->account_contacts, create->account_opportunities,
-                            create->rules, &errors);
+                            create->rules, create->types, &errors);
     CommunicationRecord communication;
     if (create->communication) {
       communication =
@@ -229,7 +235,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
   if (const auto* change = std::get_if<ChangeActivity>(&command)) {
     std::vector<FieldError> errors;
     Applied applied = Apply(state, change->input, change->account_contacts,
-                            change->account_opportunities, change->rules, &errors);
+                            change->account_opportunities, change->rules, change->types, &errors);
     if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
     const State& s = applied.state;

@@ -14,12 +14,15 @@
 
 #include "domain/accounts/account.h"
 #include "domain/decider.h"
+#include "domain/sales/type_list.h"
 #include "schemas/sales_generated.h"
 
 namespace crm::sales {
 
-inline constexpr const char* kActivityTypes[] = {"phone",   "email", "visit",
-                                                 "meeting", "task",  "sms"};
+inline constexpr const char* kActivityTypesStream = "activity-types";
+std::vector<TypeDef> DefaultActivityTypes();
+inline constexpr char kActivityTypeExists[] = "activity_type_exists";
+using ActivityTypes = TypeList<ActivityTypeAddedT, DefaultActivityTypes, kActivityTypeExists>;
 
 // What a call or SMS recorded with an account adds to its activity.
 struct CommunicationRecord {
@@ -44,9 +47,10 @@ struct CreateActivity {
   std::string status = "planned";
   ActivityInput input;
   std::optional<int64_t> reminder_at_us;
-  std::vector<std::string> account_contacts;       // the account's contact ids
-  std::vector<std::string> account_opportunities;  // the account's opportunity ids
-  accounts::AccountRules rules;                    // entity "activity"
+  std::vector<std::string> account_contacts;                       // the account's contact ids
+  std::vector<std::string> account_opportunities;                  // the account's opportunity ids
+  accounts::AccountRules rules;                                    // entity "activity"
+  std::vector<std::string> types = ActivityTypes::State().Keys();  // the keys that exist
   // A call (type "phone") or SMS (type "sms"): recorded done, its phone the
   // one given, else `default_phone`; the SMS's text or the call's notes are
   // the details.
@@ -58,6 +62,7 @@ struct ChangeActivity {
   std::vector<std::string> account_contacts;
   std::vector<std::string> account_opportunities;
   accounts::AccountRules rules;
+  std::vector<std::string> types = ActivityTypes::State().Keys();
 };
 struct ChangeActivityStatus {
   std::string status;

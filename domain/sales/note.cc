@@ -25,54 +25,11 @@ domain::FieldError BadText() {
 
 }  // namespace
 
-std::vector<NoteTypeDef> DefaultNoteTypes() {
+std::vector<TypeDef> DefaultNoteTypes() {
   return {{"phone", {"Telefon", "Phone"}},
           {"email", {"Email", "Email"}},
           {"visit", {"Vizită", "Visit"}},
           {"meeting", {"Întâlnire", "Meeting"}}};
-}
-
-bool NoteTypes::State::Has(const std::string& key) const {
-  return std::any_of(types.begin(), types.end(), [&](const auto& t) { return t.key == key; });
-}
-
-domain::Decision<NoteTypes::Event> NoteTypes::Decide(const State& state, const Command& command,
-                                                     const domain::Context&) {
-  const NoteTypeDef& t = std::get<AddNoteType>(command).type;
-  std::vector<domain::FieldError> errors;
-  const bool key_ok =
-      !t.key.empty() && t.key.size() <= 40 && std::islower(static_cast<unsigned char>(t.key[0])) &&
-      std::all_of(t.key.begin(), t.key.end(),
-                  [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '_'; });
-  if (!key_ok) {
-    errors.push_back({"key",
-                      "invalid_key",
-                      {"Cheia: litere mici, cifre și _, începând cu o literă.",
-                       "The key: lower-case letters, digits and _, starting with a letter."}});
-  }
-  if (t.label.ro.empty() || t.label.en.empty() || accounts::Utf8Length(t.label.ro) > 100 ||
-      accounts::Utf8Length(t.label.en) > 100) {
-    errors.push_back({"label",
-                      "invalid_label",
-                      {"Eticheta în română și engleză, cel mult 100 de caractere.",
-                       "A label in Romanian and English, at most 100 characters."}});
-  }
-  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-  if (state.Has(t.key)) {
-    return domain::Reject("note_type_exists", "Tipul de notă există deja.",
-                          "The note type exists already.", 409);
-  }
-  NoteTypeAddedT e;
-  e.key = t.key;
-  e.label_ro = t.label.ro;
-  e.label_en = t.label.en;
-  return std::vector<Event>{std::move(e)};
-}
-
-NoteTypes::State NoteTypes::Evolve(State state, const Event& event) {
-  const auto& e = std::get<NoteTypeAddedT>(event);
-  state.types.push_back({e.key, {e.label_ro, e.label_en}});
-  return state;
 }
 
 domain::Decision<Note::Event> Note::Decide(const State& state, const Command& command,

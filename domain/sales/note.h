@@ -10,34 +10,16 @@
 #include <vector>
 
 #include "domain/decider.h"
+#include "domain/sales/type_list.h"
 #include "schemas/sales_generated.h"
 
 namespace crm::sales {
 
 inline constexpr const char* kNoteTypesStream = "note-types";
 
-struct NoteTypeDef {
-  std::string key;
-  domain::Text label;
-};
-std::vector<NoteTypeDef> DefaultNoteTypes();
-
-struct AddNoteType {
-  NoteTypeDef type;
-};
-
-struct NoteTypes {
-  struct State {
-    std::vector<NoteTypeDef> types = DefaultNoteTypes();
-    bool Has(const std::string& key) const;
-  };
-  using Command = std::variant<AddNoteType>;
-  using Event = std::variant<NoteTypeAddedT>;
-  static State Initial() { return {}; }
-  static domain::Decision<Event> Decide(const State& state, const Command& command,
-                                        const domain::Context& ctx);
-  static State Evolve(State state, const Event& event);
-};
+std::vector<TypeDef> DefaultNoteTypes();
+inline constexpr char kNoteTypeExists[] = "note_type_exists";
+using NoteTypes = TypeList<NoteTypeAddedT, DefaultNoteTypes, kNoteTypeExists>;
 
 struct CreateNote {
   std::string note_id;

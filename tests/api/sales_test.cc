@@ -632,5 +632,35 @@ TEST_F(SalesTest, NotificationsFlowOnTheCallersStream) {
   EXPECT_EQ(false, notifications[0]["read"]);
 }
 
+TEST_F(SalesTest, ActivityTypesAreExtendedByUsers) {
+  json types = Get("/api/v1/activity-types");
+  ASSERT_EQ(6, types["total"]);
+  EXPECT_EQ("Sarcină", types["items"][4]["label"]["ro"]);
+  auto create = [&](const std::string& type) {
+    return Post("/api/v1/activities",
+                {{"account_id", account_}, {"subject", "Demonstrație"}, {"type", type}});
+  };
+  ExpectProblem(create("demo"), 422, "validation_failed");
+  auto r = Post("/api/v1/activity-types",
+                {{"key", "demo"}, {"label", {{"ro", "Demonstrație"}, {"en", "Demo"}}}});
+  ASSERT_EQ(201, r->status) << r->body;
+  ExpectProblem(Post("/api/v1/activity-types",
+                     {{"key", "demo"}, {"label", {{"ro", "Alta"}, {"en", "Other"}}}}),
+                409, "activity_type_exists");
+  ExpectProblem(
+      Post("/api/v1/activity-types", {{"key", "Demo!"}, {"label", {{"ro", "x"}, {"en", "x"}}}}),
+      422, "validation_failed");
+  r = create("demo");
+  ASSERT_EQ(201, r->status) << r->body;
+  EXPECT_EQ("demo", Get("/api/v1/activities/" + Body(r)["id"].get<std::string>())["type"]);
+  EXPECT_EQ(1, Get("/api/v1/activities?type=demo")["total"]);
+  // Note types are a list of their own.
+  EXPECT_EQ(4, Get("/api/v1/note-types")["total"]);
+  auto viewer = NewClient(UserWithRole("vizitator", "viewer"));
+  ExpectProblem(Post("/api/v1/activity-types",
+                     {{"key", "other"}, {"label", {{"ro", "Alt"}, {"en", "Other"}}}}, viewer.get()),
+                403, "forbidden");
+}
+
 }  // namespace
 }  // namespace crm::api
