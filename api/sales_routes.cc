@@ -331,83 +331,90 @@ void Server::SalesRoutes() {
     return id;
   };
 
-  // The filters of the opportunities list and export.
-  auto read_opportunity_query = [](const Call& call, httplib::Response& res,
-                                   projections::OpportunityQuery* query) {
-    query->q = call.req.get_param_value("q");
-    query->include_archived = call.req.get_param_value("include_archived") == "true";
-    static const std::set<std::string> kReserved = {
-        "q",     "include_archived", "limit",     "cursor",     "sort",     "min_position",
-        "as_of", "due_before",       "due_after", "close_from", "close_to", "columns"};
-    static const std::set<std::string> kFields = {"owner_id",   "stage",      "status",
-                                                  "account_id", "contact_id", "currency"};
-    for (const auto& [name, value] : call.req.params) {
-      if (kReserved.count(name)) continue;
-      if (!kFields.count(name) && !name.starts_with("custom.")) {
-        Send(res, BadParameter(name, "nu este un filtru al oportunităților.",
-                               "is not a filter of opportunities."));
-        return false;
+  // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
+  // search, equality filters on `fields` and custom.<key>, inclusive date
+  // ranges, sort, pages, and the caller's columns.
+  auto list_routes = [this, cell](const std::string& path, const char* entity, const auto& model,
+                                  std::vector<std::string> fields,
+                                  const std::vector<std::pair<std::string, int>>& dates,
+                                  auto to_json, const std::string& sheet_name,
+                                  const std::string& file_name) {
+    using Model = std::remove_cvref_t<decltype(model)>;
+    using Query = typename Model::QueryType;
+    // The query of a request; false when a problem was sent.
+    auto read_query = [fields, dates, entity](const Call& call, httplib::Response& res,
+                                              Query* query) {
+      query->q = call.req.get_param_value("q");
+      query->include_archived = call.req.get_param_value("include_archived") == "true";
+      std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor",
+                                        "sort", "min_position",     "as_of", "columns"};
+      for (const auto& [name, unused] : dates) reserved.insert(name);
+      for (const auto& [name, value] : call.req.params) {
+        if (reserved.count(name)) continue;
+        if (std::find(fields.begin(), fields.end(), name) == fields.end() &&
+            !name.starts_with("custom.")) {
+          Send(res, BadParameter(name, "nu este un filtru al listei.",
+                                 "is not a filter of the " + std::string(entity) + " list."));
+          return false;
+        }
+        query->equals[name] = value;
       }
-      query->equals[name] = value;
-    }
-    for (auto [param, into] :
-         {std::pair{"due_after", &query->due_from}, std::pair{"due_before", &query->due_to},
-          std::pair{"close_from", &query->close_from}, std::pair{"close_to", &query->close_to}}) {
-      const std::string v = call.req.get_param_value(param);
-      if (!v.empty() && !domain::IsIsoDate(v)) {
-        Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-        return false;
+      for (const auto& [name, index] : dates) {
+        const std::string v = call.req.get_param_value(name);
+        if (!v.empty() && !domain::IsIsoDate(v)) {
+          Send(res, BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+          return false;
+        }
+        *query->Date(index) = v;
       }
-      *into = v;
-    }
-    return true;
+      return true;
+    };
+    Route("GET", path, Access::kSignedIn, Permission::kReadCrm,
+          [this, &model, read_query, to_json, entity](const Call& call, httplib::Response& res) {
+            Query query;
+            if (!read_query(call, res, &query)) return;
+            PageRequest request;
+            ListColumns columns;
+            if (!ReadListRequest(call, res, *domain::ListOf(entity), &request, &columns)) return;
+            Read<Model>(call, res, model, [&](const Model& m) {
+              const auto found = m.Query(query, request.sort, request.offset, request.limit);
+              json items = json::array();
+              for (const auto& row : found.rows) {
+                items.push_back(columns.all ? to_json(row) : RowJson(to_json(row), columns.names));
+              }
+              json page;
+              if (PageAnswer(res, request, found.total, std::move(items), &page)) {
+                page["columns"] = columns.names;
+                page["pinned"] = columns.table.pinned;
+                SendJson(res, page);
+              }
+            });
+          });
+    Route("GET", path + ".xlsx", Access::kSignedIn, Permission::kReadCrm,
+          [this, &model, read_query, to_json, entity, cell = cell, sheet_name, file_name](
+              const Call& call, httplib::Response& res) {
+            Query query;
+            if (!read_query(call, res, &query)) return;
+            PageRequest request;
+            ListColumns columns;
+            const domain::ListSpec& list = *domain::ListOf(entity);
+            if (!ReadListRequest(call, res, list, &request, &columns)) return;
+            Sheet sheet{sheet_name, ColumnHeaders(list, columns.names), {}};
+            Read<Model>(call, res, model, [&](const Model& m) {
+              for (const auto& row : m.Query(query, request.sort, 0, SIZE_MAX).rows) {
+                const json full = to_json(row);
+                auto& cells = sheet.rows.emplace_back();
+                for (const auto& column : columns.names) cells.push_back(cell(full, column));
+              }
+              SendWorkbook(res, {sheet}, file_name);
+            });
+          });
   };
 
-  Route("GET", "/api/v1/opportunities", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_opportunity_query](const Call& call, httplib::Response& res) {
-          projections::OpportunityQuery query;
-          if (!read_opportunity_query(call, res, &query)) return;
-          PageRequest request;
-          ListColumns columns;
-          if (!ReadListRequest(call, res, *domain::ListOf("opportunity"), &request, &columns)) {
-            return;
-          }
-          Read<projections::Opportunities>(
-              call, res, models_.opportunities, [&](const projections::Opportunities& model) {
-                const auto found = model.Query(query, request.sort, request.offset, request.limit);
-                json items = json::array();
-                for (const auto& o : found.rows) {
-                  items.push_back(columns.all ? OpportunityJson(o)
-                                              : RowJson(OpportunityJson(o), columns.names));
-                }
-                json page;
-                if (PageAnswer(res, request, found.total, std::move(items), &page)) {
-                  page["columns"] = columns.names;
-                  page["pinned"] = columns.table.pinned;
-                  SendJson(res, page);
-                }
-              });
-        });
-
-  Route("GET", "/api/v1/opportunities.xlsx", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_opportunity_query, cell](const Call& call, httplib::Response& res) {
-          projections::OpportunityQuery query;
-          if (!read_opportunity_query(call, res, &query)) return;
-          PageRequest request;
-          ListColumns columns;
-          const domain::ListSpec& list = *domain::ListOf("opportunity");
-          if (!ReadListRequest(call, res, list, &request, &columns)) return;
-          Sheet sheet{"Oportunități", ColumnHeaders(list, columns.names), {}};
-          Read<projections::Opportunities>(
-              call, res, models_.opportunities, [&](const projections::Opportunities& model) {
-                for (const auto& o : model.Query(query, request.sort, 0, SIZE_MAX).rows) {
-                  const json full = OpportunityJson(o);
-                  auto& row = sheet.rows.emplace_back();
-                  for (const auto& column : columns.names) row.push_back(cell(full, column));
-                }
-                SendWorkbook(res, {sheet}, "oportunitati.xlsx");
-              });
-        });
+  list_routes("/api/v1/opportunities", "opportunity", models_.opportunities,
+              {"owner_id", "stage", "status", "account_id", "contact_id", "currency"},
+              {{"due_after", 0}, {"due_before", 1}, {"close_from", 2}, {"close_to", 3}},
+              OpportunityJson, "Oportunități", "oportunitati.xlsx");
 
   Route("GET", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {
@@ -657,82 +664,9 @@ void Server::SalesRoutes() {
     *opportunities = models_.opportunities.IdsOfAccount(account_id, /*include_archived=*/false);
   };
 
-  // The filters of the activities list and export.
-  auto read_activity_query = [](const Call& call, httplib::Response& res,
-                                projections::ActivityQuery* query) {
-    query->q = call.req.get_param_value("q");
-    query->include_archived = call.req.get_param_value("include_archived") == "true";
-    static const std::set<std::string> kReserved = {
-        "q",     "include_archived", "limit",     "cursor",     "sort",
-        "as_of", "min_position",     "due_after", "due_before", "columns"};
-    static const std::set<std::string> kFields = {"owner_id",   "type",           "status",
-                                                  "account_id", "opportunity_id", "contact_id"};
-    for (const auto& [name, value] : call.req.params) {
-      if (kReserved.count(name)) continue;
-      if (!kFields.count(name) && !name.starts_with("custom.")) {
-        Send(res, BadParameter(name, "nu este un filtru al activităților.",
-                               "is not a filter of activities."));
-        return false;
-      }
-      query->equals[name] = value;
-    }
-    for (auto [param, into] :
-         {std::pair{"due_after", &query->due_from}, std::pair{"due_before", &query->due_to}}) {
-      const std::string v = call.req.get_param_value(param);
-      if (!v.empty() && !domain::IsIsoDate(v)) {
-        Send(res, BadParameter(param, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-        return false;
-      }
-      *into = v;
-    }
-    return true;
-  };
-
-  Route("GET", "/api/v1/activities", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_activity_query](const Call& call, httplib::Response& res) {
-          projections::ActivityQuery query;
-          if (!read_activity_query(call, res, &query)) return;
-          PageRequest request;
-          ListColumns columns;
-          if (!ReadListRequest(call, res, *domain::ListOf("activity"), &request, &columns)) {
-            return;
-          }
-          Read<projections::Activities>(
-              call, res, models_.activities, [&](const projections::Activities& model) {
-                const auto found = model.Query(query, request.sort, request.offset, request.limit);
-                json items = json::array();
-                for (const auto& a : found.rows) {
-                  items.push_back(columns.all ? ActivityJson(a)
-                                              : RowJson(ActivityJson(a), columns.names));
-                }
-                json page;
-                if (PageAnswer(res, request, found.total, std::move(items), &page)) {
-                  page["columns"] = columns.names;
-                  page["pinned"] = columns.table.pinned;
-                  SendJson(res, page);
-                }
-              });
-        });
-
-  Route("GET", "/api/v1/activities.xlsx", Access::kSignedIn, Permission::kReadCrm,
-        [this, read_activity_query, cell](const Call& call, httplib::Response& res) {
-          projections::ActivityQuery query;
-          if (!read_activity_query(call, res, &query)) return;
-          PageRequest request;
-          ListColumns columns;
-          const domain::ListSpec& list = *domain::ListOf("activity");
-          if (!ReadListRequest(call, res, list, &request, &columns)) return;
-          Sheet sheet{"Activități", ColumnHeaders(list, columns.names), {}};
-          Read<projections::Activities>(
-              call, res, models_.activities, [&](const projections::Activities& model) {
-                for (const auto& a : model.Query(query, request.sort, 0, SIZE_MAX).rows) {
-                  const json full = ActivityJson(a);
-                  auto& row = sheet.rows.emplace_back();
-                  for (const auto& column : columns.names) row.push_back(cell(full, column));
-                }
-                SendWorkbook(res, {sheet}, "activitati.xlsx");
-              });
-        });
+  list_routes("/api/v1/activities", "activity", models_.activities,
+              {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
+              {{"due_after", 0}, {"due_before", 1}}, ActivityJson, "Activități", "activitati.xlsx");
 
   Route("GET", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kReadCrm,
         [this](const Call& call, httplib::Response& res) {

@@ -35,10 +35,13 @@ struct ActivityQuery {
                                               // opportunity_id, contact_id, custom.<key>
   std::string due_from, due_to;               // inclusive YYYY-MM-DD; "" is open
   bool include_archived = false;
+  // The date bounds by index: due_from, due_to.
+  std::string* Date(int index) { return index == 0 ? &due_from : &due_to; }
 };
 
 class Activities final : public Projection {
  public:
+  using QueryType = ActivityQuery;
   std::string_view Name() const override { return "activities"; }
   void Apply(const eventstore::RecordedEvent& event) override;
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Activities>(); }

@@ -37,10 +37,16 @@ struct OpportunityQuery {
   // Inclusive YYYY-MM-DD ranges; "" is open.
   std::string due_from, due_to, close_from, close_to;
   bool include_archived = false;
+  // The date bounds by index: due_from, due_to, close_from, close_to.
+  std::string* Date(int index) {
+    std::string* dates[] = {&due_from, &due_to, &close_from, &close_to};
+    return dates[index];
+  }
 };
 
 class Opportunities final : public Projection {
  public:
+  using QueryType = OpportunityQuery;
   std::string_view Name() const override { return "opportunities"; }
   void Apply(const eventstore::RecordedEvent& event) override;
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Opportunities>(); }
