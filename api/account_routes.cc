@@ -581,10 +581,7 @@ void Server::AccountRoutes() {
             create.code = *code;
             outcome = transact();
           }
-          const std::string id = outcome.ok() && outcome.value().stream.starts_with("account-")
-                                     ? outcome.value().stream.substr(8)
-                                     : create.account_id;
-          Reply(res, outcome, id, true, "/api/v1/accounts/" + id);
+          ReplyCreated(res, outcome, "account-", create.account_id, "/api/v1/accounts");
         });
 
   // Runs the commands a request makes on account {id} as one decision,
@@ -972,17 +969,7 @@ void Server::AccountRoutes() {
       if (id == contact_id) pick(fields);
     }
     pick(account->text);
-    domain::TransactOptions options;
-    if (!CommandOptions(call, res, &options)) return;
-    const domain::Context ctx = ContextOf(call);
-    auto outcome = activities_.Transact(
-        sales::ActivityStream(create.activity_id), ctx,
-        [&](const sales::Activity::State& s) { return sales::Activity::Decide(s, create, ctx); },
-        options);
-    const std::string id = outcome.ok() && outcome.value().stream.starts_with("activity-")
-                               ? outcome.value().stream.substr(9)
-                               : create.activity_id;
-    Reply(res, outcome, id, true, "/api/v1/activities/" + id);
+    Create(call, res, activities_, "activity-", create.activity_id, create, "/api/v1/activities");
     if (res.status == 201) {
       json answer = json::parse(res.body);
       answer["account_id"] = account_id;

@@ -127,6 +127,15 @@ void Server::Reply(httplib::Response& res, const domain::Outcome<domain::Committ
            created ? 201 : 200);
 }
 
+void Server::ReplyCreated(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
+                          const std::string& prefix, const std::string& id,
+                          const std::string& collection) {
+  const std::string created = outcome.ok() && outcome.value().stream.starts_with(prefix)
+                                  ? outcome.value().stream.substr(prefix.size())
+                                  : id;
+  Reply(res, outcome, created, true, collection + "/" + created);
+}
+
 void Server::ReadModel(const Call& call, httplib::Response& res,
                        const projections::Projection& live,
                        const std::function<void(const projections::Projection&)>& read) {

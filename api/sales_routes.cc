@@ -470,19 +470,8 @@ void Server::SalesRoutes() {
             open.account_contacts.push_back(contact_id);
           }
           open.rules = rules.value();
-          domain::TransactOptions options;
-          if (!CommandOptions(call, res, &options)) return;
-          const domain::Context ctx = ContextOf(call);
-          auto outcome = opportunities_.Transact(
-              sales::OpportunityStream(open.opportunity_id), ctx,
-              [&](const sales::Opportunity::State& s) {
-                return sales::Opportunity::Decide(s, open, ctx);
-              },
-              options);
-          const std::string id = outcome.ok() && outcome.value().stream.starts_with("opportunity-")
-                                     ? outcome.value().stream.substr(12)
-                                     : open.opportunity_id;
-          Reply(res, outcome, id, true, "/api/v1/opportunities/" + id);
+          Create(call, res, opportunities_, "opportunity-", open.opportunity_id, open,
+                 "/api/v1/opportunities");
         });
 
   // Runs a request's commands on opportunity {id} as one decision. Sales
@@ -719,19 +708,8 @@ void Server::SalesRoutes() {
           if (fields.reminder) create.reminder_at_us = *fields.reminder;
           account_links(create.account_id, &create.account_contacts, &create.account_opportunities);
           create.rules = rules.value();
-          domain::TransactOptions options;
-          if (!CommandOptions(call, res, &options)) return;
-          const domain::Context ctx = ContextOf(call);
-          auto outcome = activities_.Transact(
-              sales::ActivityStream(create.activity_id), ctx,
-              [&](const sales::Activity::State& s) {
-                return sales::Activity::Decide(s, create, ctx);
-              },
-              options);
-          const std::string id = outcome.ok() && outcome.value().stream.starts_with("activity-")
-                                     ? outcome.value().stream.substr(9)
-                                     : create.activity_id;
-          Reply(res, outcome, id, true, "/api/v1/activities/" + id);
+          Create(call, res, activities_, "activity-", create.activity_id, create,
+                 "/api/v1/activities");
         });
 
   auto activity_command = [this](const Call& call, httplib::Response& res,
@@ -949,17 +927,7 @@ void Server::SalesRoutes() {
                                          f["attachment_id"].value_or(""),
                                          call.principal.id,
                                          types.value()};
-          domain::TransactOptions options;
-          if (!CommandOptions(call, res, &options)) return;
-          const domain::Context ctx = ContextOf(call);
-          auto outcome = notes_.Transact(
-              sales::NoteStream(create.note_id), ctx,
-              [&](const sales::Note::State& s) { return sales::Note::Decide(s, create, ctx); },
-              options);
-          const std::string id = outcome.ok() && outcome.value().stream.starts_with("note-")
-                                     ? outcome.value().stream.substr(5)
-                                     : create.note_id;
-          Reply(res, outcome, id, true, "/api/v1/notes/" + id);
+          Create(call, res, notes_, "note-", create.note_id, create, "/api/v1/notes");
         });
 
   Route("PATCH", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kCreate,

@@ -187,6 +187,27 @@ class Server {
   // {"id","version","position"}, or a problem).
   void Reply(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
              const std::string& id, bool created, const std::string& location);
+  // Reply for the creation of record `id` (stream `prefix` + id) with
+  // Location `collection`/<id>: for a retried request (Idempotency-Key), the
+  // id its first attempt made.
+  void ReplyCreated(httplib::Response& res, const domain::Outcome<domain::Committed>& outcome,
+                    const std::string& prefix, const std::string& id,
+                    const std::string& collection);
+  // Decides `command` on the new stream `prefix` + `id` of `aggregates`
+  // (with the request's If-Match and Idempotency-Key) and answers as
+  // ReplyCreated does.
+  template <class D>
+  void Create(const Call& call, httplib::Response& res, domain::AggregateStore<D>& aggregates,
+              const std::string& prefix, const std::string& id, const typename D::Command& command,
+              const std::string& collection) {
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    auto outcome = aggregates.Transact(
+        prefix + id, ctx, [&](const typename D::State& s) { return D::Decide(s, command, ctx); },
+        options);
+    ReplyCreated(res, outcome, prefix, id, collection);
+  }
   // If-Match and Idempotency-Key of a command; false when it answered 400.
   bool CommandOptions(const Call& call, httplib::Response& res, domain::TransactOptions* options);
   int64_t NowUs() const;
