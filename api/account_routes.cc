@@ -850,19 +850,24 @@ void Server::AccountRoutes() {
           // its own stream, at the version it is appended at).
           options.linked = [&](const domain::Context& ctx)
               -> domain::Outcome<std::vector<eventstore::AppendPart>> {
+            // The read models must have seen every record made so far.
+            if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+              return Status::Unavailable("read models are behind");
+            }
             std::vector<domain::Outcome<std::optional<eventstore::AppendPart>>> decided;
             for (const auto& source : sources) {
               for (const auto& o : models_.opportunities.IdsOfAccount(source, true)) {
                 decided.push_back(opportunities_.DecidePart(sales::OpportunityStream(o), ctx,
-                                                            sales::MoveOpportunity{id}));
+                                                            sales::MoveOpportunity{source, id}));
               }
               for (const auto& a : models_.activities.IdsOfAccount(source)) {
-                decided.push_back(
-                    activities_.DecidePart(sales::ActivityStream(a), ctx, sales::MoveActivity{id}));
+                decided.push_back(activities_.DecidePart(sales::ActivityStream(a), ctx,
+                                                         sales::MoveActivity{source, id}));
               }
               for (const auto& n : models_.notes.Of("account/" + source)) {
-                decided.push_back(notes_.DecidePart(sales::NoteStream(n.id), ctx,
-                                                    sales::MoveNote{"account/" + id}));
+                decided.push_back(
+                    notes_.DecidePart(sales::NoteStream(n.id), ctx,
+                                      sales::MoveNote{"account/" + source, "account/" + id}));
               }
             }
             std::vector<eventstore::AppendPart> parts;
@@ -937,7 +942,9 @@ void Server::AccountRoutes() {
     const std::string account_id = call.req.matches[1];
     auto account = models_.accounts.Get(account_id);
     if (!account) return Send(res, NoSuchAccount());
-    if (account->archived || !account->merged_into.empty()) {
+    auto active = AccountActive(account_id);
+    if (active.failed()) return Send(res, FromStatus(active.status()));
+    if (!active.value()) {
       return Send(res, Problem{409,
                                "account_inactive",
                                {"Contul este arhivat sau unit cu altul.",
@@ -980,6 +987,13 @@ void Server::AccountRoutes() {
         [record](const Call& call, httplib::Response& res) { record(call, res, true); });
   Route("POST", "/api/v1/accounts/{id}/sms", Access::kSignedIn, Permission::kCreate,
         [record](const Call& call, httplib::Response& res) { record(call, res, false); });
+}
+
+domain::Outcome<bool> Server::AccountActive(const std::string& id) {
+  auto loaded = accounts_.Load(accounts::AccountStream(id));
+  if (!loaded.ok()) return loaded.status();
+  const auto& s = loaded.value().state;
+  return s.exists && !s.archived && s.merged_into.empty();
 }
 
 }  // namespace crm::api

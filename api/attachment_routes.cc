@@ -76,6 +76,15 @@ void Server::AttachmentRoutes() {
             bytes = &part.content;
             file_name = part.filename;
             content_type = part.content_type;
+          } else if (MediaType(req.get_header_value("Content-Type")) ==
+                     "application/x-www-form-urlencoded") {
+            // cpp-httplib reads such a body as parameters: it is not a file.
+            return Send(res, Problem{415,
+                                     "unsupported_media_type",
+                                     {"Trimiteți fișierul ca atare sau ca multipart/form-data.",
+                                      "Send the file as the body or as multipart/form-data."},
+                                     "",
+                                     {}});
           } else {
             file_name = req.get_param_value("file_name");
             content_type = req.get_header_value("Content-Type");
@@ -90,6 +99,8 @@ void Server::AttachmentRoutes() {
                 res,
                 Invalid({{"file", "empty_file", {"Fișierul este gol.", "The file is empty."}}}));
           }
+          domain::TransactOptions options;
+          if (!CommandOptions(call, res, &options)) return;
           auto files = Files();
           if (!files.ok()) return Send(res, FromStatus(files.status()));
           auto stored = (*files)->Put(*bytes);
@@ -101,11 +112,11 @@ void Server::AttachmentRoutes() {
                                          stored->size,
                                          stored->sha256,
                                          call.principal.id};
-          domain::TransactOptions options;
-          if (!CommandOptions(call, res, &options)) return;
-          // A multipart body is not in req.body: the key stands for this file.
+          // A multipart body is not in req.body: the key stands for this file,
+          // its name and type.
           if (!options.fingerprint.empty()) {
-            options.fingerprint += "/" + upload.sha256 + "/" + upload.file_name;
+            options.fingerprint +=
+                "/" + upload.sha256 + "/" + upload.content_type + "/" + upload.file_name;
           }
           const domain::Context ctx = ContextOf(call);
           auto outcome = attachments_.Transact(

@@ -130,7 +130,8 @@ nlohmann::json RowJson(const nlohmann::json& full, const std::vector<std::string
   }
   for (const auto& column : columns) {
     if (column.starts_with("custom.")) {
-      row[column] = full["custom"].value(column.substr(7), nlohmann::json(nullptr));
+      row[column] = full.value("custom", nlohmann::json::object())
+                        .value(column.substr(7), nlohmann::json(nullptr));
     } else {
       row[column] = full.value(column, nlohmann::json(nullptr));
     }

@@ -302,33 +302,36 @@ void Server::SalesRoutes() {
         });
 
   // An export's cell: the record's JSON member as text, users, accounts,
-  // contacts and opportunities by name.
-  auto cell = [this](const json& full, const std::string& column) -> std::string {
-    const json& v = column.starts_with("custom.") ? full["custom"].value(column.substr(7), json())
-                                                  : full.value(column, json());
+  // contacts and opportunities by name (looked up once per export in *names).
+  auto cell = [this](const json& full, const std::string& column,
+                     std::map<std::string, std::string>* names) -> std::string {
+    const json& v = column.starts_with("custom.")
+                        ? full.value("custom", json::object()).value(column.substr(7), json())
+                        : full.value(column, json());
     if (v.is_null()) return "";
     if (!v.is_string()) return v.dump();
     const std::string id = v.get<std::string>();
+    static const std::set<std::string> kNamed = {"owner_id", "account_id", "contact_id",
+                                                 "opportunity_id"};
+    if (!kNamed.count(column)) return id;
+    const std::string key = column + "/" + full.value("account_id", "") + "/" + id;
+    if (auto it = names->find(key); it != names->end()) return it->second;
+    std::string name = id;
     if (column == "owner_id") {
-      auto user = models_.identity.User(id);
-      return user ? user->display_name : id;
-    }
-    if (column == "account_id") {
-      auto account = models_.accounts.Get(id);
-      return account ? account->text["name"] : id;
-    }
-    if (column == "contact_id") {
+      if (auto user = models_.identity.User(id)) name = user->display_name;
+    } else if (column == "account_id") {
+      if (auto account = models_.accounts.Get(id)) name = account->text["name"];
+    } else if (column == "contact_id") {
       auto account = models_.accounts.Get(full.value("account_id", ""));
-      if (!account || !account->contacts.count(id)) return id;
-      auto& contact = account->contacts.at(id);
-      const std::string first = contact["first_name"], last = contact["last_name"];
-      return first + (first.empty() || last.empty() ? "" : " ") + last;
+      if (account && account->contacts.count(id)) {
+        auto& contact = account->contacts.at(id);
+        const std::string first = contact["first_name"], last = contact["last_name"];
+        name = first + (first.empty() || last.empty() ? "" : " ") + last;
+      }
+    } else if (auto opportunity = models_.opportunities.Get(id)) {
+      name = opportunity->title;
     }
-    if (column == "opportunity_id") {
-      auto opportunity = models_.opportunities.Get(id);
-      return opportunity ? opportunity->title : id;
-    }
-    return id;
+    return (*names)[key] = name;
   };
 
   // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
@@ -401,10 +404,13 @@ void Server::SalesRoutes() {
             if (!ReadListRequest(call, res, list, &request, &columns)) return;
             Sheet sheet{sheet_name, ColumnHeaders(list, columns.names), {}};
             Read<Model>(call, res, model, [&](const Model& m) {
+              std::map<std::string, std::string> names;
               for (const auto& row : m.Query(query, request.sort, 0, SIZE_MAX).rows) {
                 const json full = to_json(row);
                 auto& cells = sheet.rows.emplace_back();
-                for (const auto& column : columns.names) cells.push_back(cell(full, column));
+                for (const auto& column : columns.names) {
+                  cells.push_back(cell(full, column, &names));
+                }
               }
               SendWorkbook(res, {sheet}, file_name);
             });
@@ -436,7 +442,9 @@ void Server::SalesRoutes() {
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           auto account = models_.accounts.Get(*fields.account_id);
-          if (!account || account->archived || !account->merged_into.empty()) {
+          auto active = AccountActive(*fields.account_id);
+          if (active.failed()) return Send(res, FromStatus(active.status()));
+          if (!account || !active.value()) {
             return Send(
                 res,
                 Invalid({{"account_id",
@@ -677,7 +685,9 @@ void Server::SalesRoutes() {
           ActivityBody fields = ReadActivityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           auto account = models_.accounts.Get(*fields.account_id);
-          if (!account || account->archived || !account->merged_into.empty()) {
+          auto active = AccountActive(*fields.account_id);
+          if (active.failed()) return Send(res, FromStatus(active.status()));
+          if (!account || !active.value()) {
             return Send(
                 res,
                 Invalid({{"account_id",
@@ -900,6 +910,16 @@ void Server::SalesRoutes() {
               {{"record", true}, {"note_type", true}, {"text", true}, {"attachment_id", false}},
               &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          if (f["record"]->starts_with("account/")) {
+            auto active = AccountActive(f["record"]->substr(8));
+            if (active.failed()) return Send(res, FromStatus(active.status()));
+            if (!active.value() && models_.accounts.Get(f["record"]->substr(8))) {
+              return Send(res, Invalid({{"record",
+                                         "account_inactive",
+                                         {"Contul este arhivat sau unit cu altul.",
+                                          "The account is archived or merged into another."}}}));
+            }
+          }
           if (!record_exists(*f["record"])) {
             return Send(res, Invalid({{"record",
                                        "not_found",

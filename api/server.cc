@@ -86,7 +86,10 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
     listen_socket_ = sock;  // the last socket made is the listening one
   });
   // The upload route takes files up to max_attachment_bytes (with room for a
-  // multipart envelope); every other route is held to max_body_bytes in Route.
+  // multipart envelope); every other route is held to max_body_bytes in Route,
+  // once the body is read: refusing it from its Content-Length before reading
+  // it would leave the body unread, and a client still sending it would see a
+  // reset connection instead of the 413.
   http_.set_payload_max_length(
       std::max(config_.max_body_bytes, config_.max_attachment_bytes + kMultipartSlack));
   Routes();
@@ -295,7 +298,9 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
   const bool upload = path == kUploadPath;
   auto wrapped = [this, access, permission, upload, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
-    if (!upload && req.body.size() > config_.max_body_bytes) {
+    size_t body = req.body.size();  // a multipart body is in req.files
+    for (const auto& [name, part] : req.files) body += part.content.size();
+    if (!upload && body > config_.max_body_bytes) {
       return Send(res,
                   PayloadTooLarge("at most " + std::to_string(config_.max_body_bytes) + " bytes"));
     }

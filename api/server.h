@@ -128,6 +128,9 @@ class Server {
   // fails. Claims already appended stay: each names its true holder.
   bool ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
                            Problem* problem);
+  // Whether account `id` exists and is neither archived nor merged, read from
+  // its aggregate (not from a read model, which may not have seen a merge).
+  domain::Outcome<bool> AccountActive(const std::string& id);
   // The next generated account code ("C-000123"), taken for `account_id`.
   Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
   // The list columns `user_id` sees for `entity`: their own settings, else

@@ -153,6 +153,10 @@ bool Server::ReadListRequest(const Call& call, httplib::Response& res, const dom
     for (const auto& c : list.columns) out->names.push_back(c.column);
   } else if (!given.empty()) {
     auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+    if (!defs.ok()) {
+      Send(res, FromStatus(defs.status()));
+      return false;
+    }
     out->names.clear();
     for (size_t start = 0; start <= given.size();) {
       const size_t end = std::min(given.find(',', start), given.size());

@@ -186,7 +186,14 @@ class AggregateStore {
       if (auto* rejection = std::get_if<Rejection>(&decision)) return std::move(*rejection);
       auto& events = std::get<std::vector<std::vector<Event>>>(decision);
       events.resize(streams.size());
-      size_t total = 0;
+      std::vector<eventstore::AppendPart> linked;
+      if (options.linked) {
+        Outcome<std::vector<eventstore::AppendPart>> parts = options.linked(ctx);
+        if (parts.rejected()) return parts.rejection();
+        if (parts.failed()) return parts.status();
+        linked = std::move(parts.value());
+      }
+      size_t total = linked.size();
       for (const auto& list : events) total += list.size();
       if (total == 0) {
         return Committed{streams[0], current[0].version, current[0].last_position, 0, false};
@@ -214,12 +221,7 @@ class AggregateStore {
           if (claimed.failed()) return claimed.status();
         }
       }
-      if (options.linked) {
-        Outcome<std::vector<eventstore::AppendPart>> linked = options.linked(ctx);
-        if (linked.rejected()) return linked.rejection();
-        if (linked.failed()) return linked.status();
-        for (auto& part : linked.value()) request.parts.push_back(std::move(part));
-      }
+      for (auto& part : linked) request.parts.push_back(std::move(part));
       for (const Claim& claim : options.claims) {
         crm::system::ClaimedT claimed;
         claimed.owner = streams[0];

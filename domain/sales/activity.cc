@@ -221,7 +221,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     return Events{std::move(e)};
   }
   if (const auto* move = std::get_if<MoveActivity>(&command)) {
-    if (move->account_id == state.account_id) return Events{};
+    if (move->from_account_id != state.account_id) return Events{};
     ActivityMovedT e;
     e.from_account_id = state.account_id;
     e.account_id = move->account_id;
@@ -236,6 +236,19 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
     std::vector<FieldError> errors;
     Applied applied = Apply(state, change->input, change->account_contacts,
                             change->account_opportunities, change->rules, change->types, &errors);
+    // A call stays a call, and an SMS keeps its text.
+    if (!state.communication.direction.empty()) {
+      if (applied.state.type != state.type) {
+        errors.push_back({"type",
+                          "fixed_type",
+                          {"Tipul unui apel sau SMS nu se schimbă.",
+                           "A call's or SMS's type does not change."}});
+      }
+      if (state.type == "sms" && applied.state.details.empty()) {
+        errors.push_back(
+            {"details", "required", {"Textul SMS-ului rămâne.", "An SMS keeps its text."}});
+      }
+    }
     if (!errors.empty()) return domain::InvalidFields(std::move(errors));
     if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
     const State& s = applied.state;

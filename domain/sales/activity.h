@@ -79,6 +79,7 @@ struct FireActivityReminder {
 struct ArchiveActivity {};
 // A merge of accounts moves the activity to the surviving account.
 struct MoveActivity {
+  std::string from_account_id;  // where the caller saw it: elsewhere, nothing moves
   std::string account_id;
 };
 

@@ -58,7 +58,7 @@ domain::Decision<Note::Event> Note::Decide(const State& state, const Command& co
     return domain::Reject("note_not_found", "Nota nu există.", "No such note.", 404);
   }
   if (const auto* move = std::get_if<MoveNote>(&command)) {
-    if (move->record == state.record) return std::vector<Event>{};
+    if (move->from_record != state.record) return std::vector<Event>{};
     NoteMovedT e;
     e.from_record = state.record;
     e.record = move->record;

@@ -39,6 +39,7 @@ struct EditNote {
 
 // A merge of accounts moves the account's notes to the surviving account.
 struct MoveNote {
+  std::string from_record;  // where the caller saw it: elsewhere, nothing moves
   std::string record;
 };
 

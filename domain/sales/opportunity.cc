@@ -190,7 +190,7 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
     return Events{std::move(e)};
   }
   if (const auto* move = std::get_if<MoveOpportunity>(&command)) {
-    if (move->account_id == state.account_id) return Events{};
+    if (move->from_account_id != state.account_id) return Events{};
     OpportunityMovedT e;
     e.from_account_id = state.account_id;
     e.account_id = move->account_id;

@@ -61,6 +61,7 @@ struct ArchiveOpportunity {};
 // A merge of accounts moves the opportunity to the surviving account, in
 // whatever status it is (archived and closed ones too: the history moves).
 struct MoveOpportunity {
+  std::string from_account_id;  // where the caller saw it: elsewhere, nothing moves
   std::string account_id;
 };
 // The reminder worker: the reminder set for `due_us` is due now. Fires once:

@@ -174,6 +174,14 @@ TEST_F(AttachmentsTest, TheSizeLimitsHoldForFilesAndForEveryOtherBody) {
       {"record", "account/none"}, {"note_type", "phone"}, {"text", std::string(kMaxBody + 1, 'x')}};
   ExpectProblem(client_->Post("/api/v1/notes", note.dump(), "application/json"), 413,
                 "payload_too_large");
+  // Nor may a form smuggle a file past it on another route.
+  ExpectProblem(client_->Post("/api/v1/notes",
+                              httplib::MultipartFormDataItems{
+                                  {"file", std::string(kMaxBody + 1, 'f'), "f.bin", ""}}),
+                413, "payload_too_large");
+  // A form-encoded body is not a file.
+  ExpectProblem(client_->Post("/api/v1/attachments", "a=b", "application/x-www-form-urlencoded"),
+                415, "unsupported_media_type");
 }
 
 TEST_F(AttachmentsTest, HostileFileNamesAreSanitizedAndNeverBecomePaths) {

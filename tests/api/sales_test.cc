@@ -522,6 +522,17 @@ TEST_F(SalesTest, MergingAccountsMovesTheirOpportunitiesActivitiesAndNotesInOneA
       Get("/api/v1/opportunities/" + opportunity + "?as_of=" + std::to_string(before));
   EXPECT_EQ(source, past["account_id"]);
 
+  // Nothing new goes to the merged account.
+  ExpectProblem(
+      Post("/api/v1/notes",
+           {{"record", "account/" + source}, {"note_type", "phone"}, {"text", "Prea târziu"}}),
+      422, "validation_failed");
+  ExpectProblem(Post("/api/v1/opportunities", {{"account_id", source}, {"title", "Prea târziu"}}),
+                422, "validation_failed");
+  ExpectProblem(Post("/api/v1/accounts/" + source + "/calls",
+                     {{"direction", "outbound"}, {"outcome", "busy"}, {"phone", "0722123456"}}),
+                409, "account_inactive");
+
   // A moved record takes commands as before, with the survivor's contacts.
   ASSERT_EQ(200,
             Post("/api/v1/opportunities/" + opportunity + "/stage", {{"stage", "offer"}})->status);

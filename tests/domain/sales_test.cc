@@ -306,10 +306,15 @@ TEST(MoveTest, AMergeMovesRecordsOfAnyStatusOnceAndOnlyRecordsThatExist) {
   moved.account_id = "a2";
   GivenWhenThen<Opportunity>()
       .Given({Opened(), archived})
-      .When(MoveOpportunity{"a2"})
+      .When(MoveOpportunity{"a1", "a2"})
       .ThenExpect({moved});
-  GivenWhenThen<Opportunity>().Given({Opened(), moved}).When(MoveOpportunity{"a2"}).ThenExpect({});
-  GivenWhenThen<Opportunity>().When(MoveOpportunity{"a2"}).ThenReject("opportunity_not_found");
+  GivenWhenThen<Opportunity>()
+      .Given({Opened(), moved})
+      .When(MoveOpportunity{"a1", "a2"})
+      .ThenExpect({});  // moved already: it is no longer on a1
+  GivenWhenThen<Opportunity>()
+      .When(MoveOpportunity{"a1", "a2"})
+      .ThenReject("opportunity_not_found");
 
   NoteCreatedT created;
   created.note_id = "n1";
@@ -320,8 +325,15 @@ TEST(MoveTest, AMergeMovesRecordsOfAnyStatusOnceAndOnlyRecordsThatExist) {
   NoteMovedT note_moved;
   note_moved.from_record = "account/a1";
   note_moved.record = "account/a2";
-  GivenWhenThen<Note>().Given({created}).When(MoveNote{"account/a2"}).ThenExpect({note_moved});
-  GivenWhenThen<Note>().When(MoveNote{"account/a2"}).ThenReject("note_not_found");
+  GivenWhenThen<Note>()
+      .Given({created})
+      .When(MoveNote{"account/a1", "account/a2"})
+      .ThenExpect({note_moved});
+  GivenWhenThen<Note>()
+      .Given({created})
+      .When(MoveNote{"account/a9", "account/a2"})
+      .ThenExpect({});  // not where the caller saw it
+  GivenWhenThen<Note>().When(MoveNote{"account/a1", "account/a2"}).ThenReject("note_not_found");
   // The author edits a moved note as before.
   GivenWhenThen<Note>()
       .Given({created, note_moved})
@@ -376,7 +388,19 @@ TEST(ActivityTest, CallsAndSmsAreDoneActivitiesWithANumberAndTheirDetailsChecked
   sms.input.details = "Bună ziua!";
   decision = Activity::Decide(Activity::Initial(), sms, {});
   ASSERT_TRUE(std::holds_alternative<std::vector<Activity::Event>>(decision));
-  EXPECT_EQ("Bună ziua!", std::get<ActivityCreatedT>(std::get<0>(decision)[0]).details);
+  const ActivityCreatedT sent = std::get<ActivityCreatedT>(std::get<0>(decision)[0]);
+  EXPECT_EQ("Bună ziua!", sent.details);
+  // A call stays a call; an SMS keeps its text; other fields change freely.
+  ChangeActivity retype;
+  retype.input.type = "meeting";
+  GivenWhenThen<Activity>().Given({created}).When(retype).ThenReject("validation_failed");
+  ChangeActivity erase;
+  erase.input.details = "";
+  GivenWhenThen<Activity>().Given({sent}).When(erase).ThenReject("validation_failed");
+  ChangeActivity subject;
+  subject.input.subject = "Apel de revenire";
+  auto changed = Activity::Decide(Activity::Evolve(Activity::Initial(), created), subject, {});
+  EXPECT_TRUE(std::holds_alternative<std::vector<Activity::Event>>(changed));
 }
 
 }  // namespace
