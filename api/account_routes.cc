@@ -976,7 +976,8 @@ void Server::AccountRoutes() {
       if (id == contact_id) pick(fields);
     }
     pick(account->text);
-    Create(call, res, activities_, "activity-", create.activity_id, create, "/api/v1/activities");
+    Create(call, res, activities_, "activity-", create.activity_id, create, "/api/v1/activities",
+           AccountGuard(account_id));
     if (res.status == 201) {
       json answer = json::parse(res.body);
       answer["account_id"] = account_id;
@@ -994,6 +995,23 @@ domain::Outcome<bool> Server::AccountActive(const std::string& id) {
   if (!loaded.ok()) return loaded.status();
   const auto& s = loaded.value().state;
   return s.exists && !s.archived && s.merged_into.empty();
+}
+
+decltype(domain::TransactOptions::linked) Server::AccountGuard(const std::string& id) {
+  return
+      [this, id](const domain::Context&) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
+        auto loaded = accounts_.Load(accounts::AccountStream(id));
+        if (!loaded.ok()) return loaded.status();
+        const auto& s = loaded.value().state;
+        if (!s.exists || s.archived || !s.merged_into.empty()) {
+          return domain::Reject("account_inactive", "Contul este arhivat sau unit cu altul.",
+                                "The account is archived or merged into another.", 409);
+        }
+        eventstore::AppendPart guard;
+        guard.stream = accounts::AccountStream(id);
+        guard.expected_version = loaded.value().version;
+        return std::vector<eventstore::AppendPart>{std::move(guard)};
+      };
 }
 
 }  // namespace crm::api

@@ -479,7 +479,7 @@ void Server::SalesRoutes() {
           }
           open.rules = rules.value();
           Create(call, res, opportunities_, "opportunity-", open.opportunity_id, open,
-                 "/api/v1/opportunities");
+                 "/api/v1/opportunities", AccountGuard(open.account_id));
         });
 
   // Runs a request's commands on opportunity {id} as one decision. Sales
@@ -719,7 +719,7 @@ void Server::SalesRoutes() {
           account_links(create.account_id, &create.account_contacts, &create.account_opportunities);
           create.rules = rules.value();
           Create(call, res, activities_, "activity-", create.activity_id, create,
-                 "/api/v1/activities");
+                 "/api/v1/activities", AccountGuard(create.account_id));
         });
 
   auto activity_command = [this](const Call& call, httplib::Response& res,
@@ -947,7 +947,9 @@ void Server::SalesRoutes() {
                                          f["attachment_id"].value_or(""),
                                          call.principal.id,
                                          types.value()};
-          Create(call, res, notes_, "note-", create.note_id, create, "/api/v1/notes");
+          Create(call, res, notes_, "note-", create.note_id, create, "/api/v1/notes",
+                 create.record.starts_with("account/") ? AccountGuard(create.record.substr(8))
+                                                       : nullptr);
         });
 
   Route("PATCH", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kCreate,

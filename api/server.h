@@ -131,6 +131,11 @@ class Server {
   // Whether account `id` exists and is neither archived nor merged, read from
   // its aggregate (not from a read model, which may not have seen a merge).
   domain::Outcome<bool> AccountActive(const std::string& id);
+  // For a command that makes a record of account `id`: a check-only part at
+  // the account's version, so a merge or archive that lands first makes the
+  // command run again and refuse (409 account_inactive) instead of leaving
+  // the record on an account that is gone.
+  decltype(domain::TransactOptions::linked) AccountGuard(const std::string& id);
   // The next generated account code ("C-000123"), taken for `account_id`.
   Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
   // The list columns `user_id` sees for `entity`: their own settings, else
@@ -199,12 +204,15 @@ class Server {
   // Decides `command` on the new stream `prefix` + `id` of `aggregates`
   // (with the request's If-Match and Idempotency-Key) and answers as
   // ReplyCreated does.
+  // `linked` as in TransactOptions (e.g. AccountGuard).
   template <class D>
   void Create(const Call& call, httplib::Response& res, domain::AggregateStore<D>& aggregates,
               const std::string& prefix, const std::string& id, const typename D::Command& command,
-              const std::string& collection) {
+              const std::string& collection,
+              decltype(domain::TransactOptions::linked) linked = {}) {
     domain::TransactOptions options;
     if (!CommandOptions(call, res, &options)) return;
+    options.linked = std::move(linked);
     const domain::Context ctx = ContextOf(call);
     auto outcome = aggregates.Transact(
         prefix + id, ctx, [&](const typename D::State& s) { return D::Decide(s, command, ctx); },

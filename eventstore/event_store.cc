@@ -77,16 +77,19 @@ std::string EncodeHead(uint64_t position, const Hash& hash, int64_t recorded_us)
 
 Status ValidateRequest(const AppendRequest& request) {
   if (request.parts.empty()) return Status::InvalidArgument("append without parts");
+  size_t events = 0;
   for (size_t i = 0; i < request.parts.size(); ++i) {
     const AppendPart& part = request.parts[i];
     if (part.stream.empty() || part.stream.size() > keys::kMaxStreamIdSize ||
         part.stream.find('\0') != std::string::npos) {
       return Status::InvalidArgument("malformed stream id in part " + std::to_string(i));
     }
-    if (part.events.empty()) {
+    // A part without events only checks its stream's version: it needs one.
+    if (part.events.empty() && part.expected_version == kAnyVersion) {
       return Status::InvalidArgument("part " + std::to_string(i) + " (" + part.stream +
-                                     ") has no events");
+                                     ") has neither events nor an expected version");
     }
+    events += part.events.size();
     for (const NewEvent& e : part.events) {
       if (e.type.empty()) return Status::InvalidArgument("event without type in " + part.stream);
     }
@@ -96,6 +99,7 @@ Status ValidateRequest(const AppendRequest& request) {
       }
     }
   }
+  if (events == 0) return Status::InvalidArgument("append without events");
   return Status::OK();
 }
 

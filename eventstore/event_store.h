@@ -56,6 +56,10 @@ struct NewEvent {
 };
 
 // Events for one stream, appended only if the stream is at expected_version.
+// One stream's share of an append. A part without events is a guard: it
+// appends nothing and only requires its stream to be at expected_version
+// (which it must then set), so a command can depend on a stream it does not
+// change; the request as a whole must append at least one event.
 struct AppendPart {
   std::string stream;
   uint64_t expected_version = kAnyVersion;

@@ -312,5 +312,37 @@ TEST_F(UniqueValuesTest, TransactManyAppendsEveryStreamAtomicallyAndRetriesAStal
   EXPECT_EQ(head, store_->Head());
 }
 
+TEST_F(TransactTest, LinkedPartsAreDecidedAgainWhenTheirStreamMovesAndCanRefuse) {
+  AggregateStore<Counter> counters(*store_, ids_);
+  ASSERT_TRUE(Run(counters, "parent", Increment{1}).ok());
+  int calls = 0;
+  bool parent_open = true;
+  TransactOptions options;
+  // A guard on "parent" at the version it is read at; the first time, the
+  // parent moves (a concurrent command) between the read and the append.
+  options.linked = [&](const Context&) -> Outcome<std::vector<eventstore::AppendPart>> {
+    ++calls;
+    if (!parent_open) return Reject("parent_closed", "Închis.", "Closed.", 409);
+    const uint64_t seen = *store_->StreamVersion("parent");
+    if (calls == 1) {
+      EXPECT_TRUE(Run(counters, "parent", Increment{1}).ok());
+    }
+    return std::vector<eventstore::AppendPart>{{"parent", seen, {}}};
+  };
+  auto r = Run(counters, "child", Increment{1}, options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(2, calls) << "the stale guard made the command run again";
+  EXPECT_EQ(1u, r.value().version);
+  EXPECT_EQ(2u, *store_->StreamVersion("parent")) << "a guard appends nothing";
+
+  // The guard's refusal is the command's; nothing is written.
+  parent_open = false;
+  const uint64_t head = store_->Head();
+  auto refused = Run(counters, "child-2", Increment{1}, options);
+  ASSERT_TRUE(refused.rejected());
+  EXPECT_EQ("parent_closed", refused.rejection().code);
+  EXPECT_EQ(head, store_->Head());
+}
+
 }  // namespace
 }  // namespace crm::domain

@@ -109,6 +109,32 @@ TEST(EventStoreTest, RejectsMalformedRequests) {
   EXPECT_EQ(0u, store->Head());
 }
 
+TEST(EventStoreTest, APartWithoutEventsGuardsItsStreamsVersion) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  ASSERT_TRUE(store->Append(OnePart("account", kNoStream, 2)).ok());
+  auto guarded = [&](uint64_t account_version) {
+    AppendRequest request = OnePart("record", kAnyVersion);
+    request.parts.push_back({"account", account_version, {}});
+    return store->Append(std::move(request));
+  };
+  // The account moved on: nothing is written.
+  EXPECT_TRUE(guarded(1).status().IsWrongExpectedVersion());
+  EXPECT_EQ(2u, store->Head());
+  // At the version seen: the record's event is written, the account untouched.
+  auto ok = guarded(2);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(3u, ok->last_position);
+  EXPECT_EQ((std::vector<uint64_t>{1, 2}), ok->versions);
+  EXPECT_EQ(2u, *store->StreamVersion("account"));
+  // A guard needs a version, and a request needs an event.
+  AppendRequest unguarded = OnePart("record", kAnyVersion);
+  unguarded.parts.push_back({"account", kAnyVersion, {}});
+  EXPECT_TRUE(store->Append(std::move(unguarded)).status().IsInvalidArgument());
+  EXPECT_TRUE(store->Append(OnePart("account", 2, 0)).status().IsInvalidArgument());
+  EXPECT_TRUE(store->Verify()->ok);
+}
+
 TEST(EventStoreTest, ConcurrentAppendersOnOneStreamWriteEveryVersionOnce) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());
