@@ -12,7 +12,7 @@ namespace crm::projections {
 
 namespace {
 
-std::string Field(const ActivityRow& row, const std::string& field) {
+std::string_view Field(const ActivityRow& row, const std::string& field) {
   if (field == "owner_id") return row.owner_id;
   if (field == "type") return row.type;
   if (field == "status") return row.status;
@@ -23,7 +23,8 @@ std::string Field(const ActivityRow& row, const std::string& field) {
   if (field == "due_date") return row.due_date;
   if (field.starts_with("custom.")) {
     auto it = row.custom.find(field.substr(7));
-    return it == row.custom.end() ? "" : it->second;
+    if (it == row.custom.end()) return "";
+    return it->second;
   }
   return "";
 }
@@ -119,11 +120,14 @@ Activities::Page Activities::Query(const ActivityQuery& query,
     }
     if (match) matches.push_back(&row);
   }
-  SortRows(&matches, sort, [](const ActivityRow& row, const std::string& field) {
-    if (field == "created_at") return NumberKey(row.created_at_us);
-    if (field == "updated_at") return NumberKey(row.updated_at_us);
-    return accounts::FoldText(Field(row, field));
-  });
+  SortRows(
+      &matches, sort,
+      [](const ActivityRow& row, const std::string& field) {
+        if (field == "created_at") return NumberKey(row.created_at_us);
+        if (field == "updated_at") return NumberKey(row.updated_at_us);
+        return accounts::FoldText(Field(row, field));
+      },
+      limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);
   Page page;
   page.total = matches.size();
   for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {

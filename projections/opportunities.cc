@@ -10,7 +10,7 @@
 
 namespace crm::projections {
 
-std::string OpportunityField(const OpportunityRow& row, const std::string& field) {
+std::string_view OpportunityField(const OpportunityRow& row, const std::string& field) {
   if (field == "owner_id") return row.owner_id;
   if (field == "stage") return row.stage;
   if (field == "status") return row.status;
@@ -22,7 +22,8 @@ std::string OpportunityField(const OpportunityRow& row, const std::string& field
   if (field == "close_date") return row.close_date;
   if (field.starts_with("custom.")) {
     auto it = row.custom.find(field.substr(7));
-    return it == row.custom.end() ? "" : it->second;
+    if (it == row.custom.end()) return "";
+    return it->second;
   }
   return "";
 }
@@ -121,12 +122,15 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
             in(row.close_date, query.close_from, query.close_to);
     if (match) matches.push_back(&row);
   }
-  SortRows(&matches, sort, [](const OpportunityRow& row, const std::string& field) {
-    if (field == "created_at") return NumberKey(row.created_at_us);
-    if (field == "updated_at") return NumberKey(row.updated_at_us);
-    if (field == "value") return NumberKey(row.value_minor);
-    return accounts::FoldText(OpportunityField(row, field));
-  });
+  SortRows(
+      &matches, sort,
+      [](const OpportunityRow& row, const std::string& field) {
+        if (field == "created_at") return NumberKey(row.created_at_us);
+        if (field == "updated_at") return NumberKey(row.updated_at_us);
+        if (field == "value") return NumberKey(row.value_minor);
+        return accounts::FoldText(OpportunityField(row, field));
+      },
+      limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);
   Page page;
   page.total = matches.size();
   for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {

@@ -70,7 +70,7 @@ class Opportunities final : public Projection {
   std::unordered_map<std::string, std::vector<std::string>> by_account_;  // GUARDED_BY(mutex())
 };
 
-// The sortable text of `field` in `row` ("" when unset).
-std::string OpportunityField(const OpportunityRow& row, const std::string& field);
+// The text of `field` in `row` ("" when unset), a view into the row.
+std::string_view OpportunityField(const OpportunityRow& row, const std::string& field);
 
 }  // namespace crm::projections

@@ -24,27 +24,39 @@ inline std::string NumberKey(int64_t n) {
   return text;
 }
 
-// Orders `rows` by `sort` (field, descending) using `key(row, field)`, each
-// key made once per row; ties keep the order the rows had.
+// Orders the first `keep` of `rows` by `sort` (field, descending) using
+// `key(row, field)`, each key made once per row; ties keep the order the rows
+// had. Rows past `keep` are left in no particular order (a page needs only
+// the rows up to its end: a partial sort of n rows costs n log keep).
 template <class Row, class Key>
 void SortRows(std::vector<const Row*>* rows, const std::vector<std::pair<std::string, bool>>& sort,
-              Key key) {
+              Key key, size_t keep = SIZE_MAX) {
   if (sort.empty()) return;
-  std::vector<std::pair<std::vector<std::string>, const Row*>> keyed;
+  struct Keyed {
+    std::vector<std::string> keys;
+    size_t index;
+    const Row* row;
+  };
+  std::vector<Keyed> keyed;
   keyed.reserve(rows->size());
-  for (const Row* row : *rows) {
-    std::vector<std::string> k;
-    for (const auto& [field, descending] : sort) k.push_back(key(*row, field));
-    keyed.emplace_back(std::move(k), row);
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const Row* row = (*rows)[i];
+    std::vector<std::string> keys;
+    keys.reserve(sort.size());
+    for (const auto& [field, descending] : sort) keys.push_back(key(*row, field));
+    keyed.push_back({std::move(keys), i, row});
   }
-  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+  auto before = [&](const Keyed& a, const Keyed& b) {
     for (size_t i = 0; i < sort.size(); ++i) {
-      if (a.first[i] == b.first[i]) continue;
-      return sort[i].second ? b.first[i] < a.first[i] : a.first[i] < b.first[i];
+      const int c = a.keys[i].compare(b.keys[i]);
+      if (c != 0) return sort[i].second ? c > 0 : c < 0;
     }
-    return false;
-  });
-  for (size_t i = 0; i < keyed.size(); ++i) (*rows)[i] = keyed[i].second;
+    return a.index < b.index;
+  };
+  const size_t n = std::min(keep, keyed.size());
+  std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n), keyed.end(),
+                    before);
+  for (size_t i = 0; i < n; ++i) (*rows)[i] = keyed[i].row;
 }
 
 }  // namespace crm::projections
