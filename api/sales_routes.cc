@@ -56,6 +56,22 @@ json OpportunityJson(const projections::OpportunityRow& o) {
           {"updated_at", domain::FormatRfc3339(o.updated_at_us)}};
 }
 
+// "reminder_at": an RFC 3339 time to set, or null to clear.
+void ReadReminder(const json& value, std::optional<std::optional<int64_t>>* out,
+                  std::vector<domain::FieldError>* errors) {
+  if (value.is_null()) {
+    *out = std::optional<int64_t>();
+  } else if (auto at = value.is_string() ? domain::ParseRfc3339(value.get<std::string>())
+                                         : std::nullopt) {
+    *out = at;
+  } else {
+    errors->push_back(
+        {"reminder_at",
+         "wrong_type",
+         {"Trebuie să fie un moment RFC 3339 sau null.", "Must be an RFC 3339 time or null."}});
+  }
+}
+
 // The body of an open or change: text members, "value" as a decimal string
 // (a JSON number is refused: it may already have lost cents), "custom", and
 // the placement members account_id/owner_id/stage/reminder_at (when
@@ -96,15 +112,7 @@ OpportunityBody ReadOpportunityBody(const json& body, bool creating,
             key == "value" ? "The amount is sent as a string (\"1234.50\")." : "Must be a string.");
       }
     } else if (key == "reminder_at") {
-      if (value.is_null()) {
-        out.reminder = std::optional<int64_t>();
-      } else if (auto at = value.is_string() ? domain::ParseRfc3339(value.get<std::string>())
-                                             : std::nullopt) {
-        out.reminder = at;
-      } else {
-        wrong(key, "Trebuie să fie un moment RFC 3339 sau null.",
-              "Must be an RFC 3339 time or null.");
-      }
+      ReadReminder(value, &out.reminder, errors);
     } else if (key == "custom") {
       if (!value.is_object()) {
         wrong(key, "Trebuie să fie un obiect.", "Must be an object.");
@@ -195,17 +203,7 @@ ActivityBody ReadActivityBody(const json& body, bool creating,
             {key, "wrong_type", {"Trebuie să fie un șir de caractere.", "Must be a string."}});
       }
     } else if (key == "reminder_at") {
-      if (value.is_null()) {
-        out.reminder = std::optional<int64_t>();
-      } else if (auto at = value.is_string() ? domain::ParseRfc3339(value.get<std::string>())
-                                             : std::nullopt) {
-        out.reminder = at;
-      } else {
-        errors->push_back(
-            {key,
-             "wrong_type",
-             {"Trebuie să fie un moment RFC 3339 sau null.", "Must be an RFC 3339 time or null."}});
-      }
+      ReadReminder(value, &out.reminder, errors);
     } else if (key == "custom" && value.is_object()) {
       for (const auto& [name, v] : value.items()) {
         if (v.is_string() || v.is_null()) {
@@ -434,33 +432,45 @@ void Server::SalesRoutes() {
                                            });
         });
 
+  // The account and responsible user of a new opportunity or activity: the
+  // account active (read from its aggregate), the owner the caller or, for
+  // managers, any user. nullopt once a problem is sent.
+  auto new_record = [this](const Call& call, httplib::Response& res, const std::string& account_id,
+                           const std::optional<std::string>& owner_id, const std::string& records,
+                           std::string* owner) -> std::optional<projections::AccountRow> {
+    auto account = models_.accounts.Get(account_id);
+    auto active = AccountActive(account_id);
+    if (active.failed()) return Send(res, FromStatus(active.status())), std::nullopt;
+    if (!account || !active.value()) {
+      Send(res, Invalid({{"account_id",
+                          "not_found",
+                          {"Contul nu există sau nu este activ.", "No such active account."}}}));
+      return std::nullopt;
+    }
+    *owner = owner_id.value_or(call.principal.id);
+    if (*owner != call.principal.id &&
+        !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+      Send(res, Forbidden("only managers give " + records + " to others"));
+      return std::nullopt;
+    }
+    if (!models_.identity.User(*owner)) {
+      Send(res, Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+      return std::nullopt;
+    }
+    return account;
+  };
+
   Route("POST", "/api/v1/opportunities", Access::kSignedIn, Permission::kCreate,
-        [this, stage_keys](const Call& call, httplib::Response& res) {
+        [this, stage_keys, new_record](const Call& call, httplib::Response& res) {
           auto body = ReadJsonObject(call.req, res);
           if (!body) return;
           std::vector<domain::FieldError> errors;
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          auto account = models_.accounts.Get(*fields.account_id);
-          auto active = AccountActive(*fields.account_id);
-          if (active.failed()) return Send(res, FromStatus(active.status()));
-          if (!account || !active.value()) {
-            return Send(
-                res,
-                Invalid({{"account_id",
-                          "not_found",
-                          {"Contul nu există sau nu este activ.", "No such active account."}}}));
-          }
-          const std::string owner = fields.owner_id.value_or(call.principal.id);
-          if (owner != call.principal.id &&
-              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers give opportunities to others"));
-          }
-          if (!models_.identity.User(owner)) {
-            return Send(
-                res,
-                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
-          }
+          std::string owner;
+          auto account =
+              new_record(call, res, *fields.account_id, fields.owner_id, "opportunities", &owner);
+          if (!account) return;
           auto stages = stage_keys();
           auto rules = RulesNow("opportunity");
           if (!stages.ok() || !rules.ok()) {
@@ -678,32 +688,16 @@ void Server::SalesRoutes() {
         });
 
   Route("POST", "/api/v1/activities", Access::kSignedIn, Permission::kCreate,
-        [this, account_links](const Call& call, httplib::Response& res) {
+        [this, account_links, new_record](const Call& call, httplib::Response& res) {
           auto body = ReadJsonObject(call.req, res);
           if (!body) return;
           std::vector<domain::FieldError> errors;
           ActivityBody fields = ReadActivityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          auto account = models_.accounts.Get(*fields.account_id);
-          auto active = AccountActive(*fields.account_id);
-          if (active.failed()) return Send(res, FromStatus(active.status()));
-          if (!account || !active.value()) {
-            return Send(
-                res,
-                Invalid({{"account_id",
-                          "not_found",
-                          {"Contul nu există sau nu este activ.", "No such active account."}}}));
-          }
-          const std::string owner = fields.owner_id.value_or(call.principal.id);
-          if (owner != call.principal.id &&
-              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers give activities to others"));
-          }
-          if (!models_.identity.User(owner)) {
-            return Send(
-                res,
-                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
-          }
+          std::string owner;
+          auto account =
+              new_record(call, res, *fields.account_id, fields.owner_id, "activities", &owner);
+          if (!account) return;
           auto rules = RulesNow("activity");
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
           auto types = activity_types_.Load(sales::kActivityTypesStream);
