@@ -46,7 +46,6 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
     rows_.back().created_at_us = env.recorded_at_us();
   }
   ActivityRow& row = rows_[at->second];
-  const std::string account_before = row.account_id;
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Activity::State s{!added,
                            row.archived,
@@ -65,6 +64,7 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
                            row.communication};
   s = sales::Activity::Evolve(std::move(s), *decoded);
   row.archived = s.archived;
+  FileUnderAccount(&by_account_, id, row.account_id, s.account_id);
   row.account_id = s.account_id;
   row.opportunity_id = s.opportunity_id;
   row.contact_id = s.contact_id;
@@ -78,12 +78,6 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
   row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
   row.communication = std::move(s.communication);
-  if (added) {
-    by_account_[row.account_id].push_back(id);
-  } else if (row.account_id != account_before) {  // moved by a merge
-    std::erase(by_account_[account_before], id);
-    by_account_[row.account_id].push_back(id);
-  }
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   row.search = accounts::FoldText(row.subject + " " + row.details);

@@ -12,6 +12,7 @@
 
 #include "domain/sales/activity.h"
 #include "projections/projection.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -60,7 +61,7 @@ class Activities final : public Projection {
  private:
   std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
-  std::unordered_map<std::string, std::vector<std::string>> by_account_;  // GUARDED_BY(mutex())
+  ByAccount by_account_;                           // GUARDED_BY(mutex())
 };
 
 }  // namespace crm::projections

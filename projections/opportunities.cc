@@ -49,7 +49,6 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   s.archived = row.archived;
   s.status = row.status;
   s.account_id = row.account_id;
-  const std::string account_before = row.account_id;
   s.contact_id = row.contact_id;
   s.owner_id = row.owner_id;
   s.stage = row.stage;
@@ -70,6 +69,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   }
   row.archived = s.archived;
   row.status = s.status;
+  FileUnderAccount(&by_account_, id, row.account_id, s.account_id);
   row.account_id = s.account_id;
   row.contact_id = s.contact_id;
   row.owner_id = s.owner_id;
@@ -83,12 +83,6 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   row.reminder_at_us = s.reminder_at_us;
   row.reminder_fired = s.reminder_fired;
   row.custom = std::move(s.custom);
-  if (added) {
-    by_account_[row.account_id].push_back(id);
-  } else if (row.account_id != account_before) {  // moved by a merge
-    std::erase(by_account_[account_before], id);
-    by_account_[row.account_id].push_back(id);
-  }
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   row.search = accounts::FoldText(row.title + " " + row.details);

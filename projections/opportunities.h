@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "projections/projection.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -67,7 +68,7 @@ class Opportunities final : public Projection {
  private:
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
-  std::unordered_map<std::string, std::vector<std::string>> by_account_;  // GUARDED_BY(mutex())
+  ByAccount by_account_;                           // GUARDED_BY(mutex())
 };
 
 // The text of `field` in `row` ("" when unset), a view into the row.

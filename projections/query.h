@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,18 @@ void SortRows(std::vector<const Row*>* rows, const std::vector<std::pair<std::st
   std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n), keyed.end(),
                     before);
   for (size_t i = 0; i < n; ++i) (*rows)[i] = keyed[i].row;
+}
+
+// Record ids by account id, in the order they came to each account.
+using ByAccount = std::unordered_map<std::string, std::vector<std::string>>;
+
+// Files record `id` under account `to`: a new record (`from` empty) is
+// added; one a merge moved leaves `from`.
+inline void FileUnderAccount(ByAccount* index, const std::string& id, const std::string& from,
+                             const std::string& to) {
+  if (from == to) return;
+  if (!from.empty()) std::erase((*index)[from], id);
+  (*index)[to].push_back(id);
 }
 
 }  // namespace crm::projections
