@@ -24,6 +24,37 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"ImportReport",
+       Object({{"rows", Integer()},
+               {"created", Integer()},
+               {"updated", Integer()},
+               {"unchanged", Integer()},
+               {"dry_run", Boolean()},
+               {"rejected", Array(Object({{"row", Integer()},
+                                          {"errors", Array(Object({{"field", String()},
+                                                                   {"code", String()},
+                                                                   {"message", Ref("Text")}})
+                                                               .Open())}})
+                                      .Open())}})
+           .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -101,7 +132,16 @@ domain::FieldError CellError(const std::string& field, const char* code, const s
 }  // namespace
 
 void Server::AccountImportRoutes() {
-  Route("GET", "/api/v1/accounts/import-template.xlsx", Access::kSignedIn, Permission::kReadCrm,
+  schemas_.merge(NamedSchemas());
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/import-template.xlsx",
+         .permission = Permission::kReadCrm,
+         .op = "getImportTemplate",
+         .summary = "The import template: Romanian headers, one column per account field plus the "
+                    "folder path, and a sheet documenting each column",
+         .tag = "accounts",
+         .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         .answer = String().Format("binary")},
         [this](const Call&, httplib::Response& res) {
           auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
           if (!defs.ok()) return Send(res, FromStatus(defs.status()));
@@ -129,7 +169,20 @@ void Server::AccountImportRoutes() {
         });
 
   Route(
-      "POST", "/api/v1/accounts/import", Access::kSignedIn, Permission::kCreate,
+      {.method = "POST",
+       .path = "/api/v1/accounts/import",
+       .permission = Permission::kCreate,
+       .op = "importAccounts",
+       .summary = "Import accounts from the template (.xlsx) or CSV: each good row commits, bad "
+                  "rows are reported; rows match existing accounts by code, else fiscal code",
+       .tag = "accounts",
+       .description =
+           "The body is the file itself: Content-Type "
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or text/csv.",
+       .params = {Param{.name = "dry_run", .schema = Boolean(), .description = "Validate only."}},
+       .files = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"},
+       .answer = Ref("ImportReport"),
+       .errors = {413, 415, 422}},
       [this](const Call& call, httplib::Response& res) {
         const bool dry_run = call.req.get_param_value("dry_run") == "true";
         const std::string type = call.req.get_header_value("Content-Type");

@@ -18,6 +18,126 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"Folder", Object({{"id", String()},
+                         {"name", String()},
+                         {"parent_id", String().Nullable()},
+                         {"depth", Integer().Range(1, 4)},
+                         {"path", Array(String())},
+                         {"accounts", Integer()}})
+                     .Open()},
+      {"FolderNode", Any()},
+      {"FolderTree",
+       Object({{"root", Ref("FolderNode")}, {"total", Integer()}, {"version", Integer()}}).Open()},
+      {"NewFolder", Object({{"name", String().Length(1, 100)},
+                            {"parent_id", String().Describe("Default: the root folder.")}})
+                        .Require({"name"})},
+      {"FolderChange", Object({{"name", String().Length(1, 100)}, {"parent_id", String()}})},
+      {"AccountBody",
+       Object({{"name", String().Nullable()},
+               {"kind", String().Nullable()},
+               {"fiscal_code", String().Nullable()},
+               {"trade_register", String().Nullable()},
+               {"phone", String().Nullable()},
+               {"mobile", String().Nullable()},
+               {"email", String().Nullable()},
+               {"website", String().Nullable()},
+               {"address", String().Nullable()},
+               {"city", String().Nullable()},
+               {"county", String().Nullable()},
+               {"country", String().Nullable()},
+               {"iban", String().Nullable()},
+               {"bank", String().Nullable()},
+               {"code", String().Describe("On create only; default: the next C-NNNNNN.")},
+               {"vat_payer", Boolean()},
+               {"folder_id", String()},
+               {"owner_id", String()},
+               {"custom", Ref("CustomValues")}})},
+      {"Account",
+       Object({{"name", String()},
+               {"kind", String()},
+               {"fiscal_code", String()},
+               {"trade_register", String()},
+               {"phone", String()},
+               {"mobile", String()},
+               {"email", String()},
+               {"website", String()},
+               {"address", String()},
+               {"city", String()},
+               {"county", String()},
+               {"country", String()},
+               {"iban", String()},
+               {"bank", String()},
+               {"id", String()},
+               {"code", String()},
+               {"vat_payer", Boolean()},
+               {"folder_id", String()},
+               {"owner_id", String()},
+               {"archived", Boolean()},
+               {"version", Integer()},
+               {"created_at", String().Format("date-time")},
+               {"updated_at", String().Format("date-time")},
+               {"custom", Object().Values(String())},
+               {"links", Object()
+                             .Describe("tel: and sms: links per phone field.")
+                             .Values(Object({{"tel", String()}, {"sms", String()}}).Open())}})
+           .Open()},
+      {"AccountPage", Object({{"items", Array(Ref("Account"))},
+                              {"next_cursor", String().Nullable()},
+                              {"total", Integer()}})
+                          .Open()},
+      {"ContactBody", Object({{"first_name", String().Nullable()},
+                              {"last_name", String().Nullable()},
+                              {"title", String().Nullable()},
+                              {"phone", String().Nullable()},
+                              {"mobile", String().Nullable()},
+                              {"email", String().Nullable()},
+                              {"notes", String().Nullable()},
+                              {"custom", Ref("CustomValues")}})},
+      {"Reason", Object({{"code", String().Enum({"same_fiscal_code", "same_email", "same_phone",
+                                                 "same_name"})},
+                         {"message", Ref("Text")}})
+                     .Open()},
+      {"DuplicateList", Object({{"items", Array(Object({{"account", Ref("Account")},
+                                                        {"score", Integer().Range(0, 100)},
+                                                        {"reasons", Array(Ref("Reason"))}})
+                                                    .Open())},
+                                {"total", Integer()}})
+                            .Open()},
+      {"DuplicatePage",
+       Object(
+           {{"items",
+             Array(Object({{"accounts",
+                            Array(Object({{"id", String()}, {"code", String()}, {"name", String()}})
+                                      .Open())},
+                           {"score", Integer()},
+                           {"reasons", Array(Ref("Reason"))}})
+                       .Open())},
+            {"next_cursor", String().Nullable()},
+            {"total", Integer()}})
+           .Open()},
+      {"RecordResult", Object({{"id", String()},
+                               {"account_id", String()},
+                               {"version", Integer()},
+                               {"position", Integer()}})
+                           .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -233,6 +353,8 @@ Result<std::string> Server::NextAccountCode(const domain::Context& ctx,
 }
 
 void Server::AccountRoutes() {
+  schemas_.merge(NamedSchemas());
+  tags_["accounts"] = "Folders, accounts and contacts.";
   // Decides on the folder tree (one aggregate) and answers like any command.
   auto folder_command = [this](const Call& call, httplib::Response& res, const std::string& id,
                                bool created,
@@ -248,7 +370,16 @@ void Server::AccountRoutes() {
     Reply(res, outcome, id, created, "/api/v1/folders/" + id);
   };
 
-  Route("GET", "/api/v1/folders", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/folders",
+         .permission = Permission::kReadCrm,
+         .op = "getFolderTree",
+         .summary = "The folder tree with account counts",
+         .tag = "accounts",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("FolderTree"),
+         .errors = {503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           Read<projections::FolderTree>(call, res, models_.folders,
                                         [&](const projections::FolderTree& tree) {
@@ -260,7 +391,16 @@ void Server::AccountRoutes() {
                                         });
         });
 
-  Route("GET", "/api/v1/folders/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/folders/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getFolder",
+         .summary = "One folder with its path",
+         .tag = "accounts",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Folder"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::FolderTree>(call, res, models_.folders,
@@ -274,10 +414,21 @@ void Server::AccountRoutes() {
                                         });
         });
 
-  Route("POST", "/api/v1/folders", Access::kSignedIn, Permission::kChangeAny,
+  Route({.method = "POST",
+         .path = "/api/v1/folders",
+         .permission = Permission::kChangeAny,
+         .op = "createFolder",
+         .summary = "Create a folder (at most 4 levels)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("NewFolder"),
+         .status = 201,
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true,
+         .location = true},
         [this, folder_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"name", true}, {"parent_id", false}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -289,11 +440,20 @@ void Server::AccountRoutes() {
                          });
         });
 
-  Route("PATCH", "/api/v1/folders/{id}", Access::kSignedIn, Permission::kChangeAny,
+  Route({.method = "PATCH",
+         .path = "/api/v1/folders/{id}",
+         .permission = Permission::kChangeAny,
+         .op = "changeFolder",
+         .summary = "Rename and/or move a folder (one decision)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("FolderChange"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [this, folder_command](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"name", false}, {"parent_id", false}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -311,7 +471,16 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("DELETE", "/api/v1/folders/{id}", Access::kSignedIn, Permission::kChangeAny,
+  Route({.method = "DELETE",
+         .path = "/api/v1/folders/{id}",
+         .permission = Permission::kChangeAny,
+         .op = "deleteFolder",
+         .summary = "Delete an empty folder",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412, 422},
+         .etag = true},
         [this, folder_command](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           auto folder = models_.folders.Folder(id);
@@ -422,7 +591,26 @@ void Server::AccountRoutes() {
   };
 
   // limit, cursor and sort of an accounts list.
-  Route("GET", "/api/v1/accounts", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/accounts",
+         .permission = Permission::kReadCrm,
+         .op = "listAccounts",
+         .summary = "Accounts: search (q, case- and diacritics-insensitive), folder (+recursive), "
+                    "equality filters on any field, sort, pages",
+         .tag = "accounts",
+         .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                    Shared("as_of"), Param{.name = "q", .schema = String()},
+                    Param{.name = "folder", .schema = String()},
+                    Param{.name = "recursive", .schema = Boolean()},
+                    Param{.name = "include_archived",
+                          .schema = Boolean(),
+                          .description = "Also archived and merged accounts."},
+                    Param{.name = "columns",
+                          .schema = String(),
+                          .description = "Comma-separated columns, or 'all' for whole accounts; "
+                                         "default: my table settings."}},
+         .answer = Ref("AccountPage"),
+         .errors = {503}},
         [this, read_query](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
@@ -447,7 +635,16 @@ void Server::AccountRoutes() {
         });
 
   // Registered before /accounts/{id}, which would take "duplicates" for an id.
-  Route("GET", "/api/v1/accounts/duplicates", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/duplicates",
+         .permission = Permission::kReadCrm,
+         .op = "scanDuplicates",
+         .summary = "Pairs of accounts that look alike, best first (same fiscal code, email, "
+                    "phone, or name without diacritics, case, punctuation and legal form)",
+         .tag = "accounts",
+         .params = {Shared("limit"), Shared("cursor"), Shared("min_position"), Shared("as_of")},
+         .answer = Ref("DuplicatePage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           PageRequest request;
           if (!ReadPageRequest(call.req, res, {}, &request)) return;
@@ -475,7 +672,15 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("GET", "/api/v1/accounts/{id}/duplicates", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/{id}/duplicates",
+         .permission = Permission::kReadCrm,
+         .op = "getDuplicates",
+         .summary = "Accounts that look like this one, best first, with a score and the reasons",
+         .tag = "accounts",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("DuplicateList"),
+         .errors = {404, 503}},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Accounts>(
@@ -496,7 +701,16 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("GET", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getAccount",
+         .summary = "One account",
+         .tag = "accounts",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Account"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Accounts>(
@@ -513,10 +727,21 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("POST", "/api/v1/accounts", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts",
+         .permission = Permission::kCreate,
+         .op = "createAccount",
+         .summary = "Create an account (code given or the next C-NNNNNN)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("AccountBody"),
+         .status = 201,
+         .answer = Ref("CommandResult"),
+         .errors = {409, 412},
+         .etag = true,
+         .location = true},
         [this](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           AccountBody fields = ReadAccountBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -627,10 +852,19 @@ void Server::AccountRoutes() {
         Reply(res, outcome, id, false, "");
       };
 
-  Route("PATCH", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "PATCH",
+         .path = "/api/v1/accounts/{id}",
+         .permission = Permission::kChangeOwn,
+         .op = "changeAccount",
+         .summary = "Change, move and/or reassign an account (merge-patch, one decision)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("AccountBody"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [this, account_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           AccountBody fields = ReadAccountBody(*body, /*creating=*/false, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -655,7 +889,16 @@ void Server::AccountRoutes() {
                           });
         });
 
-  Route("DELETE", "/api/v1/accounts/{id}", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "DELETE",
+         .path = "/api/v1/accounts/{id}",
+         .permission = Permission::kChangeOwn,
+         .op = "archiveAccount",
+         .summary = "Archive an account (its history stays)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412, 422},
+         .etag = true},
         [account_command](const Call& call, httplib::Response& res) {
           account_command(
               call, res, [](const projections::AccountRow&, const accounts::AccountRules&) {
@@ -663,7 +906,16 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("POST", "/api/v1/accounts/{id}/restore", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts/{id}/restore",
+         .permission = Permission::kChangeOwn,
+         .op = "restoreAccount",
+         .summary = "Restore an archived account",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412, 422},
+         .etag = true},
         [account_command](const Call& call, httplib::Response& res) {
           account_command(
               call, res, [](const projections::AccountRow&, const accounts::AccountRules&) {
@@ -671,24 +923,48 @@ void Server::AccountRoutes() {
               });
         });
 
-  Route("GET", "/api/v1/accounts/{id}/history", Access::kSignedIn, Permission::kReadCrm,
-        [this](const Call& call, httplib::Response& res) {
-          // The account's own events and its opportunities' and activities'.
-          const std::string id = call.req.matches[1];
-          std::vector<std::string> streams = {accounts::AccountStream(id)};
-          for (const auto& n : models_.notes.Of("account/" + id)) {
-            streams.push_back(sales::NoteStream(n.id));
-          }
-          for (const auto& o : models_.opportunities.IdsOfAccount(id, /*include_archived=*/true)) {
-            streams.push_back(sales::OpportunityStream(o));
-          }
-          for (const auto& t : models_.activities.IdsOfAccount(id)) {
-            streams.push_back(sales::ActivityStream(t));
-          }
-          SendHistory(call, res, streams, models_.accounts.Get(id).has_value(), NoSuchAccount());
-        });
+  Route(
+      {.method = "GET",
+       .path = "/api/v1/accounts/{id}/history",
+       .permission = Permission::kReadCrm,
+       .op = "getAccountHistory",
+       .summary = "Every event of the account, its contacts, calls and SMS, and its opportunities "
+                  "and activities, newest first, with who, when and a summary in ro and en",
+       .tag = "accounts",
+       .params = {Shared("limit"), Shared("cursor"), Shared("as_of")},
+       .answer = Ref("HistoryPage"),
+       .errors = {404}},
+      [this](const Call& call, httplib::Response& res) {
+        // The account's own events and its opportunities' and activities'.
+        const std::string id = call.req.matches[1];
+        std::vector<std::string> streams = {accounts::AccountStream(id)};
+        for (const auto& n : models_.notes.Of("account/" + id)) {
+          streams.push_back(sales::NoteStream(n.id));
+        }
+        for (const auto& o : models_.opportunities.IdsOfAccount(id, /*include_archived=*/true)) {
+          streams.push_back(sales::OpportunityStream(o));
+        }
+        for (const auto& t : models_.activities.IdsOfAccount(id)) {
+          streams.push_back(sales::ActivityStream(t));
+        }
+        SendHistory(call, res, streams, models_.accounts.Get(id).has_value(), NoSuchAccount());
+      });
 
-  Route("GET", "/api/v1/accounts.xlsx", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/accounts.xlsx",
+         .permission = Permission::kReadCrm,
+         .op = "exportAccounts",
+         .summary = "The accounts list as an .xlsx workbook (same filters and sort as the list; "
+                    "Romanian headers)",
+         .tag = "accounts",
+         .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
+                    Param{.name = "q", .schema = String()},
+                    Param{.name = "folder", .schema = String()},
+                    Param{.name = "recursive", .schema = Boolean()},
+                    Param{.name = "include_archived", .schema = Boolean()}},
+         .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         .answer = String().Format("binary"),
+         .errors = {503}},
         [this, read_query](const Call& call, httplib::Response& res) {
           projections::AccountQuery query;
           if (!read_query(call, res, &query)) return;
@@ -758,10 +1034,25 @@ void Server::AccountRoutes() {
     SendJson(res, answer, 201);
   };
 
-  Route("POST", "/api/v1/accounts/{id}/contacts", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts/{id}/contacts",
+         .permission = Permission::kChangeOwn,
+         .op = "addContact",
+         .summary = "Add a contact person to an account",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("ContactBody"),
+         .status = 201,
+         .answer = Object({{"id", String()},
+                           {"account_id", String()},
+                           {"version", Integer()},
+                           {"position", Integer()}})
+                       .Open(),
+         .errors = {404, 409, 412},
+         .etag = true,
+         .location = true},
         [this, account_command, answer_created](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto fields = ReadContactBody(*body, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -776,10 +1067,20 @@ void Server::AccountRoutes() {
           answer_created(res, contact_id, "contacts");
         });
 
-  Route("PATCH", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
-        Permission::kChangeOwn, [this, account_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+  Route({.method = "PATCH",
+         .path = "/api/v1/accounts/{id}/contacts/{contact_id}",
+         .permission = Permission::kChangeOwn,
+         .op = "changeContact",
+         .summary = "Change a contact (merge-patch)",
+         .tag = "accounts",
+         .params = {Param{.name = "contact_id", .in = "path", .schema = String()},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("ContactBody"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
+        [this, account_command](const Call& call, httplib::Response& res) {
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto fields = ReadContactBody(*body, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -793,8 +1094,18 @@ void Server::AccountRoutes() {
                           });
         });
 
-  Route("DELETE", "/api/v1/accounts/{id}/contacts/{contact_id}", Access::kSignedIn,
-        Permission::kChangeOwn, [account_command](const Call& call, httplib::Response& res) {
+  Route({.method = "DELETE",
+         .path = "/api/v1/accounts/{id}/contacts/{contact_id}",
+         .permission = Permission::kChangeOwn,
+         .op = "removeContact",
+         .summary = "Remove a contact (the history stays)",
+         .tag = "accounts",
+         .params = {Param{.name = "contact_id", .in = "path", .schema = String()},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412, 422},
+         .etag = true},
+        [account_command](const Call& call, httplib::Response& res) {
           const std::string contact_id = call.req.matches[2];
           account_command(
               call, res, [&](const projections::AccountRow&, const accounts::AccountRules&) {
@@ -804,11 +1115,21 @@ void Server::AccountRoutes() {
 
   // Merging accounts into {id}: their contacts move to it and they are
   // marked merged, in one atomic append over every stream involved.
-  Route("POST", "/api/v1/accounts/{id}/merge", Access::kSignedIn, Permission::kChangeAny,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts/{id}/merge",
+         .permission = Permission::kChangeAny,
+         .op = "mergeAccounts",
+         .summary = "Merge accounts into this one: their contacts move here, they are marked "
+                    "merged into it (one atomic append); managers and administrators",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"sources", Array(String()).MaxItems(50)}}).Require({"sources"}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<std::string> sources;
           bool ok = body->size() == 1 && body->contains("sources") && (*body)["sources"].is_array();
           for (const auto& v : ok ? (*body)["sources"] : json::array()) {
@@ -894,8 +1215,7 @@ void Server::AccountRoutes() {
   // A call or SMS with the account: {"contact_id","direction","phone",…},
   // recorded as a done activity of type "phone" or "sms" (see sales::Activity).
   auto record = [this](const Call& call, httplib::Response& res, bool is_call) {
-    auto body = ReadJsonObject(call.req, res);
-    if (!body) return;
+    const nlohmann::json* body = &call.body;
     std::vector<domain::FieldError> errors;
     sales::CommunicationRecord c;
     c.at_us = NowUs();
@@ -984,9 +1304,48 @@ void Server::AccountRoutes() {
       SendJson(res, answer, 201);
     }
   };
-  Route("POST", "/api/v1/accounts/{id}/calls", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts/{id}/calls",
+         .permission = Permission::kCreate,
+         .op = "recordCall",
+         .summary = "Record a phone call with the account or one of its contacts: a done activity "
+                    "of type phone (Location: the activity)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body =
+             Object({{"contact_id", String()},
+                     {"direction", String().Enum({"inbound", "outbound"})},
+                     {"phone", String().Describe(
+                                   "Default: the contact's mobile or phone, else the account's.")},
+                     {"duration_seconds", Integer().Range(0, 86400)},
+                     {"outcome",
+                      String().Enum({"answered", "no_answer", "busy", "voicemail", "failed"})},
+                     {"started_at", String().Format("date-time")},
+                     {"notes", String()}})
+                 .Require({"direction", "outcome"}),
+         .status = 201,
+         .answer = Ref("RecordResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [record](const Call& call, httplib::Response& res) { record(call, res, true); });
-  Route("POST", "/api/v1/accounts/{id}/sms", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/accounts/{id}/sms",
+         .permission = Permission::kCreate,
+         .op = "recordSms",
+         .summary = "Record a text message to or from the account or one of its contacts: a done "
+                    "activity of type sms (Location: the activity)",
+         .tag = "accounts",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"contact_id", String()},
+                         {"direction", String().Enum({"inbound", "outbound"})},
+                         {"phone", String()},
+                         {"text", String().Length(std::nullopt, 1600)},
+                         {"sent_at", String().Format("date-time")}})
+                     .Require({"direction", "text"}),
+         .status = 201,
+         .answer = Ref("RecordResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [record](const Call& call, httplib::Response& res) { record(call, res, false); });
 }
 

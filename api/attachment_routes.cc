@@ -22,6 +22,33 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"Attachment", Object({{"id", String()},
+                             {"file_name", String()},
+                             {"content_type", String()},
+                             {"size", Integer()},
+                             {"sha256", String()},
+                             {"uploader_id", String()},
+                             {"version", Integer()},
+                             {"position", Integer()}})
+                         .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -60,7 +87,26 @@ Result<AttachmentStore*> Server::Files() {
 }
 
 void Server::AttachmentRoutes() {
-  Route("POST", "/api/v1/attachments", Access::kSignedIn, Permission::kCreate,
+  schemas_.merge(NamedSchemas());
+  Route({.method = "POST",
+         .path = "/api/v1/attachments",
+         .permission = Permission::kCreate,
+         .op = "uploadAttachment",
+         .summary = "Upload a file (raw body with ?file_name=, or the part \"file\" of a multipart "
+                    "form); stored once per content, its record is an event",
+         .tag = "sales",
+         .description = "At most 25 MiB by default (--max-attachment-bytes); 413 above it. The "
+                        "Content-Type (of the body or the part) is kept as the file's media type.",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key"),
+                    Param{.name = "file_name",
+                          .schema = String(),
+                          .description = "With a raw body: the file's name (sanitized)."}},
+         .files = {"application/octet-stream", "multipart/form-data"},
+         .status = 201,
+         .answer = Ref("Attachment"),
+         .errors = {409},
+         .etag = true,
+         .location = true},
         [this](const Call& call, httplib::Response& res) {
           const httplib::Request& req = call.req;
           const std::string* bytes = &req.body;
@@ -150,14 +196,35 @@ void Server::AttachmentRoutes() {
     return true;
   };
 
-  Route("GET", "/api/v1/attachments/{id}/metadata", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/attachments/{id}/metadata",
+         .permission = Permission::kReadCrm,
+         .op = "getAttachmentMetadata",
+         .summary = "The file's name, media type, size, SHA-256 and uploader",
+         .tag = "sales",
+         .answer = Ref("Attachment"),
+         .errors = {404}},
         [load](const Call& call, httplib::Response& res) {
           sales::Attachment::State a;
           if (!load(call, res, &a)) return;
           SendJson(res, AttachmentJson(call.req.matches[1], a));
         });
 
-  Route("GET", "/api/v1/attachments/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/attachments/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "downloadAttachment",
+         .summary = "The file, with its media type and a Content-Disposition giving its name",
+         .tag = "sales",
+         .params = {Param{
+             .name = "If-None-Match",
+             .in = "header",
+             .schema = String(),
+             .description =
+                 "The ETag (the quoted SHA-256) of a copy held: 304 when it is this file."}},
+         .content_type = "application/octet-stream",
+         .answer = String().Format("binary"),
+         .errors = {404}},
         [this, load](const Call& call, httplib::Response& res) {
           sales::Attachment::State a;
           if (!load(call, res, &a)) return;

@@ -1,5 +1,6 @@
 #include "api/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -21,6 +22,8 @@ constexpr const char* kHelp =
     "                        default 25 MiB)\n"
     "  --max-streams N       live event streams served at once (CRM_MAX_STREAMS; default 256)\n"
     "  --token-ttl-hours N   lifetime of a sign-in token (CRM_TOKEN_TTL_HOURS; default 12)\n"
+    "  --cors-origins LIST   origins a browser frontend may call from, comma-separated,\n"
+    "                        or * for any (CRM_CORS_ORIGINS; default none)\n"
     "The first start on an empty data directory creates the user \"admin\" with the\n"
     "password in CRM_ADMIN_PASSWORD, or prints a random one once.\n"
     "  --help                print this text\n";
@@ -67,6 +70,21 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
          if (!ParseSize(v, 24 * 366, &hours) || hours == 0) return false;
          config.auth.token_ttl = std::chrono::hours(hours);
          return true;
+       }},
+      {"--cors-origins", "CRM_CORS_ORIGINS",
+       [&](std::string_view v) {
+         config.cors_origins.clear();
+         for (size_t start = 0; start <= v.size();) {
+           const size_t end = std::min(v.find(',', start), v.size());
+           std::string_view origin = v.substr(start, end - start);
+           while (!origin.empty() && origin.front() == ' ') origin.remove_prefix(1);
+           while (!origin.empty() && origin.back() == ' ') origin.remove_suffix(1);
+           while (!origin.empty() && origin.back() == '/') origin.remove_suffix(1);
+           if (origin.empty()) return false;
+           config.cors_origins.emplace_back(origin);
+           start = end + 1;
+         }
+         return !config.cors_origins.empty();
        }},
   };
   for (const Setting& s : settings) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "api/auth.h"
 
@@ -24,6 +25,10 @@ struct ServerConfig {
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
   AuthConfig auth;                                    // token lifetime, password hashing
+  // Origins a browser frontend may call the API from (--cors-origins,
+  // CRM_CORS_ORIGINS: comma-separated, e.g. "https://crm.example.ro"; "*"
+  // for any). Empty: no cross-origin access.
+  std::vector<std::string> cors_origins;
   // Microseconds since the Unix epoch; the system clock when empty (tests set it).
   std::function<int64_t()> clock_us;
 };

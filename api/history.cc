@@ -17,6 +17,37 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"HistoryItem", Object({{"position", Integer()},
+                              {"version", Integer()},
+                              {"type", String()},
+                              {"recorded_at", String().Format("date-time")},
+                              {"actor", String()},
+                              {"actor_name", String()},
+                              {"summary", Ref("Text")},
+                              {"data", Object().Open()}})
+                          .Open()},
+      {"HistoryPage", Object({{"items", Array(Ref("HistoryItem"))},
+                              {"next_cursor", String().Nullable()},
+                              {"total", Integer()}})
+                          .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 using Names = std::function<std::string(const std::string&)>;
@@ -278,7 +309,17 @@ void Server::SendHistory(const Call& call, httplib::Response& res,
 }
 
 void Server::HistoryRoutes() {
-  Route("GET", "/api/v1/opportunities/{id}/history", Access::kSignedIn, Permission::kReadCrm,
+  schemas_.merge(NamedSchemas());
+  Route({.method = "GET",
+         .path = "/api/v1/opportunities/{id}/history",
+         .permission = Permission::kReadCrm,
+         .op = "getOpportunityHistory",
+         .summary = "Every event of the opportunity and its activities, newest first, with who, "
+                    "when and a summary in ro and en",
+         .tag = "sales",
+         .params = {Shared("limit"), Shared("cursor"), Shared("as_of")},
+         .answer = Ref("HistoryPage"),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) {
           // The opportunity's events and its activities'.
           const std::string id = call.req.matches[1];
@@ -295,7 +336,16 @@ void Server::HistoryRoutes() {
           SendHistory(call, res, streams, models_.opportunities.Get(id).has_value(),
                       NotFoundProblem("Oportunitatea nu există.", "No such opportunity."));
         });
-  Route("GET", "/api/v1/activities/{id}/history", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/activities/{id}/history",
+         .permission = Permission::kReadCrm,
+         .op = "getActivityHistory",
+         .summary =
+             "Every event of the activity, newest first, with who, when and a summary in ro and en",
+         .tag = "sales",
+         .params = {Shared("limit"), Shared("cursor"), Shared("as_of")},
+         .answer = Ref("HistoryPage"),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           std::vector<std::string> streams = {sales::ActivityStream(id)};

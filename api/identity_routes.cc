@@ -17,6 +17,86 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"Role", String().Enum({"admin", "manager", "sales", "viewer"})},
+      {"Login", Object({{"username", String()}, {"password", String().Format("password")}})
+                    .Require({"username", "password"})},
+      {"Session", Object({{"token", String()},
+                          {"token_type", String()},
+                          {"expires_at", String().Format("date-time")},
+                          {"position", Integer()},
+                          {"user", Ref("User")}})
+                      .Open()},
+      {"User", Object({{"id", String()},
+                       {"username", String()},
+                       {"display_name", String()},
+                       {"email", String()},
+                       {"role", Ref("Role")},
+                       {"active", Boolean()},
+                       {"version", Integer()},
+                       {"created_at", String().Format("date-time")},
+                       {"updated_at", String().Format("date-time")}})
+                   .Open()},
+      {"Me", Object({{"kind", String().Enum({"user", "api_key"})},
+                     {"id", String()},
+                     {"role", Ref("Role")},
+                     {"username", String()},
+                     {"display_name", String()}})
+                 .Open()},
+      {"NewUser", Object({{"username", String().Length(3, 64)},
+                          {"display_name", String().Length(1, 200)},
+                          {"email", String()},
+                          {"role", Ref("Role")},
+                          {"password", String().Format("password").Length(10, std::nullopt)}})
+                      .Require({"username", "display_name", "role", "password"})},
+      {"UserChange",
+       Object({{"display_name", String()}, {"email", String().Nullable()}, {"role", Ref("Role")}})},
+      {"PasswordChange",
+       Object({{"current_password", String().Format("password")},
+               {"new_password", String().Format("password").Length(10, std::nullopt)}})
+           .Require({"current_password", "new_password"})},
+      {"PasswordReset", Object({{"password", String().Format("password").Length(10, std::nullopt)}})
+                            .Require({"password"})},
+      {"UserPage", Object({{"items", Array(Ref("User"))},
+                           {"next_cursor", String().Nullable()},
+                           {"total", Integer()}})
+                       .Open()},
+      {"ApiKey", Object({{"id", String()},
+                         {"name", String()},
+                         {"role", Ref("Role")},
+                         {"created_by", String()},
+                         {"active", Boolean()},
+                         {"version", Integer()},
+                         {"created_at", String().Format("date-time")}})
+                     .Open()},
+      {"ApiKeyPage", Object({{"items", Array(Ref("ApiKey"))},
+                             {"next_cursor", String().Nullable()},
+                             {"total", Integer()}})
+                         .Open()},
+      {"NewApiKey", Object({{"name", String()}, {"role", Ref("Role")}}).Require({"name", "role"})},
+      {"NewApiKeyResult",
+       Object({{"id", String()},
+               {"key", String().Nullable().Describe("Shown once; null on an idempotent replay.")},
+               {"version", Integer()},
+               {"position", Integer()}})
+           .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -195,10 +275,19 @@ Result<std::string> Server::EnsureAdmin(const std::string& password) {
 }
 
 void Server::IdentityRoutes() {
-  Route("POST", "/api/v1/auth/login", Access::kPublic, {},
+  schemas_.merge(NamedSchemas());
+  tags_["identity"] = "Sign-in, users, API keys.";
+  Route({.method = "POST",
+         .path = "/api/v1/auth/login",
+         .signed_in = false,
+         .op = "login",
+         .summary = "Sign in",
+         .tag = "identity",
+         .body = Ref("Login"),
+         .answer = Ref("Session"),
+         .errors = {429, 503}},
         [this](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"username", true}, {"password", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -268,7 +357,13 @@ void Server::IdentityRoutes() {
                          {"user", UserJson(*user)}});
         });
 
-  Route("POST", "/api/v1/auth/logout", Access::kSignedIn, {},
+  Route({.method = "POST",
+         .path = "/api/v1/auth/logout",
+         .op = "logout",
+         .summary = "End this session",
+         .tag = "identity",
+         .status = 204,
+         .errors = {400}},
         [this](const Call& call, httplib::Response& res) {
           if (call.principal.session_id.empty()) {
             return Send(res, Problem{400,
@@ -288,7 +383,13 @@ void Server::IdentityRoutes() {
           res.status = 204;
         });
 
-  Route("GET", "/api/v1/me", Access::kSignedIn, {},
+  Route({.method = "GET",
+         .path = "/api/v1/me",
+         .op = "getMe",
+         .summary = "Who is signed in",
+         .tag = "identity",
+         .answer = Ref("Me"),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) {
           if (call.principal.kind == projections::Principal::Kind::kApiKey) {
             return SendJson(res, {{"kind", "api_key"},
@@ -303,7 +404,15 @@ void Server::IdentityRoutes() {
           SendJson(res, body);
         });
 
-  Route("POST", "/api/v1/me/password", Access::kSignedIn, {},
+  Route({.method = "POST",
+         .path = "/api/v1/me/password",
+         .op = "changeOwnPassword",
+         .summary = "Change one's own password (ends every session)",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("PasswordChange"),
+         .answer = Ref("CommandResult"),
+         .errors = {403, 412, 429, 503}},
         [this](const Call& call, httplib::Response& res) {
           if (call.principal.kind != projections::Principal::Kind::kUser) {
             return Send(res, Problem{400,
@@ -312,8 +421,7 @@ void Server::IdentityRoutes() {
                                      "",
                                      {}});
           }
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"current_password", true}, {"new_password", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -359,7 +467,17 @@ void Server::IdentityRoutes() {
           Reply(res, outcome, call.principal.id, false, "");
         });
 
-  Route("GET", "/api/v1/me/stream", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/me/stream",
+         .permission = Permission::kReadCrm,
+         .op = "streamMine",
+         .summary = "Server-Sent Events the caller may see; a notification for the caller follows "
+                    "the event that raised it as event: notification",
+         .tag = "identity",
+         .params = {Param{.name = "Last-Event-ID", .in = "header", .schema = String()}},
+         .content_type = "text/event-stream",
+         .answer = String(),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           uint64_t from = 1;
           if (call.req.has_header("Last-Event-ID")) {
@@ -398,7 +516,17 @@ void Server::IdentityRoutes() {
               });
         });
 
-  Route("GET", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "GET",
+         .path = "/api/v1/users",
+         .permission = Permission::kAdminister,
+         .op = "listUsers",
+         .summary = "Users, paged; filters role and active",
+         .tag = "identity",
+         .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                    Shared("as_of"), Param{.name = "role", .schema = Ref("Role")},
+                    Param{.name = "active", .schema = Boolean()}},
+         .answer = Ref("UserPage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           const std::string active = call.req.get_param_value("active");
           if (!active.empty() && active != "true" && active != "false") {
@@ -424,10 +552,21 @@ void Server::IdentityRoutes() {
         });
 
   Route(
-      "POST", "/api/v1/users", Access::kSignedIn, Permission::kAdminister,
+      {.method = "POST",
+       .path = "/api/v1/users",
+       .permission = Permission::kAdminister,
+       .op = "createUser",
+       .summary = "Create a user",
+       .tag = "identity",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Ref("NewUser"),
+       .status = 201,
+       .answer = Ref("CommandResult"),
+       .errors = {409},
+       .etag = true,
+       .location = true},
       [this](const Call& call, httplib::Response& res) {
-        auto body = ReadJsonObject(call.req, res);
-        if (!body) return;
+        const nlohmann::json* body = &call.body;
         std::vector<domain::FieldError> errors;
         auto f = Strings(*body,
                          {{"username", true},
@@ -465,7 +604,15 @@ void Server::IdentityRoutes() {
         Reply(res, outcome, created_id, true, "/api/v1/users/" + created_id);
       });
 
-  Route("GET", "/api/v1/users/{id}", Access::kSignedIn, {},
+  Route({.method = "GET",
+         .path = "/api/v1/users/{id}",
+         .op = "getUser",
+         .summary = "One user (administrators, or the user)",
+         .tag = "identity",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("User"),
+         .errors = {403, 404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           if (id != call.principal.id &&
@@ -483,11 +630,20 @@ void Server::IdentityRoutes() {
         });
 
   Route(
-      "PATCH", "/api/v1/users/{id}", Access::kSignedIn, Permission::kAdminister,
+      {.method = "PATCH",
+       .path = "/api/v1/users/{id}",
+       .permission = Permission::kAdminister,
+       .op = "changeUser",
+       .summary = "Change a user (merge-patch)",
+       .tag = "identity",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Ref("UserChange"),
+       .answer = Ref("CommandResult"),
+       .errors = {404, 412},
+       .etag = true},
       [this](const Call& call, httplib::Response& res) {
         const std::string id = call.req.matches[1];
-        auto body = ReadJsonObject(call.req, res);
-        if (!body) return;
+        const nlohmann::json* body = &call.body;
         std::vector<domain::FieldError> errors;
         auto f = Strings(*body, {{"display_name", false}, {"email", false}, {"role", false}},
                          &errors, /*null_allowed=*/true);
@@ -518,19 +674,46 @@ void Server::IdentityRoutes() {
         options);
     Reply(res, outcome, id, false, "");
   };
-  Route("DELETE", "/api/v1/users/{id}", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "DELETE",
+         .path = "/api/v1/users/{id}",
+         .permission = Permission::kAdminister,
+         .op = "deactivateUser",
+         .summary = "Deactivate a user (the history stays)",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412, 422},
+         .etag = true},
         [user_action](const Call& call, httplib::Response& res) {
           user_action(call, res, identity::DeactivateUser{});
         });
-  Route("POST", "/api/v1/users/{id}/reactivate", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "POST",
+         .path = "/api/v1/users/{id}/reactivate",
+         .permission = Permission::kAdminister,
+         .op = "reactivateUser",
+         .summary = "Reactivate a user",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412, 422},
+         .etag = true},
         [user_action](const Call& call, httplib::Response& res) {
           user_action(call, res, identity::ReactivateUser{});
         });
-  Route("POST", "/api/v1/users/{id}/password", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "POST",
+         .path = "/api/v1/users/{id}/password",
+         .permission = Permission::kAdminister,
+         .op = "resetPassword",
+         .summary = "Set a user's password (administrators)",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("PasswordReset"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"password", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -551,7 +734,16 @@ void Server::IdentityRoutes() {
           Reply(res, outcome, id, false, "");
         });
 
-  Route("GET", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "GET",
+         .path = "/api/v1/api-keys",
+         .permission = Permission::kAdminister,
+         .op = "listApiKeys",
+         .summary = "API keys, paged (never the keys themselves)",
+         .tag = "identity",
+         .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                    Shared("as_of")},
+         .answer = Ref("ApiKeyPage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           Read<projections::Identity>(
               call, res, models_.identity, [&](const projections::Identity& model) {
@@ -564,10 +756,18 @@ void Server::IdentityRoutes() {
               });
         });
 
-  Route("POST", "/api/v1/api-keys", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "POST",
+         .path = "/api/v1/api-keys",
+         .permission = Permission::kAdminister,
+         .op = "createApiKey",
+         .summary = "Create an API key; the key is shown once",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("NewApiKey"),
+         .status = 201,
+         .answer = Ref("NewApiKeyResult")},
         [this](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"name", true}, {"role", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -597,7 +797,16 @@ void Server::IdentityRoutes() {
                    201);
         });
 
-  Route("GET", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "GET",
+         .path = "/api/v1/api-keys/{id}",
+         .permission = Permission::kAdminister,
+         .op = "getApiKey",
+         .summary = "One API key (never the key itself)",
+         .tag = "identity",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("ApiKey"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Identity>(
@@ -611,7 +820,16 @@ void Server::IdentityRoutes() {
               });
         });
 
-  Route("DELETE", "/api/v1/api-keys/{id}", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "DELETE",
+         .path = "/api/v1/api-keys/{id}",
+         .permission = Permission::kAdminister,
+         .op = "revokeApiKey",
+         .summary = "Revoke an API key",
+         .tag = "identity",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412, 422},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           domain::TransactOptions options;

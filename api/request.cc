@@ -69,7 +69,7 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
   } catch (const nlohmann::json::parse_error& e) {
     const std::string at = std::to_string(e.byte);
     Send(res, Problem{400,
-                      "malformed_json",
+                      "invalid_json",
                       {"Corpul cererii nu este JSON valid (octetul " + at + ").",
                        "The request body is not valid JSON (byte " + at + ")."},
                       e.what(),
@@ -77,7 +77,7 @@ std::optional<nlohmann::json> ReadJsonObject(const httplib::Request& req, httpli
     return std::nullopt;
   } catch (const nlohmann::json::exception& e) {  // e.g. a number out of range
     Send(res, Problem{400,
-                      "malformed_json",
+                      "invalid_json",
                       {"Corpul cererii conține o valoare care nu poate fi citită.",
                        "The request body holds a value that cannot be read."},
                       e.what(),

@@ -21,7 +21,7 @@ inline constexpr int kMaxJsonDepth = 64;
 // The request body as a JSON object. Otherwise sends a problem and returns
 // nullopt:
 //   415 unsupported_media_type  Content-Type is not application/json (or +json)
-//   400 malformed_json          not JSON, or not UTF-8; names the byte offset
+//   400 invalid_json            not JSON, or not UTF-8; names the byte offset
 //   400 json_too_deep           nested deeper than kMaxJsonDepth
 //   400 invalid_body            JSON, but not an object
 // (Bodies over the server's limit never get here: cpp-httplib answers 413.)

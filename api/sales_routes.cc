@@ -17,6 +17,149 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"Stage",
+       Object({{"key", String()}, {"label", Ref("Text")}, {"probability", Integer().Range(0, 100)}})
+           .Require({"key", "label"})
+           .Open()},
+      {"Pipeline", Object({{"stages", Array(Ref("Stage"))}, {"version", Integer()}}).Open()},
+      {"OpportunityBody",
+       Object({{"account_id", String().Describe("On open only; required.")},
+               {"title", String()},
+               {"details", String()},
+               {"value",
+                String()
+                    .Describe(
+                        "Decimal string, at most two decimals (\"12500.50\"); kept as minor units.")
+                    .Pattern(R"(^[0-9]{1,15}(\.[0-9]{1,2})?$)")
+                    .Example("12500.50")},
+               {"currency", String().Describe("ISO 4217; default RON.")},
+               {"contact_id", String().Nullable()},
+               {"stage", String().Describe("On open only; default: the first stage.")},
+               {"owner_id", String()},
+               {"due_date", String().Nullable().Format("date")},
+               {"close_date", String().Nullable().Format("date")},
+               {"reminder_at", String().Nullable().Format("date-time")},
+               {"custom", Ref("CustomValues")}})},
+      {"Opportunity", Object({{"id", String()},
+                              {"account_id", String()},
+                              {"contact_id", String().Nullable()},
+                              {"title", String()},
+                              {"details", String()},
+                              {"value", String()},
+                              {"value_minor", Integer()},
+                              {"currency", String()},
+                              {"stage", String()},
+                              {"status", String().Enum({"open", "won", "lost"})},
+                              {"close_reason", String()},
+                              {"owner_id", String()},
+                              {"due_date", String().Nullable()},
+                              {"close_date", String().Nullable()},
+                              {"reminder_at", String().Nullable()},
+                              {"custom", Object().Values(String())},
+                              {"archived", Boolean()},
+                              {"version", Integer()},
+                              {"created_at", String().Format("date-time")},
+                              {"updated_at", String().Format("date-time")}})
+                          .Open()},
+      {"OpportunityPage", Object({{"items", Array(Ref("Opportunity"))},
+                                  {"next_cursor", String().Nullable()},
+                                  {"total", Integer()},
+                                  {"columns", Array(String())},
+                                  {"pinned", String()}})
+                              .Open()},
+      {"Notification", Object({{"id", String()},
+                               {"kind", String().Enum({"reminder_due", "assigned"})},
+                               {"record", String()},
+                               {"title", String()},
+                               {"actor", String()},
+                               {"at", String().Format("date-time")},
+                               {"due_at", String().Nullable().Format("date-time")},
+                               {"read", Boolean()}})
+                           .Open()},
+      {"NotificationPage", Object({{"items", Array(Ref("Notification"))},
+                                   {"next_cursor", String().Nullable()},
+                                   {"total", Integer()},
+                                   {"unread", Integer()}})
+                               .Open()},
+      {"ActivityBody",
+       Object({{"account_id", String().Describe("On create only; required.")},
+               {"opportunity_id", String().Nullable()},
+               {"contact_id", String().Nullable()},
+               {"type", String().Describe("An activity type: phone, email, visit, meeting, task, "
+                                          "sms or one users added (GET /api/v1/activity-types).")},
+               {"subject", String()},
+               {"details", String()},
+               {"status", String().Describe("On create only; default planned.")},
+               {"owner_id", String()},
+               {"due_date", String().Nullable().Format("date")},
+               {"reminder_at", String().Nullable().Format("date-time")},
+               {"custom", Ref("CustomValues")}})},
+      {"Activity",
+       Object({{"id", String()},
+               {"account_id", String()},
+               {"opportunity_id", String().Nullable()},
+               {"contact_id", String().Nullable()},
+               {"type", String()},
+               {"subject", String()},
+               {"details", String()},
+               {"status", String()},
+               {"owner_id", String()},
+               {"due_date", String().Nullable()},
+               {"reminder_at", String().Nullable()},
+               {"custom", Object().Values(String())},
+               {"communication",
+                Object({{"direction", String().Enum({"inbound", "outbound"})},
+                        {"phone", String()},
+                        {"duration_seconds", Integer()},
+                        {"outcome", String().Nullable()},
+                        {"at", String().Format("date-time")}})
+                    .Nullable()
+                    .Describe(
+                        "A call's or SMS's details (recorded through the account's calls and sms).")
+                    .Open()},
+               {"archived", Boolean()},
+               {"version", Integer()},
+               {"created_at", String().Format("date-time")},
+               {"updated_at", String().Format("date-time")}})
+           .Open()},
+      {"ActivityPage", Object({{"items", Array(Ref("Activity"))},
+                               {"next_cursor", String().Nullable()},
+                               {"total", Integer()},
+                               {"columns", Array(String())},
+                               {"pinned", String()}})
+                           .Open()},
+      {"Note", Object({{"id", String()},
+                       {"record", String()},
+                       {"note_type", String()},
+                       {"text", String()},
+                       {"attachment_id", String().Nullable()},
+                       {"author_id", String()},
+                       {"version", Integer()},
+                       {"created_at", String().Format("date-time")},
+                       {"updated_at", String().Format("date-time")}})
+                   .Open()},
+      {"NotePage", Object({{"items", Array(Ref("Note"))},
+                           {"next_cursor", String().Nullable()},
+                           {"total", Integer()}})
+                       .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -240,6 +383,9 @@ json NoteJson(const projections::NoteRow& n) {
 }  // namespace
 
 void Server::SalesRoutes() {
+  schemas_.merge(NamedSchemas());
+  tags_["sales"] =
+      "The pipeline, opportunities, activities, notes, attachments, reminders and notifications.";
   auto stage_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
     auto pipeline = pipeline_.Load(sales::kPipelineStream);
     if (!pipeline.ok()) return pipeline.status();
@@ -248,7 +394,14 @@ void Server::SalesRoutes() {
     return keys;
   };
 
-  Route("GET", "/api/v1/settings/pipeline", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/settings/pipeline",
+         .permission = Permission::kReadCrm,
+         .op = "getPipeline",
+         .summary = "The pipeline's stages in order (default: prospecting, approach, offer, order)",
+         .tag = "sales",
+         .answer = Ref("Pipeline"),
+         .etag = true},
         [this](const Call&, httplib::Response& res) {
           auto pipeline = pipeline_.Load(sales::kPipelineStream);
           if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
@@ -258,10 +411,20 @@ void Server::SalesRoutes() {
           SendJson(res, {{"stages", stages}, {"version", pipeline.value().version}});
         });
 
-  Route("PUT", "/api/v1/settings/pipeline", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "PUT",
+         .path = "/api/v1/settings/pipeline",
+         .permission = Permission::kAdminister,
+         .op = "setPipeline",
+         .summary = "Rename, add and reorder stages (administrators); a stage open opportunities "
+                    "are in is not removed (409 stage_in_use)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"stages", Array(Ref("Stage"))}}).Require({"stages"}),
+         .answer = Ref("CommandResult"),
+         .errors = {409, 412, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           sales::SetPipeline set;
           bool ok = body->size() == 1 && body->contains("stages") && (*body)["stages"].is_array();
           for (const auto& s : ok ? (*body)["stages"] : json::array()) {
@@ -335,11 +498,11 @@ void Server::SalesRoutes() {
   // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
   // search, equality filters on `fields` and custom.<key>, inclusive date
   // ranges, sort, pages, and the caller's columns.
-  auto list_routes = [this, cell](const std::string& path, const char* entity, const auto& model,
-                                  std::vector<std::string> fields,
-                                  const std::vector<std::pair<std::string, int>>& dates,
-                                  auto to_json, const std::string& sheet_name,
-                                  const std::string& file_name) {
+  auto list_routes = [this, cell](
+                         http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
+                         const auto& model, std::vector<std::string> fields,
+                         const std::vector<std::pair<std::string, int>>& dates, auto to_json,
+                         const std::string& sheet_name, const std::string& file_name) {
     using Model = std::remove_cvref_t<decltype(model)>;
     using Query = typename Model::QueryType;
     // The query of a request; false when a problem was sent.
@@ -370,7 +533,7 @@ void Server::SalesRoutes() {
       }
       return true;
     };
-    Route("GET", path, Access::kSignedIn, Permission::kReadCrm,
+    Route(std::move(list_spec),
           [this, &model, read_query, to_json, entity](const Call& call, httplib::Response& res) {
             Query query;
             if (!read_query(call, res, &query)) return;
@@ -391,7 +554,7 @@ void Server::SalesRoutes() {
               }
             });
           });
-    Route("GET", path + ".xlsx", Access::kSignedIn, Permission::kReadCrm,
+    Route(std::move(export_spec),
           [this, &model, read_query, to_json, entity, cell = cell, sheet_name, file_name](
               const Call& call, httplib::Response& res) {
             Query query;
@@ -415,12 +578,63 @@ void Server::SalesRoutes() {
           });
   };
 
-  list_routes("/api/v1/opportunities", "opportunity", models_.opportunities,
-              {"owner_id", "stage", "status", "account_id", "contact_id", "currency"},
-              {{"due_after", 0}, {"due_before", 1}, {"close_from", 2}, {"close_to", 3}},
-              OpportunityJson, "Oportunități", "oportunitati.xlsx");
+  list_routes(
+      {.method = "GET",
+       .path = "/api/v1/opportunities",
+       .permission = Permission::kReadCrm,
+       .op = "listOpportunities",
+       .summary =
+           "Opportunities: search (q), filters (owner_id, stage, status, account_id, contact_id, "
+           "currency, custom.<key>, due_after/due_before, close_from/close_to), sort, pages",
+       .tag = "sales",
+       .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                  Shared("as_of"), Param{.name = "q", .schema = String()},
+                  Param{.name = "status", .schema = String().Enum({"open", "won", "lost"})},
+                  Param{.name = "due_after", .schema = String().Format("date")},
+                  Param{.name = "due_before", .schema = String().Format("date")},
+                  Param{.name = "close_from", .schema = String().Format("date")},
+                  Param{.name = "close_to", .schema = String().Format("date")},
+                  Param{.name = "include_archived", .schema = Boolean()},
+                  Param{.name = "columns",
+                        .schema = String(),
+                        .description =
+                            "Comma-separated columns, or 'all' for whole records; default: my "
+                            "table settings (items then hold those columns, id and version)."}},
+       .answer = Ref("OpportunityPage"),
+       .errors = {503}},
+      {.method = "GET",
+       .path = "/api/v1/opportunities.xlsx",
+       .permission = Permission::kReadCrm,
+       .op = "exportOpportunities",
+       .summary = "The opportunities list as an .xlsx workbook (same filters, sort and columns as "
+                  "the list; Romanian headers; users, accounts and contacts by name)",
+       .tag = "sales",
+       .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
+                  Param{.name = "q", .schema = String()},
+                  Param{.name = "columns",
+                        .schema = String(),
+                        .description =
+                            "Comma-separated columns, or 'all' for whole records; default: my "
+                            "table settings (items then hold those columns, id and version)."},
+                  Param{.name = "include_archived", .schema = Boolean()}},
+       .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+       .answer = String().Format("binary"),
+       .errors = {503}},
+      "opportunity", models_.opportunities,
+      {"owner_id", "stage", "status", "account_id", "contact_id", "currency"},
+      {{"due_after", 0}, {"due_before", 1}, {"close_from", 2}, {"close_to", 3}}, OpportunityJson,
+      "Oportunități", "oportunitati.xlsx");
 
-  Route("GET", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/opportunities/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getOpportunity",
+         .summary = "One opportunity",
+         .tag = "sales",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Opportunity"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Opportunities>(call, res, models_.opportunities,
@@ -460,10 +674,21 @@ void Server::SalesRoutes() {
     return account;
   };
 
-  Route("POST", "/api/v1/opportunities", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/opportunities",
+         .permission = Permission::kCreate,
+         .op = "openOpportunity",
+         .summary = "Open an opportunity for an account",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("OpportunityBody"),
+         .status = 201,
+         .answer = Ref("CommandResult"),
+         .errors = {409, 412},
+         .etag = true,
+         .location = true},
         [this, stage_keys, new_record](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -523,10 +748,20 @@ void Server::SalesRoutes() {
     Reply(res, outcome, id, false, "");
   };
 
-  Route("PATCH", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "PATCH",
+         .path = "/api/v1/opportunities/{id}",
+         .permission = Permission::kChangeOwn,
+         .op = "changeOpportunity",
+         .summary = "Change fields, reassign (managers) and set or clear the reminder "
+                    "(reminder_at: time or null), as one decision",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("OpportunityBody"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [this, opportunity_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/false, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -560,17 +795,35 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("DELETE", "/api/v1/opportunities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "DELETE",
+         .path = "/api/v1/opportunities/{id}",
+         .permission = Permission::kChangeOwn,
+         .op = "archiveOpportunity",
+         .summary = "Archive an opportunity (its history stays)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [opportunity_command](const Call& call, httplib::Response& res) {
           opportunity_command(call, res, [](const projections::OpportunityRow&) {
             return std::vector<sales::Opportunity::Command>{sales::ArchiveOpportunity{}};
           });
         });
 
-  Route("POST", "/api/v1/opportunities/{id}/stage", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/opportunities/{id}/stage",
+         .permission = Permission::kChangeOwn,
+         .op = "changeStage",
+         .summary = "Move to another stage of the pipeline",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"stage", String()}}).Require({"stage"}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [opportunity_command, stage_keys](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"stage", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -582,10 +835,20 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("POST", "/api/v1/opportunities/{id}/close", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/opportunities/{id}/close",
+         .permission = Permission::kChangeOwn,
+         .op = "closeOpportunity",
+         .summary = "Close as won or lost (a reason is required when lost)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"outcome", String().Enum({"won", "lost"})}, {"reason", String()}})
+                     .Require({"outcome"}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [opportunity_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"outcome", true}, {"reason", false}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -595,12 +858,21 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("POST", "/api/v1/opportunities/{id}/reopen", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/opportunities/{id}/reopen",
+         .permission = Permission::kChangeOwn,
+         .op = "reopenOpportunity",
+         .summary = "Reopen a closed opportunity (in the stage it was closed in, or the one given)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"stage", String()}}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [opportunity_command, stage_keys](const Call& call, httplib::Response& res) {
           std::optional<std::string> stage;
           if (!call.req.body.empty()) {
-            auto body = ReadJsonObject(call.req, res);
-            if (!body) return;
+            const nlohmann::json* body = &call.body;
             std::vector<domain::FieldError> errors;
             auto f = Strings(*body, {{"stage", false}}, &errors);
             if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -614,7 +886,17 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("GET", "/api/v1/me/notifications", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/me/notifications",
+         .permission = Permission::kReadCrm,
+         .op = "getMyNotifications",
+         .summary =
+             "My notifications (reminders due, records given to me), unread first, then newest",
+         .tag = "sales",
+         .params = {Shared("limit"), Shared("cursor"), Shared("min_position"), Shared("as_of"),
+                    Param{.name = "unread", .schema = Boolean()}},
+         .answer = Ref("NotificationPage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           PageRequest request;
           if (!ReadPageRequest(call.req, res, {}, &request)) return;
@@ -640,7 +922,14 @@ void Server::SalesRoutes() {
               });
         });
 
-  Route("POST", "/api/v1/me/notifications/{id}/read", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "POST",
+         .path = "/api/v1/me/notifications/{id}/read",
+         .permission = Permission::kReadCrm,
+         .op = "markNotificationRead",
+         .summary = "Mark one of my notifications read",
+         .tag = "sales",
+         .answer = Object({{"id", String()}, {"read", Boolean()}, {"position", Integer()}}).Open(),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           auto n = models_.notifications.Find(call.principal.id, id);
@@ -671,11 +960,64 @@ void Server::SalesRoutes() {
     *opportunities = models_.opportunities.IdsOfAccount(account_id, /*include_archived=*/false);
   };
 
-  list_routes("/api/v1/activities", "activity", models_.activities,
-              {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
-              {{"due_after", 0}, {"due_before", 1}}, ActivityJson, "Activități", "activitati.xlsx");
+  list_routes(
+      {.method = "GET",
+       .path = "/api/v1/activities",
+       .permission = Permission::kReadCrm,
+       .op = "listActivities",
+       .summary = "Activities: search (q), filters (owner_id, type, status, account_id, "
+                  "opportunity_id, contact_id, custom.<key>, due_after/due_before), sort, pages",
+       .tag = "sales",
+       .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                  Shared("as_of"), Param{.name = "q", .schema = String()},
+                  Param{.name = "type",
+                        .schema = String(),
+                        .description =
+                            "phone, email, visit, meeting, task, sms or a type users added"},
+                  Param{.name = "status",
+                        .schema = String().Enum({"planned", "in_progress", "done", "canceled"})},
+                  Param{.name = "due_after", .schema = String().Format("date")},
+                  Param{.name = "due_before", .schema = String().Format("date")},
+                  Param{.name = "include_archived", .schema = Boolean()},
+                  Param{.name = "columns",
+                        .schema = String(),
+                        .description =
+                            "Comma-separated columns, or 'all' for whole records; default: my "
+                            "table settings (items then hold those columns, id and version)."}},
+       .answer = Ref("ActivityPage"),
+       .errors = {503}},
+      {.method = "GET",
+       .path = "/api/v1/activities.xlsx",
+       .permission = Permission::kReadCrm,
+       .op = "exportActivities",
+       .summary = "The activities list as an .xlsx workbook (same filters, sort and columns as the "
+                  "list; Romanian headers; users, accounts, contacts and opportunities by name)",
+       .tag = "sales",
+       .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
+                  Param{.name = "q", .schema = String()},
+                  Param{.name = "columns",
+                        .schema = String(),
+                        .description =
+                            "Comma-separated columns, or 'all' for whole records; default: my "
+                            "table settings (items then hold those columns, id and version)."},
+                  Param{.name = "include_archived", .schema = Boolean()}},
+       .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+       .answer = String().Format("binary"),
+       .errors = {503}},
+      "activity", models_.activities,
+      {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
+      {{"due_after", 0}, {"due_before", 1}}, ActivityJson, "Activități", "activitati.xlsx");
 
-  Route("GET", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/activities/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getActivity",
+         .summary = "One activity",
+         .tag = "sales",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Activity"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Activities>(call, res, models_.activities,
@@ -687,10 +1029,22 @@ void Server::SalesRoutes() {
                                         });
         });
 
-  Route("POST", "/api/v1/activities", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/activities",
+         .permission = Permission::kCreate,
+         .op = "createActivity",
+         .summary =
+             "Create an activity for an account (optionally an opportunity and a contact of it)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("ActivityBody"),
+         .status = 201,
+         .answer = Ref("CommandResult"),
+         .errors = {409, 412},
+         .etag = true,
+         .location = true},
         [this, account_links, new_record](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           ActivityBody fields = ReadActivityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -741,53 +1095,81 @@ void Server::SalesRoutes() {
     Reply(res, outcome, id, false, "");
   };
 
-  Route("PATCH", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kChangeOwn,
-        [this, activity_command, account_links](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
-          std::vector<domain::FieldError> errors;
-          ActivityBody fields = ReadActivityBody(*body, /*creating=*/false, &errors);
-          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers reassign activities"));
+  Route(
+      {.method = "PATCH",
+       .path = "/api/v1/activities/{id}",
+       .permission = Permission::kChangeOwn,
+       .op = "changeActivity",
+       .summary = "Change fields, reassign (managers), set or clear the reminder, as one decision",
+       .tag = "sales",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Ref("ActivityBody"),
+       .answer = Ref("CommandResult"),
+       .errors = {404, 409, 412},
+       .etag = true},
+      [this, activity_command, account_links](const Call& call, httplib::Response& res) {
+        const nlohmann::json* body = &call.body;
+        std::vector<domain::FieldError> errors;
+        ActivityBody fields = ReadActivityBody(*body, /*creating=*/false, &errors);
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
+          return Send(res, Forbidden("only managers reassign activities"));
+        }
+        if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
+          return Send(
+              res,
+              Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+        }
+        auto rules = RulesNow("activity");
+        if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+        auto types = activity_types_.Load(sales::kActivityTypesStream);
+        if (!types.ok()) return Send(res, FromStatus(types.status()));
+        activity_command(call, res, [&](const projections::ActivityRow& row) {
+          std::vector<sales::Activity::Command> commands;
+          sales::ChangeActivity change{
+              fields.input, {}, {}, rules.value(), types.value().state.Keys()};
+          account_links(row.account_id, &change.account_contacts, &change.account_opportunities);
+          const auto& in = fields.input;
+          if (in.type || in.subject || in.details || in.contact_id || in.opportunity_id ||
+              in.due_date || !in.custom.empty()) {
+            commands.emplace_back(std::move(change));
           }
-          if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
-            return Send(
-                res,
-                Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
-          }
-          auto rules = RulesNow("activity");
-          if (!rules.ok()) return Send(res, FromStatus(rules.status()));
-          auto types = activity_types_.Load(sales::kActivityTypesStream);
-          if (!types.ok()) return Send(res, FromStatus(types.status()));
-          activity_command(call, res, [&](const projections::ActivityRow& row) {
-            std::vector<sales::Activity::Command> commands;
-            sales::ChangeActivity change{
-                fields.input, {}, {}, rules.value(), types.value().state.Keys()};
-            account_links(row.account_id, &change.account_contacts, &change.account_opportunities);
-            const auto& in = fields.input;
-            if (in.type || in.subject || in.details || in.contact_id || in.opportunity_id ||
-                in.due_date || !in.custom.empty()) {
-              commands.emplace_back(std::move(change));
-            }
-            if (fields.owner_id) commands.emplace_back(sales::ReassignActivity{*fields.owner_id});
-            if (fields.reminder)
-              commands.emplace_back(sales::SetActivityReminder{*fields.reminder});
-            return commands;
-          });
+          if (fields.owner_id) commands.emplace_back(sales::ReassignActivity{*fields.owner_id});
+          if (fields.reminder) commands.emplace_back(sales::SetActivityReminder{*fields.reminder});
+          return commands;
         });
+      });
 
-  Route("DELETE", "/api/v1/activities/{id}", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "DELETE",
+         .path = "/api/v1/activities/{id}",
+         .permission = Permission::kChangeOwn,
+         .op = "archiveActivity",
+         .summary = "Archive an activity",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [activity_command](const Call& call, httplib::Response& res) {
           activity_command(call, res, [](const projections::ActivityRow&) {
             return std::vector<sales::Activity::Command>{sales::ArchiveActivity{}};
           });
         });
 
-  Route("POST", "/api/v1/activities/{id}/status", Access::kSignedIn, Permission::kChangeOwn,
+  Route({.method = "POST",
+         .path = "/api/v1/activities/{id}/status",
+         .permission = Permission::kChangeOwn,
+         .op = "changeActivityStatus",
+         .summary = "Set the status: planned, in_progress, done, canceled",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"status", String().Enum({"planned", "in_progress", "done", "canceled"})}})
+                     .Require({"status"}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 409, 412},
+         .etag = true},
         [activity_command](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"status", true}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -799,49 +1181,99 @@ void Server::SalesRoutes() {
   // --- note types and notes ------------------------------------------------
 
   // GET and POST of a list of types users extend (note and activity types).
-  auto type_list_routes = [this](const std::string& path, auto& types, const std::string& stream) {
+  auto type_list_routes = [this](http::RouteSpec list_spec, http::RouteSpec add_spec, auto& types,
+                                 const std::string& stream) {
+    const std::string path = add_spec.path;
     using List = typename std::remove_reference_t<decltype(types)>::Aggregate;
-    Route(
-        "GET", path, Access::kSignedIn, Permission::kReadCrm,
-        [&types, stream](const Call&, httplib::Response& res) {
-          auto loaded = types.Load(stream);
-          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-          json items = json::array();
-          for (const auto& t : loaded.value().state.types) {
-            items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
-          }
-          SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
-        });
-    Route("POST", path, Access::kSignedIn, Permission::kCreate,
-          [this, &types, stream, path](const Call& call, httplib::Response& res) {
-            auto body = ReadJsonObject(call.req, res);
-            if (!body) return;
-            const json& b = *body;
-            const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
-                            b.contains("label") && b["label"].is_object() &&
-                            b["label"].contains("ro") && b["label"]["ro"].is_string() &&
-                            b["label"].contains("en") && b["label"]["en"].is_string();
-            if (!ok) {
-              return Send(res,
-                          InvalidBody({{"",
-                                        "wrong_type",
-                                        {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
-                                         "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
-            }
-            const sales::AddType add{
-                {b["key"].get<std::string>(),
-                 {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
-            domain::TransactOptions options;
-            if (!CommandOptions(call, res, &options)) return;
-            const domain::Context ctx = ContextOf(call);
-            auto outcome = types.Transact(
-                stream, ctx,
-                [&](const typename List::State& s) { return List::Decide(s, add, ctx); }, options);
-            Reply(res, outcome, add.type.key, true, path);
-          });
+    Route(std::move(list_spec), [&types, stream](const Call&, httplib::Response& res) {
+      auto loaded = types.Load(stream);
+      if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+      json items = json::array();
+      for (const auto& t : loaded.value().state.types) {
+        items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
+      }
+      SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
+    });
+    Route(std::move(add_spec), [this, &types, stream, path](const Call& call,
+                                                            httplib::Response& res) {
+      const nlohmann::json* body = &call.body;
+      const json& b = *body;
+      const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
+                      b.contains("label") && b["label"].is_object() && b["label"].contains("ro") &&
+                      b["label"]["ro"].is_string() && b["label"].contains("en") &&
+                      b["label"]["en"].is_string();
+      if (!ok) {
+        return Send(res, InvalidBody({{"",
+                                       "wrong_type",
+                                       {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
+                                        "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
+      }
+      const sales::AddType add{
+          {b["key"].get<std::string>(),
+           {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
+      domain::TransactOptions options;
+      if (!CommandOptions(call, res, &options)) return;
+      const domain::Context ctx = ContextOf(call);
+      auto outcome = types.Transact(
+          stream, ctx, [&](const typename List::State& s) { return List::Decide(s, add, ctx); },
+          options);
+      Reply(res, outcome, add.type.key, true, path);
+    });
   };
-  type_list_routes("/api/v1/note-types", note_types_, sales::kNoteTypesStream);
-  type_list_routes("/api/v1/activity-types", activity_types_, sales::kActivityTypesStream);
+  type_list_routes(
+      {.method = "GET",
+       .path = "/api/v1/note-types",
+       .permission = Permission::kReadCrm,
+       .op = "listNoteTypes",
+       .summary = "Note types (default: phone/Telefon, email/Email, visit/Vizită, "
+                  "meeting/Întâlnire, then those users added)",
+       .tag = "sales",
+       .answer =
+           Object({{"items", Array(Object({{"key", String()}, {"label", Ref("Text")}}).Open())},
+                   {"total", Integer()},
+                   {"next_cursor", String().Nullable()}})
+               .Open()},
+      {.method = "POST",
+       .path = "/api/v1/note-types",
+       .permission = Permission::kCreate,
+       .op = "addNoteType",
+       .summary = "Add a note type",
+       .tag = "sales",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}),
+       .status = 201,
+       .answer = Ref("CommandResult"),
+       .errors = {409, 412},
+       .etag = true,
+       .location = true},
+      note_types_, sales::kNoteTypesStream);
+  type_list_routes(
+      {.method = "GET",
+       .path = "/api/v1/activity-types",
+       .permission = Permission::kReadCrm,
+       .op = "listActivityTypes",
+       .summary = "Activity types (default: phone/Telefon, email/Email, visit/Vizită, "
+                  "meeting/Întâlnire, task/Sarcină, sms/SMS, then those users added)",
+       .tag = "sales",
+       .answer =
+           Object({{"items", Array(Object({{"key", String()}, {"label", Ref("Text")}}).Open())},
+                   {"total", Integer()},
+                   {"next_cursor", String().Nullable()}})
+               .Open()},
+      {.method = "POST",
+       .path = "/api/v1/activity-types",
+       .permission = Permission::kCreate,
+       .op = "addActivityType",
+       .summary = "Add an activity type",
+       .tag = "sales",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}),
+       .status = 201,
+       .answer = Ref("CommandResult"),
+       .errors = {409, 412},
+       .etag = true,
+       .location = true},
+      activity_types_, sales::kActivityTypesStream);
   auto note_type_keys = [this]() -> domain::Outcome<std::vector<std::string>> {
     auto types = note_types_.Load(sales::kNoteTypesStream);
     if (!types.ok()) return types.status();
@@ -860,7 +1292,19 @@ void Server::SalesRoutes() {
     return false;
   };
 
-  Route("GET", "/api/v1/notes", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/notes",
+         .permission = Permission::kReadCrm,
+         .op = "listNotes",
+         .summary = "The notes of a record, oldest first",
+         .tag = "sales",
+         .params = {Param{.name = "record",
+                          .schema = String(),
+                          .description = "account/ID, opportunity/ID or activity/ID",
+                          .required = true},
+                    Shared("limit"), Shared("cursor"), Shared("min_position"), Shared("as_of")},
+         .answer = Ref("NotePage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           const std::string record = call.req.get_param_value("record");
           if (record.empty()) {
@@ -883,7 +1327,16 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("GET", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/notes/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getNote",
+         .summary = "One note",
+         .tag = "sales",
+         .params = {Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Note"),
+         .errors = {404, 503},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           Read<projections::Notes>(call, res, models_.notes, [&](const projections::Notes& model) {
@@ -894,10 +1347,25 @@ void Server::SalesRoutes() {
           });
         });
 
-  Route("POST", "/api/v1/notes", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "POST",
+         .path = "/api/v1/notes",
+         .permission = Permission::kCreate,
+         .op = "createNote",
+         .summary = "Write a note on an account, opportunity or activity",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"record", String()},
+                         {"note_type", String()},
+                         {"text", String().Length(std::nullopt, 10000)},
+                         {"attachment_id", String()}})
+                     .Require({"record", "note_type", "text"}),
+         .status = 201,
+         .answer = Ref("CommandResult"),
+         .errors = {409, 412},
+         .etag = true,
+         .location = true},
         [this, note_type_keys, record_exists](const Call& call, httplib::Response& res) {
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(
               *body,
@@ -946,11 +1414,20 @@ void Server::SalesRoutes() {
                                                        : nullptr);
         });
 
-  Route("PATCH", "/api/v1/notes/{id}", Access::kSignedIn, Permission::kCreate,
+  Route({.method = "PATCH",
+         .path = "/api/v1/notes/{id}",
+         .permission = Permission::kCreate,
+         .op = "editNote",
+         .summary = "Edit a note's text or type (its author only; every edit stays in its history)",
+         .tag = "sales",
+         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"text", String()}, {"note_type", String()}}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
         [this, note_type_keys](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
+          const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
           auto f = Strings(*body, {{"text", false}, {"note_type", false}}, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
@@ -969,7 +1446,15 @@ void Server::SalesRoutes() {
           Reply(res, outcome, id, false, "");
         });
 
-  Route("GET", "/api/v1/notes/{id}/history", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/notes/{id}/history",
+         .permission = Permission::kReadCrm,
+         .op = "getNoteHistory",
+         .summary = "Every version of the note, newest first",
+         .tag = "sales",
+         .params = {Shared("limit"), Shared("cursor"), Shared("as_of")},
+         .answer = Ref("HistoryPage"),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) {
           const std::string id = call.req.matches[1];
           SendHistory(call, res, {sales::NoteStream(id)}, models_.notes.Get(id).has_value(),

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/event_json.h"
-#include "api/openapi.h"
+#include "api/http/openapi.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/task_queue.h"
@@ -18,6 +18,93 @@
 namespace crm::api {
 
 namespace {
+
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"CustomValues",
+       Object()
+           .Values(Any().Describe("A string; a whole number or a boolean is read as its text."))
+           .Describe("Custom field values by key (the entity's active custom fields); in a PATCH "
+                     "null clears one.")},
+      {"Text", Object({{"ro", String()}, {"en", String()}}).Require({"ro", "en"})},
+      {"Problem",
+       Object({{"type", String()},
+               {"title", String()},
+               {"status", Integer()},
+               {"code", String().Describe("Stable; match on it.")},
+               {"detail", String()},
+               {"message", Ref("Text")},
+               {"current_version", Integer().Describe("With version_conflict (412).")},
+               {"errors",
+                Array(Object({{"field", String()}, {"code", String()}, {"message", Ref("Text")}})
+                          .Require({"field", "code", "message"})
+                          .Open())}})
+           .Describe("RFC 9457 problem document.")
+           .Require({"type", "title", "status", "code", "detail", "message", "errors"})
+           .Open()},
+      {"Status", Object({{"status", String()}}).Open()},
+      {"Readiness", Object({{"status", String()},
+                            {"position", Integer()},
+                            {"head", Integer()},
+                            {"error", String()}})
+                        .Open()},
+      {"Event", Object({{"position", Integer()},
+                        {"stream", String()},
+                        {"version", Integer()},
+                        {"type", String()},
+                        {"event_id", String().Format("uuid")},
+                        {"recorded_at", String().Format("date-time")},
+                        {"actor", String()},
+                        {"correlation_id", String()},
+                        {"causation_id", String()},
+                        {"schema_version", Integer()},
+                        {"data", Object().Nullable().Open()},
+                        {"data_error", String()}})
+                    .Require({"position", "stream", "version", "type", "event_id", "recorded_at",
+                              "actor", "correlation_id", "causation_id", "data"})
+                    .Open()},
+      {"EventPage",
+       Object(
+           {{"events", Array(Ref("Event"))}, {"next", Integer().Nullable()}, {"head", Integer()}})
+           .Open()},
+      {"StreamPage", Object({{"stream", String()},
+                             {"events", Array(Ref("Event"))},
+                             {"version", Integer()},
+                             {"next_version", Integer().Nullable()}})
+                         .Open()},
+      {"VerifyReport", Object({{"ok", Boolean()},
+                               {"checked", Integer()},
+                               {"head_hash", String()},
+                               {"first_bad_position", Integer()},
+                               {"reason", String()}})
+                           .Open()},
+      {"Projections",
+       Object({{"head", Integer()},
+               {"projections",
+                Array(Object({{"name", String()}, {"position", Integer()}, {"lag", Integer()}})
+                          .Open())}})
+           .Open()},
+      {"CommandResult",
+       Object({{"id", String()},
+               {"version", Integer()},
+               {"position", Integer().Describe("Pass as min_position to read your write.")}})
+           .Require({"id", "version", "position"})
+           .Open()},
+  };
+}
 
 using Clock = std::chrono::steady_clock;
 constexpr const char* kJson = "application/json";
@@ -171,11 +258,23 @@ void Server::Stop() {
 }
 
 void Server::Routes() {
+  schemas_.merge(NamedSchemas());
+  tags_["operations"] = "Health and read-model status.";
+  tags_["audit"] = "The event log.";
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_started = Clock::now();
     std::string id = req.get_header_value("X-Request-Id");
     if (!SaneRequestId(id)) id = ids_.Next();
     res.set_header("X-Request-Id", id);
+    if (!Cors(req, res)) return httplib::Server::HandlerResponse::Handled;
+    if (req.method == "OPTIONS") {
+      // Not a preflight (those were answered above): which methods the path takes.
+      const std::string allowed = AllowedMethods(req.path);
+      if (allowed.empty()) return httplib::Server::HandlerResponse::Unhandled;  // 404
+      res.set_header("Allow", allowed);
+      res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
@@ -186,36 +285,50 @@ void Server::Routes() {
                  res.get_header_value("X-Request-Id").c_str());
     std::fflush(log_);
   });
-  http_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-    if (res.get_header_value("Content-Type").starts_with("application/problem+json")) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    Problem p;
-    switch (res.status) {
-      case 404:
-        p = {404,
-             "route_not_found",
-             {"Ruta nu există.", "No such route."},
-             req.method + " " + req.path,
-             {}};
-        break;
-      case 413:
-        p = PayloadTooLarge();
-        break;
-      case 405:
-        p = {405, "method_not_allowed", {"Metoda nu este permisă.", "Method not allowed."}, "", {}};
-        break;
-      default:
-        p = {res.status,
-             res.status >= 500 ? "internal_error" : "bad_request",
-             {"Cererea nu a putut fi procesată.", "The request could not be processed."},
-             "",
-             {}};
-    }
-    Send(res, p);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (res.get_header_value("Content-Type").starts_with("application/problem+json")) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        if (res.status == 404) {  // no route: another method may serve the path
+          const std::string allowed = AllowedMethods(req.path);
+          if (!allowed.empty()) {
+            res.status = 405;
+            res.set_header("Allow", allowed);
+          }
+        }
+        Problem p;
+        switch (res.status) {
+          case 404:
+            p = {404,
+                 "route_not_found",
+                 {"Ruta nu există.", "No such route."},
+                 req.method + " " + req.path,
+                 {}};
+            break;
+          case 413:
+            p = PayloadTooLarge();
+            break;
+          case 405:
+            p = {405,
+                 "method_not_allowed",
+                 {"Ruta nu acceptă metoda " + req.method +
+                      "; acceptă: " + res.get_header_value("Allow") + ".",
+                  "The route does not take " + req.method +
+                      "; it takes: " + res.get_header_value("Allow") + "."},
+                 req.method + " " + req.path,
+                 {}};
+            break;
+          default:
+            p = {res.status,
+                 res.status >= 500 ? "internal_error" : "bad_request",
+                 {"Cererea nu a putut fi procesată.", "The request could not be processed."},
+                 "",
+                 {}};
+        }
+        Send(res, p);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   http_.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
@@ -229,28 +342,79 @@ void Server::Routes() {
       });
 
   using identity::Permission;
-  Route("GET", "/healthz", Access::kPublic, {}, [](const Call&, httplib::Response& res) {
-    SendJson(res, {{"status", "ok"}});
-  });
-  Route("GET", "/readyz", Access::kPublic, {}, [this](const Call&, httplib::Response& res) {
-    const Status error = runner_.error();
-    const bool ready = error.ok() && runner_.caught_up();
-    nlohmann::json body = {{"status", ready ? "ready" : "catching_up"},
-                           {"position", runner_.position()},
-                           {"head", store_.Head()}};
-    if (!error.ok()) body["error"] = error.ToString();
-    SendJson(res, body, ready ? 200 : 503);
-  });
-  Route("GET", "/api/v1/openapi.json", Access::kPublic, {},
+  Route({.method = "GET",
+         .path = "/healthz",
+         .signed_in = false,
+         .op = "getHealth",
+         .summary = "Liveness; touches no storage",
+         .tag = "operations",
+         .answer = Ref("Status")},
         [](const Call&, httplib::Response& res) {
-          const std::string_view doc = OpenApiDocument();
-          res.set_content(doc.data(), doc.size(), "application/json");
+          SendJson(res, {{"status", "ok"}});
         });
-  Route("GET", "/api/v1/events", Access::kSignedIn, Permission::kReadAudit,
+  Route({.method = "GET",
+         .path = "/readyz",
+         .signed_in = false,
+         .op = "getReadiness",
+         .summary = "200 once read models have applied the whole log",
+         .tag = "operations",
+         .answer = Ref("Readiness"),
+         .errors = {503}},
+        [this](const Call&, httplib::Response& res) {
+          const Status error = runner_.error();
+          const bool ready = error.ok() && runner_.caught_up();
+          nlohmann::json body = {{"status", ready ? "ready" : "catching_up"},
+                                 {"position", runner_.position()},
+                                 {"head", store_.Head()}};
+          if (!error.ok()) body["error"] = error.ToString();
+          SendJson(res, body, ready ? 200 : 503);
+        });
+  Route({.method = "GET",
+         .path = "/api/v1/openapi.json",
+         .signed_in = false,
+         .op = "getOpenApi",
+         .summary = "This document",
+         .tag = "operations",
+         .answer = Object().Open()},
+        [this](const Call&, httplib::Response& res) {
+          res.set_content(openapi_, "application/json");
+        });
+  Route({.method = "GET",
+         .path = "/api/v1/events",
+         .permission = Permission::kReadAudit,
+         .op = "listEvents",
+         .summary = "The log from a position; with Accept: text/event-stream a live feed",
+         .tag = "audit",
+         .params = {Shared("from"),
+                    Param{.name = "limit", .schema = Integer().Range(1, 1000).Default(100)},
+                    Param{.name = "Last-Event-ID",
+                          .in = "header",
+                          .schema = String(),
+                          .description = "Resume a live feed after this position."}},
+         .answer = Ref("EventPage"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) { GetEvents(call, res); });
-  Route("GET", "/api/v1/streams/{stream}", Access::kSignedIn, Permission::kReadAudit,
+  Route({.method = "GET",
+         .path = "/api/v1/streams/{stream}",
+         .permission = Permission::kReadAudit,
+         .op = "getStream",
+         .summary = "One stream's events, paged, forward or backward",
+         .tag = "audit",
+         .params = {Param{.name = "from_version", .schema = Integer().Range(0, std::nullopt)},
+                    Param{.name = "limit", .schema = Integer().Range(1, 1000).Default(100)},
+                    Param{.name = "direction",
+                          .schema = String().Enum({"forward", "backward"}).Default("forward")}},
+         .answer = Ref("StreamPage"),
+         .errors = {404}},
         [this](const Call& call, httplib::Response& res) { GetStream(call.req, res); });
-  Route("GET", "/api/v1/audit/verify", Access::kSignedIn, Permission::kReadAudit,
+  Route({.method = "GET",
+         .path = "/api/v1/audit/verify",
+         .permission = Permission::kReadAudit,
+         .op = "verifyLog",
+         .summary = "Walks the hash chain and names the first broken position",
+         .tag = "audit",
+         .answer = Ref("VerifyReport"),
+         .errors = {400}},
         [this](const Call&, httplib::Response& res) {
           Result<eventstore::VerifyReport> report = store_.Verify();
           if (!report.ok()) return Send(res, FromStatus(report.status()));
@@ -265,7 +429,15 @@ void Server::Routes() {
                            {"reason", report->reason}});
           }
         });
-  Route("GET", "/api/v1/projections", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/projections",
+         .permission = Permission::kReadCrm,
+         .op = "listProjections",
+         .summary = "Each read model's position and lag",
+         .tag = "operations",
+         .params = {Shared("min_position")},
+         .answer = Ref("Projections"),
+         .errors = {503}},
         [this](const Call& call, httplib::Response& res) {
           if (!AwaitMinPosition(call.req, res)) return;
           nlohmann::json items = nlohmann::json::array();
@@ -281,11 +453,11 @@ void Server::Routes() {
   SalesRoutes();
   AttachmentRoutes();
   HistoryRoutes();
+  openapi_ = http::OpenApiDocument(specs_, schemas_).dump();
 }
 
-void Server::Route(const std::string& method, const std::string& path, Access access,
-                   std::optional<identity::Permission> permission, Handler handler) {
-  routes_.push_back(method + " " + path);
+void Server::Route(http::RouteSpec spec, Handler handler) {
+  const std::string& path = spec.path;
   std::string pattern;  // "{name}" segments become capture groups
   for (size_t i = 0; i < path.size(); ++i) {
     if (path[i] == '{') {
@@ -295,9 +467,17 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
       pattern += path[i];
     }
   }
+  patterns_.emplace_back(std::regex(pattern), spec.method);
+  const std::string method = spec.method;
   const bool upload = path == kUploadPath;
-  auto wrapped = [this, access, permission, upload, handler = std::move(handler)](
-                     const httplib::Request& req, httplib::Response& res) {
+  const bool signed_in = spec.signed_in;
+  const auto permission = spec.permission;
+  std::optional<http::Schema> body_schema = spec.body;
+  const http::Mode mode = spec.method == "PATCH" ? http::Mode::kPatch : http::Mode::kCreate;
+  specs_.push_back(std::move(spec));
+  auto wrapped = [this, signed_in, permission, upload, body_schema = std::move(body_schema), mode,
+                  handler = std::move(handler)](const httplib::Request& req,
+                                                httplib::Response& res) {
     size_t body = req.body.size();  // a multipart body is in req.files
     for (const auto& [name, part] : req.files) body += part.content.size();
     if (!upload && body > config_.max_body_bytes) {
@@ -305,7 +485,7 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
                   PayloadTooLarge("at most " + std::to_string(config_.max_body_bytes) + " bytes"));
     }
     Call call{req, {}, res.get_header_value("X-Request-Id")};
-    if (access == Access::kSignedIn) {
+    if (signed_in) {
       const std::string header = req.get_header_value("Authorization");
       std::optional<projections::Principal> principal;
       std::string scheme = header.substr(0, 7);
@@ -338,6 +518,22 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
       }
       call.principal = std::move(*principal);
     }
+    if (body_schema) {
+      // No body at all reads as {} (an action whose members are all optional).
+      std::optional<nlohmann::json> parsed =
+          req.body.empty() ? nlohmann::json::object() : ReadJsonObject(req, res);
+      if (!parsed) return;
+      http::BodyErrors errors = http::Validate(*body_schema, schemas_, mode, &*parsed);
+      if (!errors.empty()) {
+        const bool shape = !errors.shape.empty();
+        std::vector<domain::FieldError> fields = std::move(errors.shape);
+        fields.insert(fields.end(), errors.values.begin(), errors.values.end());
+        Problem p = shape ? InvalidBody(std::move(fields)) : Invalid(std::move(fields));
+        if (errors.more > 0) p.extra["more_errors"] = errors.more;
+        return Send(res, p);
+      }
+      call.body = std::move(*parsed);
+    }
     handler(call, res);
   };
   if (method == "GET") {
@@ -353,7 +549,59 @@ void Server::Route(const std::string& method, const std::string& path, Access ac
   }
 }
 
-std::vector<std::string> Server::RouteList() const { return routes_; }
+std::vector<std::string> Server::RouteList() const {
+  std::vector<std::string> out;
+  for (const auto& spec : specs_) out.push_back(spec.method + " " + spec.path);
+  return out;
+}
+
+bool Server::Cors(const httplib::Request& req, httplib::Response& res) {
+  const std::string origin = req.get_header_value("Origin");
+  if (origin.empty() || config_.cors_origins.empty()) {
+    return true;  // not a cross-origin call, or none allowed: no CORS headers at all
+  }
+  const bool allowed = std::any_of(config_.cors_origins.begin(), config_.cors_origins.end(),
+                                   [&](const std::string& o) { return o == "*" || o == origin; });
+  const bool preflight = req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method");
+  if (!allowed) {
+    if (!preflight) return true;  // the browser withholds the answer: no headers
+    Send(res, Problem{403,
+                      "cors_origin_refused",
+                      {"Originea „" + origin + "” nu are voie să apeleze API-ul.",
+                       "The origin '" + origin + "' may not call the API."},
+                      "allowed origins are set by --cors-origins",
+                      {}});
+    return false;
+  }
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  res.set_header("Access-Control-Expose-Headers",
+                 "ETag, Location, Link, Retry-After, X-Request-Id, WWW-Authenticate");
+  if (!preflight) return true;
+  const std::string allowed_methods = AllowedMethods(req.path);
+  if (allowed_methods.empty()) return true;  // answered 404 by the router
+  res.set_header("Access-Control-Allow-Methods", allowed_methods);
+  res.set_header("Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, "
+                 "Last-Event-ID, X-Request-Id");
+  res.set_header("Access-Control-Max-Age", "600");
+  res.status = 204;
+  return false;  // answered
+}
+
+std::string Server::AllowedMethods(const std::string& path) const {
+  std::vector<std::string> methods;
+  for (const auto& [pattern, method] : patterns_) {
+    if (std::regex_match(path, pattern) &&
+        std::find(methods.begin(), methods.end(), method) == methods.end()) {
+      methods.push_back(method);
+    }
+  }
+  std::string out;
+  for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+  if (!out.empty()) out += ", OPTIONS";
+  return out;
+}
 
 int64_t Server::NowUs() const {
   if (config_.clock_us) return config_.clock_us();

@@ -24,12 +24,15 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <stop_token>
 #include <string>
 
 #include "api/attachment_store.h"
 #include "api/auth.h"
 #include "api/config.h"
+#include "api/http/route.h"
+#include "api/http/schema.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "domain/accounts/account.h"
@@ -88,16 +91,25 @@ class Server {
     const httplib::Request& req;
     projections::Principal principal;  // empty id on public routes
     std::string request_id;
+    // The JSON body, validated against the route's declaration (nulls of a
+    // POST or PUT dropped); null when the route declares none.
+    nlohmann::json body;
   };
   // Who, when and on behalf of which request, for a command.
   domain::Context ContextOf(const Call& call) const;
   using Handler = std::function<void(const Call&, httplib::Response&)>;
-  enum class Access { kPublic, kSignedIn };
-  // Registers `handler` for `method` and `path` ("/api/v1/users/{id}"). A
-  // signed-in route answers 401 without a valid bearer token and 403 when the
-  // caller's role lacks `permission`.
-  void Route(const std::string& method, const std::string& path, Access access,
-             std::optional<identity::Permission> permission, Handler handler);
+  // Registers `handler` for the route `spec` declares. A signed-in route
+  // answers 401 without a valid bearer token and 403 when the caller's role
+  // lacks the permission; a route with a body answers 415, 400 invalid_json,
+  // 400 invalid_body or 422 validation_failed before the handler runs.
+  void Route(http::RouteSpec spec, Handler handler);
+  // The methods routes answer on `path` ("GET, PATCH"); empty when no route
+  // matches it.
+  std::string AllowedMethods(const std::string& path) const;
+  // Answers a CORS preflight, or sets the CORS headers of an answer, for an
+  // allowed Origin. False when it answered the request (a preflight: 204, or
+  // 403 cors_origin_refused).
+  bool Cors(const httplib::Request& req, httplib::Response& res);
 
   void Routes();
   void IdentityRoutes();
@@ -253,7 +265,11 @@ class Server {
   LoginThrottle throttle_;
   std::mutex fingerprint_mu_;
   std::string fingerprint_key_;  // GUARDED_BY(fingerprint_mu_)
-  std::vector<std::string> routes_;
+  std::vector<http::RouteSpec> specs_;
+  std::vector<std::pair<std::regex, std::string>> patterns_;  // a route's path, its method
+  http::Schemas schemas_;                                     // named shapes routes refer to
+  std::map<std::string, std::string> tags_;                   // module tag, its description
+  std::string openapi_;  // the document, rendered once the routes are registered
   httplib::Server http_;
   int port_ = 0;
   int listen_socket_ = -1;

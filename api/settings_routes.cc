@@ -14,6 +14,64 @@ namespace crm::api {
 
 namespace {
 
+using http::Any;
+using http::Array;
+using http::Boolean;
+using http::Integer;
+using http::Number;
+using http::Object;
+using http::Param;
+using http::Ref;
+using http::Shared;
+using http::String;
+
+// The shapes these routes read and answer, by name (the OpenAPI document
+// lists them under components/schemas; Ref names them).
+http::Schemas NamedSchemas() {
+  return {
+      {"FieldOption",
+       Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}).Open()},
+      {"CustomFieldBody",
+       Object({{"entity", String().Enum({"account", "contact", "opportunity", "activity"})},
+               {"key", String().Pattern(R"(^[a-z][a-z0-9_]{0,39}$)").Example("employees")},
+               {"label", Ref("Text")},
+               {"type", String().Enum({"text", "number", "decimal", "date", "boolean", "select",
+                                       "email", "phone", "url"})},
+               {"options", Array(Ref("FieldOption"))},
+               {"active", Boolean()}})
+           .Require({"entity", "key", "type", "label"})},
+      {"CustomField", Object({{"id", String()},
+                              {"entity", String()},
+                              {"key", String()},
+                              {"label", Ref("Text")},
+                              {"type", String()},
+                              {"options", Array(Ref("FieldOption"))},
+                              {"active", Boolean()}})
+                          .Open()},
+      {"CustomFieldList", Object({{"items", Array(Ref("CustomField"))},
+                                  {"next_cursor", String().Nullable()},
+                                  {"total", Integer()}})
+                              .Open()},
+      {"FieldRules", Object({{"entity", String()},
+                             {"required", Array(String())},
+                             {"unique", Array(String())},
+                             {"always_required", Array(String())},
+                             {"always_unique", Array(String())},
+                             {"version", Integer()}})
+                         .Open()},
+      {"TableSettingsBody", Object({{"columns", Array(String())},
+                                    {"pinned", String().Nullable()},
+                                    {"sort", String().Nullable()}})
+                                .Require({"columns"})},
+      {"TableSettings", Object({{"entity", String()},
+                                {"columns", Array(String())},
+                                {"pinned", String()},
+                                {"sort", String()},
+                                {"source", String().Enum({"user", "organization", "default"})}})
+                            .Open()},
+  };
+}
+
 using identity::Permission;
 using nlohmann::json;
 
@@ -257,6 +315,8 @@ bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<s
 }
 
 void Server::SettingsRoutes() {
+  schemas_.merge(NamedSchemas());
+  tags_["settings"] = "Custom fields, field rules, table settings.";
   // --- custom fields -------------------------------------------------------
 
   auto field_id = [](const Call& call, std::string* entity, std::string* key) {
@@ -271,7 +331,16 @@ void Server::SettingsRoutes() {
     return NotFoundProblem("Câmpul personalizat nu există.", "No such custom field.");
   };
 
-  Route("GET", "/api/v1/custom-fields", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/custom-fields",
+         .permission = Permission::kReadCrm,
+         .op = "listCustomFields",
+         .summary = "Custom fields, optionally of one entity",
+         .tag = "settings",
+         .params = {Param{
+             .name = "entity",
+             .schema = String().Enum({"account", "contact", "opportunity", "activity"})}},
+         .answer = Ref("CustomFieldList")},
         [this](const Call& call, httplib::Response& res) {
           std::vector<std::string> entities;
           const std::string wanted = call.req.get_param_value("entity");
@@ -293,7 +362,15 @@ void Server::SettingsRoutes() {
           SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
         });
 
-  Route("GET", "/api/v1/custom-fields/{id}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/custom-fields/{id}",
+         .permission = Permission::kReadCrm,
+         .op = "getCustomField",
+         .summary = "One custom field (id: <entity>.<key>)",
+         .tag = "settings",
+         .answer = Ref("CustomField"),
+         .errors = {404},
+         .etag = true},
         [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
           std::string entity, key;
           if (!field_id(call, &entity, &key)) return Send(res, no_such_field());
@@ -306,10 +383,21 @@ void Server::SettingsRoutes() {
         });
 
   Route(
-      "POST", "/api/v1/custom-fields", Access::kSignedIn, Permission::kAdminister,
+      {.method = "POST",
+       .path = "/api/v1/custom-fields",
+       .permission = Permission::kAdminister,
+       .op = "defineCustomField",
+       .summary = "Define a custom field (administrators)",
+       .tag = "settings",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Ref("CustomFieldBody"),
+       .status = 201,
+       .answer = Ref("CommandResult"),
+       .errors = {409, 412},
+       .etag = true,
+       .location = true},
       [this](const Call& call, httplib::Response& res) {
-        auto body = ReadJsonObject(call.req, res);
-        if (!body) return;
+        const nlohmann::json* body = &call.body;
         std::vector<domain::FieldError> errors;
         settings::DefineCustomField define;
         std::optional<std::vector<std::pair<std::string, domain::Text>>> options;
@@ -367,51 +455,75 @@ void Server::SettingsRoutes() {
         Reply(res, outcome, id, true, "/api/v1/custom-fields/" + id);
       });
 
-  Route("PATCH", "/api/v1/custom-fields/{id}", Access::kSignedIn, Permission::kAdminister,
-        [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
-          std::string entity;
-          settings::ChangeCustomField change;
-          if (!field_id(call, &entity, &change.key)) return Send(res, no_such_field());
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
-          std::vector<domain::FieldError> errors;
-          for (const auto& [key, value] : body->items()) {
-            if (key == "label") {
-              change.label = ReadText(value, key, &errors);
-            } else if (key == "options") {
-              change.options = ReadOptions(value, &errors);
-            } else if (key == "active") {
-              if (!value.is_boolean()) {
-                errors.push_back({key,
-                                  "wrong_type",
-                                  {"Trebuie să fie true sau false.", "Must be true or false."}});
-              } else {
-                change.active = value.get<bool>();
-              }
+  Route(
+      {.method = "PATCH",
+       .path = "/api/v1/custom-fields/{id}",
+       .permission = Permission::kAdminister,
+       .op = "changeCustomField",
+       .summary =
+           "Change a custom field's label, options or active flag (key and type are permanent)",
+       .tag = "settings",
+       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Object(
+           {{"label", Ref("Text")}, {"options", Array(Ref("FieldOption"))}, {"active", Boolean()}}),
+       .answer = Ref("CommandResult"),
+       .errors = {404, 412},
+       .etag = true},
+      [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
+        std::string entity;
+        settings::ChangeCustomField change;
+        if (!field_id(call, &entity, &change.key)) return Send(res, no_such_field());
+        const nlohmann::json* body = &call.body;
+        std::vector<domain::FieldError> errors;
+        for (const auto& [key, value] : body->items()) {
+          if (key == "label") {
+            change.label = ReadText(value, key, &errors);
+          } else if (key == "options") {
+            change.options = ReadOptions(value, &errors);
+          } else if (key == "active") {
+            if (!value.is_boolean()) {
+              errors.push_back({key,
+                                "wrong_type",
+                                {"Trebuie să fie true sau false.", "Must be true or false."}});
             } else {
-              const bool permanent = key == "key" || key == "type" || key == "entity";
-              errors.push_back({key, permanent ? "read_only" : "unknown_field",
-                                permanent ? domain::Text{"Cheia, tipul și entitatea nu se schimbă.",
-                                                         "The key, type and entity do not change."}
-                                          : domain::Text{"Câmp necunoscut.", "Unknown field."}});
+              change.active = value.get<bool>();
             }
+          } else {
+            const bool permanent = key == "key" || key == "type" || key == "entity";
+            errors.push_back({key, permanent ? "read_only" : "unknown_field",
+                              permanent ? domain::Text{"Cheia, tipul și entitatea nu se schimbă.",
+                                                       "The key, type and entity do not change."}
+                                        : domain::Text{"Câmp necunoscut.", "Unknown field."}});
           }
-          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          domain::TransactOptions transact;
-          if (!CommandOptions(call, res, &transact)) return;
-          const domain::Context ctx = ContextOf(call);
-          auto outcome = custom_fields_.Transact(
-              settings::CustomFieldsStream(entity), ctx,
-              [&](const settings::CustomFields::State& s) {
-                return settings::CustomFields::Decide(s, change, ctx);
-              },
-              transact);
-          Reply(res, outcome, entity + "." + change.key, false, "");
-        });
+        }
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        domain::TransactOptions transact;
+        if (!CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = ContextOf(call);
+        auto outcome = custom_fields_.Transact(
+            settings::CustomFieldsStream(entity), ctx,
+            [&](const settings::CustomFields::State& s) {
+              return settings::CustomFields::Decide(s, change, ctx);
+            },
+            transact);
+        Reply(res, outcome, entity + "." + change.key, false, "");
+      });
 
   // --- field rules ---------------------------------------------------------
 
-  Route("GET", "/api/v1/settings/fields/{entity}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/settings/fields/{entity}",
+         .permission = Permission::kReadCrm,
+         .op = "getFieldRules",
+         .summary = "Which fields are required and which unique",
+         .tag = "settings",
+         .params = {Param{
+             .name = "entity",
+             .in = "path",
+             .schema = String().Enum({"account", "contact", "opportunity", "activity"})}},
+         .answer = Ref("FieldRules"),
+         .errors = {404},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
           if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
@@ -426,72 +538,85 @@ void Server::SettingsRoutes() {
                          {"version", loaded.value().version}});
         });
 
-  Route("PUT", "/api/v1/settings/fields/{entity}", Access::kSignedIn, Permission::kAdminister,
-        [this](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
-          auto body = ReadJsonObject(call.req, res);
-          if (!body) return;
-          std::vector<domain::FieldError> errors;
-          auto lists = StringLists(*body, {"required", "unique"}, &errors);
-          for (const auto& [key, value] : body->items()) {
-            if (key != "required" && key != "unique") {
-              errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
-            }
+  Route(
+      {.method = "PUT",
+       .path = "/api/v1/settings/fields/{entity}",
+       .permission = Permission::kAdminister,
+       .op = "setFieldRules",
+       .summary = "Set the required and unique fields (administrators)",
+       .tag = "settings",
+       .params = {Param{.name = "entity",
+                        .in = "path",
+                        .schema = String().Enum({"account", "contact", "opportunity", "activity"})},
+                  Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Object({{"required", Array(String())}, {"unique", Array(String())}}),
+       .answer = Ref("CommandResult"),
+       .errors = {404, 412},
+       .etag = true},
+      [this](const Call& call, httplib::Response& res) {
+        const std::string entity = call.req.matches[1];
+        if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+        const nlohmann::json* body = &call.body;
+        std::vector<domain::FieldError> errors;
+        auto lists = StringLists(*body, {"required", "unique"}, &errors);
+        for (const auto& [key, value] : body->items()) {
+          if (key != "required" && key != "unique") {
+            errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
           }
-          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
-          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
-          settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
-          set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
-          if (entity == "account") {
-            for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
-            set.never_unique.insert({"kind", "country"});
-          } else {
-            // Only accounts' values are claimed: nothing else is unique (yet).
-            if (entity == "contact") {
-              set.known.insert(std::begin(accounts::kContactFields),
-                               std::end(accounts::kContactFields));
-            } else if (entity == "opportunity") {
-              set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
-            } else {  // activity
-              set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
-            }
-            set.never_unique = set.known;
+        }
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+        if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+        settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
+        set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
+        if (entity == "account") {
+          for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
+          set.never_unique.insert({"kind", "country"});
+        } else {
+          // Only accounts' values are claimed: nothing else is unique (yet).
+          if (entity == "contact") {
+            set.known.insert(std::begin(accounts::kContactFields),
+                             std::end(accounts::kContactFields));
+          } else if (entity == "opportunity") {
+            set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
+          } else {  // activity
+            set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
           }
-          for (const auto& d : defs.value().state.fields) {
-            if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
+          set.never_unique = set.known;
+        }
+        for (const auto& d : defs.value().state.fields) {
+          if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
+        }
+        domain::TransactOptions transact;
+        if (!CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = ContextOf(call);
+        // A field becoming unique: the values accounts have now must be
+        // unique already, and are claimed for them before the rule holds.
+        auto current = field_rules_.Load(settings::FieldRulesStream(entity));
+        if (!current.ok()) return Send(res, FromStatus(current.status()));
+        auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
+        if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
+          return Send(res, FromRejection(*rejection));
+        }
+        std::vector<std::string> added;
+        for (const auto& field : set.unique) {
+          const auto& was = current.value().state.unique;
+          if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
+        }
+        if (!added.empty()) {
+          if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+            return Send(res, FromStatus(Status::Unavailable("read models are behind")));
           }
-          domain::TransactOptions transact;
-          if (!CommandOptions(call, res, &transact)) return;
-          const domain::Context ctx = ContextOf(call);
-          // A field becoming unique: the values accounts have now must be
-          // unique already, and are claimed for them before the rule holds.
-          auto current = field_rules_.Load(settings::FieldRulesStream(entity));
-          if (!current.ok()) return Send(res, FromStatus(current.status()));
-          auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
-          if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
-            return Send(res, FromRejection(*rejection));
-          }
-          std::vector<std::string> added;
-          for (const auto& field : set.unique) {
-            const auto& was = current.value().state.unique;
-            if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
-          }
-          if (!added.empty()) {
-            if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
-              return Send(res, FromStatus(Status::Unavailable("read models are behind")));
-            }
-            if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
-          }
-          auto outcome = field_rules_.Transact(
-              settings::FieldRulesStream(entity), ctx,
-              [&](const settings::FieldRules::State& s) {
-                return settings::FieldRules::Decide(s, set, ctx);
-              },
-              transact);
-          Reply(res, outcome, entity, false, "");
-        });
+          if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
+        }
+        auto outcome = field_rules_.Transact(
+            settings::FieldRulesStream(entity), ctx,
+            [&](const settings::FieldRules::State& s) {
+              return settings::FieldRules::Decide(s, set, ctx);
+            },
+            transact);
+        Reply(res, outcome, entity, false, "");
+      });
 
   // --- table settings ------------------------------------------------------
 
@@ -507,8 +632,7 @@ void Server::SettingsRoutes() {
   auto put_table = [this](const Call& call, httplib::Response& res, const std::string& entity,
                           const std::string& user_id) {
     if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
-    auto body = ReadJsonObject(call.req, res);
-    if (!body) return;
+    const nlohmann::json* body = &call.body;
     std::vector<domain::FieldError> errors;
     auto lists = StringLists(*body, {"columns"}, &errors);
     std::map<std::string, std::string> text;  // pinned, sort
@@ -550,7 +674,17 @@ void Server::SettingsRoutes() {
     Reply(res, outcome, entity, false, "");
   };
 
-  Route("GET", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/me/tables/{entity}",
+         .permission = Permission::kReadCrm,
+         .op = "getMyTable",
+         .summary = "My list columns: mine, else the organization's default, else the built-in one",
+         .tag = "settings",
+         .params = {Param{.name = "entity",
+                          .in = "path",
+                          .schema = String().Enum({"account", "opportunity", "activity"})}},
+         .answer = Ref("TableSettings"),
+         .errors = {404}},
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
           if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
@@ -559,12 +693,37 @@ void Server::SettingsRoutes() {
           SendJson(res, table_json(entity, table, source));
         });
 
-  Route("PUT", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "PUT",
+         .path = "/api/v1/me/tables/{entity}",
+         .permission = Permission::kReadCrm,
+         .op = "setMyTable",
+         .summary = "Set my list columns, pinned column and default sort",
+         .tag = "settings",
+         .params = {Param{.name = "entity",
+                          .in = "path",
+                          .schema = String().Enum({"account", "opportunity", "activity"})},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("TableSettingsBody"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
         [put_table](const Call& call, httplib::Response& res) {
           put_table(call, res, call.req.matches[1], call.principal.id);
         });
 
-  Route("DELETE", "/api/v1/me/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "DELETE",
+         .path = "/api/v1/me/tables/{entity}",
+         .permission = Permission::kReadCrm,
+         .op = "clearMyTable",
+         .summary = "Drop my settings (the organization's default applies)",
+         .tag = "settings",
+         .params = {Param{.name = "entity",
+                          .in = "path",
+                          .schema = String().Enum({"account", "opportunity", "activity"})},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
           if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
@@ -581,7 +740,17 @@ void Server::SettingsRoutes() {
           Reply(res, outcome, entity, false, "");
         });
 
-  Route("GET", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kReadCrm,
+  Route({.method = "GET",
+         .path = "/api/v1/settings/tables/{entity}",
+         .permission = Permission::kReadCrm,
+         .op = "getDefaultTable",
+         .summary = "The organization's default list columns",
+         .tag = "settings",
+         .params = {Param{.name = "entity",
+                          .in = "path",
+                          .schema = String().Enum({"account", "opportunity", "activity"})}},
+         .answer = Ref("TableSettings"),
+         .errors = {404}},
         [this, table_json](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
           if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
@@ -590,7 +759,20 @@ void Server::SettingsRoutes() {
           SendJson(res, table_json(entity, table, source));
         });
 
-  Route("PUT", "/api/v1/settings/tables/{entity}", Access::kSignedIn, Permission::kAdminister,
+  Route({.method = "PUT",
+         .path = "/api/v1/settings/tables/{entity}",
+         .permission = Permission::kAdminister,
+         .op = "setDefaultTable",
+         .summary = "Set the organization's default list columns (administrators)",
+         .tag = "settings",
+         .params = {Param{.name = "entity",
+                          .in = "path",
+                          .schema = String().Enum({"account", "opportunity", "activity"})},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Ref("TableSettingsBody"),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
         [put_table](const Call& call, httplib::Response& res) {
           put_table(call, res, call.req.matches[1], "");
         });

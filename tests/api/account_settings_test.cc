@@ -81,8 +81,9 @@ TEST_F(AccountSettingsTest, CustomFieldsAreDefinedThenCheckedAndDeactivatedWitho
                                                {"label", {{"ro", "X"}, {"en", "X"}}},
                                                {"type", "text"}}),
                 422, "validation_failed");
-  ExpectProblem(Post("/api/v1/custom-fields", {{"entity", "account"}, {"key", "x"}}), 400,
-                "invalid_body");
+  // Missing required members (label, type) are 422, as on every route.
+  ExpectProblem(Post("/api/v1/custom-fields", {{"entity", "account"}, {"key", "x"}}), 422,
+                "validation_failed");
 
   // Values are checked against the type.
   ExpectProblem(Post("/api/v1/accounts", {{"name", "A"}, {"custom", {{"segment", "huge"}}}}), 422,
@@ -356,7 +357,8 @@ TEST_F(AccountSettingsTest, TableSettingsChooseTheColumnsOfListsAndExports) {
                 "validation_failed");
   ExpectProblem(Put("/api/v1/me/tables/account", {{"columns", {"name"}}, {"sort", "links"}}), 422,
                 "validation_failed");
-  ExpectProblem(Put("/api/v1/me/tables/account", {{"pinned", "name"}}), 400, "invalid_body");
+  // columns is required: 422, as every missing required member.
+  ExpectProblem(Put("/api/v1/me/tables/account", {{"pinned", "name"}}), 422, "validation_failed");
   ExpectProblem(client_->Get("/api/v1/accounts?columns=name,planet"), 400, "invalid_parameter");
   EXPECT_EQ(json({"code", "iban"}), Get("/api/v1/accounts?columns=code,iban")["columns"]);
   // Dropping mine brings back the organization's.
@@ -476,8 +478,9 @@ TEST_F(AccountSettingsTest, CallsAndSmsAreRecordedWithTheirContactAndUser) {
   ExpectProblem(
       Post("/api/v1/accounts/" + silent + "/sms", {{"direction", "outbound"}, {"text", "x"}}), 422,
       "validation_failed");
-  ExpectProblem(Post("/api/v1/accounts/nobody/calls", {{"direction", "inbound"}}), 404,
-                "not_found");
+  ExpectProblem(
+      Post("/api/v1/accounts/nobody/calls", {{"direction", "inbound"}, {"outcome", "answered"}}),
+      404, "not_found");
 
   // A retried request answers with the record the first one made.
   for (const char* path : {"/contacts", "/calls"}) {

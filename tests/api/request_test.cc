@@ -43,22 +43,22 @@ TEST(ReadJsonObjectTest, WrongContentTypeIs415) {
 TEST(ReadJsonObjectTest, MalformedJsonNamesWhere) {
   auto a = Read(R"({"name": "x",})");
   EXPECT_EQ(400, a.status);
-  EXPECT_EQ("malformed_json", a.problem["code"]);
+  EXPECT_EQ("invalid_json", a.problem["code"]);
   EXPECT_NE(std::string::npos, a.problem["message"]["en"].get<std::string>().find("byte 14"));
   EXPECT_FALSE(a.problem["message"]["ro"].get<std::string>().empty());
-  EXPECT_EQ("malformed_json", Read("").problem["code"]);
+  EXPECT_EQ("invalid_json", Read("").problem["code"]);
 }
 
 TEST(ReadJsonObjectTest, ANumberOutOfRangeIsMalformedNotACrash) {
   auto a = Read(R"({"username": 1e999})");
   EXPECT_EQ(400, a.status);
-  EXPECT_EQ("malformed_json", a.problem["code"]);
+  EXPECT_EQ("invalid_json", a.problem["code"]);
 }
 
 TEST(ReadJsonObjectTest, InvalidUtf8IsMalformed) {
   auto a = Read("{\"name\": \"\xC3\x28\"}");
   EXPECT_EQ(400, a.status);
-  EXPECT_EQ("malformed_json", a.problem["code"]);
+  EXPECT_EQ("invalid_json", a.problem["code"]);
 }
 
 TEST(ReadJsonObjectTest, DeepNestingIsRefusedBeforeParsing) {
