@@ -46,7 +46,9 @@ http::Schemas NamedSchemas() {
       {"NewFolder", Object({{"name", String().Length(1, 100)},
                             {"parent_id", String().Describe("Default: the root folder.")}})
                         .Require({"name"})},
-      {"FolderChange", Object({{"name", String().Length(1, 100)}, {"parent_id", String()}})},
+      {"FolderChange",
+       Object({{"name", String().Length(1, 100)},
+               {"parent_id", String().Nullable().Describe("null moves the folder to the root.")}})},
       {"AccountBody",
        Object({{"name", String().Nullable()},
                {"kind", String().Nullable()},
@@ -97,6 +99,21 @@ http::Schemas NamedSchemas() {
                              .Values(Object({{"tel", String()}, {"sms", String()}}).Open())}})
            .Open()},
       {"AccountPage", Object({{"items", Array(Ref("Account"))},
+                              {"next_cursor", String().Nullable()},
+                              {"total", Integer()}})
+                          .Open()},
+      {"Contact", Object({{"id", String()},
+                          {"account_id", String()},
+                          {"first_name", String()},
+                          {"last_name", String()},
+                          {"title", String()},
+                          {"phone", String()},
+                          {"mobile", String()},
+                          {"email", String()},
+                          {"notes", String()},
+                          {"custom", Object().Values(String())}})
+                      .Open()},
+      {"ContactPage", Object({{"items", Array(Ref("Contact"))},
                               {"next_cursor", String().Nullable()},
                               {"total", Integer()}})
                           .Open()},
@@ -168,6 +185,21 @@ json Subtree(const std::vector<projections::FolderView>& all, const projections:
   return node;
 }
 
+json ContactJson(const std::string& account_id, const std::string& id,
+                 const std::map<std::string, std::string>& fields) {
+  json contact = {{"id", id}, {"account_id", account_id}};
+  for (const char* field : accounts::kContactFields) {
+    auto it = fields.find(field);
+    contact[field] = it == fields.end() ? "" : it->second;
+  }
+  json custom_values = json::object();
+  for (const auto& [field, value] : fields) {
+    if (field.starts_with("custom.")) custom_values[field.substr(7)] = value;
+  }
+  contact["custom"] = std::move(custom_values);
+  return contact;
+}
+
 json AccountJson(const projections::AccountRow& a) {
   json body = {{"id", a.id},
                {"code", a.code},
@@ -195,19 +227,7 @@ json AccountJson(const projections::AccountRow& a) {
   }
   body["links"] = std::move(links);
   json contacts = json::array();
-  for (const auto& [id, fields] : a.contacts) {
-    json contact = {{"id", id}};
-    for (const char* field : accounts::kContactFields) {
-      auto it = fields.find(field);
-      contact[field] = it == fields.end() ? "" : it->second;
-    }
-    json custom_values = json::object();
-    for (const auto& [field, value] : fields) {
-      if (field.starts_with("custom.")) custom_values[field.substr(7)] = value;
-    }
-    contact["custom"] = std::move(custom_values);
-    contacts.push_back(std::move(contact));
-  }
+  for (const auto& [id, fields] : a.contacts) contacts.push_back(ContactJson(a.id, id, fields));
   body["contacts"] = std::move(contacts);
   return body;
 }
@@ -455,8 +475,12 @@ void Server::AccountRoutes() {
           const std::string id = call.req.matches[1];
           const nlohmann::json* body = &call.body;
           std::vector<domain::FieldError> errors;
-          auto f = Strings(*body, {{"name", false}, {"parent_id", false}}, &errors);
+          auto f = Strings(*body, {{"name", false}, {"parent_id", false}}, &errors,
+                           /*null_allowed=*/true);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          // parent_id null (merge patch: cleared) moves the folder to the root.
+          if (f.count("parent_id") && f["parent_id"]->empty())
+            f["parent_id"] = accounts::kRootFolder;
           // A rename and a move in one request are one decision: both or neither.
           folder_command(
               call, res, id, false,
@@ -1034,6 +1058,61 @@ void Server::AccountRoutes() {
     SendJson(res, answer, 201);
   };
 
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/{id}/contacts",
+         .permission = Permission::kReadCrm,
+         .op = "listContacts",
+         .summary = "The account's contact persons, by id (paged)",
+         .tag = "accounts",
+         .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                    Shared("as_of")},
+         .answer = Ref("ContactPage"),
+         .errors = {404, 503},
+         .etag = true},
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          Read<projections::Accounts>(call, res, models_.accounts, [&](const auto& model) {
+            auto a = model.Get(id);
+            if (!a) return Send(res, NoSuchAccount());
+            std::vector<json> rows;
+            for (const auto& [cid, fields] : a->contacts)
+              rows.push_back(ContactJson(id, cid, fields));
+            std::vector<std::string> sortable(std::begin(accounts::kContactFields),
+                                              std::end(accounts::kContactFields));
+            json page;
+            if (!Page(call.req, res, std::move(rows), sortable, &page)) return;
+            SetETag(res, a->version);
+            SendJson(res, page);
+          });
+        });
+
+  Route({.method = "GET",
+         .path = "/api/v1/accounts/{id}/contacts/{contact_id}",
+         .permission = Permission::kReadCrm,
+         .op = "getContact",
+         .summary = "One contact person of the account",
+         .tag = "accounts",
+         .params = {Param{.name = "contact_id", .in = "path", .schema = String()},
+                    Shared("min_position"), Shared("as_of")},
+         .answer = Ref("Contact"),
+         .errors = {404, 503},
+         .etag = true},
+        [this](const Call& call, httplib::Response& res) {
+          const std::string id = call.req.matches[1];
+          const std::string contact_id = call.req.matches[2];
+          Read<projections::Accounts>(call, res, models_.accounts, [&](const auto& model) {
+            auto a = model.Get(id);
+            if (!a) return Send(res, NoSuchAccount());
+            auto it = a->contacts.find(contact_id);
+            if (it == a->contacts.end()) {
+              return Send(res, NotFoundProblem("Persoana de contact nu există.",
+                                               "No such contact person."));
+            }
+            SetETag(res, a->version);
+            SendJson(res, ContactJson(id, contact_id, it->second));
+          });
+        });
+
   Route({.method = "POST",
          .path = "/api/v1/accounts/{id}/contacts",
          .permission = Permission::kChangeOwn,
@@ -1092,6 +1171,11 @@ void Server::AccountRoutes() {
                             return std::vector<accounts::Account::Command>{
                                 accounts::ChangeContact{contact_id, fields, rules.value()}};
                           });
+          if (res.status != 200) return;
+          json answer = json::parse(res.body);  // names the account: name the contact
+          answer["account_id"] = answer["id"];
+          answer["id"] = contact_id;
+          SendJson(res, answer);
         });
 
   Route({.method = "DELETE",

@@ -235,20 +235,7 @@ void Server::SendHistory(const Call& call, httplib::Response& res,
                          const Problem& not_found) {
   PageRequest request;
   if (!ReadPageRequest(call.req, res, {}, &request)) return;
-  uint64_t until = store_.Head();
-  if (call.req.has_param("as_of")) {
-    const std::string as_of = call.req.get_param_value("as_of");
-    auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), until);
-    if (ec != std::errc() || end != as_of.data() + as_of.size()) {
-      auto time = domain::ParseRfc3339(as_of);
-      Result<uint64_t> at = time ? store_.PositionAt(*time) : Result<uint64_t>(uint64_t{0});
-      if (!time || !at.ok()) {
-        return Send(res, BadParameter("as_of", "o poziție sau un moment RFC 3339.",
-                                      "a log position or an RFC 3339 time."));
-      }
-      until = *at;
-    }
-  }
+  const uint64_t until = call.as_of.value_or(store_.Head());
   // Every event's position first (cheap), newest first; only the page's
   // events are read again and rendered.
   std::vector<uint64_t> positions;

@@ -11,6 +11,7 @@
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
+#include "domain/accounts/normalize.h"
 #include "domain/time.h"
 
 namespace crm::api {
@@ -71,6 +72,15 @@ http::Schemas NamedSchemas() {
            .Require({"current_password", "new_password"})},
       {"PasswordReset", Object({{"password", String().Format("password").Length(10, std::nullopt)}})
                             .Require({"password"})},
+      {"DirectoryEntry", Object({{"id", String()},
+                                 {"display_name", String()},
+                                 {"role", Ref("Role")},
+                                 {"active", Boolean()}})
+                             .Open()},
+      {"DirectoryPage", Object({{"items", Array(Ref("DirectoryEntry"))},
+                                {"next_cursor", String().Nullable()},
+                                {"total", Integer()}})
+                            .Open()},
       {"UserPage", Object({{"items", Array(Ref("User"))},
                            {"next_cursor", String().Nullable()},
                            {"total", Integer()}})
@@ -169,7 +179,11 @@ bool Server::CommandOptions(const Call& call, httplib::Response& res,
       return false;
     }
     options->idempotency_key = "http/" + call.principal.actor() + "/" + key;
-    const std::string text = call.req.method + " " + call.req.path + "\n" + call.req.body;
+    // A JSON body counts by its canonical form (members sorted, nulls of a
+    // POST dropped), so the same body with its members in another order is
+    // the same request; a file counts byte for byte.
+    const std::string text = call.req.method + " " + call.req.path + "\n" +
+                             (call.body.is_null() ? call.req.body : call.body.dump());
     unsigned char digest[32];
     crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()),
                        text.size(), reinterpret_cast<const unsigned char*>(key_bytes.data()),
@@ -219,29 +233,13 @@ void Server::ReplyCreated(httplib::Response& res, const domain::Outcome<domain::
 void Server::ReadModel(const Call& call, httplib::Response& res,
                        const projections::Projection& live,
                        const std::function<void(const projections::Projection&)>& read) {
-  if (!call.req.has_param("as_of")) {
+  if (!call.as_of) {
     if (!AwaitMinPosition(call.req, res)) return;
     return read(live);
   }
-  const std::string as_of = call.req.get_param_value("as_of");
-  uint64_t position = 0;
-  auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), position);
-  if (ec != std::errc() || end != as_of.data() + as_of.size()) {
-    std::optional<int64_t> time = domain::ParseRfc3339(as_of);
-    if (!time) {
-      return Send(res, BadParameter("as_of",
-                                    "o poziție din jurnal sau un moment RFC 3339 "
-                                    "(2026-01-31T12:00:00Z).",
-                                    "a log position or an RFC 3339 time (2026-01-31T12:00:00Z)."));
-    }
-    Result<uint64_t> at = store_.PositionAt(*time);
-    if (!at.ok()) return Send(res, FromStatus(at.status()));
-    position = *at;
-  }
-  position = std::min(position, store_.Head());
+  const uint64_t position = *call.as_of;
   auto past = runner_.AsOf(live, position);
   if (!past.ok()) return Send(res, FromStatus(past.status()));
-  res.set_header("X-As-Of-Position", std::to_string(position));
   read(**past);
 }
 
@@ -603,6 +601,52 @@ void Server::IdentityRoutes() {
             outcome.ok() ? IdFromStream(outcome.value().stream, "user-") : id;
         Reply(res, outcome, created_id, true, "/api/v1/users/" + created_id);
       });
+
+  // Before /users/{id}, which would take "directory" for an id.
+  Route({.method = "GET",
+         .path = "/api/v1/users/directory",
+         .permission = Permission::kReadCrm,
+         .op = "getUserDirectory",
+         .summary = "Who is who, for every signed-in role: id, display name, role and active, "
+                    "to show who is responsible and to offer a picker",
+         .tag = "identity",
+         .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
+                    Shared("as_of"),
+                    Param{.name = "q",
+                          .schema = String(),
+                          .description = "Part of the display name or username, ignoring case "
+                                         "and diacritics."},
+                    Param{.name = "role", .schema = Ref("Role")},
+                    Param{.name = "active", .schema = Boolean()}},
+         .answer = Ref("DirectoryPage"),
+         .errors = {503}},
+        [this](const Call& call, httplib::Response& res) {
+          const std::string active = call.req.get_param_value("active");
+          if (!active.empty() && active != "true" && active != "false") {
+            return Send(res, BadParameter("active", "true sau false.", "true or false."));
+          }
+          const std::string q = accounts::FoldText(call.req.get_param_value("q"));
+          const std::string role = call.req.get_param_value("role");
+          Read<projections::Identity>(
+              call, res, models_.identity, [&](const projections::Identity& model) {
+                std::vector<json> rows;
+                for (const auto& u : model.Users()) {
+                  if (!role.empty() && u.role != role) continue;
+                  if (!active.empty() && (active == "true") != u.active) continue;
+                  if (!q.empty() && accounts::FoldText(u.display_name + " " + u.username).find(q) ==
+                                        std::string::npos) {
+                    continue;
+                  }
+                  rows.push_back({{"id", u.id},
+                                  {"display_name", u.display_name},
+                                  {"role", u.role},
+                                  {"active", u.active}});
+                }
+                json page;
+                if (!Page(call.req, res, std::move(rows), {"display_name", "role"}, &page)) return;
+                SendJson(res, page);
+              });
+        });
 
   Route({.method = "GET",
          .path = "/api/v1/users/{id}",

@@ -400,10 +400,11 @@ void Server::SalesRoutes() {
          .op = "getPipeline",
          .summary = "The pipeline's stages in order (default: prospecting, approach, offer, order)",
          .tag = "sales",
+         .params = {Shared("as_of")},
          .answer = Ref("Pipeline"),
          .etag = true},
-        [this](const Call&, httplib::Response& res) {
-          auto pipeline = pipeline_.Load(sales::kPipelineStream);
+        [this](const Call& call, httplib::Response& res) {
+          auto pipeline = LoadFor(call, pipeline_, sales::kPipelineStream);
           if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
           json stages = json::array();
           for (const auto& s : pipeline.value().state.stages) stages.push_back(StageJson(s));
@@ -1185,8 +1186,8 @@ void Server::SalesRoutes() {
                                  const std::string& stream) {
     const std::string path = add_spec.path;
     using List = typename std::remove_reference_t<decltype(types)>::Aggregate;
-    Route(std::move(list_spec), [&types, stream](const Call&, httplib::Response& res) {
-      auto loaded = types.Load(stream);
+    Route(std::move(list_spec), [this, &types, stream](const Call& call, httplib::Response& res) {
+      auto loaded = LoadFor(call, types, stream);
       if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
       json items = json::array();
       for (const auto& t : loaded.value().state.types) {
@@ -1228,6 +1229,7 @@ void Server::SalesRoutes() {
        .summary = "Note types (default: phone/Telefon, email/Email, visit/Vizită, "
                   "meeting/Întâlnire, then those users added)",
        .tag = "sales",
+       .params = {Shared("as_of")},
        .answer =
            Object({{"items", Array(Object({{"key", String()}, {"label", Ref("Text")}}).Open())},
                    {"total", Integer()},
@@ -1255,6 +1257,7 @@ void Server::SalesRoutes() {
        .summary = "Activity types (default: phone/Telefon, email/Email, visit/Vizită, "
                   "meeting/Întâlnire, task/Sarcină, sms/SMS, then those users added)",
        .tag = "sales",
+       .params = {Shared("as_of")},
        .answer =
            Object({{"items", Array(Object({{"key", String()}, {"label", Ref("Text")}}).Open())},
                    {"total", Integer()},

@@ -14,6 +14,7 @@
 #include "api/request.h"
 #include "api/task_queue.h"
 #include "domain/ids.h"
+#include "domain/time.h"
 
 namespace crm::api {
 
@@ -471,13 +472,15 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   const std::string method = spec.method;
   const bool upload = path == kUploadPath;
   const bool signed_in = spec.signed_in;
+  const bool takes_as_of = std::any_of(spec.params.begin(), spec.params.end(),
+                                       [](const http::Param& p) { return p.name == "as_of"; });
   const auto permission = spec.permission;
   std::optional<http::Schema> body_schema = spec.body;
   const http::Mode mode = spec.method == "PATCH" ? http::Mode::kPatch : http::Mode::kCreate;
   specs_.push_back(std::move(spec));
-  auto wrapped = [this, signed_in, permission, upload, body_schema = std::move(body_schema), mode,
-                  handler = std::move(handler)](const httplib::Request& req,
-                                                httplib::Response& res) {
+  auto wrapped = [this, signed_in, takes_as_of, permission, upload,
+                  body_schema = std::move(body_schema), mode, handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
     size_t body = req.body.size();  // a multipart body is in req.files
     for (const auto& [name, part] : req.files) body += part.content.size();
     if (!upload && body > config_.max_body_bytes) {
@@ -518,6 +521,23 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
       }
       call.principal = std::move(*principal);
     }
+    if (req.has_param("as_of")) {
+      if (!takes_as_of) {
+        return Send(
+            res,
+            Problem{
+                400,
+                "as_of_unsupported",
+                {"Această rută nu poate răspunde „as_of”: ea arată doar prezentul.",
+                 "This route cannot answer as_of: it shows only the present."},
+                "",
+                {{"as_of", "not_supported", {"Nu este acceptat aici.", "Not supported here."}}}});
+      }
+      uint64_t position = 0;
+      if (!ReadAsOf(req, res, &position)) return;
+      call.as_of = position;
+      res.set_header("X-As-Of-Position", std::to_string(position));
+    }
     if (body_schema) {
       // No body at all reads as {} (an action whose members are all optional).
       std::optional<nlohmann::json> parsed =
@@ -553,6 +573,28 @@ std::vector<std::string> Server::RouteList() const {
   std::vector<std::string> out;
   for (const auto& spec : specs_) out.push_back(spec.method + " " + spec.path);
   return out;
+}
+
+bool Server::ReadAsOf(const httplib::Request& req, httplib::Response& res, uint64_t* position) {
+  const std::string as_of = req.get_param_value("as_of");
+  auto [end, ec] = std::from_chars(as_of.data(), as_of.data() + as_of.size(), *position);
+  if (ec != std::errc() || end != as_of.data() + as_of.size()) {
+    std::optional<int64_t> time = domain::ParseRfc3339(as_of);
+    if (!time) {
+      Send(res, BadParameter("as_of",
+                             "o poziție din jurnal sau un moment RFC 3339 (2026-01-31T12:00:00Z).",
+                             "a log position or an RFC 3339 time (2026-01-31T12:00:00Z)."));
+      return false;
+    }
+    Result<uint64_t> at = store_.PositionAt(*time);
+    if (!at.ok()) {
+      Send(res, FromStatus(at.status()));
+      return false;
+    }
+    *position = *at;
+  }
+  *position = std::min(*position, store_.Head());
+  return true;
 }
 
 bool Server::Cors(const httplib::Request& req, httplib::Response& res) {

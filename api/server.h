@@ -94,6 +94,9 @@ class Server {
     // The JSON body, validated against the route's declaration (nulls of a
     // POST or PUT dropped); null when the route declares none.
     nlohmann::json body;
+    // The request's as_of (a log position, at most the head), on routes that
+    // declare it; every other route answers 400 as_of_unsupported to one.
+    std::optional<uint64_t> as_of;
   };
   // Who, when and on behalf of which request, for a command.
   domain::Context ContextOf(const Call& call) const;
@@ -153,8 +156,10 @@ class Server {
   // The list columns `user_id` sees for `entity`: their own settings, else
   // the organization's, else the built-in default; *source says which
   // ("user", "organization", "default").
+  // As of log position `as_of` when given.
   settings::TableSettings::State TableFor(const std::string& user_id, const std::string& entity,
-                                          std::string* source);
+                                          std::string* source,
+                                          std::optional<uint64_t> as_of = std::nullopt);
   // The columns a list or export of one entity shows.
   struct ListColumns {
     std::vector<std::string> names;
@@ -190,6 +195,15 @@ class Server {
   // The key of idempotency fingerprints (a private record); "" on failure.
   std::string FingerprintKey();
   void GetStream(const httplib::Request& req, httplib::Response& res);
+  // Reads as_of (a log position or an RFC 3339 time) into *position, at
+  // most the head. False, with a problem sent, when it is neither.
+  bool ReadAsOf(const httplib::Request& req, httplib::Response& res, uint64_t* position);
+  // An aggregate's state for a read: as of the request's as_of, else now.
+  template <class D>
+  domain::Outcome<typename domain::AggregateStore<D>::Loaded> LoadFor(
+      const Call& call, domain::AggregateStore<D>& aggregates, const std::string& stream) {
+    return call.as_of ? aggregates.LoadAt(stream, *call.as_of) : aggregates.Load(stream);
+  }
   // For read-model queries: honours min_position; false when it answered 503.
   bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res);
   // Runs `read` on read model `live`, or on a copy folded up to the request's

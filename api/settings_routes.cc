@@ -178,9 +178,11 @@ domain::Outcome<accounts::AccountRules> Server::RulesNow(const std::string& enti
 }
 
 settings::TableSettings::State Server::TableFor(const std::string& user_id,
-                                                const std::string& entity, std::string* source) {
+                                                const std::string& entity, std::string* source,
+                                                std::optional<uint64_t> as_of) {
   for (const std::string& who : {user_id, std::string()}) {
-    auto loaded = tables_.Load(settings::TableSettingsStream(entity, who));
+    const std::string stream = settings::TableSettingsStream(entity, who);
+    auto loaded = as_of ? tables_.LoadAt(stream, *as_of) : tables_.Load(stream);
     if (loaded.ok() && loaded.value().state.set) {
       *source = who.empty() ? "organization" : "user";
       return loaded.value().state;
@@ -337,9 +339,9 @@ void Server::SettingsRoutes() {
          .op = "listCustomFields",
          .summary = "Custom fields, optionally of one entity",
          .tag = "settings",
-         .params = {Param{
-             .name = "entity",
-             .schema = String().Enum({"account", "contact", "opportunity", "activity"})}},
+         .params = {Shared("as_of"), Param{.name = "entity",
+                                           .schema = String().Enum(
+                                               {"account", "contact", "opportunity", "activity"})}},
          .answer = Ref("CustomFieldList")},
         [this](const Call& call, httplib::Response& res) {
           std::vector<std::string> entities;
@@ -353,7 +355,7 @@ void Server::SettingsRoutes() {
           }
           json items = json::array();
           for (const auto& entity : entities) {
-            auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));
+            auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
             if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
             for (const auto& f : loaded.value().state.fields) {
               items.push_back(CustomFieldJson(entity, f));
@@ -368,13 +370,14 @@ void Server::SettingsRoutes() {
          .op = "getCustomField",
          .summary = "One custom field (id: <entity>.<key>)",
          .tag = "settings",
+         .params = {Shared("as_of")},
          .answer = Ref("CustomField"),
          .errors = {404},
          .etag = true},
         [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
           std::string entity, key;
           if (!field_id(call, &entity, &key)) return Send(res, no_such_field());
-          auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));
+          auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
           if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
           const auto* def = loaded.value().state.Find(key);
           if (!def) return Send(res, no_such_field());
@@ -517,17 +520,17 @@ void Server::SettingsRoutes() {
          .op = "getFieldRules",
          .summary = "Which fields are required and which unique",
          .tag = "settings",
-         .params = {Param{
-             .name = "entity",
-             .in = "path",
-             .schema = String().Enum({"account", "contact", "opportunity", "activity"})}},
+         .params = {Shared("as_of"), Param{.name = "entity",
+                                           .in = "path",
+                                           .schema = String().Enum(
+                                               {"account", "contact", "opportunity", "activity"})}},
          .answer = Ref("FieldRules"),
          .errors = {404},
          .etag = true},
         [this](const Call& call, httplib::Response& res) {
           const std::string entity = call.req.matches[1];
           if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
-          auto loaded = field_rules_.Load(settings::FieldRulesStream(entity));
+          auto loaded = LoadFor(call, field_rules_, settings::FieldRulesStream(entity));
           if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
           SetETag(res, loaded.value().version);
           SendJson(res, {{"entity", entity},
@@ -680,7 +683,8 @@ void Server::SettingsRoutes() {
          .op = "getMyTable",
          .summary = "My list columns: mine, else the organization's default, else the built-in one",
          .tag = "settings",
-         .params = {Param{.name = "entity",
+         .params = {Shared("as_of"),
+                    Param{.name = "entity",
                           .in = "path",
                           .schema = String().Enum({"account", "opportunity", "activity"})}},
          .answer = Ref("TableSettings"),
@@ -689,7 +693,7 @@ void Server::SettingsRoutes() {
           const std::string entity = call.req.matches[1];
           if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
-          auto table = TableFor(call.principal.id, entity, &source);
+          auto table = TableFor(call.principal.id, entity, &source, call.as_of);
           SendJson(res, table_json(entity, table, source));
         });
 
@@ -746,7 +750,8 @@ void Server::SettingsRoutes() {
          .op = "getDefaultTable",
          .summary = "The organization's default list columns",
          .tag = "settings",
-         .params = {Param{.name = "entity",
+         .params = {Shared("as_of"),
+                    Param{.name = "entity",
                           .in = "path",
                           .schema = String().Enum({"account", "opportunity", "activity"})}},
          .answer = Ref("TableSettings"),
@@ -755,7 +760,7 @@ void Server::SettingsRoutes() {
           const std::string entity = call.req.matches[1];
           if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
           std::string source;
-          auto table = TableFor("", entity, &source);
+          auto table = TableFor("", entity, &source, call.as_of);
           SendJson(res, table_json(entity, table, source));
         });
 

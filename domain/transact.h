@@ -104,26 +104,17 @@ class AggregateStore {
   Outcome<Loaded> Load(const std::string& stream) {
     std::shared_ptr<const Loaded> cached = cache_.Get(stream);
     Loaded loaded = cached ? *cached : Loaded{D::Initial(), 0, 0};
-    Status failure;
-    Status s = store_.ReadStream(
-        stream, loaded.version + 1, eventstore::Direction::kForward, SIZE_MAX,
-        [&](const eventstore::RecordedEvent& e) {
-          const auto* env = e.envelope;
-          std::optional<Event> event = EventDecoder<Event>::Decode(
-              env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
-          if (!event) {
-            failure = Status::Corruption("event " + std::to_string(e.position) + " of " + stream +
-                                         " (" + env->type()->str() + ") cannot be decoded");
-            return false;
-          }
-          loaded.state = D::Evolve(std::move(loaded.state), *event);
-          loaded.version = env->version();
-          loaded.last_position = e.position;
-          return true;
-        });
-    if (!s.ok()) return s;
-    if (!failure.ok()) return failure;
+    if (Status s = FoldTail(stream, UINT64_MAX, &loaded); !s.ok()) return s;
     if (!cached || cached->version != loaded.version) Remember(stream, loaded);
+    return loaded;
+  }
+
+  // The state of `stream` as of log position `until`: its events up to that
+  // position folded, later ones unseen (for reads "as of" a past point). Not
+  // cached: past states are read rarely and fold from the stream's start.
+  Outcome<Loaded> LoadAt(const std::string& stream, uint64_t until) {
+    Loaded loaded{D::Initial(), 0, 0};
+    if (Status s = FoldTail(stream, until, &loaded); !s.ok()) return s;
     return loaded;
   }
 
@@ -323,6 +314,31 @@ class AggregateStore {
   }
 
  private:
+  // Folds the events of `stream` after loaded->version, up to log position
+  // `until`, into *loaded.
+  Status FoldTail(const std::string& stream, uint64_t until, Loaded* loaded) {
+    Status failure;
+    Status s = store_.ReadStream(
+        stream, loaded->version + 1, eventstore::Direction::kForward, SIZE_MAX,
+        [&](const eventstore::RecordedEvent& e) {
+          if (e.position > until) return false;
+          const auto* env = e.envelope;
+          std::optional<Event> event = EventDecoder<Event>::Decode(
+              env->type()->string_view(), {env->payload()->data(), env->payload()->size()});
+          if (!event) {
+            failure = Status::Corruption("event " + std::to_string(e.position) + " of " + stream +
+                                         " (" + env->type()->str() + ") cannot be decoded");
+            return false;
+          }
+          loaded->state = D::Evolve(std::move(loaded->state), *event);
+          loaded->version = env->version();
+          loaded->last_position = e.position;
+          return true;
+        });
+    if (!s.ok()) return s;
+    return failure;
+  }
+
   void Remember(const std::string& stream, const Loaded& loaded) {
     cache_.Put(stream, std::make_shared<const Loaded>(loaded),
                [&](const Loaded& existing) { return existing.version >= loaded.version; });

@@ -249,10 +249,11 @@ class Validator {
       }
       if (declared) {
         if (member.is_null() && mode_ == Mode::kPatch) {
-          if (IsRequired(s, key)) {
+          // Merge patch: null clears a field the schema calls nullable.
+          if (!declared->nullable_ && !Resolve(*declared).nullable_) {
             Value(at, "required", {"Câmpul nu poate fi golit.", "This field cannot be cleared."});
           }
-          continue;  // merge patch: null clears an optional field
+          continue;
         }
         Check(*declared, member, at);
       } else if (s.values_) {
@@ -269,13 +270,6 @@ class Validator {
         }
       }
     }
-  }
-
-  static bool IsRequired(const Schema& s, const std::string& key) {
-    for (const auto& r : s.required_) {
-      if (r == key) return true;
-    }
-    return false;
   }
 
   void CheckString(const Schema& s, const std::string& text, const std::string& path) {

@@ -114,9 +114,9 @@ Schema Ref(std::string name);
 //   kCreate  (POST, PUT) a null member means "not given": it is dropped
 //            before anything else, and required members must be present.
 //   kPatch   (PATCH, JSON merge patch) a null member clears the field: it is
-//            accepted where the schema is nullable or the member optional,
-//            and refused (422 required) for a required member. Required
-//            members may be absent.
+//            accepted where the member's schema is nullable, and refused
+//            (422 required: "cannot be cleared") elsewhere. Required members
+//            may be absent.
 enum class Mode { kCreate, kPatch };
 
 // What is wrong with a body, split the way the API answers it:
