@@ -32,7 +32,7 @@ using http::String;
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
 http::Schemas NamedSchemas() {
-  return {
+  http::Schemas named = {
       {"Folder", Object({{"id", String()},
                          {"name", String()},
                          {"parent_id", String().Nullable()},
@@ -153,6 +153,9 @@ http::Schemas NamedSchemas() {
                                {"position", Integer()}})
                            .Open()},
   };
+  // A create takes the members of a change, and a name.
+  named["NewAccount"] = named["AccountBody"].Require({"name"});
+  return named;
 }
 
 using identity::Permission;
@@ -758,7 +761,7 @@ void Server::AccountRoutes() {
          .summary = "Create an account (code given or the next C-NNNNNN)",
          .tag = "accounts",
          .params = {Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Ref("AccountBody"),
+         .body = Ref("NewAccount"),
          .status = 201,
          .answer = Ref("CommandResult"),
          .errors = {409, 412},

@@ -10,6 +10,7 @@
 #include "api/request.h"
 #include "api/server.h"
 #include "domain/event_codec.h"
+#include "domain/lists.h"
 #include "domain/money.h"
 #include "domain/time.h"
 
@@ -228,6 +229,33 @@ domain::Text NoteSummary(const sales::Note::Event& event) {
   return {"Notă modificată: " + fields, "Note edited: " + fields};
 }
 
+// "Produs modificat: Preț 1100.00, Activ false": the registered label, and
+// for an event with a "changed" list each field's label and new value.
+json LabelledSummary(const Server::HistoryLabel& label, const json& data) {
+  std::string ro = label.what.ro, en = label.what.en;
+  const domain::ListSpec* list = domain::ListOf(label.list);
+  std::string fields_ro, fields_en;
+  for (const auto& field : data.value("changed", json::array())) {
+    if (!field.is_string()) continue;
+    const std::string name = field;
+    const auto* column = list ? list->Column(name) : nullptr;
+    json value = data.value(name, json());
+    if (value.is_null() && data.contains(name + "_minor")) {
+      value = domain::FormatMoney(data[name + "_minor"].get<int64_t>());
+    }
+    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    fields_ro += (fields_ro.empty() ? "" : ", ") + std::string(column ? column->ro : name.c_str()) +
+                 " " + shown;
+    fields_en += (fields_en.empty() ? "" : ", ") + std::string(column ? column->en : name.c_str()) +
+                 " " + shown;
+  }
+  if (!fields_ro.empty()) {
+    ro += ": " + fields_ro;
+    en += ": " + fields_en;
+  }
+  return {{"ro", ro}, {"en", en}};
+}
+
 }  // namespace
 
 void Server::SendHistory(const Call& call, httplib::Response& res,
@@ -285,6 +313,9 @@ void Server::SendHistory(const Call& call, httplib::Response& res,
       std::string data, error;
       if (catalog_.ToJson(type, payload, &data, &error)) {
         item["data"] = json::parse(data, nullptr, false);
+      }
+      if (auto label = history_labels_.find(std::string(type)); label != history_labels_.end()) {
+        item["summary"] = LabelledSummary(label->second, item.value("data", json::object()));
       }
       items.push_back(std::move(item));
       return true;

@@ -31,7 +31,7 @@ using http::String;
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
 http::Schemas NamedSchemas() {
-  return {
+  http::Schemas named = {
       {"Stage",
        Object({{"key", String()}, {"label", Ref("Text")}, {"probability", Integer().Range(0, 100)}})
            .Require({"key", "label"})
@@ -158,6 +158,10 @@ http::Schemas NamedSchemas() {
                            {"total", Integer()}})
                        .Open()},
   };
+  // A create takes the members of a change, and needs what a record is made of.
+  named["NewOpportunity"] = named["OpportunityBody"].Require({"account_id", "title"});
+  named["NewActivity"] = named["ActivityBody"].Require({"account_id", "subject"});
+  return named;
 }
 
 using identity::Permission;
@@ -682,7 +686,7 @@ void Server::SalesRoutes() {
          .summary = "Open an opportunity for an account",
          .tag = "sales",
          .params = {Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Ref("OpportunityBody"),
+         .body = Ref("NewOpportunity"),
          .status = 201,
          .answer = Ref("CommandResult"),
          .errors = {409, 412},
@@ -1038,7 +1042,7 @@ void Server::SalesRoutes() {
              "Create an activity for an account (optionally an opportunity and a contact of it)",
          .tag = "sales",
          .params = {Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Ref("ActivityBody"),
+         .body = Ref("NewActivity"),
          .status = 201,
          .answer = Ref("CommandResult"),
          .errors = {409, 412},
@@ -1181,47 +1185,7 @@ void Server::SalesRoutes() {
 
   // --- note types and notes ------------------------------------------------
 
-  // GET and POST of a list of types users extend (note and activity types).
-  auto type_list_routes = [this](http::RouteSpec list_spec, http::RouteSpec add_spec, auto& types,
-                                 const std::string& stream) {
-    const std::string path = add_spec.path;
-    using List = typename std::remove_reference_t<decltype(types)>::Aggregate;
-    Route(std::move(list_spec), [this, &types, stream](const Call& call, httplib::Response& res) {
-      auto loaded = LoadFor(call, types, stream);
-      if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-      json items = json::array();
-      for (const auto& t : loaded.value().state.types) {
-        items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
-      }
-      SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
-    });
-    Route(std::move(add_spec), [this, &types, stream, path](const Call& call,
-                                                            httplib::Response& res) {
-      const nlohmann::json* body = &call.body;
-      const json& b = *body;
-      const bool ok = b.size() == 2 && b.contains("key") && b["key"].is_string() &&
-                      b.contains("label") && b["label"].is_object() && b["label"].contains("ro") &&
-                      b["label"]["ro"].is_string() && b["label"].contains("en") &&
-                      b["label"]["en"].is_string();
-      if (!ok) {
-        return Send(res, InvalidBody({{"",
-                                       "wrong_type",
-                                       {"Corpul este {\"key\", \"label\": {\"ro\", \"en\"}}.",
-                                        "The body is {\"key\", \"label\": {\"ro\", \"en\"}}."}}}));
-      }
-      const sales::AddType add{
-          {b["key"].get<std::string>(),
-           {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
-      domain::TransactOptions options;
-      if (!CommandOptions(call, res, &options)) return;
-      const domain::Context ctx = ContextOf(call);
-      auto outcome = types.Transact(
-          stream, ctx, [&](const typename List::State& s) { return List::Decide(s, add, ctx); },
-          options);
-      Reply(res, outcome, add.type.key, true, path);
-    });
-  };
-  type_list_routes(
+  TypeListRoutes(
       {.method = "GET",
        .path = "/api/v1/note-types",
        .permission = Permission::kReadCrm,
@@ -1249,7 +1213,7 @@ void Server::SalesRoutes() {
        .etag = true,
        .location = true},
       note_types_, sales::kNoteTypesStream);
-  type_list_routes(
+  TypeListRoutes(
       {.method = "GET",
        .path = "/api/v1/activity-types",
        .permission = Permission::kReadCrm,

@@ -454,6 +454,8 @@ void Server::Routes() {
   SalesRoutes();
   AttachmentRoutes();
   HistoryRoutes();
+  modules_ = Modules(*this);
+  for (auto& module : modules_) module->Register(*this);
   openapi_ = http::OpenApiDocument(specs_, schemas_).dump();
 }
 

@@ -34,7 +34,9 @@
 #include "api/http/route.h"
 #include "api/http/schema.h"
 #include "api/listing.h"
+#include "api/module.h"
 #include "api/problem.h"
+#include "api/request.h"
 #include "domain/accounts/account.h"
 #include "domain/accounts/folders.h"
 #include "domain/identity/access.h"
@@ -47,6 +49,7 @@
 #include "domain/sales/note.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
+#include "domain/sales/type_list.h"
 #include "domain/settings/custom_fields.h"
 #include "domain/settings/field_settings.h"
 #include "domain/transact.h"
@@ -85,7 +88,9 @@ class Server {
   // Ends live streams, stops accepting, lets in-flight requests finish.
   void Stop();
 
- private:
+  // The platform modules are built on (api/module.h): routes, reads,
+  // commands and their answers. The module-specific members below move into
+  // their modules as those are converted.
   // What a handler gets: the request and who sent it.
   struct Call {
     const httplib::Request& req;
@@ -249,6 +254,28 @@ class Server {
   bool CommandOptions(const Call& call, httplib::Response& res, domain::TransactOptions* options);
   int64_t NowUs() const;
 
+  eventstore::EventStore& store() { return store_; }
+  domain::IdGenerator& ids() { return ids_; }
+  projections::ReadModels& models() { return models_; }
+  // How histories summarize an event type a module registers (by its
+  // qualified name): what happened, and the list whose column labels name
+  // the fields its "changed" member lists (values from the event's data).
+  struct HistoryLabel {
+    domain::Text what;
+    std::string list;  // a domain::ListOf entity, or ""
+  };
+  std::map<std::string, HistoryLabel>& history_labels() { return history_labels_; }
+  // The named shapes routes refer to (Ref), and the document's module tags.
+  http::Schemas& schemas() { return schemas_; }
+  std::map<std::string, std::string>& tags() { return tags_; }
+  // GET and POST of a list of types users extend (note types, activity
+  // types, product units): `list` answers the list (as_of too), `add` adds
+  // one, decided on `stream` of `types`.
+  template <class TypeListStore>
+  void TypeListRoutes(http::RouteSpec list, http::RouteSpec add, TypeListStore& types,
+                      const std::string& stream);
+
+ private:
   const ServerConfig config_;
   eventstore::EventStore& store_;
   workers::ProjectionRunner& runner_;
@@ -274,6 +301,7 @@ class Server {
   std::mutex files_mu_;
   std::unique_ptr<AttachmentStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;
+  std::vector<std::unique_ptr<Module>> modules_;  // api/modules.cc
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
   LoginThrottle throttle_;
@@ -283,6 +311,7 @@ class Server {
   std::vector<std::pair<std::regex, std::string>> patterns_;  // a route's path, its method
   http::Schemas schemas_;                                     // named shapes routes refer to
   std::map<std::string, std::string> tags_;                   // module tag, its description
+  std::map<std::string, HistoryLabel> history_labels_;
   std::string openapi_;  // the document, rendered once the routes are registered
   httplib::Server http_;
   int port_ = 0;
@@ -292,5 +321,35 @@ class Server {
   std::atomic<bool> run_returned_{false};  // Run is over
   std::atomic<size_t> open_streams_{0};
 };
+
+template <class TypeListStore>
+void Server::TypeListRoutes(http::RouteSpec list, http::RouteSpec add, TypeListStore& types,
+                            const std::string& stream) {
+  using List = typename TypeListStore::Aggregate;
+  const std::string path = add.path;
+  Route(std::move(list), [this, &types, stream](const Call& call, httplib::Response& res) {
+    auto loaded = LoadFor(call, types, stream);
+    if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& t : loaded.value().state.types) {
+      items.push_back({{"key", t.key}, {"label", {{"ro", t.label.ro}, {"en", t.label.en}}}});
+    }
+    SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
+  });
+  // The body was validated against the route's schema: {"key", "label": {"ro", "en"}}.
+  Route(std::move(add), [this, &types, stream, path](const Call& call, httplib::Response& res) {
+    const nlohmann::json& b = call.body;
+    const sales::AddType command{
+        {b["key"].get<std::string>(),
+         {b["label"]["ro"].get<std::string>(), b["label"]["en"].get<std::string>()}}};
+    domain::TransactOptions options;
+    if (!CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = ContextOf(call);
+    auto outcome = types.Transact(
+        stream, ctx, [&](const typename List::State& s) { return List::Decide(s, command, ctx); },
+        options);
+    Reply(res, outcome, command.type.key, true, path);
+  });
+}
 
 }  // namespace crm::api

@@ -14,6 +14,11 @@ namespace crm::api {
 
 namespace {
 
+// The entities custom fields and field rules are defined for.
+std::vector<std::string> EntityNames() {
+  return {std::begin(settings::kEntities), std::end(settings::kEntities)};
+}
+
 using http::Any;
 using http::Array;
 using http::Boolean;
@@ -32,7 +37,7 @@ http::Schemas NamedSchemas() {
       {"FieldOption",
        Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}).Open()},
       {"CustomFieldBody",
-       Object({{"entity", String().Enum({"account", "contact", "opportunity", "activity"})},
+       Object({{"entity", String().Enum(EntityNames())},
                {"key", String().Pattern(R"(^[a-z][a-z0-9_]{0,39}$)").Example("employees")},
                {"label", Ref("Text")},
                {"type", String().Enum({"text", "number", "decimal", "date", "boolean", "select",
@@ -333,36 +338,35 @@ void Server::SettingsRoutes() {
     return NotFoundProblem("Câmpul personalizat nu există.", "No such custom field.");
   };
 
-  Route({.method = "GET",
-         .path = "/api/v1/custom-fields",
-         .permission = Permission::kReadCrm,
-         .op = "listCustomFields",
-         .summary = "Custom fields, optionally of one entity",
-         .tag = "settings",
-         .params = {Shared("as_of"), Param{.name = "entity",
-                                           .schema = String().Enum(
-                                               {"account", "contact", "opportunity", "activity"})}},
-         .answer = Ref("CustomFieldList")},
-        [this](const Call& call, httplib::Response& res) {
-          std::vector<std::string> entities;
-          const std::string wanted = call.req.get_param_value("entity");
-          if (!wanted.empty() && !settings::IsEntity(wanted)) {
-            return Send(res, BadParameter("entity", "nu are câmpuri personalizate.",
-                                          "has no custom fields."));
+  Route(
+      {.method = "GET",
+       .path = "/api/v1/custom-fields",
+       .permission = Permission::kReadCrm,
+       .op = "listCustomFields",
+       .summary = "Custom fields, optionally of one entity",
+       .tag = "settings",
+       .params = {Shared("as_of"), Param{.name = "entity", .schema = String().Enum(EntityNames())}},
+       .answer = Ref("CustomFieldList")},
+      [this](const Call& call, httplib::Response& res) {
+        std::vector<std::string> entities;
+        const std::string wanted = call.req.get_param_value("entity");
+        if (!wanted.empty() && !settings::IsEntity(wanted)) {
+          return Send(res, BadParameter("entity", "nu are câmpuri personalizate.",
+                                        "has no custom fields."));
+        }
+        for (const char* e : settings::kEntities) {
+          if (wanted.empty() || wanted == e) entities.push_back(e);
+        }
+        json items = json::array();
+        for (const auto& entity : entities) {
+          auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
+          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+          for (const auto& f : loaded.value().state.fields) {
+            items.push_back(CustomFieldJson(entity, f));
           }
-          for (const char* e : settings::kEntities) {
-            if (wanted.empty() || wanted == e) entities.push_back(e);
-          }
-          json items = json::array();
-          for (const auto& entity : entities) {
-            auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
-            if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-            for (const auto& f : loaded.value().state.fields) {
-              items.push_back(CustomFieldJson(entity, f));
-            }
-          }
-          SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
-        });
+        }
+        SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
+      });
 
   Route({.method = "GET",
          .path = "/api/v1/custom-fields/{id}",
@@ -520,10 +524,8 @@ void Server::SettingsRoutes() {
          .op = "getFieldRules",
          .summary = "Which fields are required and which unique",
          .tag = "settings",
-         .params = {Shared("as_of"), Param{.name = "entity",
-                                           .in = "path",
-                                           .schema = String().Enum(
-                                               {"account", "contact", "opportunity", "activity"})}},
+         .params = {Shared("as_of"),
+                    Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())}},
          .answer = Ref("FieldRules"),
          .errors = {404},
          .etag = true},
@@ -541,85 +543,82 @@ void Server::SettingsRoutes() {
                          {"version", loaded.value().version}});
         });
 
-  Route(
-      {.method = "PUT",
-       .path = "/api/v1/settings/fields/{entity}",
-       .permission = Permission::kAdminister,
-       .op = "setFieldRules",
-       .summary = "Set the required and unique fields (administrators)",
-       .tag = "settings",
-       .params = {Param{.name = "entity",
-                        .in = "path",
-                        .schema = String().Enum({"account", "contact", "opportunity", "activity"})},
-                  Shared("If-Match"), Shared("Idempotency-Key")},
-       .body = Object({{"required", Array(String())}, {"unique", Array(String())}}),
-       .answer = Ref("CommandResult"),
-       .errors = {404, 412},
-       .etag = true},
-      [this](const Call& call, httplib::Response& res) {
-        const std::string entity = call.req.matches[1];
-        if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
-        const nlohmann::json* body = &call.body;
-        std::vector<domain::FieldError> errors;
-        auto lists = StringLists(*body, {"required", "unique"}, &errors);
-        for (const auto& [key, value] : body->items()) {
-          if (key != "required" && key != "unique") {
-            errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+  Route({.method = "PUT",
+         .path = "/api/v1/settings/fields/{entity}",
+         .permission = Permission::kAdminister,
+         .op = "setFieldRules",
+         .summary = "Set the required and unique fields (administrators)",
+         .tag = "settings",
+         .params = {Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())},
+                    Shared("If-Match"), Shared("Idempotency-Key")},
+         .body = Object({{"required", Array(String())}, {"unique", Array(String())}}),
+         .answer = Ref("CommandResult"),
+         .errors = {404, 412},
+         .etag = true},
+        [this](const Call& call, httplib::Response& res) {
+          const std::string entity = call.req.matches[1];
+          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+          const nlohmann::json* body = &call.body;
+          std::vector<domain::FieldError> errors;
+          auto lists = StringLists(*body, {"required", "unique"}, &errors);
+          for (const auto& [key, value] : body->items()) {
+            if (key != "required" && key != "unique") {
+              errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
+            }
           }
-        }
-        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-        auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
-        if (!defs.ok()) return Send(res, FromStatus(defs.status()));
-        settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
-        set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
-        if (entity == "account") {
-          for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
-          set.never_unique.insert({"kind", "country"});
-        } else {
-          // Only accounts' values are claimed: nothing else is unique (yet).
-          if (entity == "contact") {
-            set.known.insert(std::begin(accounts::kContactFields),
-                             std::end(accounts::kContactFields));
-          } else if (entity == "opportunity") {
-            set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
-          } else {  // activity
-            set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
+          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+          auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+          settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
+          set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
+          if (entity == "account") {
+            for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
+            set.never_unique.insert({"kind", "country"});
+          } else {
+            // Only accounts' values are claimed: nothing else is unique (yet).
+            if (entity == "contact") {
+              set.known.insert(std::begin(accounts::kContactFields),
+                               std::end(accounts::kContactFields));
+            } else if (entity == "opportunity") {
+              set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
+            } else {  // activity
+              set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
+            }
+            set.never_unique = set.known;
           }
-          set.never_unique = set.known;
-        }
-        for (const auto& d : defs.value().state.fields) {
-          if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
-        }
-        domain::TransactOptions transact;
-        if (!CommandOptions(call, res, &transact)) return;
-        const domain::Context ctx = ContextOf(call);
-        // A field becoming unique: the values accounts have now must be
-        // unique already, and are claimed for them before the rule holds.
-        auto current = field_rules_.Load(settings::FieldRulesStream(entity));
-        if (!current.ok()) return Send(res, FromStatus(current.status()));
-        auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
-        if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
-          return Send(res, FromRejection(*rejection));
-        }
-        std::vector<std::string> added;
-        for (const auto& field : set.unique) {
-          const auto& was = current.value().state.unique;
-          if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
-        }
-        if (!added.empty()) {
-          if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
-            return Send(res, FromStatus(Status::Unavailable("read models are behind")));
+          for (const auto& d : defs.value().state.fields) {
+            if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
           }
-          if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
-        }
-        auto outcome = field_rules_.Transact(
-            settings::FieldRulesStream(entity), ctx,
-            [&](const settings::FieldRules::State& s) {
-              return settings::FieldRules::Decide(s, set, ctx);
-            },
-            transact);
-        Reply(res, outcome, entity, false, "");
-      });
+          domain::TransactOptions transact;
+          if (!CommandOptions(call, res, &transact)) return;
+          const domain::Context ctx = ContextOf(call);
+          // A field becoming unique: the values accounts have now must be
+          // unique already, and are claimed for them before the rule holds.
+          auto current = field_rules_.Load(settings::FieldRulesStream(entity));
+          if (!current.ok()) return Send(res, FromStatus(current.status()));
+          auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
+          if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
+            return Send(res, FromRejection(*rejection));
+          }
+          std::vector<std::string> added;
+          for (const auto& field : set.unique) {
+            const auto& was = current.value().state.unique;
+            if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
+          }
+          if (!added.empty()) {
+            if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+              return Send(res, FromStatus(Status::Unavailable("read models are behind")));
+            }
+            if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
+          }
+          auto outcome = field_rules_.Transact(
+              settings::FieldRulesStream(entity), ctx,
+              [&](const settings::FieldRules::State& s) {
+                return settings::FieldRules::Decide(s, set, ctx);
+              },
+              transact);
+          Reply(res, outcome, entity, false, "");
+        });
 
   // --- table settings ------------------------------------------------------
 

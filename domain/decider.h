@@ -44,6 +44,17 @@ struct UniqueValue {
   bool enforced = true;
 };
 
+// The last branch of an `if constexpr` chain over a variant's alternatives:
+//
+//   } else {
+//     static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
+//   }
+//
+// so that a command or event added to the variant and forgotten in the
+// chain fails to compile, instead of falling into another branch.
+template <class>
+inline constexpr bool kUnhandled = false;
+
 template <Decider D>
 typename D::State Fold(typename D::State state, const std::vector<typename D::Event>& events) {
   for (const auto& e : events) state = D::Evolve(std::move(state), e);

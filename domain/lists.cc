@@ -51,11 +51,29 @@ constexpr const char* kActivityDefaults[] = {"subject",    "type",     "status",
 constexpr const char* kActivitySortable[] = {"subject",    "type",       "status",  "due_date",
                                              "created_at", "updated_at", "owner_id"};
 
+constexpr accounts::ColumnLabel kProductColumns[] = {{"code", "Cod", "Code"},
+                                                     {"name", "Denumire", "Name"},
+                                                     {"category_id", "Categorie", "Category"},
+                                                     {"unit", "U.M.", "Unit"},
+                                                     {"price", "Preț", "Price"},
+                                                     {"currency", "Monedă", "Currency"},
+                                                     {"vat_rate_key", "Cotă TVA", "VAT rate"},
+                                                     {"active", "Activ", "Active"},
+                                                     {"description", "Descriere", "Description"},
+                                                     {"created_at", "Creat la", "Created at"},
+                                                     {"updated_at", "Modificat la", "Updated at"}};
+constexpr const char* kProductDefaults[] = {"code",  "name",     "category_id",  "unit",
+                                            "price", "currency", "vat_rate_key", "active"};
+constexpr const char* kProductSortable[] = {"code",         "name",       "category",
+                                            "unit",         "price",      "currency",
+                                            "vat_rate_key", "created_at", "updated_at"};
+
 const ListSpec kLists[] = {
     {"account", accounts::kAccountColumns, accounts::kAccountDefaultColumns, "name", "name",
      kAccountSortable},
     {"opportunity", kOpportunityColumns, kOpportunityDefaults, "title", "", kOpportunitySortable},
     {"activity", kActivityColumns, kActivityDefaults, "subject", "", kActivitySortable},
+    {"product", kProductColumns, kProductDefaults, "name", "name", kProductSortable},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "projections/notes.h"
 #include "projections/notifications.h"
 #include "projections/opportunities.h"
+#include "projections/products.h"
 #include "projections/projection.h"
 
 namespace crm::projections {
@@ -28,11 +29,12 @@ struct ReadModels {
   Notes notes;
   PendingReminders reminders;
   Notifications notifications;
+  Products products;
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity, &folders,   &accounts,     &opportunities,
-            &activities,   &notes,    &reminders, &notifications};
+    return {&event_counts, &identity,  &folders,       &accounts, &opportunities,
+            &activities,   &notes,     &reminders,     &notifications, &products};
   }
 };
 

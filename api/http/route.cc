@@ -42,11 +42,11 @@ const std::map<std::string, Param>& SharedParams() {
       {"entity",
        {.name = "entity",
         .in = "path",
-        .schema = String().Enum({"account", "contact", "opportunity", "activity"})}},
+        .schema = String().Enum({"account", "contact", "opportunity", "activity", "product"})}},
       {"list_entity",
        {.name = "entity",
         .in = "path",
-        .schema = String().Enum({"account", "opportunity", "activity"})}},
+        .schema = String().Enum({"account", "opportunity", "activity", "product"})}},
   };
   return *params;
 }

@@ -525,9 +525,13 @@ Account::State Account::Evolve(State state, const Event& event) {
         } else if constexpr (std::is_same_v<T, AccountMergedIntoT>) {
           state.merged_into = e.target_id;
           state.contacts.clear();  // they moved to the survivor
+        } else if constexpr (std::is_same_v<T, AccountMergedT> || std::is_same_v<T, CallRecordedT> ||
+                             std::is_same_v<T, SmsRecordedT>) {
+          // Nothing a decision needs: a merge's contacts arrive as
+          // ContactAdded; calls and SMS are history.
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
-        // AccountMerged (its contacts arrive as ContactAdded), calls and SMS
-        // change nothing a decision needs.
       },
       event);
   return state;

@@ -160,8 +160,10 @@ Folders::State Folders::Evolve(State state, const Event& event) {
           state.nodes[e.folder_id].name = e.name;
         } else if constexpr (std::is_same_v<T, FolderMovedT>) {
           state.nodes[e.folder_id].parent_id = e.parent_id;
-        } else {
+        } else if constexpr (std::is_same_v<T, FolderDeletedT>) {
           state.nodes.erase(e.folder_id);
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
       },
       event);

@@ -174,6 +174,10 @@ User::State User::Evolve(State state, const Event& event) {
           state.active = false;
         } else if constexpr (std::is_same_v<T, UserReactivatedT>) {
           state.active = true;
+        } else if constexpr (std::is_same_v<T, UserPasswordChangedT>) {
+          // The hash is a private record; the state needs nothing of it.
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
       },
       event);

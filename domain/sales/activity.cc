@@ -346,9 +346,11 @@ Activity::State Activity::Evolve(State state, const Event& event) {
           state.reminder_fired = true;
         } else if constexpr (std::is_same_v<T, ActivityMovedT>) {
           state.account_id = e.account_id;
-        } else {
+        } else if constexpr (std::is_same_v<T, ActivityArchivedT>) {
           state.archived = true;
           state.reminder_at_us = 0;
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
       },
       event);

@@ -341,9 +341,11 @@ Opportunity::State Opportunity::Evolve(State state, const Event& event) {
           state.reminder_fired = true;
         } else if constexpr (std::is_same_v<T, OpportunityMovedT>) {
           state.account_id = e.account_id;
-        } else {
+        } else if constexpr (std::is_same_v<T, OpportunityArchivedT>) {
           state.archived = true;
           state.reminder_at_us = 0;
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
       },
       event);

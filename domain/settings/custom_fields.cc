@@ -202,7 +202,7 @@ CustomFields::State CustomFields::Evolve(State state, const Event& event) {
           def.label = {e.label_ro, e.label_en};
           SetOptions(e.options, &def);
           state.fields.push_back(std::move(def));
-        } else {
+        } else if constexpr (std::is_same_v<T, CustomFieldChangedT>) {
           for (auto& def : state.fields) {
             if (def.key != e.key) continue;
             for (const auto& what : e.changed) {
@@ -211,6 +211,8 @@ CustomFields::State CustomFields::Evolve(State state, const Event& event) {
               if (what == "active") def.active = e.active;
             }
           }
+        } else {
+          static_assert(domain::kUnhandled<T>, "every event of the variant is applied");
         }
       },
       event);

@@ -18,7 +18,8 @@
 namespace crm::settings {
 
 // The entities that have custom fields and field rules.
-inline constexpr const char* kEntities[] = {"account", "contact", "opportunity", "activity"};
+inline constexpr const char* kEntities[] = {"account", "contact", "opportunity", "activity",
+                                            "product"};
 bool IsEntity(const std::string& entity);
 
 inline constexpr const char* kFieldTypes[] = {"text",   "number", "decimal", "date", "boolean",

@@ -90,7 +90,8 @@ TEST_F(SalesTest, OpportunitiesMoveThroughStagesCloseAndReopenWithExactMoney) {
                 422, "validation_failed");
   ExpectProblem(Post("/api/v1/opportunities", {{"account_id", "nobody"}, {"title", "X"}}), 422,
                 "validation_failed");
-  ExpectProblem(Post("/api/v1/opportunities", {{"title", "X"}}), 400, "invalid_body");
+  // A missing required member is 422, as on every route.
+  ExpectProblem(Post("/api/v1/opportunities", {{"title", "X"}}), 422, "validation_failed");
 
   ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/stage", {{"stage", "offer"}})->status);
   ExpectProblem(Post("/api/v1/opportunities/" + id + "/stage", {{"stage", "heaven"}}), 422,
@@ -313,7 +314,7 @@ TEST_F(SalesTest, ActivitiesBelongToAnAccountMoveThroughStatusesAndFollowOwnersh
       Post("/api/v1/activities", {{"account_id", account_}, {"subject", "X"}, {"type", "party"}}),
       422, "validation_failed");
   ExpectProblem(Post("/api/v1/activities", {{"account_id", account_}}), 422, "validation_failed");
-  ExpectProblem(Post("/api/v1/activities", {{"subject", "X"}}), 400, "invalid_body");
+  ExpectProblem(Post("/api/v1/activities", {{"subject", "X"}}), 422, "validation_failed");
 
   ASSERT_EQ(200, Post("/api/v1/activities/" + id + "/status", {{"status", "done"}})->status);
   ExpectProblem(Post("/api/v1/activities/" + id + "/status", {{"status", "asleep"}}), 422,

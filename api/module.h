@@ -1,0 +1,26 @@
+#pragma once
+
+// A module of the API: it owns its aggregate stores and read-model handles,
+// and declares its routes (each once, as data: api/http/route.h) on the
+// server, which validates, documents and serves them. api/modules.cc names
+// the modules once; adding one is a folder under api/ and one line there.
+
+#include <memory>
+#include <vector>
+
+namespace crm::api {
+
+class Server;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  // Declares the module's routes and named schemas. Runs once, while the
+  // server is built; `server` outlives the module.
+  virtual void Register(Server& server) = 0;
+};
+
+// Every module, in the order their routes are registered.
+std::vector<std::unique_ptr<Module>> Modules(Server& server);
+
+}  // namespace crm::api
