@@ -71,19 +71,19 @@ http::Schemas NamedSchemas() {
                {"custom", Ref("CustomValues")}})},
       {"Account",
        Object({{"name", String()},
-               {"kind", String()},
-               {"fiscal_code", String()},
-               {"trade_register", String()},
-               {"phone", String()},
-               {"mobile", String()},
-               {"email", String()},
-               {"website", String()},
-               {"address", String()},
-               {"city", String()},
-               {"county", String()},
-               {"country", String()},
-               {"iban", String()},
-               {"bank", String()},
+               {"kind", String().Nullable()},
+               {"fiscal_code", String().Nullable()},
+               {"trade_register", String().Nullable()},
+               {"phone", String().Nullable()},
+               {"mobile", String().Nullable()},
+               {"email", String().Nullable()},
+               {"website", String().Nullable()},
+               {"address", String().Nullable()},
+               {"city", String().Nullable()},
+               {"county", String().Nullable()},
+               {"country", String().Nullable()},
+               {"iban", String().Nullable()},
+               {"bank", String().Nullable()},
                {"id", String()},
                {"code", String()},
                {"vat_payer", Boolean()},
@@ -104,13 +104,13 @@ http::Schemas NamedSchemas() {
                           .Open()},
       {"Contact", Object({{"id", String()},
                           {"account_id", String()},
-                          {"first_name", String()},
-                          {"last_name", String()},
-                          {"title", String()},
-                          {"phone", String()},
-                          {"mobile", String()},
-                          {"email", String()},
-                          {"notes", String()},
+                          {"first_name", String().Nullable()},
+                          {"last_name", String().Nullable()},
+                          {"title", String().Nullable()},
+                          {"phone", String().Nullable()},
+                          {"mobile", String().Nullable()},
+                          {"email", String().Nullable()},
+                          {"notes", String().Nullable()},
                           {"custom", Object().Values(String())}})
                       .Open()},
       {"ContactPage", Object({{"items", Array(Ref("Contact"))},
@@ -193,7 +193,7 @@ json ContactJson(const std::string& account_id, const std::string& id,
   json contact = {{"id", id}, {"account_id", account_id}};
   for (const char* field : accounts::kContactFields) {
     auto it = fields.find(field);
-    contact[field] = it == fields.end() ? "" : it->second;
+    contact[field] = it == fields.end() ? nullptr : TextOrNull(it->second);
   }
   json custom_values = json::object();
   for (const auto& [field, value] : fields) {
@@ -216,7 +216,7 @@ json AccountJson(const projections::AccountRow& a) {
                {"updated_at", domain::FormatRfc3339(a.updated_at_us)}};
   for (const char* field : accounts::kAccountTextFields) {
     auto it = a.text.find(field);
-    body[field] = it == a.text.end() ? "" : it->second;
+    body[field] = it == a.text.end() ? nullptr : TextOrNull(it->second);
   }
   json custom = json::object();
   for (const auto& [key, value] : a.custom) custom[key] = value;

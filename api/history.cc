@@ -244,10 +244,11 @@ json LabelledSummary(const Server::HistoryLabel& label, const json& data) {
       value = domain::FormatMoney(data[name + "_minor"].get<int64_t>());
     }
     const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    const bool flag = value.is_boolean();
     fields_ro += (fields_ro.empty() ? "" : ", ") + std::string(column ? column->ro : name.c_str()) +
-                 " " + shown;
+                 " " + (flag ? (value == true ? "da" : "nu") : shown);
     fields_en += (fields_en.empty() ? "" : ", ") + std::string(column ? column->en : name.c_str()) +
-                 " " + shown;
+                 " " + (flag ? (value == true ? "yes" : "no") : shown);
   }
   if (!fields_ro.empty()) {
     ro += ": " + fields_ro;

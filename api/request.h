@@ -46,6 +46,11 @@ Problem Invalid(std::vector<domain::FieldError> errors);
 
 void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
+// An empty value as every resource reads it back: null, never "".
+inline nlohmann::json TextOrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 // ETag: "<version>" (the version a write's If-Match names).
 void SetETag(httplib::Response& res, uint64_t version);
 

@@ -320,6 +320,16 @@ void Server::Routes() {
                  req.method + " " + req.path,
                  {}};
             break;
+          case 400:  // refused by the HTTP parser, before any route
+            p = {400,
+                 "bad_request",
+                 {"Cererea HTTP nu a putut fi citită (un POST, PUT sau PATCH are nevoie de "
+                  "Content-Length, 0 când nu are corp, sau de Transfer-Encoding: chunked).",
+                  "The HTTP request could not be read (a POST, PUT or PATCH needs "
+                  "Content-Length, 0 for no body, or Transfer-Encoding: chunked)."},
+                 req.has_header("Content-Length") ? "" : "no Content-Length header",
+                 {}};
+            break;
           default:
             p = {res.status,
                  res.status >= 500 ? "internal_error" : "bad_request",

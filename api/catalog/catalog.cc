@@ -122,14 +122,12 @@ Problem NoSuchCategory() {
 // Today's date (UTC) as YYYY-MM-DD.
 std::string Today(int64_t now_us) { return domain::FormatRfc3339(now_us).substr(0, 10); }
 
-json OrNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
-
 json VatRateJson(const cat::VatRate& r) {
   return {{"key", r.key},
           {"label", {{"ro", r.label.ro}, {"en", r.label.en}}},
           {"percent", domain::FormatMoney(r.percent_basis_points)},
           {"valid_from", r.valid_from},
-          {"valid_to", OrNull(r.valid_to)}};
+          {"valid_to", TextOrNull(r.valid_to)}};
 }
 
 // A product's input from a body the route's schema validated: null (in a
@@ -218,9 +216,9 @@ json Catalog::ProductJson(const projections::ProductRow& row, const projections:
       {"id", row.id},
       {"code", p.code},
       {"name", p.name},
-      {"description", OrNull(p.description)},
-      {"category_id", OrNull(p.category_id)},
-      {"category_name", OrNull(model.CategoryPath(p.category_id))},
+      {"description", TextOrNull(p.description)},
+      {"category_id", TextOrNull(p.category_id)},
+      {"category_name", TextOrNull(model.CategoryPath(p.category_id))},
       {"unit", p.unit},
       {"price", domain::FormatMoney(p.price_minor)},
       {"price_minor", p.price_minor},
@@ -239,8 +237,8 @@ json Catalog::CategoryJson(const cat::ProductCategories::State& tree, const std:
                            const projections::Products& model, bool with_children) const {
   const auto& node = tree.nodes.at(id);
   json out = {{"id", id},
-              {"name", {{"ro", node.name.ro}, {"en", OrNull(node.name.en)}}},
-              {"parent_id", OrNull(node.parent_id)},
+              {"name", {{"ro", node.name.ro}, {"en", TextOrNull(node.name.en)}}},
+              {"parent_id", TextOrNull(node.parent_id)},
               {"depth", tree.Depth(id)},
               {"path", model.CategoryPath(id)}};
   if (with_children) {
@@ -644,7 +642,9 @@ void Catalog::Register(Server& server) {
               json items = json::array();
               for (const auto& row : rows) {
                 json full = ProductJson(row, m, vat.value().state, server_.NowUs());
-                items.push_back(columns.all ? full : RowJson(full, columns.names));
+                json item = columns.all ? full : RowJson(full, columns.names);
+                if (item.contains("category_id")) item["category_name"] = full["category_name"];
+                items.push_back(std::move(item));
               }
               json page;
               if (PageAnswer(res, request, total, std::move(items), &page)) {

@@ -1,7 +1,5 @@
 #include "api/http/schema.h"
 
-#include <regex>
-
 namespace crm::api::http {
 
 using nlohmann::json;
@@ -23,6 +21,7 @@ Schema Schema::Format(std::string format) const {
 }
 Schema Schema::Pattern(std::string ecma_regex) const {
   Schema s = *this;
+  s.regex_ = std::make_shared<const std::regex>(ecma_regex);
   s.pattern_ = std::move(ecma_regex);
   return s;
 }
@@ -297,7 +296,7 @@ class Validator {
       Value(path, "too_long",
             {"Cel mult " + std::to_string(*s.max_length_) + " caractere.",
              "At most " + std::to_string(*s.max_length_) + " characters."});
-    } else if (!s.pattern_.empty() && !std::regex_search(text, std::regex(s.pattern_))) {
+    } else if (!s.pattern_.empty() && !std::regex_search(text, *s.regex_)) {
       Value(path, "invalid_format",
             {"Valoarea nu are forma cerută (" + s.pattern_ + ").",
              "The value does not have the required form (" + s.pattern_ + ")."});

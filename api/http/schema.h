@@ -19,6 +19,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,9 +91,10 @@ class Schema {
   std::optional<nlohmann::json> default_, example_;
   std::vector<Property> properties_;
   std::vector<std::string> required_;
-  std::shared_ptr<const Schema> items_;   // arrays
-  std::shared_ptr<const Schema> values_;  // objects: additionalProperties
-  bool open_ = false;                     // objects: additionalProperties: true
+  std::shared_ptr<const Schema> items_;      // arrays
+  std::shared_ptr<const Schema> values_;     // objects: additionalProperties
+  std::shared_ptr<const std::regex> regex_;  // pattern_, compiled once
+  bool open_ = false;                        // objects: additionalProperties: true
 };
 
 struct Schema::Property {

@@ -10,7 +10,8 @@
 //   ... .When(Increment{-1}).ThenReject("negative_increment");
 //
 // Events are compared by their stored form (type and FlatBuffer bytes), so a
-// test checks exactly what would be written to the log.
+// test checks exactly what would be written to the log; a failure prints
+// them as JSON, the way the API and the export render them.
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,8 @@
 
 #include "domain/decider.h"
 #include "domain/event_codec.h"
+#include "schemas/catalog.h"
+#include "tests/testing_schema.h"
 
 namespace crm::testing {
 
@@ -47,13 +50,17 @@ class GivenWhenThen {
   void ThenExpect(const std::vector<Event>& expected) const {
     ASSERT_TRUE(std::holds_alternative<std::vector<Event>>(decision_))
         << "rejected with " << std::get<domain::Rejection>(decision_).code;
-    EXPECT_EQ(Render(expected), Render(std::get<std::vector<Event>>(decision_)));
+    const auto& actual = std::get<std::vector<Event>>(decision_);
+    EXPECT_TRUE(Render(expected) == Render(actual)) << "expected:\n"
+                                                    << Json(expected) << "actual:\n"
+                                                    << Json(actual);
   }
 
   // The command is rejected with `code`.
   void ThenReject(const std::string& code) const {
     ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision_))
-        << "accepted with " << Render(std::get<std::vector<Event>>(decision_));
+        << "accepted with\n"
+        << Json(std::get<std::vector<Event>>(decision_));
     const auto& rejection = std::get<domain::Rejection>(decision_);
     EXPECT_EQ(code, rejection.code);
     EXPECT_FALSE(rejection.message.ro.empty());
@@ -62,6 +69,24 @@ class GivenWhenThen {
 
   // The events a decision produced, e.g. to check fields one by one.
   const std::vector<Event>& Events() const { return std::get<std::vector<Event>>(decision_); }
+
+  // One line per event: its type and its payload as JSON.
+  static std::string Json(const std::vector<Event>& events) {
+    static const auto* catalog = [] {
+      std::string error;
+      return schemas::EventCatalog::Create(TestingSchemas(), &error).release();
+    }();
+    std::string out;
+    for (const auto& e : events) {
+      const auto encoded = domain::EncodeEvent(e);
+      std::string json, error;
+      const std::span<const uint8_t> payload{
+          reinterpret_cast<const uint8_t*>(encoded.payload.data()), encoded.payload.size()};
+      if (!catalog || !catalog->ToJson(encoded.type, payload, &json, &error)) json = "?" + error;
+      out += "  " + encoded.type + " " + json + "\n";
+    }
+    return out.empty() ? "  (no events)\n" : out;
+  }
 
   // "type:hex-of-bytes;..." — one string to compare.
   static std::string Render(const std::vector<Event>& events) {
