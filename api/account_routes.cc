@@ -360,18 +360,18 @@ json ReasonsJson(const std::vector<std::string>& reasons) {
 // create that then fails leaves a gap, which codes may have.
 Result<std::string> Server::NextAccountCode(const domain::Context& ctx,
                                             const std::string& account_id) {
-  crm::system::ClaimedT taken;
-  taken.owner = accounts::AccountStream(account_id);
-  eventstore::AppendRequest request;
-  auto& part = request.parts.emplace_back();
-  part.stream = "account-code-sequence";
-  part.expected_version = eventstore::kAnyVersion;
-  part.events.push_back(domain::MakeEvent(taken, ctx, ids_));
-  auto appended = store_.Append(std::move(request));
-  if (!appended.ok()) return appended.status();
+  domain::TransactOptions options;
+  options.any_version = true;  // takers never contend; the version is the number
+  const domain::TakeNumber take{accounts::AccountStream(account_id)};
+  auto taken = sequences_.Transact(
+      "account-code-sequence", ctx,
+      [&](const domain::Sequence::State& s) { return domain::Sequence::Decide(s, take, ctx); },
+      options);
+  if (taken.failed()) return taken.status();
+  if (taken.rejected()) return Status::IOError(taken.rejection().message.en);
   char code[32];
   std::snprintf(code, sizeof code, "C-%06llu",
-                static_cast<unsigned long long>(appended->versions[0]));
+                static_cast<unsigned long long>(taken.value().version));
   return std::string(code);
 }
 

@@ -8,6 +8,7 @@
 #include "api/config.h"
 #include "api/server.h"
 #include "domain/ids.h"
+#include "domain/system.h"
 #include "domain/transact.h"
 #include "eventstore/event_store.h"
 #include "projections/registry.h"
@@ -22,19 +23,18 @@ constexpr const char* kServerVersion = "0.1.0";
 // The first event of a new data directory says what created it.
 crm::Status InitializeIfEmpty(crm::eventstore::EventStore& store, crm::domain::IdGenerator& ids) {
   if (store.Head() != 0) return crm::Status::OK();
-  crm::system::StoreInitializedT initialized;
-  initialized.format_version = 1;
-  initialized.server_version = kServerVersion;
-  crm::eventstore::AppendRequest request;
-  request.idempotency_key = "system:store-initialized";
-  auto& part = request.parts.emplace_back();
-  part.stream = "system";
-  part.expected_version = crm::eventstore::kNoStream;
+  crm::domain::AggregateStore<crm::domain::StoreLog> log(store, ids);
   const crm::domain::Context ctx{"system", 0, "startup", "", {}};
-  part.events.push_back(crm::domain::MakeEvent(initialized, ctx, ids));
-  auto result = store.Append(std::move(request));
-  return result.ok() || result.status().IsWrongExpectedVersion() ? crm::Status::OK()
-                                                                 : result.status();
+  crm::domain::TransactOptions options;
+  options.idempotency_key = "system:store-initialized";
+  auto outcome = log.Transact(
+      crm::domain::kSystemStream, ctx,
+      [&](const crm::domain::StoreLog::State& s) {
+        return crm::domain::StoreLog::Decide(s, crm::domain::InitializeStore{1, kServerVersion},
+                                             ctx);
+      },
+      options);
+  return outcome.failed() ? outcome.status() : crm::Status::OK();
 }
 
 }  // namespace

@@ -942,16 +942,19 @@ void Server::SalesRoutes() {
             return Send(res, NotFoundProblem("Notificarea nu există.", "No such notification."));
           }
           if (n->read) return SendJson(res, {{"id", id}, {"read", true}});
-          sales::NotificationReadT read;
-          read.notification_id = id;
-          eventstore::AppendRequest request;
-          auto& part = request.parts.emplace_back();
-          part.stream = "notifications-" + call.principal.id;
-          part.expected_version = eventstore::kAnyVersion;
-          part.events.push_back(domain::MakeEvent(read, ContextOf(call), ids_));
-          auto appended = store_.Append(std::move(request));
-          if (!appended.ok()) return Send(res, FromStatus(appended.status()));
-          SendJson(res, {{"id", id}, {"read", true}, {"position", appended->last_position}});
+          domain::TransactOptions options;
+          options.any_version = true;  // marks are a log: racing marks never conflict
+          const domain::Context ctx = ContextOf(call);
+          const sales::MarkNotificationRead mark{id};
+          auto marked = notification_marks_.Transact(
+              sales::NotificationMarksStream(call.principal.id), ctx,
+              [&](const sales::NotificationMarks::State& s) {
+                return sales::NotificationMarks::Decide(s, mark, ctx);
+              },
+              options);
+          if (marked.failed()) return Send(res, FromStatus(marked.status()));
+          if (marked.rejected()) return Send(res, FromRejection(marked.rejection()));
+          SendJson(res, {{"id", id}, {"read", true}, {"position", marked.value().position}});
         });
 
   // --- activities ----------------------------------------------------------

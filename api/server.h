@@ -47,9 +47,11 @@
 #include "domain/sales/activity.h"
 #include "domain/sales/attachment.h"
 #include "domain/sales/note.h"
+#include "domain/sales/notification_marks.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "domain/sales/type_list.h"
+#include "domain/sequence.h"
 #include "domain/settings/custom_fields.h"
 #include "domain/settings/field_settings.h"
 #include "domain/transact.h"
@@ -298,6 +300,8 @@ class Server {
   domain::AggregateStore<sales::ActivityTypes> activity_types_{store_, ids_};
   domain::AggregateStore<sales::Note> notes_{store_, ids_};
   domain::AggregateStore<sales::Attachment> attachments_{store_, ids_};
+  domain::AggregateStore<sales::NotificationMarks> notification_marks_{store_, ids_};
+  domain::AggregateStore<domain::Sequence> sequences_{store_, ids_};
   std::mutex files_mu_;
   std::unique_ptr<AttachmentStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;

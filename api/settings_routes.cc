@@ -273,14 +273,7 @@ bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<s
     }
   }
   std::vector<domain::FieldError> conflicts;
-  eventstore::AppendRequest request;
-  auto flush = [&]() -> bool {
-    if (request.parts.empty()) return true;
-    auto appended = store_.Append(std::move(request));
-    request = {};
-    if (!appended.ok()) *problem = FromStatus(appended.status());
-    return appended.ok();
-  };
+  std::vector<domain::AggregateStore<accounts::Account>::OwnedClaim> claims;
   for (const auto& [claim, rows] : by_claim) {
     std::string codes;
     for (const auto* row : rows) codes += (codes.empty() ? "" : ", ") + row->code;
@@ -302,13 +295,7 @@ bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<s
       continue;
     }
     if (!conflicts.empty() || holder->owner == owner) continue;
-    crm::system::ClaimedT claimed;
-    claimed.owner = owner;
-    auto& part = request.parts.emplace_back();
-    part.stream = claim;
-    part.expected_version = holder->version;
-    part.events.push_back(domain::MakeEvent(claimed, ctx, ids_));
-    if (request.parts.size() == 500 && !flush()) return false;
+    claims.push_back({claim, owner, holder->version});
   }
   if (!conflicts.empty()) {
     domain::Rejection r = domain::Reject(
@@ -318,7 +305,11 @@ bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<s
     *problem = FromRejection(r);
     return false;
   }
-  return flush();
+  if (Status s = accounts_.ClaimForOwners(claims, ctx); !s.ok()) {
+    *problem = FromStatus(s);
+    return false;
+  }
+  return true;
 }
 
 void Server::SettingsRoutes() {

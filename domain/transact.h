@@ -58,6 +58,11 @@ struct TransactOptions {
   // Called again on every attempt, so each part is decided on the state it
   // is appended at; a rejection or failure it returns ends the command.
   std::function<Outcome<std::vector<eventstore::AppendPart>>(const Context&)> linked;
+  // The command's stream takes its events at whatever version it is at (a
+  // sequence whose committed version is the number taken, a log of marks):
+  // the decision must not depend on the state, and racing writers never
+  // make it decide again. The state is then not cached.
+  bool any_version = false;
 };
 
 struct Committed {
@@ -203,7 +208,7 @@ class AggregateStore {
         part_of[i] = static_cast<int>(request.parts.size());
         eventstore::AppendPart& part = request.parts.emplace_back();
         part.stream = streams[i];
-        part.expected_version = current[i].version;
+        part.expected_version = options.any_version ? eventstore::kAnyVersion : current[i].version;
         for (const Event& event : events[i]) part.events.push_back(MakeEvent(event, ctx, ids_));
         if (unique) {
           Outcome<bool> claimed = ClaimChanges(streams[i], unique(current[i].state),
@@ -228,7 +233,8 @@ class AggregateStore {
           if (part_of[i] < 0) continue;
           next[i].version = appended->versions[part_of[i]];
           next[i].last_position = appended->last_position;
-          Remember(streams[i], next[i]);
+          // At any version, others' events may sit before ours: not foldable here.
+          if (!options.any_version) Remember(streams[i], next[i]);
         }
         return Committed{streams[0], next[0].version,
                          part_of[0] < 0 ? current[0].last_position : appended->last_position,
@@ -273,6 +279,38 @@ class AggregateStore {
     part.expected_version = loaded.value().version;
     for (const Event& event : events) part.events.push_back(MakeEvent(event, ctx, ids_));
     return std::optional<eventstore::AppendPart>(std::move(part));
+  }
+
+  // Claims values for owners that hold them already (values that become
+  // unique under a new rule): a Claimed event on each claim stream, expected
+  // at the version `holders` read, in batches of 500. A claim stream that
+  // moved since fails its batch with WrongExpectedVersion; batches appended
+  // before stay (each names its true holder).
+  struct OwnedClaim {
+    std::string stream;  // the claim stream
+    std::string owner;   // the aggregate's stream
+    uint64_t expected_version = eventstore::kNoStream;
+  };
+  Status ClaimForOwners(const std::vector<OwnedClaim>& claims, const Context& ctx) {
+    eventstore::AppendRequest request;
+    auto flush = [&]() -> Status {
+      if (request.parts.empty()) return Status::OK();
+      Result<eventstore::AppendResult> appended = store_.Append(std::move(request));
+      request = {};
+      return appended.ok() ? Status::OK() : appended.status();
+    };
+    for (const OwnedClaim& claim : claims) {
+      system::ClaimedT claimed;
+      claimed.owner = claim.owner;
+      eventstore::AppendPart& part = request.parts.emplace_back();
+      part.stream = claim.stream;
+      part.expected_version = claim.expected_version;
+      part.events.push_back(MakeEvent(claimed, ctx, ids_));
+      if (request.parts.size() == 500) {
+        if (Status s = flush(); !s.ok()) return s;
+      }
+    }
+    return flush();
   }
 
   // Who holds the value of claim stream `claim` ("" when nobody) and the

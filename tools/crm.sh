@@ -64,6 +64,12 @@ case "$command" in
     exec build/api/crm-server "$@"
     ;;
   test)
+    # Commands reach the log only through Transact (domain/transact.h): the
+    # API never appends itself.
+    if grep -rnE '(\.|->)Append(Async)?\(' api/; then
+      echo "crm.sh: api/ calls the event store's Append; go through Transact" >&2
+      exit 1
+    fi
     install_missing
     install_linter
     build build -DCMAKE_BUILD_TYPE=Release -DCRM_WERROR=ON
