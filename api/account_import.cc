@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/auth.h"
+#include "api/http/declare.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -23,17 +24,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).

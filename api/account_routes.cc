@@ -4,12 +4,14 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
 #include "api/spreadsheet.h"
 #include "domain/event_codec.h"
+#include "domain/ownership.h"
 #include "domain/time.h"
 #include "domain/transact.h"
 #include "schemas/system_generated.h"
@@ -17,17 +19,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -443,7 +434,7 @@ void Server::AccountRoutes() {
          .op = "createFolder",
          .summary = "Create a folder (at most 4 levels)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("NewFolder"),
          .status = 201,
          .answer = Ref("CommandResult"),
@@ -469,7 +460,7 @@ void Server::AccountRoutes() {
          .op = "changeFolder",
          .summary = "Rename and/or move a folder (one decision)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("FolderChange"),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -504,7 +495,7 @@ void Server::AccountRoutes() {
          .op = "deleteFolder",
          .summary = "Delete an empty folder",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412, 422},
          .etag = true},
@@ -519,12 +510,10 @@ void Server::AccountRoutes() {
               });
         });
 
-  // Whether the caller may change `account`: managers and administrators any,
-  // sales only the accounts they are responsible for.
-  auto may_change = [](const Call& call, const projections::AccountRow& account) {
-    return identity::Allows(call.principal.role, Permission::kChangeAny) ||
-           (identity::Allows(call.principal.role, Permission::kChangeOwn) &&
-            account.owner_id == call.principal.id);
+  // Whether the caller may change `account` as the read model shows it (a
+  // quick refusal; the decision is made again on the aggregate).
+  auto may_change = [this](const Call& call, const projections::AccountRow& account) {
+    return domain::MayChange(ContextOf(call), account.owner_id);
   };
 
   // The list's query from its parameters; false, with a problem sent, when a
@@ -760,7 +749,7 @@ void Server::AccountRoutes() {
          .op = "createAccount",
          .summary = "Create an account (code given or the next C-NNNNNN)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("NewAccount"),
          .status = 201,
          .answer = Ref("CommandResult"),
@@ -860,17 +849,12 @@ void Server::AccountRoutes() {
         const auto list = commands(*account, rules.value());
         auto outcome = accounts_.Transact(
             accounts::AccountStream(id), ctx,
-            [&](const accounts::Account::State& s) -> domain::Decision<accounts::Account::Event> {
-              // Decided again on the aggregate itself: the read model may lag
-              // a reassignment.
-              if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
-                  s.owner_id != call.principal.id) {
-                return domain::Reject(
-                    "forbidden", "Doar responsabilul contului sau un manager îl poate modifica.",
-                    "Only the account's responsible user or a manager may change it.", 403);
-              }
+            [&](const accounts::Account::State& s) {
               // Several commands of one request are one decision: all or none.
-              return domain::DecideAll<accounts::Account>(s, list, ctx);
+              return domain::DecideOwned<accounts::Account>(
+                  s, s.owner_id, list, ctx,
+                  {"Doar responsabilul contului sau un manager îl poate modifica.",
+                   "Only the account's responsible user or a manager may change it."});
             },
             options,
             [&](const accounts::Account::State& s) {
@@ -885,7 +869,7 @@ void Server::AccountRoutes() {
          .op = "changeAccount",
          .summary = "Change, move and/or reassign an account (merge-patch, one decision)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("AccountBody"),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -922,7 +906,7 @@ void Server::AccountRoutes() {
          .op = "archiveAccount",
          .summary = "Archive an account (its history stays)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 412, 422},
          .etag = true},
@@ -939,7 +923,7 @@ void Server::AccountRoutes() {
          .op = "restoreAccount",
          .summary = "Restore an archived account",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 412, 422},
          .etag = true},
@@ -1122,7 +1106,7 @@ void Server::AccountRoutes() {
          .op = "addContact",
          .summary = "Add a contact person to an account",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("ContactBody"),
          .status = 201,
          .answer = Object({{"id", String()},
@@ -1209,7 +1193,7 @@ void Server::AccountRoutes() {
          .summary = "Merge accounts into this one: their contacts move here, they are marked "
                     "merged into it (one atomic append); managers and administrators",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"sources", Array(String()).MaxItems(50)}}).Require({"sources"}),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -1398,7 +1382,7 @@ void Server::AccountRoutes() {
          .summary = "Record a phone call with the account or one of its contacts: a done activity "
                     "of type phone (Location: the activity)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body =
              Object({{"contact_id", String()},
                      {"direction", String().Enum({"inbound", "outbound"})},
@@ -1422,7 +1406,7 @@ void Server::AccountRoutes() {
          .summary = "Record a text message to or from the account or one of its contacts: a done "
                     "activity of type sms (Location: the activity)",
          .tag = "accounts",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"contact_id", String()},
                          {"direction", String().Enum({"inbound", "outbound"})},
                          {"phone", String()},

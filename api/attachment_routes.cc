@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -21,17 +22,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
@@ -17,17 +18,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
@@ -17,17 +18,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -407,7 +397,7 @@ void Server::IdentityRoutes() {
          .op = "changeOwnPassword",
          .summary = "Change one's own password (ends every session)",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("PasswordChange"),
          .answer = Ref("CommandResult"),
          .errors = {403, 412, 429, 503}},
@@ -556,7 +546,7 @@ void Server::IdentityRoutes() {
        .op = "createUser",
        .summary = "Create a user",
        .tag = "identity",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("NewUser"),
        .status = 201,
        .answer = Ref("CommandResult"),
@@ -680,7 +670,7 @@ void Server::IdentityRoutes() {
        .op = "changeUser",
        .summary = "Change a user (merge-patch)",
        .tag = "identity",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("UserChange"),
        .answer = Ref("CommandResult"),
        .errors = {404, 412},
@@ -724,7 +714,7 @@ void Server::IdentityRoutes() {
          .op = "deactivateUser",
          .summary = "Deactivate a user (the history stays)",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 412, 422},
          .etag = true},
@@ -737,7 +727,7 @@ void Server::IdentityRoutes() {
          .op = "reactivateUser",
          .summary = "Reactivate a user",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 412, 422},
          .etag = true},
@@ -750,7 +740,7 @@ void Server::IdentityRoutes() {
          .op = "resetPassword",
          .summary = "Set a user's password (administrators)",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("PasswordReset"),
          .answer = Ref("CommandResult"),
          .errors = {404, 412},
@@ -806,7 +796,7 @@ void Server::IdentityRoutes() {
          .op = "createApiKey",
          .summary = "Create an API key; the key is shown once",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("NewApiKey"),
          .status = 201,
          .answer = Ref("NewApiKeyResult")},
@@ -870,7 +860,7 @@ void Server::IdentityRoutes() {
          .op = "revokeApiKey",
          .summary = "Revoke an API key",
          .tag = "identity",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 412, 422},
          .etag = true},

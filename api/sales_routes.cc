@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
@@ -10,23 +11,13 @@
 #include "api/spreadsheet.h"
 #include "domain/event_codec.h"
 #include "domain/money.h"
+#include "domain/ownership.h"
 #include "domain/time.h"
 #include "domain/transact.h"
 
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -423,7 +414,7 @@ void Server::SalesRoutes() {
          .summary = "Rename, add and reorder stages (administrators); a stage open opportunities "
                     "are in is not removed (409 stage_in_use)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"stages", Array(Ref("Stage"))}}).Require({"stages"}),
          .answer = Ref("CommandResult"),
          .errors = {409, 412, 503},
@@ -685,7 +676,7 @@ void Server::SalesRoutes() {
          .op = "openOpportunity",
          .summary = "Open an opportunity for an account",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("NewOpportunity"),
          .status = 201,
          .answer = Ref("CommandResult"),
@@ -737,17 +728,11 @@ void Server::SalesRoutes() {
     const auto list = commands(*row);
     auto outcome = opportunities_.Transact(
         sales::OpportunityStream(id), ctx,
-        [&](const sales::Opportunity::State& s) -> domain::Decision<sales::Opportunity::Event> {
-          if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
-              s.owner_id != call.principal.id) {
-            return domain::Reject("forbidden",
-                                  "Doar responsabilul oportunității sau un manager o poate "
-                                  "modifica.",
-                                  "Only the opportunity's responsible user or a manager may "
-                                  "change it.",
-                                  403);
-          }
-          return domain::DecideAll<sales::Opportunity>(s, list, ctx);
+        [&](const sales::Opportunity::State& s) {
+          return domain::DecideOwned<sales::Opportunity>(
+              s, s.owner_id, list, ctx,
+              {"Doar responsabilul oportunității sau un manager o poate modifica.",
+               "Only the opportunity's responsible user or a manager may change it."});
         },
         options);
     Reply(res, outcome, id, false, "");
@@ -760,7 +745,7 @@ void Server::SalesRoutes() {
          .summary = "Change fields, reassign (managers) and set or clear the reminder "
                     "(reminder_at: time or null), as one decision",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("OpportunityBody"),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -806,7 +791,7 @@ void Server::SalesRoutes() {
          .op = "archiveOpportunity",
          .summary = "Archive an opportunity (its history stays)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
          .etag = true},
@@ -822,7 +807,7 @@ void Server::SalesRoutes() {
          .op = "changeStage",
          .summary = "Move to another stage of the pipeline",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"stage", String()}}).Require({"stage"}),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -846,7 +831,7 @@ void Server::SalesRoutes() {
          .op = "closeOpportunity",
          .summary = "Close as won or lost (a reason is required when lost)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"outcome", String().Enum({"won", "lost"})}, {"reason", String()}})
                      .Require({"outcome"}),
          .answer = Ref("CommandResult"),
@@ -869,7 +854,7 @@ void Server::SalesRoutes() {
          .op = "reopenOpportunity",
          .summary = "Reopen a closed opportunity (in the stage it was closed in, or the one given)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"stage", String()}}),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
@@ -1044,7 +1029,7 @@ void Server::SalesRoutes() {
          .summary =
              "Create an activity for an account (optionally an opportunity and a contact of it)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Ref("NewActivity"),
          .status = 201,
          .answer = Ref("CommandResult"),
@@ -1090,14 +1075,11 @@ void Server::SalesRoutes() {
     const auto list = commands(*row);
     auto outcome = activities_.Transact(
         sales::ActivityStream(id), ctx,
-        [&](const sales::Activity::State& s) -> domain::Decision<sales::Activity::Event> {
-          if (!identity::Allows(call.principal.role, Permission::kChangeAny) &&
-              s.owner_id != call.principal.id) {
-            return domain::Reject(
-                "forbidden", "Doar responsabilul activității sau un manager o poate modifica.",
-                "Only the activity's responsible user or a manager may change it.", 403);
-          }
-          return domain::DecideAll<sales::Activity>(s, list, ctx);
+        [&](const sales::Activity::State& s) {
+          return domain::DecideOwned<sales::Activity>(
+              s, s.owner_id, list, ctx,
+              {"Doar responsabilul activității sau un manager o poate modifica.",
+               "Only the activity's responsible user or a manager may change it."});
         },
         options);
     Reply(res, outcome, id, false, "");
@@ -1110,7 +1092,7 @@ void Server::SalesRoutes() {
        .op = "changeActivity",
        .summary = "Change fields, reassign (managers), set or clear the reminder, as one decision",
        .tag = "sales",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("ActivityBody"),
        .answer = Ref("CommandResult"),
        .errors = {404, 409, 412},
@@ -1154,7 +1136,7 @@ void Server::SalesRoutes() {
          .op = "archiveActivity",
          .summary = "Archive an activity",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .answer = Ref("CommandResult"),
          .errors = {404, 409, 412},
          .etag = true},
@@ -1170,7 +1152,7 @@ void Server::SalesRoutes() {
          .op = "changeActivityStatus",
          .summary = "Set the status: planned, in_progress, done, canceled",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"status", String().Enum({"planned", "in_progress", "done", "canceled"})}})
                      .Require({"status"}),
          .answer = Ref("CommandResult"),
@@ -1208,7 +1190,7 @@ void Server::SalesRoutes() {
        .op = "addNoteType",
        .summary = "Add a note type",
        .tag = "sales",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}),
        .status = 201,
        .answer = Ref("CommandResult"),
@@ -1236,7 +1218,7 @@ void Server::SalesRoutes() {
        .op = "addActivityType",
        .summary = "Add an activity type",
        .tag = "sales",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Object({{"key", String()}, {"label", Ref("Text")}}).Require({"key", "label"}),
        .status = 201,
        .answer = Ref("CommandResult"),
@@ -1323,7 +1305,7 @@ void Server::SalesRoutes() {
          .op = "createNote",
          .summary = "Write a note on an account, opportunity or activity",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"record", String()},
                          {"note_type", String()},
                          {"text", String().Length(std::nullopt, 10000)},
@@ -1390,7 +1372,7 @@ void Server::SalesRoutes() {
          .op = "editNote",
          .summary = "Edit a note's text or type (its author only; every edit stays in its history)",
          .tag = "sales",
-         .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+         .params = CommandParams(),
          .body = Object({{"text", String()}, {"note_type", String()}}),
          .answer = Ref("CommandResult"),
          .errors = {404, 412},

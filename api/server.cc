@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/event_json.h"
+#include "api/http/declare.h"
 #include "api/http/openapi.h"
 #include "api/problem.h"
 #include "api/request.h"
@@ -19,17 +20,6 @@
 namespace crm::api {
 
 namespace {
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -669,6 +659,7 @@ domain::Context Server::ContextOf(const Call& call) const {
   ctx.actor = call.principal.id.empty() ? "anonymous" : call.principal.actor();
   ctx.now_us = NowUs();
   ctx.correlation_id = call.request_id;
+  if (!call.principal.id.empty()) ctx.role = identity::RoleName(call.principal.role);
   return ctx;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
@@ -18,17 +19,6 @@ namespace {
 std::vector<std::string> EntityNames() {
   return {std::begin(settings::kEntities), std::end(settings::kEntities)};
 }
-
-using http::Any;
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Number;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -387,7 +377,7 @@ void Server::SettingsRoutes() {
        .op = "defineCustomField",
        .summary = "Define a custom field (administrators)",
        .tag = "settings",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("CustomFieldBody"),
        .status = 201,
        .answer = Ref("CommandResult"),
@@ -461,7 +451,7 @@ void Server::SettingsRoutes() {
        .summary =
            "Change a custom field's label, options or active flag (key and type are permanent)",
        .tag = "settings",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Object(
            {{"label", Ref("Text")}, {"options", Array(Ref("FieldOption"))}, {"active", Boolean()}}),
        .answer = Ref("CommandResult"),

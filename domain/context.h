@@ -16,6 +16,9 @@ struct Context {
   std::string correlation_id;    // the request's id (HTTP X-Request-Id)
   std::string causation_id;      // the command or event that caused this one
   std::vector<std::string> ids;  // pre-generated UUIDv7 ids for new entities, in order of use
+  // The caller's role ("admin", "manager", "sales", "viewer"); empty for the
+  // server itself. Deciders of owned records read it (domain/ownership.h).
+  std::string role;
 };
 
 }  // namespace crm::domain

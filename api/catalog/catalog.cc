@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "api/http/declare.h"
 #include "api/listing.h"
 #include "api/problem.h"
 #include "api/request.h"
@@ -21,14 +22,6 @@ namespace crm::api {
 
 namespace {
 
-using http::Array;
-using http::Boolean;
-using http::Integer;
-using http::Object;
-using http::Param;
-using http::Ref;
-using http::Shared;
-using http::String;
 using identity::Permission;
 using nlohmann::json;
 namespace cat = crm::catalog;
@@ -383,7 +376,7 @@ void Catalog::Register(Server& server) {
        .op = "setVatRates",
        .summary = "Replace the VAT table (administrators); a key products use stays",
        .tag = "catalog",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("VatRates"),
        .answer = Ref("CommandResult"),
        .errors = {409, 412},
@@ -458,7 +451,7 @@ void Catalog::Register(Server& server) {
        .op = "addProductUnit",
        .summary = "Add a unit of measure",
        .tag = "catalog",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Object({{"key", String().Pattern(R"(^[a-z0-9_]{1,40}$)").Example("cutie")},
                        {"label", Ref("Text")}})
                    .Require({"key", "label"}),
@@ -522,7 +515,7 @@ void Catalog::Register(Server& server) {
                 .op = "createProductCategory",
                 .summary = "Create a category (at most three levels)",
                 .tag = "catalog",
-                .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+                .params = CommandParams(),
                 .body = Ref("NewCategory"),
                 .status = 201,
                 .answer = Ref("CommandResult"),
@@ -541,7 +534,7 @@ void Catalog::Register(Server& server) {
                 .op = "changeProductCategory",
                 .summary = "Rename and/or move a category (one decision)",
                 .tag = "catalog",
-                .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+                .params = CommandParams(),
                 .body = Ref("CategoryChange"),
                 .answer = Ref("CommandResult"),
                 .errors = {404, 409, 412},
@@ -566,7 +559,7 @@ void Catalog::Register(Server& server) {
        .op = "deleteProductCategory",
        .summary = "Delete a category without subcategories or products",
        .tag = "catalog",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .answer = Ref("CommandResult"),
        .errors = {400, 404, 409, 412},
        .etag = true},
@@ -726,7 +719,7 @@ void Catalog::Register(Server& server) {
        .op = "createProduct",
        .summary = "Create a product (its code unique among products)",
        .tag = "catalog",
-       .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+       .params = CommandParams(),
        .body = Ref("NewProduct"),
        .status = 201,
        .answer = Ref("CommandResult"),
@@ -746,7 +739,7 @@ void Catalog::Register(Server& server) {
                 .summary = "Change a product (merge patch, one decision); its code is claimed "
                            "anew when it changes",
                 .tag = "catalog",
-                .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+                .params = CommandParams(),
                 .body = Ref("ProductBody"),
                 .answer = Ref("CommandResult"),
                 .errors = {404, 409, 412},
@@ -763,7 +756,7 @@ void Catalog::Register(Server& server) {
                 .op = "archiveProduct",
                 .summary = "Archive a product (its history stays; its code is freed)",
                 .tag = "catalog",
-                .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+                .params = CommandParams(),
                 .answer = Ref("CommandResult"),
                 .errors = {400, 404, 409, 412},
                 .etag = true},
@@ -776,7 +769,7 @@ void Catalog::Register(Server& server) {
                 .op = "restoreProduct",
                 .summary = "Restore an archived product (its code is taken again)",
                 .tag = "catalog",
-                .params = {Shared("If-Match"), Shared("Idempotency-Key")},
+                .params = CommandParams(),
                 .answer = Ref("CommandResult"),
                 .errors = {400, 404, 409, 412},
                 .etag = true},

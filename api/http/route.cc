@@ -62,6 +62,8 @@ Param Shared(const std::string& name) {
   return p;
 }
 
+std::vector<Param> CommandParams() { return {Shared("If-Match"), Shared("Idempotency-Key")}; }
+
 std::vector<int> ProblemStatuses(const RouteSpec& route) {
   std::set<int> out(route.errors.begin(), route.errors.end());
   if (route.signed_in) out.insert(401);

@@ -39,6 +39,8 @@ struct Param {
 const std::map<std::string, Param>& SharedParams();
 // One of SharedParams(); unknown names are a programming error (abort).
 Param Shared(const std::string& name);
+// What every command takes: If-Match and Idempotency-Key.
+std::vector<Param> CommandParams();
 
 struct RouteSpec {
   std::string method;  // GET, POST, PUT, PATCH or DELETE
