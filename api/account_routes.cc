@@ -774,9 +774,8 @@ void Server::AccountRoutes() {
           if (!models_.folders.Folder(create.folder_id)) {
             return Send(res, UnknownFolder());
           }
-          if (create.owner_id != call.principal.id &&
-              !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers give accounts to others"));
+          if (!domain::MayGiveTo(ContextOf(call), create.owner_id)) {  // before a code is taken
+            return Send(res, FromRejection(domain::GivingForbidden()));
           }
           domain::TransactOptions options;
           if (!CommandOptions(call, res, &options)) return;
@@ -882,8 +881,8 @@ void Server::AccountRoutes() {
           if (fields.folder_id && !models_.folders.Folder(*fields.folder_id)) {
             return Send(res, UnknownFolder());
           }
-          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers reassign accounts"));
+          if (fields.owner_id && !domain::MayGiveTo(ContextOf(call), *fields.owner_id)) {
+            return Send(res, FromRejection(domain::GivingForbidden()));
           }
           account_command(call, res,
                           [&](const projections::AccountRow&, const accounts::AccountRules& rules) {

@@ -646,7 +646,7 @@ void Server::SalesRoutes() {
   // account active (read from its aggregate), the owner the caller or, for
   // managers, any user. nullopt once a problem is sent.
   auto new_record = [this](const Call& call, httplib::Response& res, const std::string& account_id,
-                           const std::optional<std::string>& owner_id, const std::string& records,
+                           const std::optional<std::string>& owner_id,
                            std::string* owner) -> std::optional<projections::AccountRow> {
     auto account = models_.accounts.Get(account_id);
     auto active = AccountActive(account_id);
@@ -658,9 +658,8 @@ void Server::SalesRoutes() {
       return std::nullopt;
     }
     *owner = owner_id.value_or(call.principal.id);
-    if (*owner != call.principal.id &&
-        !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-      Send(res, Forbidden("only managers give " + records + " to others"));
+    if (!domain::MayGiveTo(ContextOf(call), *owner)) {  // decided again by the decider
+      Send(res, FromRejection(domain::GivingForbidden()));
       return std::nullopt;
     }
     if (!models_.identity.User(*owner)) {
@@ -689,8 +688,7 @@ void Server::SalesRoutes() {
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           std::string owner;
-          auto account =
-              new_record(call, res, *fields.account_id, fields.owner_id, "opportunities", &owner);
+          auto account = new_record(call, res, *fields.account_id, fields.owner_id, &owner);
           if (!account) return;
           auto stages = stage_keys();
           auto rules = RulesNow("opportunity");
@@ -755,9 +753,6 @@ void Server::SalesRoutes() {
           std::vector<domain::FieldError> errors;
           OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/false, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-            return Send(res, Forbidden("only managers reassign opportunities"));
-          }
           if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
             return Send(
                 res,
@@ -1042,8 +1037,7 @@ void Server::SalesRoutes() {
           ActivityBody fields = ReadActivityBody(*body, /*creating=*/true, &errors);
           if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
           std::string owner;
-          auto account =
-              new_record(call, res, *fields.account_id, fields.owner_id, "activities", &owner);
+          auto account = new_record(call, res, *fields.account_id, fields.owner_id, &owner);
           if (!account) return;
           auto rules = RulesNow("activity");
           if (!rules.ok()) return Send(res, FromStatus(rules.status()));
@@ -1102,9 +1096,6 @@ void Server::SalesRoutes() {
         std::vector<domain::FieldError> errors;
         ActivityBody fields = ReadActivityBody(*body, /*creating=*/false, &errors);
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-        if (fields.owner_id && !identity::Allows(call.principal.role, Permission::kChangeAny)) {
-          return Send(res, Forbidden("only managers reassign activities"));
-        }
         if (fields.owner_id && !models_.identity.User(*fields.owner_id)) {
           return Send(
               res,

@@ -29,6 +29,21 @@ inline bool MayChange(const Context& ctx, std::string_view owner_id) {
          owner_id == ctx.actor;
 }
 
+// Whether the caller may make `owner_id` responsible for a record (create
+// it for them, or reassign it to them): themselves always, anyone else only
+// with a role that changes any record.
+inline bool MayGiveTo(const Context& ctx, std::string_view owner_id) {
+  if (ctx.role.empty() || owner_id == ctx.actor) return true;
+  const auto role = identity::ParseRole(ctx.role);
+  return role && identity::Allows(*role, identity::Permission::kChangeAny);
+}
+
+// 403 forbidden: a record given to someone else by a caller who may not.
+inline Rejection GivingForbidden() {
+  return Reject("forbidden", "Doar un manager dă o înregistrare altcuiva.",
+                "Only managers give a record to someone else.", 403);
+}
+
 // `commands` decided on `state` as one decision when the caller may change
 // the record `owner_id` is responsible for; else 403 `forbidden` with
 // `forbidden` as its message.

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "domain/accounts/normalize.h"
+#include "domain/ownership.h"
 #include "eventstore/event_store.h"
 
 namespace crm::accounts {
@@ -288,12 +289,13 @@ std::variant<std::string, FieldError> NormalizeAccountField(const std::string& f
 }
 
 domain::Decision<Account::Event> Account::Decide(const State& state, const Command& command,
-                                                 const domain::Context&) {
+                                                 const domain::Context& ctx) {
   using Events = std::vector<Event>;
   if (const auto* create = std::get_if<CreateAccount>(&command)) {
     if (state.exists) {
       return Reject("account_exists", "Contul există deja.", "The account exists already.", 409);
     }
+    if (!domain::MayGiveTo(ctx, create->owner_id)) return domain::GivingForbidden();
     std::map<std::string, std::string> text = {{"kind", "company"}, {"country", "RO"}};
     bool vat_payer = false;
     std::map<std::string, std::string> custom, custom_changed;
@@ -355,6 +357,7 @@ domain::Decision<Account::Event> Account::Decide(const State& state, const Comma
   if (const auto* reassign = std::get_if<ReassignAccount>(&command)) {
     if (state.archived) return Archived();
     if (reassign->owner_id == state.owner_id) return Events{};
+    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
     AccountReassignedT e;
     e.owner_id = reassign->owner_id;
     return Events{std::move(e)};
@@ -525,8 +528,8 @@ Account::State Account::Evolve(State state, const Event& event) {
         } else if constexpr (std::is_same_v<T, AccountMergedIntoT>) {
           state.merged_into = e.target_id;
           state.contacts.clear();  // they moved to the survivor
-        } else if constexpr (std::is_same_v<T, AccountMergedT> || std::is_same_v<T, CallRecordedT> ||
-                             std::is_same_v<T, SmsRecordedT>) {
+        } else if constexpr (std::is_same_v<T, AccountMergedT> ||
+                             std::is_same_v<T, CallRecordedT> || std::is_same_v<T, SmsRecordedT>) {
           // Nothing a decision needs: a merge's contacts arrive as
           // ContactAdded; calls and SMS are history.
         } else {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "domain/accounts/normalize.h"
+#include "domain/ownership.h"
 #include "domain/time.h"
 
 namespace crm::sales {
@@ -163,11 +164,14 @@ std::vector<TypeDef> DefaultActivityTypes() {
 }
 
 domain::Decision<Activity::Event> Activity::Decide(const State& state, const Command& command,
-                                                   const domain::Context&) {
+                                                   const domain::Context& ctx) {
   if (const auto* create = std::get_if<CreateActivity>(&command)) {
     if (state.exists) {
       return Reject("activity_exists", "Activitatea există deja.", "The activity exists already.",
                     409);
+    }
+    if (!domain::MayGiveTo(ctx, create->owner_id)) {
+      return domain::GivingForbidden();
     }
     std::vector<FieldError> errors;
     ActivityInput input = create->input;
@@ -278,6 +282,7 @@ domain::Decision<Activity::Event> Activity::Decide(const State& state, const Com
   }
   if (const auto* reassign = std::get_if<ReassignActivity>(&command)) {
     if (reassign->owner_id == state.owner_id) return Events{};
+    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
     ActivityReassignedT e;
     e.owner_id = reassign->owner_id;
     e.from_owner_id = state.owner_id;

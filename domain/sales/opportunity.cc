@@ -6,6 +6,7 @@
 
 #include "domain/accounts/normalize.h"
 #include "domain/money.h"
+#include "domain/ownership.h"
 #include "domain/time.h"
 
 namespace crm::sales {
@@ -144,11 +145,14 @@ Applied Apply(const Opportunity::State& before, const OpportunityInput& input,
 }  // namespace
 
 domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, const Command& command,
-                                                         const domain::Context&) {
+                                                         const domain::Context& ctx) {
   if (const auto* open = std::get_if<OpenOpportunity>(&command)) {
     if (state.exists) {
       return Reject("opportunity_exists", "Oportunitatea există deja.",
                     "The opportunity exists already.", 409);
+    }
+    if (!domain::MayGiveTo(ctx, open->owner_id)) {
+      return domain::GivingForbidden();
     }
     std::vector<FieldError> errors;
     OpportunityInput input = open->input;
@@ -243,6 +247,7 @@ domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, con
   }
   if (const auto* reassign = std::get_if<ReassignOpportunity>(&command)) {
     if (reassign->owner_id == state.owner_id) return Events{};
+    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
     OpportunityReassignedT e;
     e.owner_id = reassign->owner_id;
     e.from_owner_id = state.owner_id;

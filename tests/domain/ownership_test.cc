@@ -28,6 +28,17 @@ TEST(OwnershipTest, ManagersAndAdministratorsChangeAnyRecordSalesOnlyTheirOwn) {
   EXPECT_TRUE(MayChange(As("system", ""), "dan"));  // the server itself
 }
 
+TEST(OwnershipTest, OnlyManagersGiveARecordToSomeoneElse) {
+  EXPECT_TRUE(MayGiveTo(As("dan", "sales"), "dan"));
+  EXPECT_FALSE(MayGiveTo(As("dan", "sales"), "ioana"));
+  EXPECT_TRUE(MayGiveTo(As("mara", "manager"), "ioana"));
+  EXPECT_TRUE(MayGiveTo(As("ana", "admin"), "ioana"));
+  EXPECT_FALSE(MayGiveTo(As("victor", "viewer"), "dan"));
+  EXPECT_TRUE(MayGiveTo(As("system", ""), "dan"));
+  EXPECT_EQ(403, GivingForbidden().http_status);
+  EXPECT_EQ("forbidden", GivingForbidden().code);
+}
+
 TEST(OwnershipTest, AForbiddenCommandIsRejectedWithoutEvents) {
   const testing::Counter::State state;
   const Text forbidden{"Nu este al tău.", "Not yours."};

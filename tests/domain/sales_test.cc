@@ -67,6 +67,32 @@ TEST(OpportunityTest, OpensInTheFirstStageWithMoneyInMinorUnits) {
   GivenWhenThen<Opportunity>().When(bad).ThenReject("validation_failed");
 }
 
+TEST(OpportunityTest, OnlyManagersGiveAnOpportunityToSomeoneElse) {
+  domain::Context sales;
+  sales.actor = "u1";
+  sales.role = "sales";
+  domain::Context manager = sales;
+  manager.actor = "m1";
+  manager.role = "manager";
+  auto for_other = Open();
+  for_other.owner_id = "u2";
+  GivenWhenThen<Opportunity>().WithContext(sales).When(for_other).ThenReject("forbidden");
+  GivenWhenThen<Opportunity>().WithContext(sales).When(Open()).ThenExpect({Opened()});
+  OpportunityReassignedT given;
+  given.owner_id = "u2";
+  given.from_owner_id = "u1";
+  GivenWhenThen<Opportunity>()
+      .WithContext(sales)
+      .Given({Opened()})
+      .When(ReassignOpportunity{"u2"})
+      .ThenReject("forbidden");
+  GivenWhenThen<Opportunity>()
+      .WithContext(manager)
+      .Given({Opened()})
+      .When(ReassignOpportunity{"u2"})
+      .ThenExpect({given});
+}
+
 TEST(OpportunityTest, StageChangesOnlyToPipelineStagesAndOnlyWhileOpen) {
   OpportunityStageChangedT moved;
   moved.stage = "offer";
