@@ -17,7 +17,7 @@
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
-#include "api/sheet_reader.h"
+#include "api/formats/sheet_reader.h"
 #include "api/spreadsheet.h"
 #include "domain/accounts/normalize.h"
 

@@ -63,10 +63,10 @@ json AttachmentJson(const std::string& id, const sales::Attachment::State& a) {
 
 }  // namespace
 
-Result<AttachmentStore*> Server::Files() {
+Result<eventstore::BlobStore*> Server::Files() {
   std::lock_guard lock(files_mu_);
   if (!files_) {
-    auto opened = AttachmentStore::Open(config_.data_dir + "/attachments");
+    auto opened = eventstore::BlobStore::Open(config_.data_dir + "/attachments");
     if (!opened.ok()) return opened.status();
     files_ = std::move(opened).value();
     // Leftovers of a crash in the middle of an upload (an hour is far longer
@@ -143,7 +143,7 @@ void Server::AttachmentRoutes() {
           if (!stored.ok()) return Send(res, FromStatus(stored.status()));
 
           sales::UploadAttachment upload{ids_.Next(),
-                                         SanitizeFileName(file_name),
+                                         eventstore::SanitizeFileName(file_name),
                                          MediaType(content_type),
                                          stored->size,
                                          stored->sha256,
@@ -229,7 +229,7 @@ void Server::AttachmentRoutes() {
           if (!files.ok()) return Send(res, FromStatus(files.status()));
           auto bytes = (*files)->Get(a.sha256);
           if (!bytes.ok()) return Send(res, FromStatus(bytes.status()));
-          res.set_header("Content-Disposition", ContentDisposition(a.file_name));
+          res.set_header("Content-Disposition", eventstore::ContentDisposition(a.file_name));
           // Never rendered as a page of this origin, whatever the uploader said.
           res.set_header("X-Content-Type-Options", "nosniff");
           res.set_header("Content-Security-Policy", "default-src 'none'; sandbox");

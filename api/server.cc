@@ -8,7 +8,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "api/event_json.h"
+#include "api/formats/event_json.h"
 #include "api/http/declare.h"
 #include "api/http/openapi.h"
 #include "api/problem.h"

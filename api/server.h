@@ -28,7 +28,6 @@
 #include <stop_token>
 #include <string>
 
-#include "api/attachment_store.h"
 #include "api/auth.h"
 #include "api/config.h"
 #include "api/http/route.h"
@@ -55,6 +54,7 @@
 #include "domain/settings/custom_fields.h"
 #include "domain/settings/field_settings.h"
 #include "domain/transact.h"
+#include "eventstore/blob_store.h"
 #include "eventstore/event_store.h"
 #include "projections/registry.h"
 #include "schemas/catalog.h"
@@ -130,7 +130,7 @@ class Server {
   void AttachmentRoutes();
   // The file store under <data dir>/attachments, opened on first use (a
   // server that never sees an upload creates nothing on disk).
-  Result<AttachmentStore*> Files();
+  Result<eventstore::BlobStore*> Files();
   void HistoryRoutes();
   // The events of `streams` (up to the request's as_of), newest first, paged,
   // each with actor, time and a ro/en summary; `not_found` when there are
@@ -303,7 +303,7 @@ class Server {
   domain::AggregateStore<sales::NotificationMarks> notification_marks_{store_, ids_};
   domain::AggregateStore<domain::Sequence> sequences_{store_, ids_};
   std::mutex files_mu_;
-  std::unique_ptr<AttachmentStore> files_;  // GUARDED_BY(files_mu_) until set
+  std::unique_ptr<eventstore::BlobStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;
   std::vector<std::unique_ptr<Module>> modules_;  // api/modules.cc
   PasswordHasher hasher_;

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/event_json.h"
+#include "api/formats/event_json.h"
 #include "eventstore/event_store.h"
 #include "projections/event_counts.h"
 #include "projections/registry.h"

@@ -217,7 +217,7 @@ TEST_F(AttachmentsTest, HostileFileNamesAreSanitizedAndNeverBecomePaths) {
   // by their content's hash.
   EXPECT_FALSE(fs::exists(dir_.Sub("etc")));
   for (const fs::path& file : StoredFiles()) {
-    EXPECT_TRUE(AttachmentStore::IsValidHash(file.filename().string())) << file;
+    EXPECT_TRUE(eventstore::BlobStore::IsValidHash(file.filename().string())) << file;
   }
 }
 

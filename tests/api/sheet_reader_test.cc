@@ -1,4 +1,4 @@
-#include "api/sheet_reader.h"
+#include "api/formats/sheet_reader.h"
 
 // The .xlsx files here are made by real programs: openpyxl (python3-openpyxl,
 // through /usr/bin/python3), libxlsxwriter (directly and through XlsxBytes)

@@ -1,7 +1,7 @@
 // Content-addressed attachment files (see attachment_store.h): hashing with
 // OpenSSL, durable writes with POSIX calls, and the file-name rules.
 
-#include "api/attachment_store.h"
+#include "eventstore/blob_store.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -16,7 +16,7 @@
 #include <system_error>
 #include <vector>
 
-namespace crm::api {
+namespace crm::eventstore {
 namespace {
 
 namespace fs = std::filesystem;
@@ -291,9 +291,9 @@ bool IsAttrChar(unsigned char c) {
 
 }  // namespace
 
-// ---- AttachmentStore -------------------------------------------------------
+// ---- BlobStore -------------------------------------------------------
 
-Result<std::unique_ptr<AttachmentStore>> AttachmentStore::Open(const std::string& dir) {
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& dir) {
   std::string path = dir;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty()) return Status::InvalidArgument("the attachment directory is empty");
@@ -308,23 +308,23 @@ Result<std::unique_ptr<AttachmentStore>> AttachmentStore::Open(const std::string
   // parent may not be readable).
   fs::path parent = fs::path(path).parent_path();
   (void)SyncDir(parent.empty() ? "." : parent.string());
-  return std::unique_ptr<AttachmentStore>(new AttachmentStore(std::move(path)));
+  return std::unique_ptr<BlobStore>(new BlobStore(std::move(path)));
 }
 
-bool AttachmentStore::IsValidHash(std::string_view sha256) {
+bool BlobStore::IsValidHash(std::string_view sha256) {
   if (sha256.size() != 64) return false;
   return std::all_of(sha256.begin(), sha256.end(), IsLowerHex);
 }
 
-std::string AttachmentStore::ShardDir(std::string_view hex) const {
+std::string BlobStore::ShardDir(std::string_view hex) const {
   return dir_ + "/" + std::string(hex.substr(0, 2));
 }
 
-std::string AttachmentStore::FilePath(std::string_view hex) const {
+std::string BlobStore::FilePath(std::string_view hex) const {
   return ShardDir(hex) + "/" + std::string(hex);
 }
 
-Status AttachmentStore::EnsureShard(std::string_view hex) {
+Status BlobStore::EnsureShard(std::string_view hex) {
   std::atomic<bool>& durable = shard_durable_[HexValue(hex[0]) * 16 + HexValue(hex[1])];
   if (durable.load(std::memory_order_acquire)) return Status::OK();
   const std::string shard = ShardDir(hex);
@@ -338,7 +338,7 @@ Status AttachmentStore::EnsureShard(std::string_view hex) {
   return Status::OK();
 }
 
-Result<AttachmentStore::Stored> AttachmentStore::Put(std::string_view bytes) {
+Result<BlobStore::Stored> BlobStore::Put(std::string_view bytes) {
   auto hex = Sha256Hex(bytes);
   if (!hex.ok()) return hex.status();
   Stored stored{*hex, bytes.size(), false};
@@ -398,7 +398,7 @@ Result<AttachmentStore::Stored> AttachmentStore::Put(std::string_view bytes) {
   return stored;
 }
 
-Result<std::string> AttachmentStore::Get(const std::string& sha256) const {
+Result<std::string> BlobStore::Get(const std::string& sha256) const {
   if (!IsValidHash(sha256)) {
     return Status::InvalidArgument("an attachment hash is 64 lower-case hex characters");
   }
@@ -413,13 +413,13 @@ Result<std::string> AttachmentStore::Get(const std::string& sha256) const {
   return bytes;
 }
 
-bool AttachmentStore::Contains(const std::string& sha256) const {
+bool BlobStore::Contains(const std::string& sha256) const {
   if (!IsValidHash(sha256)) return false;
   struct stat st {};
   return ::stat(FilePath(sha256).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-size_t AttachmentStore::RemoveLeftovers(std::chrono::seconds age) {
+size_t BlobStore::RemoveLeftovers(std::chrono::seconds age) {
   const auto cutoff = fs::file_time_type::clock::now() - age;
   std::vector<fs::path> leftovers;
   std::error_code ec;
@@ -505,4 +505,4 @@ std::string ContentDisposition(const std::string& name) {
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
 
-}  // namespace crm::api
+}  // namespace crm::eventstore

@@ -1,4 +1,4 @@
-#include "api/event_json.h"
+#include "api/formats/event_json.h"
 
 #include "domain/ids.h"
 #include "domain/time.h"

@@ -1,8 +1,8 @@
-// AttachmentStore on real files in a temporary directory (round trips,
+// BlobStore on real files in a temporary directory (round trips,
 // deduplication, concurrent puts, hostile hashes, crash leftovers, damaged
 // files) and the file-name rules (SanitizeFileName, ContentDisposition).
 
-#include "api/attachment_store.h"
+#include "eventstore/blob_store.h"
 
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@
 
 #include "support/temp_dir.h"
 
-namespace crm::api {
+namespace crm::eventstore {
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,8 +29,8 @@ using namespace std::string_view_literals;
 constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 constexpr char kEmpty[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-std::unique_ptr<AttachmentStore> OpenStore(const std::string& dir) {
-  auto store = AttachmentStore::Open(dir);
+std::unique_ptr<BlobStore> OpenStore(const std::string& dir) {
+  auto store = BlobStore::Open(dir);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -67,7 +67,7 @@ TEST(AttachmentStoreTest, RoundTripsABinaryFile) {
 
   auto stored = store->Put(bytes);
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
-  EXPECT_TRUE(AttachmentStore::IsValidHash(stored->sha256));
+  EXPECT_TRUE(BlobStore::IsValidHash(stored->sha256));
   EXPECT_EQ(bytes.size(), stored->size);
   EXPECT_FALSE(stored->existed);
   EXPECT_TRUE(store->Contains(stored->sha256));
@@ -123,7 +123,7 @@ TEST(AttachmentStoreTest, ConcurrentPutsOfTheSameContentStoreItOnce) {
   ASSERT_NE(nullptr, store);
   const std::string bytes = RandomBytes(size_t{256} * 1024, 11);
   constexpr int kThreads = 8;
-  std::vector<Result<AttachmentStore::Stored>> results(kThreads, Status::IOError("not run"));
+  std::vector<Result<BlobStore::Stored>> results(kThreads, Status::IOError("not run"));
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   threads.reserve(kThreads);
@@ -310,9 +310,9 @@ TEST(AttachmentStoreTest, OpenCreatesTheDirectoryAndKeepsWhatIsThere) {
 TEST(AttachmentStoreTest, OpenFailsWhereNoDirectoryCanBe) {
   testing::TempDir tmp;
   std::ofstream(tmp.Sub("file")) << "x";
-  EXPECT_TRUE(AttachmentStore::Open(tmp.Sub("file")).status().IsIOError());
-  EXPECT_TRUE(AttachmentStore::Open(tmp.Sub("file/attachments")).status().IsIOError());
-  EXPECT_TRUE(AttachmentStore::Open("").status().IsInvalidArgument());
+  EXPECT_TRUE(BlobStore::Open(tmp.Sub("file")).status().IsIOError());
+  EXPECT_TRUE(BlobStore::Open(tmp.Sub("file/attachments")).status().IsIOError());
+  EXPECT_TRUE(BlobStore::Open("").status().IsInvalidArgument());
 }
 
 // ---- File names ------------------------------------------------------------
@@ -419,4 +419,4 @@ TEST(ContentDispositionTest, CannotBreakOutOfTheHeader) {
 }
 
 }  // namespace
-}  // namespace crm::api
+}  // namespace crm::eventstore

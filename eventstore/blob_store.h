@@ -16,13 +16,13 @@
 
 #include "eventstore/status.h"
 
-namespace crm::api {
+namespace crm::eventstore {
 
-class AttachmentStore {
+class BlobStore {
  public:
   // Opens the store in `dir`, creating it (and its parents) when needed. Fails
   // with IOError when it cannot be created or is not a directory.
-  static Result<std::unique_ptr<AttachmentStore>> Open(const std::string& dir);
+  static Result<std::unique_ptr<BlobStore>> Open(const std::string& dir);
 
   struct Stored {
     std::string sha256;    // 64 lower-case hex characters
@@ -57,7 +57,7 @@ class AttachmentStore {
   static bool IsValidHash(std::string_view sha256);
 
  private:
-  explicit AttachmentStore(std::string dir) : dir_(std::move(dir)) {}
+  explicit BlobStore(std::string dir) : dir_(std::move(dir)) {}
 
   std::string ShardDir(std::string_view hex) const;
   std::string FilePath(std::string_view hex) const;
@@ -84,4 +84,4 @@ std::string SanitizeFileName(std::string_view name);
 // non-ASCII character, and %, as '_'.
 std::string ContentDisposition(const std::string& name);
 
-}  // namespace crm::api
+}  // namespace crm::eventstore

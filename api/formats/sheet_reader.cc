@@ -1,4 +1,4 @@
-#include "api/sheet_reader.h"
+#include "api/formats/sheet_reader.h"
 
 // .xlsx: the archive is opened in memory with libzip; its parts are streamed
 // through expat in chunks (nothing is inflated whole), in this order:

@@ -1,0 +1,53 @@
+#include "api/formats/xlsx_writer.h"
+
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace crm::api {
+
+Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
+  std::string path = (std::filesystem::temp_directory_path() / "crm-xlsx-XXXXXX").string();
+  const int fd = mkstemp(path.data());
+  if (fd < 0) return Status::IOError("cannot create a temporary file");
+  close(fd);
+  lxw_workbook* workbook = workbook_new(path.c_str());
+  if (workbook == nullptr) {
+    std::filesystem::remove(path);
+    return Status::IOError("cannot start a workbook");
+  }
+  lxw_format* bold = workbook_add_format(workbook);
+  format_set_bold(bold);
+  for (const Sheet& sheet : sheets) {
+    lxw_worksheet* worksheet = workbook_add_worksheet(workbook, sheet.name.c_str());
+    for (size_t c = 0; c < sheet.header.size(); ++c) {
+      worksheet_write_string(worksheet, 0, static_cast<lxw_col_t>(c), sheet.header[c].c_str(),
+                             bold);
+      worksheet_set_column(worksheet, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), 18,
+                           nullptr);
+    }
+    for (size_t r = 0; r < sheet.rows.size(); ++r) {
+      for (size_t c = 0; c < sheet.rows[r].size(); ++c) {
+        if (sheet.rows[r][c].empty()) continue;
+        worksheet_write_string(worksheet, static_cast<lxw_row_t>(r + 1), static_cast<lxw_col_t>(c),
+                               sheet.rows[r][c].c_str(), nullptr);
+      }
+    }
+    worksheet_freeze_panes(worksheet, 1, 0);
+  }
+  const lxw_error closed = workbook_close(workbook);
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::filesystem::remove(path);
+  if (closed != LXW_NO_ERROR || !in) {
+    return Status::IOError(std::string("cannot write the workbook: ") + lxw_strerror(closed));
+  }
+  return bytes.str();
+}
+
+}  // namespace crm::api
