@@ -551,7 +551,7 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
         std::vector<domain::FieldError> fields = std::move(errors.shape);
         fields.insert(fields.end(), errors.values.begin(), errors.values.end());
         Problem p = shape ? InvalidBody(std::move(fields)) : Invalid(std::move(fields));
-        if (errors.more > 0) p.extra["more_errors"] = errors.more;
+        if (errors.truncated) p.extra["errors_truncated"] = true;
         return Send(res, p);
       }
       call.body = std::move(*parsed);

@@ -174,7 +174,7 @@ class Validator {
       : named_(named), mode_(mode), out_(out) {}
 
   void Check(const Schema& schema, json& value, const std::string& path) {
-    if (Full()) return;
+    if (out_->truncated) return;
     const Schema& s = Resolve(schema);
     if (value.is_null()) {
       if (!s.nullable_ && s.type_ != Schema::Type::kAny) WrongType(s, path);
@@ -205,7 +205,7 @@ class Validator {
                 {"Cel mult " + std::to_string(*s.max_items_) + " elemente.",
                  "At most " + std::to_string(*s.max_items_) + " items."});
         }
-        for (size_t i = 0; i < value.size() && !Full(); ++i) {
+        for (size_t i = 0; i < value.size() && !out_->truncated; ++i) {
           Check(*s.items_, value[i], Join(path, std::to_string(i)));
         }
         return;
@@ -240,7 +240,7 @@ class Validator {
       }
     }
     for (auto& [key, member] : object.items()) {
-      if (Full()) return;
+      if (out_->truncated) return;
       const std::string at = Join(path, key);
       const Schema* declared = nullptr;
       for (const auto& p : s.properties_) {
@@ -263,7 +263,7 @@ class Validator {
     }
     if (mode_ == Mode::kCreate) {
       for (const auto& name : s.required_) {
-        if (Full()) return;
+        if (out_->truncated) return;
         if (!object.contains(name)) {
           Value(Join(path, name), "required", {"Câmp obligatoriu.", "Required."});
         }
@@ -347,8 +347,8 @@ class Validator {
   }
   void Add(std::vector<domain::FieldError>* list, const std::string& path, const char* code,
            domain::Text message) {
-    if (Full()) {
-      ++out_->more;
+    if (Full()) {  // one past the cap: say so, and stop
+      out_->truncated = true;
       return;
     }
     list->push_back({path.empty() ? "(body)" : path, code, std::move(message)});

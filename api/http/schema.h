@@ -125,12 +125,12 @@ enum class Mode { kCreate, kPatch };
 //   shape   (400 invalid_body): a member of the wrong type or unknown;
 //   values  (422 validation_failed): a required member missing, a value out
 //           of its enum, pattern, length or range.
-// Each list holds at most kMaxErrors entries; `more` counts the rest, and
-// validation stops once the cap is reached.
+// The lists hold at most kMaxErrors entries together; past them validation
+// stops and `truncated` says more errors were left unreported.
 struct BodyErrors {
   static constexpr size_t kMaxErrors = 50;
   std::vector<domain::FieldError> shape, values;
-  size_t more = 0;
+  bool truncated = false;
   bool empty() const { return shape.empty() && values.empty(); }
 };
 

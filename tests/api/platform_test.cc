@@ -169,6 +169,19 @@ TEST_F(PlatformTest, NullIsNotGivenInAPostAndClearsInAPatch) {
   ExpectProblem(Patch("/api/v1/folders/" + child, {{"name", nullptr}}), 422, "validation_failed");
 }
 
+TEST_F(PlatformTest, ABodyWithManyMistakesListsTheFirstFiftyAndSaysThereWereMore) {
+  json body = {{"name", "Epsilon SRL"}};
+  for (int i = 0; i < 70; ++i) body["unknown_" + std::to_string(i)] = i;
+  auto r = Post("/api/v1/accounts", body);
+  ExpectProblem(r, 400, "invalid_body");
+  EXPECT_EQ(50u, Body(r)["errors"].size());
+  EXPECT_EQ(true, Body(r)["errors_truncated"]);
+  r = Post("/api/v1/accounts", {{"name", "Epsilon SRL"}, {"unknown", 1}});
+  ExpectProblem(r, 400, "invalid_body");
+  EXPECT_EQ(1u, Body(r)["errors"].size());
+  EXPECT_FALSE(Body(r).contains("errors_truncated"));
+}
+
 TEST_F(PlatformTest, ContactsAreReadableOneByOneAndAsAList) {
   const std::string account = Created(Post("/api/v1/accounts", {{"name", "Gama SA"}}));
   const std::string path = "/api/v1/accounts/" + account + "/contacts";
