@@ -112,6 +112,15 @@ bool Products::CategoryInUse(const std::string& id) const {
                      [&](const ProductRow& row) { return row.state.category_id == id; });
 }
 
+std::set<std::string> Products::VatKeysInUse() const {
+  std::shared_lock lock(mutex());
+  std::set<std::string> keys;
+  for (const ProductRow& row : rows_) {
+    if (row.state.exists) keys.insert(row.state.vat_rate_key);
+  }
+  return keys;
+}
+
 catalog::ProductCategories::State Products::Categories() const {
   std::shared_lock lock(mutex());
   return categories_;

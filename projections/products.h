@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,8 @@ class Products final : public Projection {
              size_t offset, size_t limit) const;
   // Whether any product (archived ones too) is in category `id`.
   bool CategoryInUse(const std::string& id) const;
+  // The VAT rate keys products (archived ones too) name, sorted.
+  std::set<std::string> VatKeysInUse() const;
   catalog::ProductCategories::State Categories() const;
   // "Parent / Child" names of category `id` (Romanian); "" when unknown.
   std::string CategoryPath(const std::string& id) const;

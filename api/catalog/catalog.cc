@@ -395,15 +395,10 @@ void Catalog::Register(Server& server) {
         }
         // A key products name does not leave the table: end its validity instead.
         std::vector<domain::FieldError> in_use;
-        projections::ProductQuery all;
-        all.include_archived = true;
-        for (const auto& row : model.Query(all, {}, 0, SIZE_MAX).rows) {
-          const std::string& key = row.state.vat_rate_key;
+        for (const std::string& key : model.VatKeysInUse()) {
           const bool kept = std::any_of(set.rates.begin(), set.rates.end(),
                                         [&](const cat::VatRate& r) { return r.key == key; });
-          const bool listed = std::any_of(in_use.begin(), in_use.end(),
-                                          [&](const auto& e) { return e.field == key; });
-          if (!kept && !listed) {
+          if (!kept) {
             in_use.push_back({key,
                               "vat_rate_in_use",
                               {"Produse folosesc cota „" + key + "”; închideți-i valabilitatea.",

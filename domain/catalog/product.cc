@@ -43,6 +43,20 @@ std::string Trimmed(const std::string& s) {
 // The state after `input`, with the names of what changed; errors collected.
 // `creating`: every value given is checked, also one equal to the initial
 // state's; otherwise references are checked only when they change.
+// The fields ProductCreated and ProductChanged both carry, as `s` has them.
+template <class E>
+void SetFields(const Product::State& s, E* e) {
+  e->code = s.code;
+  e->name = s.name;
+  e->description = s.description;
+  e->category_id = s.category_id;
+  e->unit = s.unit;
+  e->price_minor = s.price_minor;
+  e->currency = s.currency;
+  e->vat_rate_key = s.vat_rate_key;
+  e->active = s.active;
+}
+
 struct Applied {
   Product::State state;
   std::vector<std::string> changed;
@@ -213,15 +227,7 @@ domain::Decision<Product::Event> Product::Decide(const State& state, const Comma
                           const State& s = applied.state;
                           ProductCreatedT e;
                           e.product_id = create.product_id;
-                          e.code = s.code;
-                          e.name = s.name;
-                          e.description = s.description;
-                          e.category_id = s.category_id;
-                          e.unit = s.unit;
-                          e.price_minor = s.price_minor;
-                          e.currency = s.currency;
-                          e.vat_rate_key = s.vat_rate_key;
-                          e.active = s.active;
+                          SetFields(s, &e);
                           e.custom = accounts::CustomValues(s.custom);
                           return Events{std::move(e)};
                         },
@@ -236,15 +242,7 @@ domain::Decision<Product::Event> Product::Decide(const State& state, const Comma
                           const State& s = applied.state;
                           ProductChangedT e;
                           e.changed = applied.changed;
-                          e.code = s.code;
-                          e.name = s.name;
-                          e.description = s.description;
-                          e.category_id = s.category_id;
-                          e.unit = s.unit;
-                          e.price_minor = s.price_minor;
-                          e.currency = s.currency;
-                          e.vat_rate_key = s.vat_rate_key;
-                          e.active = s.active;
+                          SetFields(s, &e);
                           e.custom = accounts::CustomValues(applied.custom_changed);
                           return Events{std::move(e)};
                         },

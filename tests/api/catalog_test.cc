@@ -200,6 +200,17 @@ TEST_F(CatalogTest, ListsSearchIgnoringDiacriticsAndFilterByCategoryTreeActivity
   EXPECT_EQ("Brânză de burduf", cells[1][1]);
   EXPECT_EQ("Alimente / Lactate / Brânzeturi", cells[1][2]);
   EXPECT_EQ("45.90", cells[1][4]);
+
+  // A rename and a move are one PATCH; a move under its own subtree is refused.
+  r = Patch("/api/v1/product-categories/" + dairy,
+            {{"name", {{"ro", "Produse lactate"}, {"en", "Dairy"}}}, {"parent_id", nullptr}});
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("Produse lactate / Brânzeturi", Get("/api/v1/product-categories/" + cheese)["path"]);
+  EXPECT_TRUE(Get("/api/v1/product-categories/" + dairy)["parent_id"].is_null());
+  ExpectProblem(Patch("/api/v1/product-categories/" + dairy, {{"parent_id", cheese}}), 422,
+                "category_cycle");
+  // The subtree filter follows the move: Alimente keeps only Făină.
+  EXPECT_EQ((std::vector<std::string>{"P3"}), Codes("category=" + food));
 }
 
 TEST_F(CatalogTest, VatRatesAreDataWithValidityDates) {
