@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/config.h"
+#include "api/identity/identity.h"
 #include "api/server.h"
 #include "domain/ids.h"
 #include "domain/system.h"
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
   crm::api::Server server(config, *store, runner, *models, *catalog);
   // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any request is served
   const char* admin_password = std::getenv("CRM_ADMIN_PASSWORD");
-  auto admin = server.EnsureAdmin(admin_password ? admin_password : "");
+  auto admin = EnsureAdmin(server, admin_password ? admin_password : "");
   if (!admin.ok()) {
     std::fprintf(stderr, "crm-server: cannot create the first user: %s\n",
                  admin.status().ToString().c_str());

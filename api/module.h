@@ -3,7 +3,12 @@
 // A module of the API: it owns its aggregate stores and read-model handles,
 // and declares its routes (each once, as data: api/http/route.h) on the
 // server, which validates, documents and serves them. api/modules.cc names
-// the modules once; adding one is a folder under api/ and one line there.
+// the modules once; adding one is a folder under api/ and one line there. A
+// module that needs another's services (the settings' list columns, the
+// accounts' guard) takes that module in its constructor; a module whose
+// records belong to another's (an account's opportunities) adds itself to
+// that module's extension points (AccountsModule::OnMerge), so no module
+// names the modules built on it.
 
 #include <memory>
 #include <vector>
@@ -18,6 +23,10 @@ class Module {
   // Declares the module's routes and named schemas. Runs once, while the
   // server is built; `server` outlives the module.
   virtual void Register(Server& server) = 0;
+  // Stops the module's background work (e.g. a scheduler): nothing of it
+  // touches the store once Stop returns. The server calls it first when it
+  // stops.
+  virtual void Stop() {}
 };
 
 // Every module, in the order their routes are registered.

@@ -47,6 +47,19 @@ http::Schemas NamedSchemas() {
            .Require({"type", "title", "status", "code", "detail", "message", "errors"})
            .Open()},
       {"Status", Object({{"status", String()}}).Open()},
+      {"HistoryItem", Object({{"position", Integer()},
+                              {"version", Integer()},
+                              {"type", String()},
+                              {"recorded_at", String().Format("date-time")},
+                              {"actor", String()},
+                              {"actor_name", String()},
+                              {"summary", Ref("Text")},
+                              {"data", Object().Open()}})
+                          .Open()},
+      {"HistoryPage", Object({{"items", Array(Ref("HistoryItem"))},
+                              {"next_cursor", String().Nullable()},
+                              {"total", Integer()}})
+                          .Open()},
       {"Readiness", Object({{"status", String()},
                             {"position", Integer()},
                             {"head", Integer()},
@@ -150,9 +163,7 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
       runner_(runner),
       models_(models),
       catalog_(catalog),
-      log_(log),
-      hasher_(config_.auth),
-      dummy_hash_(hasher_.Hash("not-a-real-password").value_or("")) {
+      log_(log) {
   http_.new_task_queue = [max = config_.max_streams] { return new ElasticTaskQueue(8, max + 256); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100000);
@@ -171,48 +182,9 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
   http_.set_payload_max_length(
       std::max(config_.max_body_bytes, config_.max_attachment_bytes + kMultipartSlack));
   Routes();
-  StartReminders();
 }
 
 Server::~Server() { Stop(); }
-
-void Server::StartReminders() {
-  // A reminder due is decided on its aggregate, which delivers it once: a
-  // reminder moved, cleared or delivered meanwhile (or before a restart) is
-  // nothing to do. A failure tries again a little later.
-  reminders_ = std::make_unique<workers::ReminderScheduler>(
-      [this] { return NowUs(); },
-      [this](const std::string& key, int64_t due_us) {
-        const domain::Context ctx{"system", NowUs(), "reminder-" + key, key, {}};
-        domain::Outcome<domain::Committed> outcome = domain::Committed{};
-        if (key.starts_with("opportunity/")) {
-          outcome = opportunities_.Transact(sales::OpportunityStream(key.substr(12)), ctx,
-                                            [&](const sales::Opportunity::State& s) {
-                                              return sales::Opportunity::Decide(
-                                                  s, sales::FireReminder{due_us}, ctx);
-                                            });
-        } else if (key.starts_with("activity/")) {
-          outcome = activities_.Transact(
-              sales::ActivityStream(key.substr(9)), ctx, [&](const sales::Activity::State& s) {
-                return sales::Activity::Decide(s, sales::FireActivityReminder{due_us}, ctx);
-              });
-        }
-        if (outcome.failed()) {
-          std::fprintf(log_, "reminder %s failed: %s; trying again in 5 s\n", key.c_str(),
-                       outcome.status().ToString().c_str());
-          std::fflush(log_);
-          reminders_->Set(key, NowUs() + 5'000'000);
-        }
-      });
-  models_.reminders.Attach([this](const std::string& key, int64_t due_us) {
-    if (due_us > 0) {
-      reminders_->Set(key, due_us);
-    } else {
-      reminders_->Clear(key);
-    }
-  });
-  reminders_->Start();
-}
 
 bool Server::Bind() {
   bool bound;
@@ -236,9 +208,9 @@ void Server::Run() {
 }
 
 void Server::Stop() {
-  // No reminder is delivered once Stop returns: the store may close next.
-  models_.reminders.Attach({});
-  if (reminders_) reminders_->Stop();
+  // No module's background work touches the store once Stop returns: the
+  // store may close next.
+  for (auto& module : modules_) module->Stop();
   stopping_.request_stop();
   if (!running_.load()) return;  // Run has not started: it will see the request
   // cpp-httplib ignores stop() until the listen loop runs; wait for it.
@@ -447,13 +419,6 @@ void Server::Routes() {
           }
           SendJson(res, {{"projections", items}, {"head", store_.Head()}});
         });
-  IdentityRoutes();
-  AccountImportRoutes();  // before /accounts/{id} would take "import-template.xlsx" for an id
-  AccountRoutes();
-  SettingsRoutes();
-  SalesRoutes();
-  AttachmentRoutes();
-  HistoryRoutes();
   modules_ = Modules(*this);
   for (auto& module : modules_) module->Register(*this);
   openapi_ = http::OpenApiDocument(specs_, schemas_).dump();

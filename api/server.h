@@ -24,9 +24,13 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
+#include <span>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/config.h"
@@ -36,30 +40,16 @@
 #include "api/module.h"
 #include "api/problem.h"
 #include "api/request.h"
-#include "domain/accounts/account.h"
-#include "domain/accounts/folders.h"
 #include "domain/identity/access.h"
 #include "domain/identity/roles.h"
-#include "domain/identity/user.h"
 #include "domain/ids.h"
 #include "domain/lists.h"
-#include "domain/sales/activity.h"
-#include "domain/sales/attachment.h"
-#include "domain/sales/note.h"
-#include "domain/sales/notification_marks.h"
-#include "domain/sales/opportunity.h"
-#include "domain/sales/pipeline.h"
 #include "domain/sales/type_list.h"
-#include "domain/sequence.h"
-#include "domain/settings/custom_fields.h"
-#include "domain/settings/field_settings.h"
 #include "domain/transact.h"
-#include "eventstore/blob_store.h"
 #include "eventstore/event_store.h"
 #include "projections/registry.h"
 #include "schemas/catalog.h"
 #include "workers/projection_runner.h"
-#include "workers/reminder_scheduler.h"
 
 namespace crm::api {
 
@@ -71,12 +61,6 @@ class Server {
          projections::ReadModels& models, const schemas::EventCatalog& catalog,
          std::FILE* log = stdout);
   ~Server();
-
-  // On a log without users: creates the user "admin" with `password`, or with
-  // a random password when it is empty, and returns the password used. Returns
-  // an empty string when users exist already. Fails with the store's Status
-  // or a rejection's message.
-  Result<std::string> EnsureAdmin(const std::string& password);
 
   // Every route the server answers, as "METHOD /path/{param}".
   std::vector<std::string> RouteList() const;
@@ -91,8 +75,7 @@ class Server {
   void Stop();
 
   // The platform modules are built on (api/module.h): routes, reads,
-  // commands and their answers. The module-specific members below move into
-  // their modules as those are converted.
+  // commands and their answers.
   // What a handler gets: the request and who sent it.
   struct Call {
     const httplib::Request& req;
@@ -121,68 +104,14 @@ class Server {
   // 403 cors_origin_refused).
   bool Cors(const httplib::Request& req, httplib::Response& res);
 
-  void Routes();
-  void IdentityRoutes();
-  void AccountRoutes();
-  void AccountImportRoutes();
-  void SettingsRoutes();
-  void SalesRoutes();
-  void AttachmentRoutes();
-  // The file store under <data dir>/attachments, opened on first use (a
-  // server that never sees an upload creates nothing on disk).
-  Result<eventstore::BlobStore*> Files();
-  void HistoryRoutes();
   // The events of `streams` (up to the request's as_of), newest first, paged,
   // each with actor, time and a ro/en summary; `not_found` when there are
   // none and the record does not exist.
   void SendHistory(const Call& call, httplib::Response& res,
                    const std::vector<std::string>& streams, bool exists, const Problem& not_found);
-  // Feeds the reminder scheduler from the pending-reminders model and
-  // delivers due reminders (see ~Server for the order of shutdown).
-  void StartReminders();
-  // The organization's rules for commands on `entity` ("account",
-  // "contact"): required and unique fields, custom field definitions (read
-  // from their aggregates, so a field defined a moment ago is known).
-  domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
-  // Claims, for the accounts that have them, the values of `fields` that
-  // are about to become unique. False, with *problem set, when a value is
-  // held by several accounts (409 unique_conflict listing them) or the store
-  // fails. Claims already appended stay: each names its true holder.
-  bool ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
-                           Problem* problem);
-  // Whether account `id` exists and is neither archived nor merged, read from
-  // its aggregate (not from a read model, which may not have seen a merge).
-  domain::Outcome<bool> AccountActive(const std::string& id);
-  // For a command that makes a record of account `id`: a check-only part at
-  // the account's version, so a merge or archive that lands first makes the
-  // command run again and refuse (409 account_inactive) instead of leaving
-  // the record on an account that is gone.
-  decltype(domain::TransactOptions::linked) AccountGuard(const std::string& id);
-  // The next generated account code ("C-000123"), taken for `account_id`.
-  Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
-  // The list columns `user_id` sees for `entity`: their own settings, else
-  // the organization's, else the built-in default; *source says which
-  // ("user", "organization", "default").
-  // As of log position `as_of` when given.
-  settings::TableSettings::State TableFor(const std::string& user_id, const std::string& entity,
-                                          std::string* source,
-                                          std::optional<uint64_t> as_of = std::nullopt);
-  // The columns a list or export of one entity shows.
-  struct ListColumns {
-    std::vector<std::string> names;
-    bool all = false;  // columns=all: whole records
-    settings::TableSettings::State table;
-    std::string source;  // of `table`: "user", "organization" or "default"
-  };
-  // Reads a list's paging and sort (fields `list` sorts by) and its columns:
-  // `columns=a,b` (or `all`), else the caller's table settings, whose sort
-  // applies when `sort` is not given. False, with a problem sent, for a bad
-  // parameter or an unknown column.
-  bool ReadListRequest(const Call& call, httplib::Response& res, const domain::ListSpec& list,
-                       PageRequest* request, ListColumns* columns);
-  // The header row of an export: each column's Romanian label.
-  std::vector<std::string> ColumnHeaders(const domain::ListSpec& list,
-                                         const std::vector<std::string>& names);
+  // The platform's own routes: health, readiness, the log, streams, verify,
+  // projections and this document.
+  void Routes();
   void GetEvents(const Call& call, httplib::Response& res);
   // Serves the log from `from` as Server-Sent Events: only events `visible`
   // accepts (all when empty), and only while `still_allowed` says the caller
@@ -193,8 +122,6 @@ class Server {
                     std::function<bool(const eventstore::RecordedEvent&)> visible,
                     std::function<bool()> still_allowed,
                     std::function<std::string(const eventstore::RecordedEvent&)> also = {});
-  // A notification as the API shows it (a list item, a stream frame's data).
-  static nlohmann::json NotificationJson(const projections::Notification& n);
   // Whether the caller's credentials still hold, with `permission` and their
   // role unchanged.
   std::function<bool()> StillAllowed(const Call& call,
@@ -256,7 +183,10 @@ class Server {
   bool CommandOptions(const Call& call, httplib::Response& res, domain::TransactOptions* options);
   int64_t NowUs() const;
 
+  const ServerConfig& config() const { return config_; }
   eventstore::EventStore& store() { return store_; }
+  workers::ProjectionRunner& runner() { return runner_; }
+  std::FILE* log() { return log_; }
   domain::IdGenerator& ids() { return ids_; }
   projections::ReadModels& models() { return models_; }
   // How histories summarize an event type a module registers (by its
@@ -267,6 +197,17 @@ class Server {
     std::string list;  // a domain::ListOf entity, or ""
   };
   std::map<std::string, HistoryLabel>& history_labels() { return history_labels_; }
+  // How histories summarize the events of a module's aggregates: the summary
+  // of an event of type `type`, or nullopt when the event is not the
+  // module's (then the next summarizer is asked; a type none knows shows as
+  // itself). Registered by modules, asked in registration order.
+  using HistorySummary = std::function<std::optional<domain::Text>(
+      std::string_view type, std::span<const uint8_t> payload)>;
+  void AddHistorySummary(HistorySummary summary) {
+    history_summaries_.push_back(std::move(summary));
+  }
+  // A user's display name, for summaries and rows; the id when unknown.
+  std::string UserName(const std::string& user_id) const;
   // The named shapes routes refer to (Ref), and the document's module tags.
   http::Schemas& schemas() { return schemas_; }
   std::map<std::string, std::string>& tags() { return tags_; }
@@ -285,30 +226,7 @@ class Server {
   const schemas::EventCatalog& catalog_;
   std::FILE* log_;
   domain::IdGenerator ids_;
-  domain::AggregateStore<identity::User> users_{store_, ids_};
-  domain::AggregateStore<identity::Session> sessions_{store_, ids_};
-  domain::AggregateStore<identity::ApiKey> api_keys_{store_, ids_};
-  domain::AggregateStore<accounts::Folders> folders_{store_, ids_};
-  domain::AggregateStore<accounts::Account> accounts_{store_, ids_};
-  domain::AggregateStore<settings::CustomFields> custom_fields_{store_, ids_};
-  domain::AggregateStore<settings::FieldRules> field_rules_{store_, ids_};
-  domain::AggregateStore<settings::TableSettings> tables_{store_, ids_};
-  domain::AggregateStore<sales::Pipeline> pipeline_{store_, ids_};
-  domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
-  domain::AggregateStore<sales::Activity> activities_{store_, ids_};
-  domain::AggregateStore<sales::NoteTypes> note_types_{store_, ids_};
-  domain::AggregateStore<sales::ActivityTypes> activity_types_{store_, ids_};
-  domain::AggregateStore<sales::Note> notes_{store_, ids_};
-  domain::AggregateStore<sales::Attachment> attachments_{store_, ids_};
-  domain::AggregateStore<sales::NotificationMarks> notification_marks_{store_, ids_};
-  domain::AggregateStore<domain::Sequence> sequences_{store_, ids_};
-  std::mutex files_mu_;
-  std::unique_ptr<eventstore::BlobStore> files_;  // GUARDED_BY(files_mu_) until set
-  std::unique_ptr<workers::ReminderScheduler> reminders_;
   std::vector<std::unique_ptr<Module>> modules_;  // api/modules.cc
-  PasswordHasher hasher_;
-  std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
-  LoginThrottle throttle_;
   std::mutex fingerprint_mu_;
   std::string fingerprint_key_;  // GUARDED_BY(fingerprint_mu_)
   std::vector<http::RouteSpec> specs_;
@@ -316,6 +234,7 @@ class Server {
   http::Schemas schemas_;                                     // named shapes routes refer to
   std::map<std::string, std::string> tags_;                   // module tag, its description
   std::map<std::string, HistoryLabel> history_labels_;
+  std::vector<HistorySummary> history_summaries_;
   std::string openapi_;  // the document, rendered once the routes are registered
   httplib::Server http_;
   int port_ = 0;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/identity/identity.h"
 #include "api/server.h"
 #include "domain/accounts/account.h"
 #include "domain/ids.h"
@@ -129,7 +130,7 @@ struct LiveServer {
     config.auth.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
     config.auth.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
     server = std::make_unique<api::Server>(config, *store, runner, models, *catalog, log);
-    if (!server->EnsureAdmin("bench-password").ok() || !server->Bind()) std::abort();
+    if (!api::EnsureAdmin(*server, "bench-password").ok() || !server->Bind()) std::abort();
     thread = std::thread([this] { server->Run(); });
     client = std::make_unique<httplib::Client>("127.0.0.1", server->port());
     client->set_read_timeout(600, 0);

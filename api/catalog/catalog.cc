@@ -152,7 +152,7 @@ cat::ProductInput ReadProduct(const json& body) {
 
 class Catalog final : public Module {
  public:
-  explicit Catalog(Server& server) : server_(server) {}
+  Catalog(Server& server, SettingsModule& settings) : server_(server), settings_(settings) {}
   void Register(Server& server) override;
 
  private:
@@ -176,6 +176,7 @@ class Catalog final : public Module {
                        bool created, const std::vector<cat::ProductCategories::Command>& commands);
 
   Server& server_;
+  SettingsModule& settings_;
   domain::AggregateStore<cat::Product> products_{server_.store(), server_.ids()};
   domain::AggregateStore<cat::ProductCategories> categories_{server_.store(), server_.ids()};
   domain::AggregateStore<cat::VatRates> vat_rates_{server_.store(), server_.ids()};
@@ -193,7 +194,7 @@ domain::Outcome<cat::ProductRefs> Catalog::Refs() {
   auto vat = vat_rates_.Load(cat::kVatRatesStream);
   if (!vat.ok()) return vat.status();
   refs.vat_rate_keys = cat::VatKeys(vat.value().state);
-  auto rules = server_.RulesNow("product");
+  auto rules = settings_.RulesNow("product");
   if (!rules.ok()) return rules.status();
   refs.rules = std::move(rules).value();
   return refs;
@@ -616,8 +617,8 @@ void Catalog::Register(Server& server) {
        .errors = {503}},
       [this, list](const Call& call, httplib::Response& res) {
         PageRequest request;
-        Server::ListColumns columns;
-        if (!server_.ReadListRequest(call, res, *domain::ListOf("product"), &request, &columns)) {
+        ListColumns columns;
+        if (!settings_.ReadListRequest(call, res, *domain::ListOf("product"), &request, &columns)) {
           return;
         }
         auto vat = vat_rates_.Load(cat::kVatRatesStream);
@@ -656,13 +657,13 @@ void Catalog::Register(Server& server) {
        .errors = {503}},
       [this, list](const Call& call, httplib::Response& res) {
         PageRequest request;
-        Server::ListColumns columns;
+        ListColumns columns;
         const domain::ListSpec& spec = *domain::ListOf("product");
-        if (!server_.ReadListRequest(call, res, spec, &request, &columns)) return;
+        if (!settings_.ReadListRequest(call, res, spec, &request, &columns)) return;
         request.offset = 0;
         auto vat = vat_rates_.Load(cat::kVatRatesStream);
         if (!vat.ok()) return Send(res, FromStatus(vat.status()));
-        Sheet sheet{"Produse", server_.ColumnHeaders(spec, columns.names), {}};
+        Sheet sheet{"Produse", settings_.ColumnHeaders(spec, columns.names), {}};
         server_.Read<projections::Products>(
             call, res, server_.models().products, [&](const projections::Products& m) {
               std::vector<projections::ProductRow> rows;
@@ -791,6 +792,8 @@ void Catalog::Register(Server& server) {
 
 }  // namespace
 
-std::unique_ptr<Module> CatalogModule(Server& server) { return std::make_unique<Catalog>(server); }
+std::unique_ptr<Module> CatalogModule(Server& server, SettingsModule& settings) {
+  return std::make_unique<Catalog>(server, settings);
+}
 
 }  // namespace crm::api

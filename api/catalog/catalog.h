@@ -8,9 +8,10 @@
 #include <memory>
 
 #include "api/module.h"
+#include "api/settings/settings.h"
 
 namespace crm::api {
 
-std::unique_ptr<Module> CatalogModule(Server& server);
+std::unique_ptr<Module> CatalogModule(Server& server, SettingsModule& settings);
 
 }  // namespace crm::api

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "eventstore/blob_store.h"
 #include "eventstore/keys.h"
 #include "support/server_fixture.h"
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/identity/identity.h"
 #include "api/server.h"
 #include "projections/registry.h"
 #include "support/events.h"
@@ -47,7 +48,7 @@ class ServerFixture : public ::testing::Test {
     runner_.Start();
     log_ = std::tmpfile();
     server_ = std::make_unique<api::Server>(config, *store_, runner_, models_, *catalog_, log_);
-    auto admin = server_->EnsureAdmin(kAdminPassword);
+    auto admin = api::EnsureAdmin(*server_, kAdminPassword);
     ASSERT_TRUE(admin.ok()) << admin.status().ToString();
     ASSERT_TRUE(server_->Bind());
     thread_ = std::thread([this] { server_->Run(); });

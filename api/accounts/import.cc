@@ -12,18 +12,21 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/accounts/accounts.h"
 #include "api/auth.h"
+#include "api/formats/sheet_reader.h"
 #include "api/http/declare.h"
 #include "api/problem.h"
 #include "api/request.h"
 #include "api/server.h"
-#include "api/formats/sheet_reader.h"
 #include "api/spreadsheet.h"
 #include "domain/accounts/normalize.h"
 
 namespace crm::api {
 
 namespace {
+
+using Call = Server::Call;
 
 // The shapes these routes read and answer, by name (the OpenAPI document
 // lists them under components/schemas; Ref names them).
@@ -121,44 +124,45 @@ domain::FieldError CellError(const std::string& field, const char* code, const s
 
 }  // namespace
 
-void Server::AccountImportRoutes() {
-  schemas_.merge(NamedSchemas());
-  Route({.method = "GET",
-         .path = "/api/v1/accounts/import-template.xlsx",
-         .permission = Permission::kReadCrm,
-         .op = "getImportTemplate",
-         .summary = "The import template: Romanian headers, one column per account field plus the "
-                    "folder path, and a sheet documenting each column",
-         .tag = "accounts",
-         .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         .answer = String().Format("binary")},
-        [this](const Call&, httplib::Response& res) {
-          auto defs = custom_fields_.Load(settings::CustomFieldsStream("account"));
-          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
-          Sheet accounts{"Conturi", {}, {}};
-          Sheet help{"Explicații", {"Coloană", "Câmp", "Ce conține", "Exemplu"}, {}};
-          for (const auto& c : accounts::kAccountColumns) {
-            if (!Importable(c.column)) continue;
-            accounts.header.push_back(c.ro);
-            const auto* h = std::find_if(
-                std::begin(kHelp), std::end(kHelp),
-                [&](const ColumnHelp& x) { return std::string_view(x.column) == c.column; });
-            help.rows.push_back({c.ro, c.column, h->ro, h->example});
+void AccountsModule::ImportRoutes() {
+  server_.schemas().merge(NamedSchemas());
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/accounts/import-template.xlsx",
+       .permission = Permission::kReadCrm,
+       .op = "getImportTemplate",
+       .summary = "The import template: Romanian headers, one column per account field plus the "
+                  "folder path, and a sheet documenting each column",
+       .tag = "accounts",
+       .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+       .answer = String().Format("binary")},
+      [this](const Call&, httplib::Response& res) {
+        auto defs = settings_.CustomFieldsOf("account");
+        if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+        Sheet accounts{"Conturi", {}, {}};
+        Sheet help{"Explicații", {"Coloană", "Câmp", "Ce conține", "Exemplu"}, {}};
+        for (const auto& c : accounts::kAccountColumns) {
+          if (!Importable(c.column)) continue;
+          accounts.header.push_back(c.ro);
+          const auto* h = std::find_if(
+              std::begin(kHelp), std::end(kHelp),
+              [&](const ColumnHelp& x) { return std::string_view(x.column) == c.column; });
+          help.rows.push_back({c.ro, c.column, h->ro, h->example});
+        }
+        for (const auto& d : defs.value().fields) {
+          if (!d.active) continue;
+          accounts.header.push_back(d.label.ro);
+          std::string what = "Câmp personalizat (" + d.type + ")";
+          if (d.type == "select") {
+            what += "; una dintre:";
+            for (const auto& o : d.options) what += " " + o;
           }
-          for (const auto& d : defs.value().state.fields) {
-            if (!d.active) continue;
-            accounts.header.push_back(d.label.ro);
-            std::string what = "Câmp personalizat (" + d.type + ")";
-            if (d.type == "select") {
-              what += "; una dintre:";
-              for (const auto& o : d.options) what += " " + o;
-            }
-            help.rows.push_back({d.label.ro, "custom." + d.key, what, ""});
-          }
-          SendWorkbook(res, {accounts, help}, "model-import-conturi.xlsx");
-        });
+          help.rows.push_back({d.label.ro, "custom." + d.key, what, ""});
+        }
+        SendWorkbook(res, {accounts, help}, "model-import-conturi.xlsx");
+      });
 
-  Route(
+  server_.Route(
       {.method = "POST",
        .path = "/api/v1/accounts/import",
        .permission = Permission::kCreate,
@@ -207,7 +211,7 @@ void Server::AccountImportRoutes() {
                                      {"Cel mult 100000 de rânduri într-un import.",
                                       "At most 100,000 rows per import."}}}));
         }
-        auto rules = RulesNow("account");
+        auto rules = settings_.RulesNow("account");
         if (!rules.ok()) return Send(res, FromStatus(rules.status()));
 
         // The header: which field each column holds.
@@ -249,8 +253,8 @@ void Server::AccountImportRoutes() {
         if (!header_errors.empty()) return Send(res, Invalid(std::move(header_errors)));
 
         const std::string file_hash = eventstore::ToHex(TokenHash(body));
-        const domain::Context ctx = ContextOf(call);
-        const auto folders = models_.folders.All();
+        const domain::Context ctx = server_.ContextOf(call);
+        const auto folders = server_.models().folders.All();
         const bool change_any = identity::Allows(call.principal.role, Permission::kChangeAny);
         std::map<std::string, std::string> made_by_code, made_by_fiscal;  // this file's creates
         std::map<std::string, accounts::Account::State> dry_states;       // a dry run's results
@@ -297,7 +301,7 @@ void Server::AccountImportRoutes() {
               }
             } else if (field == "owner_id") {
               if (cell.empty()) continue;
-              auto user = models_.identity.UserByUsername(cell);
+              auto user = server_.models().identity.UserByUsername(cell);
               if (!user || !user->active) {
                 errors.push_back(CellError(field, "not_found",
                                            "Utilizatorul „" + cell + "” nu există.",
@@ -320,11 +324,12 @@ void Server::AccountImportRoutes() {
           // Which account the row is about.
           std::string id;
           if (!code.empty()) {
-            id = made_by_code.count(code) ? made_by_code[code] : models_.accounts.IdByCode(code);
+            id = made_by_code.count(code) ? made_by_code[code]
+                                          : server_.models().accounts.IdByCode(code);
           } else if (auto it = input.text.find("fiscal_code"); it != input.text.end()) {
             if (auto cui = accounts::NormalizeCui(it->second)) {
               id = made_by_fiscal.count(*cui) ? made_by_fiscal[*cui]
-                                              : models_.accounts.IdByFiscalCode(*cui);
+                                              : server_.models().accounts.IdByFiscalCode(*cui);
             }
           }
           std::vector<accounts::Account::Command> commands;
@@ -335,7 +340,7 @@ void Server::AccountImportRoutes() {
                                          "Only managers give accounts to others."));
             }
             accounts::CreateAccount create;
-            create.account_id = ids_.Next();
+            create.account_id = server_.ids().Next();
             create.code = code;
             create.folder_id = folder_id.empty() ? accounts::kRootFolder : folder_id;
             create.owner_id = owner_id.empty() ? call.principal.id : owner_id;
@@ -343,7 +348,7 @@ void Server::AccountImportRoutes() {
             create.rules = rules.value();
             commands.emplace_back(std::move(create));
           } else {
-            auto existing = models_.accounts.Get(id);
+            auto existing = server_.models().accounts.Get(id);
             if (existing && !change_any && existing->owner_id != call.principal.id) {
               errors.push_back(CellError("code", "forbidden",
                                          "Contul există și aparține altui responsabil.",
@@ -398,7 +403,8 @@ void Server::AccountImportRoutes() {
           options.idempotency_key =
               "import/" + call.principal.actor() + "/" + file_hash + "/" + std::to_string(r + 1);
           options.fingerprint = file_hash;
-          auto replay = store_.FindIdempotent(options.idempotency_key, options.fingerprint);
+          auto replay =
+              server_.store().FindIdempotent(options.idempotency_key, options.fingerprint);
           if (!replay.ok()) {
             not_saved(replay.status());
             continue;
@@ -493,7 +499,7 @@ void Server::AccountImportRoutes() {
                        {"unchanged", unchanged},
                        {"rejected", rejected},
                        {"dry_run", dry_run},
-                       {"position", store_.Head()}});
+                       {"position", server_.store().Head()}});
       });
 }
 

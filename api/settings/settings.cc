@@ -2,6 +2,8 @@
 // unique) and table settings (each user's columns, with an organization
 // default).
 
+#include "api/settings/settings.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,8 @@
 namespace crm::api {
 
 namespace {
+
+using Call = Server::Call;
 
 // The entities custom fields and field rules are defined for.
 std::vector<std::string> EntityNames() {
@@ -163,7 +167,14 @@ std::set<std::string> CustomNames(const std::vector<settings::CustomFieldDef>& d
 
 }  // namespace
 
-domain::Outcome<accounts::AccountRules> Server::RulesNow(const std::string& entity) {
+domain::Outcome<settings::CustomFields::State> SettingsModule::CustomFieldsOf(
+    const std::string& entity) {
+  auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));
+  if (!loaded.ok()) return loaded.status();
+  return loaded.value().state;
+}
+
+domain::Outcome<accounts::AccountRules> SettingsModule::RulesNow(const std::string& entity) {
   auto fields = custom_fields_.Load(settings::CustomFieldsStream(entity));
   if (!fields.ok()) return fields.status();
   auto rules = field_rules_.Load(settings::FieldRulesStream(entity));
@@ -172,9 +183,10 @@ domain::Outcome<accounts::AccountRules> Server::RulesNow(const std::string& enti
                                 fields.value().state.fields};
 }
 
-settings::TableSettings::State Server::TableFor(const std::string& user_id,
-                                                const std::string& entity, std::string* source,
-                                                std::optional<uint64_t> as_of) {
+settings::TableSettings::State SettingsModule::TableFor(const std::string& user_id,
+                                                        const std::string& entity,
+                                                        std::string* source,
+                                                        std::optional<uint64_t> as_of) {
   for (const std::string& who : {user_id, std::string()}) {
     const std::string stream = settings::TableSettingsStream(entity, who);
     auto loaded = as_of ? tables_.LoadAt(stream, *as_of) : tables_.Load(stream);
@@ -193,8 +205,9 @@ settings::TableSettings::State Server::TableFor(const std::string& user_id,
   return builtin;
 }
 
-bool Server::ReadListRequest(const Call& call, httplib::Response& res, const domain::ListSpec& list,
-                             PageRequest* request, ListColumns* out) {
+bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response& res,
+                                     const domain::ListSpec& list, PageRequest* request,
+                                     ListColumns* out) {
   if (!ReadPageRequest(call.req, res, {list.sortable.begin(), list.sortable.end()}, request)) {
     return false;
   }
@@ -234,8 +247,8 @@ bool Server::ReadListRequest(const Call& call, httplib::Response& res, const dom
   return true;
 }
 
-std::vector<std::string> Server::ColumnHeaders(const domain::ListSpec& list,
-                                               const std::vector<std::string>& names) {
+std::vector<std::string> SettingsModule::ColumnHeaders(const domain::ListSpec& list,
+                                                       const std::vector<std::string>& names) {
   auto defs = custom_fields_.Load(settings::CustomFieldsStream(std::string(list.entity)));
   std::vector<std::string> header;
   for (const auto& column : names) {
@@ -248,63 +261,9 @@ std::vector<std::string> Server::ColumnHeaders(const domain::ListSpec& list,
   return header;
 }
 
-bool Server::ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
-                                 Problem* problem) {
-  const auto active = models_.accounts.Query({}, {}, 0, SIZE_MAX).rows;
-  std::map<std::string, std::vector<const projections::AccountRow*>> by_claim;
-  std::map<std::string, std::string> field_of;
-  for (const auto& row : active) {
-    for (const auto& field : fields) {
-      const std::string value(projections::FieldValue(row, field));
-      if (value.empty()) continue;
-      const std::string claim = accounts::AccountUniqueClaim(field, value);
-      by_claim[claim].push_back(&row);
-      field_of[claim] = field;
-    }
-  }
-  std::vector<domain::FieldError> conflicts;
-  std::vector<domain::AggregateStore<accounts::Account>::OwnedClaim> claims;
-  for (const auto& [claim, rows] : by_claim) {
-    std::string codes;
-    for (const auto* row : rows) codes += (codes.empty() ? "" : ", ") + row->code;
-    const std::string value(projections::FieldValue(*rows[0], field_of[claim]));
-    auto holder = accounts_.ClaimHolder(claim);
-    if (!holder.ok()) {
-      *problem = FromStatus(holder.status());
-      return false;
-    }
-    const std::string owner = accounts::AccountStream(rows[0]->id);
-    if (rows.size() > 1 || (!holder->owner.empty() && holder->owner != owner)) {
-      if (conflicts.size() < 50) {
-        conflicts.push_back(
-            {field_of[claim],
-             "not_unique",
-             {"Valoarea „" + value + "” o au mai multe conturi: " + codes + ".",
-              "The value '" + value + "' is held by several accounts: " + codes + "."}});
-      }
-      continue;
-    }
-    if (!conflicts.empty() || holder->owner == owner) continue;
-    claims.push_back({claim, owner, holder->version});
-  }
-  if (!conflicts.empty()) {
-    domain::Rejection r = domain::Reject(
-        "unique_conflict", "Valorile existente nu sunt unice; corectați conturile întâi.",
-        "The values accounts have are not unique; correct the accounts first.", 409);
-    r.fields = std::move(conflicts);
-    *problem = FromRejection(r);
-    return false;
-  }
-  if (Status s = accounts_.ClaimForOwners(claims, ctx); !s.ok()) {
-    *problem = FromStatus(s);
-    return false;
-  }
-  return true;
-}
-
-void Server::SettingsRoutes() {
-  schemas_.merge(NamedSchemas());
-  tags_["settings"] = "Custom fields, field rules, table settings.";
+void SettingsModule::Register(Server&) {
+  server_.schemas().merge(NamedSchemas());
+  server_.tags()["settings"] = "Custom fields, field rules, table settings.";
   // --- custom fields -------------------------------------------------------
 
   auto field_id = [](const Call& call, std::string* entity, std::string* key) {
@@ -319,7 +278,7 @@ void Server::SettingsRoutes() {
     return NotFoundProblem("Câmpul personalizat nu există.", "No such custom field.");
   };
 
-  Route(
+  server_.Route(
       {.method = "GET",
        .path = "/api/v1/custom-fields",
        .permission = Permission::kReadCrm,
@@ -340,7 +299,7 @@ void Server::SettingsRoutes() {
         }
         json items = json::array();
         for (const auto& entity : entities) {
-          auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
+          auto loaded = server_.LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
           if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
           for (const auto& f : loaded.value().state.fields) {
             items.push_back(CustomFieldJson(entity, f));
@@ -349,28 +308,29 @@ void Server::SettingsRoutes() {
         SendJson(res, {{"items", items}, {"total", items.size()}, {"next_cursor", nullptr}});
       });
 
-  Route({.method = "GET",
-         .path = "/api/v1/custom-fields/{id}",
-         .permission = Permission::kReadCrm,
-         .op = "getCustomField",
-         .summary = "One custom field (id: <entity>.<key>)",
-         .tag = "settings",
-         .params = {Shared("as_of")},
-         .answer = Ref("CustomField"),
-         .errors = {404},
-         .etag = true},
-        [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
-          std::string entity, key;
-          if (!field_id(call, &entity, &key)) return Send(res, no_such_field());
-          auto loaded = LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
-          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-          const auto* def = loaded.value().state.Find(key);
-          if (!def) return Send(res, no_such_field());
-          SetETag(res, loaded.value().version);
-          SendJson(res, CustomFieldJson(entity, *def));
-        });
+  server_.Route({.method = "GET",
+                 .path = "/api/v1/custom-fields/{id}",
+                 .permission = Permission::kReadCrm,
+                 .op = "getCustomField",
+                 .summary = "One custom field (id: <entity>.<key>)",
+                 .tag = "settings",
+                 .params = {Shared("as_of")},
+                 .answer = Ref("CustomField"),
+                 .errors = {404},
+                 .etag = true},
+                [this, field_id, no_such_field](const Call& call, httplib::Response& res) {
+                  std::string entity, key;
+                  if (!field_id(call, &entity, &key)) return Send(res, no_such_field());
+                  auto loaded =
+                      server_.LoadFor(call, custom_fields_, settings::CustomFieldsStream(entity));
+                  if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+                  const auto* def = loaded.value().state.Find(key);
+                  if (!def) return Send(res, no_such_field());
+                  SetETag(res, loaded.value().version);
+                  SendJson(res, CustomFieldJson(entity, *def));
+                });
 
-  Route(
+  server_.Route(
       {.method = "POST",
        .path = "/api/v1/custom-fields",
        .permission = Permission::kAdminister,
@@ -431,8 +391,8 @@ void Server::SettingsRoutes() {
           define.def.option_labels.push_back(label);
         }
         domain::TransactOptions transact;
-        if (!CommandOptions(call, res, &transact)) return;
-        const domain::Context ctx = ContextOf(call);
+        if (!server_.CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = server_.ContextOf(call);
         auto outcome = custom_fields_.Transact(
             settings::CustomFieldsStream(define.entity), ctx,
             [&](const settings::CustomFields::State& s) {
@@ -440,10 +400,10 @@ void Server::SettingsRoutes() {
             },
             transact);
         const std::string id = define.entity + "." + define.def.key;
-        Reply(res, outcome, id, true, "/api/v1/custom-fields/" + id);
+        server_.Reply(res, outcome, id, true, "/api/v1/custom-fields/" + id);
       });
 
-  Route(
+  server_.Route(
       {.method = "PATCH",
        .path = "/api/v1/custom-fields/{id}",
        .permission = Permission::kAdminister,
@@ -486,120 +446,126 @@ void Server::SettingsRoutes() {
         }
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
         domain::TransactOptions transact;
-        if (!CommandOptions(call, res, &transact)) return;
-        const domain::Context ctx = ContextOf(call);
+        if (!server_.CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = server_.ContextOf(call);
         auto outcome = custom_fields_.Transact(
             settings::CustomFieldsStream(entity), ctx,
             [&](const settings::CustomFields::State& s) {
               return settings::CustomFields::Decide(s, change, ctx);
             },
             transact);
-        Reply(res, outcome, entity + "." + change.key, false, "");
+        server_.Reply(res, outcome, entity + "." + change.key, false, "");
       });
 
   // --- field rules ---------------------------------------------------------
 
-  Route({.method = "GET",
-         .path = "/api/v1/settings/fields/{entity}",
-         .permission = Permission::kReadCrm,
-         .op = "getFieldRules",
-         .summary = "Which fields are required and which unique",
-         .tag = "settings",
-         .params = {Shared("as_of"),
-                    Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())}},
-         .answer = Ref("FieldRules"),
-         .errors = {404},
-         .etag = true},
-        [this](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
-          auto loaded = LoadFor(call, field_rules_, settings::FieldRulesStream(entity));
-          if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
-          SetETag(res, loaded.value().version);
-          SendJson(res, {{"entity", entity},
-                         {"required", loaded.value().state.required},
-                         {"unique", loaded.value().state.unique},
-                         {"always_required", {"name"}},
-                         {"always_unique", {"code"}},
-                         {"version", loaded.value().version}});
-        });
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/settings/fields/{entity}",
+       .permission = Permission::kReadCrm,
+       .op = "getFieldRules",
+       .summary = "Which fields are required and which unique",
+       .tag = "settings",
+       .params = {Shared("as_of"),
+                  Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())}},
+       .answer = Ref("FieldRules"),
+       .errors = {404},
+       .etag = true},
+      [this](const Call& call, httplib::Response& res) {
+        const std::string entity = call.req.matches[1];
+        if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+        auto loaded = server_.LoadFor(call, field_rules_, settings::FieldRulesStream(entity));
+        if (!loaded.ok()) return Send(res, FromStatus(loaded.status()));
+        SetETag(res, loaded.value().version);
+        SendJson(res, {{"entity", entity},
+                       {"required", loaded.value().state.required},
+                       {"unique", loaded.value().state.unique},
+                       {"always_required", {"name"}},
+                       {"always_unique", {"code"}},
+                       {"version", loaded.value().version}});
+      });
 
-  Route({.method = "PUT",
-         .path = "/api/v1/settings/fields/{entity}",
-         .permission = Permission::kAdminister,
-         .op = "setFieldRules",
-         .summary = "Set the required and unique fields (administrators)",
-         .tag = "settings",
-         .params = {Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())},
-                    Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Object({{"required", Array(String())}, {"unique", Array(String())}}),
-         .answer = Ref("CommandResult"),
-         .errors = {404, 412},
-         .etag = true},
-        [this](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
-          const nlohmann::json* body = &call.body;
-          std::vector<domain::FieldError> errors;
-          auto lists = StringLists(*body, {"required", "unique"}, &errors);
-          for (const auto& [key, value] : body->items()) {
-            if (key != "required" && key != "unique") {
-              errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
-            }
+  server_.Route(
+      {.method = "PUT",
+       .path = "/api/v1/settings/fields/{entity}",
+       .permission = Permission::kAdminister,
+       .op = "setFieldRules",
+       .summary = "Set the required and unique fields (administrators)",
+       .tag = "settings",
+       .params = {Param{.name = "entity", .in = "path", .schema = String().Enum(EntityNames())},
+                  Shared("If-Match"), Shared("Idempotency-Key")},
+       .body = Object({{"required", Array(String())}, {"unique", Array(String())}}),
+       .answer = Ref("CommandResult"),
+       .errors = {404, 412},
+       .etag = true},
+      [this](const Call& call, httplib::Response& res) {
+        const std::string entity = call.req.matches[1];
+        if (!settings::IsEntity(entity)) return Send(res, NoSuchEntity(entity));
+        const nlohmann::json* body = &call.body;
+        std::vector<domain::FieldError> errors;
+        auto lists = StringLists(*body, {"required", "unique"}, &errors);
+        for (const auto& [key, value] : body->items()) {
+          if (key != "required" && key != "unique") {
+            errors.push_back({key, "unknown_field", {"Câmp necunoscut.", "Unknown field."}});
           }
-          if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-          auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
-          if (!defs.ok()) return Send(res, FromStatus(defs.status()));
-          settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
-          set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
-          if (entity == "account") {
-            for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
-            set.never_unique.insert({"kind", "country"});
-          } else {
-            // Only accounts' values are claimed: nothing else is unique (yet).
-            if (entity == "contact") {
-              set.known.insert(std::begin(accounts::kContactFields),
-                               std::end(accounts::kContactFields));
-            } else if (entity == "opportunity") {
-              set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
-            } else {  // activity
-              set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
-            }
-            set.never_unique = set.known;
+        }
+        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+        auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
+        if (!defs.ok()) return Send(res, FromStatus(defs.status()));
+        settings::SetFieldRules set{entity, lists["required"], lists["unique"], {}, {}};
+        set.known = CustomNames(defs.value().state.fields, /*active_only=*/true);
+        if (entity == "account") {
+          for (const char* f : accounts::kAccountTextFields) set.known.insert(f);
+          set.never_unique.insert({"kind", "country"});
+        } else {
+          // Only accounts' values are claimed: nothing else is unique (yet).
+          if (entity == "contact") {
+            set.known.insert(std::begin(accounts::kContactFields),
+                             std::end(accounts::kContactFields));
+          } else if (entity == "opportunity") {
+            set.known.insert({"details", "value", "contact_id", "due_date", "close_date"});
+          } else {  // activity
+            set.known.insert({"details", "contact_id", "opportunity_id", "due_date"});
           }
-          for (const auto& d : defs.value().state.fields) {
-            if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
+          set.never_unique = set.known;
+        }
+        for (const auto& d : defs.value().state.fields) {
+          if (d.type == "boolean") set.never_unique.insert("custom." + d.key);
+        }
+        domain::TransactOptions transact;
+        if (!server_.CommandOptions(call, res, &transact)) return;
+        const domain::Context ctx = server_.ContextOf(call);
+        // A field becoming unique: the values accounts have now must be
+        // unique already, and are claimed for them before the rule holds.
+        auto current = field_rules_.Load(settings::FieldRulesStream(entity));
+        if (!current.ok()) return Send(res, FromStatus(current.status()));
+        auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
+        if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
+          return Send(res, FromRejection(*rejection));
+        }
+        std::vector<std::string> added;
+        for (const auto& field : set.unique) {
+          const auto& was = current.value().state.unique;
+          if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
+        }
+        if (!added.empty()) {
+          if (!server_.runner().WaitFor(server_.store().Head(),
+                                        server_.config().min_position_wait)) {
+            return Send(res, FromStatus(Status::Unavailable("read models are behind")));
           }
-          domain::TransactOptions transact;
-          if (!CommandOptions(call, res, &transact)) return;
-          const domain::Context ctx = ContextOf(call);
-          // A field becoming unique: the values accounts have now must be
-          // unique already, and are claimed for them before the rule holds.
-          auto current = field_rules_.Load(settings::FieldRulesStream(entity));
-          if (!current.ok()) return Send(res, FromStatus(current.status()));
-          auto checked = settings::FieldRules::Decide(current.value().state, set, ctx);
-          if (auto* rejection = std::get_if<domain::Rejection>(&checked)) {
-            return Send(res, FromRejection(*rejection));
+          auto backfill = backfills_.find(entity);
+          if (Problem p; backfill != backfills_.end() && !backfill->second(ctx, added, &p)) {
+            return Send(res, p);
           }
-          std::vector<std::string> added;
-          for (const auto& field : set.unique) {
-            const auto& was = current.value().state.unique;
-            if (std::find(was.begin(), was.end(), field) == was.end()) added.push_back(field);
-          }
-          if (!added.empty()) {
-            if (!runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
-              return Send(res, FromStatus(Status::Unavailable("read models are behind")));
-            }
-            if (Problem p; !ClaimExistingValues(ctx, added, &p)) return Send(res, p);
-          }
-          auto outcome = field_rules_.Transact(
-              settings::FieldRulesStream(entity), ctx,
-              [&](const settings::FieldRules::State& s) {
-                return settings::FieldRules::Decide(s, set, ctx);
-              },
-              transact);
-          Reply(res, outcome, entity, false, "");
-        });
+        }
+        auto outcome = field_rules_.Transact(
+            settings::FieldRulesStream(entity), ctx,
+            [&](const settings::FieldRules::State& s) {
+              return settings::FieldRules::Decide(s, set, ctx);
+            },
+            transact);
+        server_.Reply(res, outcome, entity, false, "");
+      });
 
   // --- table settings ------------------------------------------------------
 
@@ -646,121 +612,122 @@ void Server::SettingsRoutes() {
     for (const auto& c : list.columns) set.known.insert(c.column);
     set.sortable.insert(list.sortable.begin(), list.sortable.end());
     domain::TransactOptions transact;
-    if (!CommandOptions(call, res, &transact)) return;
-    const domain::Context ctx = ContextOf(call);
+    if (!server_.CommandOptions(call, res, &transact)) return;
+    const domain::Context ctx = server_.ContextOf(call);
     auto outcome = tables_.Transact(
         settings::TableSettingsStream(entity, user_id), ctx,
         [&](const settings::TableSettings::State& s) {
           return settings::TableSettings::Decide(s, set, ctx);
         },
         transact);
-    Reply(res, outcome, entity, false, "");
+    server_.Reply(res, outcome, entity, false, "");
   };
 
-  Route({.method = "GET",
-         .path = "/api/v1/me/tables/{entity}",
-         .permission = Permission::kReadCrm,
-         .op = "getMyTable",
-         .summary = "My list columns: mine, else the organization's default, else the built-in one",
-         .tag = "settings",
-         .params = {Shared("as_of"),
-                    Param{.name = "entity",
-                          .in = "path",
-                          .schema = String().Enum({"account", "opportunity", "activity"})}},
-         .answer = Ref("TableSettings"),
-         .errors = {404}},
-        [this, table_json](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
-          std::string source;
-          auto table = TableFor(call.principal.id, entity, &source, call.as_of);
-          SendJson(res, table_json(entity, table, source));
-        });
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/me/tables/{entity}",
+       .permission = Permission::kReadCrm,
+       .op = "getMyTable",
+       .summary = "My list columns: mine, else the organization's default, else the built-in one",
+       .tag = "settings",
+       .params = {Shared("as_of"),
+                  Param{.name = "entity",
+                        .in = "path",
+                        .schema = String().Enum({"account", "opportunity", "activity"})}},
+       .answer = Ref("TableSettings"),
+       .errors = {404}},
+      [this, table_json](const Call& call, httplib::Response& res) {
+        const std::string entity = call.req.matches[1];
+        if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
+        std::string source;
+        auto table = TableFor(call.principal.id, entity, &source, call.as_of);
+        SendJson(res, table_json(entity, table, source));
+      });
 
-  Route({.method = "PUT",
-         .path = "/api/v1/me/tables/{entity}",
-         .permission = Permission::kReadCrm,
-         .op = "setMyTable",
-         .summary = "Set my list columns, pinned column and default sort",
-         .tag = "settings",
-         .params = {Param{.name = "entity",
-                          .in = "path",
-                          .schema = String().Enum({"account", "opportunity", "activity"})},
-                    Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Ref("TableSettingsBody"),
-         .answer = Ref("CommandResult"),
-         .errors = {404, 412},
-         .etag = true},
-        [put_table](const Call& call, httplib::Response& res) {
-          put_table(call, res, call.req.matches[1], call.principal.id);
-        });
+  server_.Route({.method = "PUT",
+                 .path = "/api/v1/me/tables/{entity}",
+                 .permission = Permission::kReadCrm,
+                 .op = "setMyTable",
+                 .summary = "Set my list columns, pinned column and default sort",
+                 .tag = "settings",
+                 .params = {Param{.name = "entity",
+                                  .in = "path",
+                                  .schema = String().Enum({"account", "opportunity", "activity"})},
+                            Shared("If-Match"), Shared("Idempotency-Key")},
+                 .body = Ref("TableSettingsBody"),
+                 .answer = Ref("CommandResult"),
+                 .errors = {404, 412},
+                 .etag = true},
+                [put_table](const Call& call, httplib::Response& res) {
+                  put_table(call, res, call.req.matches[1], call.principal.id);
+                });
 
-  Route({.method = "DELETE",
-         .path = "/api/v1/me/tables/{entity}",
-         .permission = Permission::kReadCrm,
-         .op = "clearMyTable",
-         .summary = "Drop my settings (the organization's default applies)",
-         .tag = "settings",
-         .params = {Param{.name = "entity",
-                          .in = "path",
-                          .schema = String().Enum({"account", "opportunity", "activity"})},
-                    Shared("If-Match"), Shared("Idempotency-Key")},
-         .answer = Ref("CommandResult"),
-         .errors = {404, 412},
-         .etag = true},
-        [this](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
-          domain::TransactOptions transact;
-          if (!CommandOptions(call, res, &transact)) return;
-          const domain::Context ctx = ContextOf(call);
-          const settings::ClearTableSettings clear{entity, call.principal.id};
-          auto outcome = tables_.Transact(
-              settings::TableSettingsStream(entity, call.principal.id), ctx,
-              [&](const settings::TableSettings::State& s) {
-                return settings::TableSettings::Decide(s, clear, ctx);
-              },
-              transact);
-          Reply(res, outcome, entity, false, "");
-        });
+  server_.Route({.method = "DELETE",
+                 .path = "/api/v1/me/tables/{entity}",
+                 .permission = Permission::kReadCrm,
+                 .op = "clearMyTable",
+                 .summary = "Drop my settings (the organization's default applies)",
+                 .tag = "settings",
+                 .params = {Param{.name = "entity",
+                                  .in = "path",
+                                  .schema = String().Enum({"account", "opportunity", "activity"})},
+                            Shared("If-Match"), Shared("Idempotency-Key")},
+                 .answer = Ref("CommandResult"),
+                 .errors = {404, 412},
+                 .etag = true},
+                [this](const Call& call, httplib::Response& res) {
+                  const std::string entity = call.req.matches[1];
+                  if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
+                  domain::TransactOptions transact;
+                  if (!server_.CommandOptions(call, res, &transact)) return;
+                  const domain::Context ctx = server_.ContextOf(call);
+                  const settings::ClearTableSettings clear{entity, call.principal.id};
+                  auto outcome = tables_.Transact(
+                      settings::TableSettingsStream(entity, call.principal.id), ctx,
+                      [&](const settings::TableSettings::State& s) {
+                        return settings::TableSettings::Decide(s, clear, ctx);
+                      },
+                      transact);
+                  server_.Reply(res, outcome, entity, false, "");
+                });
 
-  Route({.method = "GET",
-         .path = "/api/v1/settings/tables/{entity}",
-         .permission = Permission::kReadCrm,
-         .op = "getDefaultTable",
-         .summary = "The organization's default list columns",
-         .tag = "settings",
-         .params = {Shared("as_of"),
-                    Param{.name = "entity",
-                          .in = "path",
-                          .schema = String().Enum({"account", "opportunity", "activity"})}},
-         .answer = Ref("TableSettings"),
-         .errors = {404}},
-        [this, table_json](const Call& call, httplib::Response& res) {
-          const std::string entity = call.req.matches[1];
-          if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
-          std::string source;
-          auto table = TableFor("", entity, &source, call.as_of);
-          SendJson(res, table_json(entity, table, source));
-        });
+  server_.Route({.method = "GET",
+                 .path = "/api/v1/settings/tables/{entity}",
+                 .permission = Permission::kReadCrm,
+                 .op = "getDefaultTable",
+                 .summary = "The organization's default list columns",
+                 .tag = "settings",
+                 .params = {Shared("as_of"),
+                            Param{.name = "entity",
+                                  .in = "path",
+                                  .schema = String().Enum({"account", "opportunity", "activity"})}},
+                 .answer = Ref("TableSettings"),
+                 .errors = {404}},
+                [this, table_json](const Call& call, httplib::Response& res) {
+                  const std::string entity = call.req.matches[1];
+                  if (!domain::ListOf(entity)) return Send(res, NoSuchEntity(entity));
+                  std::string source;
+                  auto table = TableFor("", entity, &source, call.as_of);
+                  SendJson(res, table_json(entity, table, source));
+                });
 
-  Route({.method = "PUT",
-         .path = "/api/v1/settings/tables/{entity}",
-         .permission = Permission::kAdminister,
-         .op = "setDefaultTable",
-         .summary = "Set the organization's default list columns (administrators)",
-         .tag = "settings",
-         .params = {Param{.name = "entity",
-                          .in = "path",
-                          .schema = String().Enum({"account", "opportunity", "activity"})},
-                    Shared("If-Match"), Shared("Idempotency-Key")},
-         .body = Ref("TableSettingsBody"),
-         .answer = Ref("CommandResult"),
-         .errors = {404, 412},
-         .etag = true},
-        [put_table](const Call& call, httplib::Response& res) {
-          put_table(call, res, call.req.matches[1], "");
-        });
+  server_.Route({.method = "PUT",
+                 .path = "/api/v1/settings/tables/{entity}",
+                 .permission = Permission::kAdminister,
+                 .op = "setDefaultTable",
+                 .summary = "Set the organization's default list columns (administrators)",
+                 .tag = "settings",
+                 .params = {Param{.name = "entity",
+                                  .in = "path",
+                                  .schema = String().Enum({"account", "opportunity", "activity"})},
+                            Shared("If-Match"), Shared("Idempotency-Key")},
+                 .body = Ref("TableSettingsBody"),
+                 .answer = Ref("CommandResult"),
+                 .errors = {404, 412},
+                 .etag = true},
+                [put_table](const Call& call, httplib::Response& res) {
+                  put_table(call, res, call.req.matches[1], "");
+                });
 }
 
 }  // namespace crm::api

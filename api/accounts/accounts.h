@@ -1,0 +1,82 @@
+#pragma once
+
+// Accounts (MISSION.md §3): the folder tree, accounts with generated codes
+// and their contact persons, custom fields, merges, exports and imports of
+// workbooks. Records of other modules that belong to an account (an
+// opportunity, an activity, a note) are checked against it with
+// AccountGuard, shown in its history and moved with it by a merge
+// (AddRecordsOfAccount).
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/module.h"
+#include "api/server.h"
+#include "api/settings/settings.h"
+#include "domain/accounts/account.h"
+#include "domain/accounts/folders.h"
+#include "domain/sequence.h"
+#include "domain/transact.h"
+
+namespace crm::api {
+
+class AccountsModule final : public Module {
+ public:
+  AccountsModule(Server& server, SettingsModule& settings);
+  void Register(Server& server) override;
+
+  // Whether account `id` exists and is neither archived nor merged, read from
+  // its aggregate (not from a read model, which may not have seen a merge).
+  domain::Outcome<bool> AccountActive(const std::string& id);
+  // For a command that makes a record of account `id`: a check-only part at
+  // the account's version, so a merge or archive that lands first makes the
+  // command run again and refuse (409 account_inactive) instead of leaving
+  // the record on an account that is gone.
+  decltype(domain::TransactOptions::linked) AccountGuard(const std::string& id);
+
+  // Records of another module that belong to an account (its
+  // opportunities, activities, notes): their streams, which the account's
+  // history shows, and what a merge of account `source` into `into` appends
+  // to move them (each decided on its own stream: the parts, or the
+  // rejection or failure that stops the merge). `move` runs inside the
+  // merge's append, once the read models have seen every record made so far.
+  struct RecordsOfAccount {
+    std::function<std::vector<std::string>(const std::string& account_id)> streams;
+    std::function<domain::Outcome<std::vector<eventstore::AppendPart>>(
+        const std::string& source, const std::string& into, const domain::Context& ctx)>
+        move;
+  };
+  void AddRecordsOfAccount(RecordsOfAccount records) { records_.push_back(std::move(records)); }
+
+ private:
+  void ImportRoutes();
+  void AccountRoutes();
+  // The next generated account code ("C-000123"), taken for `account_id`.
+  Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
+  // Claims, for the accounts that have them, the values of `fields` that
+  // are about to become unique. False, with *problem set, when a value is
+  // held by several accounts (409 unique_conflict listing them) or the store
+  // fails. Claims already appended stay: each names its true holder.
+  bool ClaimExistingValues(const domain::Context& ctx, const std::vector<std::string>& fields,
+                           Problem* problem);
+
+  Server& server_;
+  SettingsModule& settings_;
+  domain::AggregateStore<accounts::Folders> folders_{server_.store(), server_.ids()};
+  domain::AggregateStore<accounts::Account> accounts_{server_.store(), server_.ids()};
+  domain::AggregateStore<domain::Sequence> sequences_{server_.store(), server_.ids()};
+  std::vector<RecordsOfAccount> records_;
+};
+
+// 404: no account has the id.
+Problem NoSuchAccount();
+
+// A call and an SMS as histories tell them (an account's event before calls
+// became activities, an activity's since).
+domain::Text CallSummary(const std::string& direction, const std::string& phone,
+                         int64_t duration_seconds, const std::string& outcome,
+                         const std::string& who);
+domain::Text SmsSummary(const std::string& direction, const std::string& phone);
+
+}  // namespace crm::api

@@ -1,0 +1,81 @@
+#pragma once
+
+// The organization's settings (MISSION.md §2): custom fields per entity,
+// required and unique fields, and the list columns each user or the whole
+// organization sees. Other modules read them through this module: the rules
+// a command on an entity must follow, and the columns of a list or export.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/listing.h"
+#include "api/module.h"
+#include "api/problem.h"
+#include "api/server.h"
+#include "domain/accounts/account.h"
+#include "domain/lists.h"
+#include "domain/settings/custom_fields.h"
+#include "domain/settings/field_settings.h"
+#include "domain/transact.h"
+
+namespace crm::api {
+
+// The columns a list or export of one entity shows.
+struct ListColumns {
+  std::vector<std::string> names;
+  bool all = false;  // columns=all: whole records
+  settings::TableSettings::State table;
+  std::string source;  // of `table`: "user", "organization" or "default"
+};
+
+class SettingsModule final : public Module {
+ public:
+  explicit SettingsModule(Server& server) : server_(server) {}
+  void Register(Server& server) override;
+
+  // The organization's rules for commands on `entity` ("account",
+  // "contact", "product"): required and unique fields, custom field
+  // definitions (read from their aggregates, so a field defined a moment ago
+  // is known).
+  domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
+  // The custom fields defined for `entity`.
+  domain::Outcome<settings::CustomFields::State> CustomFieldsOf(const std::string& entity);
+
+  // The list columns `user_id` sees for `entity`: their own settings, else
+  // the organization's, else the built-in default; *source says which
+  // ("user", "organization", "default"). As of log position `as_of` when
+  // given.
+  settings::TableSettings::State TableFor(const std::string& user_id, const std::string& entity,
+                                          std::string* source,
+                                          std::optional<uint64_t> as_of = std::nullopt);
+  // Reads a list's paging and sort (fields `list` sorts by) and its columns:
+  // `columns=a,b` (or `all`), else the caller's table settings, whose sort
+  // applies when `sort` is not given. False, with a problem sent, for a bad
+  // parameter or an unknown column.
+  bool ReadListRequest(const Server::Call& call, httplib::Response& res,
+                       const domain::ListSpec& list, PageRequest* request, ListColumns* columns);
+  // The header row of an export: each column's Romanian label.
+  std::vector<std::string> ColumnHeaders(const domain::ListSpec& list,
+                                         const std::vector<std::string>& names);
+
+  // Before fields of `entity` become unique, the module that owns the
+  // entity claims the values its records hold now. False, with *problem set,
+  // when they are not unique already (or the store fails).
+  using UniqueBackfill = std::function<bool(
+      const domain::Context& ctx, const std::vector<std::string>& fields, Problem* problem)>;
+  void OnUniqueFields(const std::string& entity, UniqueBackfill backfill) {
+    backfills_[entity] = std::move(backfill);
+  }
+
+ private:
+  Server& server_;
+  domain::AggregateStore<settings::CustomFields> custom_fields_{server_.store(), server_.ids()};
+  domain::AggregateStore<settings::FieldRules> field_rules_{server_.store(), server_.ids()};
+  domain::AggregateStore<settings::TableSettings> tables_{server_.store(), server_.ids()};
+  std::map<std::string, UniqueBackfill> backfills_;
+};
+
+}  // namespace crm::api
