@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/spreadsheet.h"
+#include "api/formats/xlsx_writer.h"
 
 namespace crm::api {
 namespace {
