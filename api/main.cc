@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "api/config.h"
+#include "api/http/config.h"
+#include "api/http/server.h"
 #include "api/identity/identity.h"
-#include "api/server.h"
 #include "domain/ids.h"
 #include "domain/system.h"
 #include "domain/transact.h"

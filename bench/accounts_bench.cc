@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/http/server.h"
 #include "api/identity/identity.h"
-#include "api/server.h"
 #include "domain/accounts/account.h"
 #include "domain/ids.h"
 #include "domain/transact.h"

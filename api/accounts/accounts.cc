@@ -8,11 +8,11 @@
 #include <span>
 
 #include "api/http/declare.h"
-#include "api/listing.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
-#include "api/spreadsheet.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
+#include "api/http/spreadsheet.h"
 #include "domain/event_codec.h"
 #include "domain/ownership.h"
 #include "domain/time.h"

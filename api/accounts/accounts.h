@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "api/http/server.h"
 #include "api/module.h"
-#include "api/server.h"
 #include "api/settings/settings.h"
 #include "domain/accounts/account.h"
 #include "domain/accounts/folders.h"

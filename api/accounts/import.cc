@@ -13,13 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "api/accounts/accounts.h"
-#include "api/auth.h"
 #include "api/formats/sheet_reader.h"
+#include "api/http/auth.h"
 #include "api/http/declare.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
-#include "api/spreadsheet.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
+#include "api/http/spreadsheet.h"
 #include "domain/accounts/normalize.h"
 
 namespace crm::api {

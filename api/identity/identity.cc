@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/declare.h"
-#include "api/listing.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
 #include "domain/accounts/normalize.h"
 #include "domain/time.h"
 

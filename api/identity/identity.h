@@ -7,9 +7,9 @@
 
 #include <string>
 
-#include "api/auth.h"
+#include "api/http/auth.h"
+#include "api/http/server.h"
 #include "api/module.h"
-#include "api/server.h"
 #include "domain/identity/user.h"
 #include "domain/transact.h"
 

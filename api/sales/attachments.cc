@@ -15,10 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/declare.h"
-#include "api/problem.h"
-#include "api/request.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
 #include "api/sales/sales.h"
-#include "api/server.h"
 
 namespace crm::api {
 

@@ -5,7 +5,7 @@
 
 #include "api/accounts/accounts.h"
 #include "api/http/declare.h"
-#include "api/problem.h"
+#include "api/http/problem.h"
 #include "api/sales/sales.h"
 #include "domain/event_codec.h"
 #include "domain/money.h"

@@ -10,8 +10,8 @@
 #include <mutex>
 
 #include "api/accounts/accounts.h"
+#include "api/http/server.h"
 #include "api/module.h"
-#include "api/server.h"
 #include "api/settings/settings.h"
 #include "domain/sales/activity.h"
 #include "domain/sales/attachment.h"

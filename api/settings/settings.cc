@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/declare.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
 #include "schemas/system_generated.h"
 
 namespace crm::api {

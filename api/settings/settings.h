@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "api/listing.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/server.h"
 #include "api/module.h"
-#include "api/problem.h"
-#include "api/server.h"
 #include "domain/accounts/account.h"
 #include "domain/lists.h"
 #include "domain/settings/custom_fields.h"

@@ -166,50 +166,59 @@ void ApplyContact(const std::map<std::string, std::string>& fields, const Accoun
   }
 }
 
-domain::Decision<Account::Event> DecideContact(const Account::State& state,
-                                               const Account::Command& command) {
+
+domain::Rejection NoSuchContact() {
+  return Reject("contact_not_found", "Persoana de contact nu există.", "No such contact.", 404);
+}
+
+domain::Decision<Account::Event> DecideContact(const Account::State& state, const AddContact& c) {
   using Events = std::vector<Account::Event>;
-  if (const auto* add = std::get_if<AddContact>(&command)) {
-    if (state.contacts.count(add->contact_id)) {
-      return Reject("contact_exists", "Persoana de contact există deja.",
-                    "The contact exists already.", 409);
-    }
-    std::map<std::string, std::string> values, custom;
-    std::vector<std::string> changed;
-    std::vector<FieldError> errors;
-    ApplyContact(add->fields, add->rules, &values, &changed, &custom, &errors);
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    ContactAddedT e;
-    e.contact_id = add->contact_id;
-    for (const auto& [field, value] : values) {
-      if (std::string* member = ContactField(e, field)) *member = value;
-    }
-    e.custom = CustomValues(custom);
-    return Events{std::move(e)};
+  const auto* add = &c;
+  if (state.contacts.count(add->contact_id)) {
+    return Reject("contact_exists", "Persoana de contact există deja.",
+                  "The contact exists already.", 409);
   }
-  const std::string& id = std::holds_alternative<ChangeContact>(command)
-                              ? std::get<ChangeContact>(command).contact_id
-                              : std::get<RemoveContact>(command).contact_id;
+  std::map<std::string, std::string> values, custom;
+  std::vector<std::string> changed;
+  std::vector<FieldError> errors;
+  ApplyContact(add->fields, add->rules, &values, &changed, &custom, &errors);
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+  ContactAddedT e;
+  e.contact_id = add->contact_id;
+  for (const auto& [field, value] : values) {
+    if (std::string* member = ContactField(e, field)) *member = value;
+  }
+  e.custom = CustomValues(custom);
+  return Events{std::move(e)};
+}
+
+domain::Decision<Account::Event> DecideContact(const Account::State& state,
+                                               const ChangeContact& c) {
+  using Events = std::vector<Account::Event>;
+  const auto* change = &c;
+  const std::string& id = c.contact_id;
   auto current = state.contacts.find(id);
-  if (current == state.contacts.end()) {
-    return Reject("contact_not_found", "Persoana de contact nu există.", "No such contact.", 404);
-  }
-  if (const auto* change = std::get_if<ChangeContact>(&command)) {
-    std::map<std::string, std::string> values = current->second, custom;
-    std::vector<std::string> changed;
-    std::vector<FieldError> errors;
-    ApplyContact(change->fields, change->rules, &values, &changed, &custom, &errors);
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    if (changed.empty() && custom.empty()) return Events{};
-    ContactChangedT e;
-    e.contact_id = id;
-    e.changed = changed;
-    for (const std::string& field : changed) *ContactField(e, field) = values[field];
-    e.custom = CustomValues(custom);
-    return Events{std::move(e)};
-  }
-  ContactRemovedT e;
+  if (current == state.contacts.end()) return NoSuchContact();
+  std::map<std::string, std::string> values = current->second, custom;
+  std::vector<std::string> changed;
+  std::vector<FieldError> errors;
+  ApplyContact(change->fields, change->rules, &values, &changed, &custom, &errors);
+  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+  if (changed.empty() && custom.empty()) return Events{};
+  ContactChangedT e;
   e.contact_id = id;
+  e.changed = changed;
+  for (const std::string& field : changed) *ContactField(e, field) = values[field];
+  e.custom = CustomValues(custom);
+  return Events{std::move(e)};
+}
+
+domain::Decision<Account::Event> DecideContact(const Account::State& state,
+                                               const RemoveContact& c) {
+  using Events = std::vector<Account::Event>;
+  if (!state.contacts.count(c.contact_id)) return NoSuchContact();
+  ContactRemovedT e;
+  e.contact_id = c.contact_id;
   return Events{std::move(e)};
 }
 
@@ -290,88 +299,102 @@ std::variant<std::string, FieldError> NormalizeAccountField(const std::string& f
 
 domain::Decision<Account::Event> Account::Decide(const State& state, const Command& command,
                                                  const domain::Context& ctx) {
-  using Events = std::vector<Event>;
-  if (const auto* create = std::get_if<CreateAccount>(&command)) {
-    if (state.exists) {
-      return Reject("account_exists", "Contul există deja.", "The account exists already.", 409);
-    }
-    if (!domain::MayGiveTo(ctx, create->owner_id)) return domain::GivingForbidden();
-    std::map<std::string, std::string> text = {{"kind", "company"}, {"country", "RO"}};
-    bool vat_payer = false;
-    std::map<std::string, std::string> custom, custom_changed;
-    std::vector<std::string> changed;
-    std::vector<FieldError> errors;
-    AccountInput input = create->input;
-    if (!input.text.count("name")) input.text["name"] = "";  // the one field always required
-    Apply(input, create->rules, &text, &vat_payer, &custom, &changed, &custom_changed, &errors);
-    const bool printable = std::all_of(create->code.begin(), create->code.end(),
-                                       [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
-    if (create->code.empty() || Utf8Length(create->code) > 50 || !printable) {
-      errors.push_back(Error("code", "invalid_code",
-                             "Codul are între 1 și 50 de caractere tipăribile.",
-                             "The code has 1 to 50 printable characters."));
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    AccountCreatedT e;
-    e.account_id = create->account_id;
-    e.code = create->code;
-    for (const auto& [field, value] : text) *TextField(e, field) = value;
-    e.vat_payer = vat_payer;
-    e.folder_id = create->folder_id;
-    e.owner_id = create->owner_id;
-    e.custom = CustomValues(custom);
-    return Events{std::move(e)};
+  // Every command but a create needs a live account.
+  if (!std::holds_alternative<CreateAccount>(command)) {
+    if (!state.exists) return NoSuchAccount();
+    if (!state.merged_into.empty()) return Merged(state.merged_into);
   }
-  if (!state.exists) return NoSuchAccount();
-  if (!state.merged_into.empty()) return Merged(state.merged_into);
-
-  if (const auto* change = std::get_if<ChangeAccount>(&command)) {
-    if (state.archived) return Archived();
-    std::map<std::string, std::string> text = state.text, custom = state.custom, custom_changed;
-    bool vat_payer = state.vat_payer;
-    std::vector<std::string> changed;
-    std::vector<FieldError> errors;
-    Apply(change->input, change->rules, &text, &vat_payer, &custom, &changed, &custom_changed,
-          &errors);
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    if (changed.empty() && custom_changed.empty()) return Events{};
-    AccountChangedT e;
-    e.changed = changed;
-    for (const std::string& field : changed) {
-      if (field == "vat_payer") {
-        e.vat_payer = vat_payer;
-      } else {
-        *TextField(e, field) = text[field];
-      }
-    }
-    e.custom = CustomValues(custom_changed);
-    return Events{std::move(e)};
-  }
-  if (const auto* move = std::get_if<MoveAccount>(&command)) {
-    if (state.archived) return Archived();
-    if (move->folder_id == state.folder_id) return Events{};
-    AccountMovedT e;
-    e.folder_id = move->folder_id;
-    return Events{std::move(e)};
-  }
-  if (const auto* reassign = std::get_if<ReassignAccount>(&command)) {
-    if (state.archived) return Archived();
-    if (reassign->owner_id == state.owner_id) return Events{};
-    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
-    AccountReassignedT e;
-    e.owner_id = reassign->owner_id;
-    return Events{std::move(e)};
-  }
-  if (std::holds_alternative<ArchiveAccount>(command)) {
-    if (state.archived) return Events{};
-    return Events{AccountArchivedT{}};
-  }
-  if (std::holds_alternative<RestoreAccount>(command)) {
-    if (!state.archived) return Events{};
-    return Events{AccountRestoredT{}};
-  }
-  if (state.archived) return Archived();
-  return DecideContact(state, command);
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using T = std::decay_t<decltype(c)>;
+        using Events = std::vector<Event>;
+        if constexpr (std::is_same_v<T, CreateAccount>) {
+          const auto* create = &c;
+          if (state.exists) {
+            return Reject("account_exists", "Contul există deja.", "The account exists already.",
+                          409);
+          }
+          if (!domain::MayGiveTo(ctx, create->owner_id)) return domain::GivingForbidden();
+          std::map<std::string, std::string> text = {{"kind", "company"}, {"country", "RO"}};
+          bool vat_payer = false;
+          std::map<std::string, std::string> custom, custom_changed;
+          std::vector<std::string> changed;
+          std::vector<FieldError> errors;
+          AccountInput input = create->input;
+          if (!input.text.count("name")) input.text["name"] = "";  // the one field always required
+          Apply(input, create->rules, &text, &vat_payer, &custom, &changed, &custom_changed,
+                &errors);
+          const bool printable =
+              std::all_of(create->code.begin(), create->code.end(),
+                          [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+          if (create->code.empty() || Utf8Length(create->code) > 50 || !printable) {
+            errors.push_back(Error("code", "invalid_code",
+                                   "Codul are între 1 și 50 de caractere tipăribile.",
+                                   "The code has 1 to 50 printable characters."));
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          AccountCreatedT e;
+          e.account_id = create->account_id;
+          e.code = create->code;
+          for (const auto& [field, value] : text) *TextField(e, field) = value;
+          e.vat_payer = vat_payer;
+          e.folder_id = create->folder_id;
+          e.owner_id = create->owner_id;
+          e.custom = CustomValues(custom);
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<T, ChangeAccount>) {
+          const auto* change = &c;
+          if (state.archived) return Archived();
+          std::map<std::string, std::string> text = state.text, custom = state.custom,
+                                             custom_changed;
+          bool vat_payer = state.vat_payer;
+          std::vector<std::string> changed;
+          std::vector<FieldError> errors;
+          Apply(change->input, change->rules, &text, &vat_payer, &custom, &changed, &custom_changed,
+                &errors);
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          if (changed.empty() && custom_changed.empty()) return Events{};
+          AccountChangedT e;
+          e.changed = changed;
+          for (const std::string& field : changed) {
+            if (field == "vat_payer") {
+              e.vat_payer = vat_payer;
+            } else {
+              *TextField(e, field) = text[field];
+            }
+          }
+          e.custom = CustomValues(custom_changed);
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<T, MoveAccount>) {
+          const auto* move = &c;
+          if (state.archived) return Archived();
+          if (move->folder_id == state.folder_id) return Events{};
+          AccountMovedT e;
+          e.folder_id = move->folder_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<T, ReassignAccount>) {
+          const auto* reassign = &c;
+          if (state.archived) return Archived();
+          if (reassign->owner_id == state.owner_id) return Events{};
+          if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
+          AccountReassignedT e;
+          e.owner_id = reassign->owner_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<T, ArchiveAccount>) {
+          if (state.archived) return Events{};
+          return Events{AccountArchivedT{}};
+        } else if constexpr (std::is_same_v<T, RestoreAccount>) {
+          if (!state.archived) return Events{};
+          return Events{AccountRestoredT{}};
+        } else if constexpr (std::is_same_v<T, AddContact> || std::is_same_v<T, ChangeContact> ||
+                             std::is_same_v<T, RemoveContact>) {
+          if (state.archived) return Archived();
+          return DecideContact(state, c);
+        } else {
+          static_assert(domain::kUnhandled<T>, "every command is decided");
+        }
+      },
+      command);
 }
 
 domain::Decision<std::vector<Account::Event>> Account::DecideMerge(

@@ -87,67 +87,79 @@ bool Folders::State::HasChildren(const std::string& id) const {
 
 domain::Decision<Folders::Event> Folders::Decide(const State& state, const Command& command,
                                                  const domain::Context&) {
-  using Events = std::vector<Event>;
-  if (const auto* create = std::get_if<CreateFolder>(&command)) {
-    if (state.nodes.count(create->folder_id)) {
-      return Reject("folder_exists", "Dosarul există deja.", "The folder exists already.", 409);
-    }
-    if (!state.nodes.count(create->parent_id)) return NoSuchFolder("parent_id");
-    if (state.Depth(create->parent_id) + 1 > kMaxFolderDepth) return TooDeep();
-    if (auto bad = CheckName(state, create->parent_id, create->name, "")) return *bad;
-    FolderCreatedT e;
-    e.folder_id = create->folder_id;
-    e.parent_id = create->parent_id;
-    e.name = create->name;
-    return Events{std::move(e)};
-  }
-  if (const auto* rename = std::get_if<RenameFolder>(&command)) {
-    auto it = state.nodes.find(rename->folder_id);
-    if (it == state.nodes.end()) return NoSuchFolder("folder_id");
-    if (it->second.name == rename->name) return Events{};
-    if (auto bad = CheckName(state, it->second.parent_id, rename->name, rename->folder_id)) {
-      return *bad;
-    }
-    FolderRenamedT e;
-    e.folder_id = rename->folder_id;
-    e.name = rename->name;
-    return Events{std::move(e)};
-  }
-  if (const auto* move = std::get_if<MoveFolder>(&command)) {
-    auto it = state.nodes.find(move->folder_id);
-    if (it == state.nodes.end()) return NoSuchFolder("folder_id");
-    if (move->folder_id == kRootFolder) {
-      return Reject("root_folder_fixed", "Dosarul rădăcină nu se mută.",
-                    "The root folder cannot be moved.", 409);
-    }
-    if (!state.nodes.count(move->parent_id)) return NoSuchFolder("parent_id");
-    if (it->second.parent_id == move->parent_id) return Events{};
-    if (state.IsWithin(move->parent_id, move->folder_id)) {
-      return Reject("folder_cycle",
-                    "Un dosar nu se poate muta în el însuși sau în subdosarele sale.",
-                    "A folder cannot move into itself or its own subfolders.");
-    }
-    if (state.Depth(move->parent_id) + 1 + state.Height(move->folder_id) > kMaxFolderDepth) {
-      return TooDeep();
-    }
-    if (auto bad = CheckName(state, move->parent_id, it->second.name, move->folder_id)) return *bad;
-    FolderMovedT e;
-    e.folder_id = move->folder_id;
-    e.parent_id = move->parent_id;
-    return Events{std::move(e)};
-  }
-  const auto& remove = std::get<DeleteFolder>(command);
-  if (!state.nodes.count(remove.folder_id)) return NoSuchFolder("folder_id");
-  if (remove.folder_id == kRootFolder) {
-    return Reject("root_folder_fixed", "Dosarul rădăcină nu se șterge.",
-                  "The root folder cannot be deleted.", 409);
-  }
-  if (state.HasChildren(remove.folder_id) || remove.account_count > 0) {
-    return Reject("folder_not_empty", "Dosarul nu este gol.", "The folder is not empty.", 409);
-  }
-  FolderDeletedT e;
-  e.folder_id = remove.folder_id;
-  return Events{std::move(e)};
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using C = std::decay_t<decltype(c)>;
+        using Events = std::vector<Event>;
+        if constexpr (std::is_same_v<C, CreateFolder>) {
+          const auto* create = &c;
+          if (state.nodes.count(create->folder_id)) {
+            return Reject("folder_exists", "Dosarul există deja.", "The folder exists already.",
+                          409);
+          }
+          if (!state.nodes.count(create->parent_id)) return NoSuchFolder("parent_id");
+          if (state.Depth(create->parent_id) + 1 > kMaxFolderDepth) return TooDeep();
+          if (auto bad = CheckName(state, create->parent_id, create->name, "")) return *bad;
+          FolderCreatedT e;
+          e.folder_id = create->folder_id;
+          e.parent_id = create->parent_id;
+          e.name = create->name;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, RenameFolder>) {
+          const auto* rename = &c;
+          auto it = state.nodes.find(rename->folder_id);
+          if (it == state.nodes.end()) return NoSuchFolder("folder_id");
+          if (it->second.name == rename->name) return Events{};
+          if (auto bad = CheckName(state, it->second.parent_id, rename->name, rename->folder_id)) {
+            return *bad;
+          }
+          FolderRenamedT e;
+          e.folder_id = rename->folder_id;
+          e.name = rename->name;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, MoveFolder>) {
+          const auto* move = &c;
+          auto it = state.nodes.find(move->folder_id);
+          if (it == state.nodes.end()) return NoSuchFolder("folder_id");
+          if (move->folder_id == kRootFolder) {
+            return Reject("root_folder_fixed", "Dosarul rădăcină nu se mută.",
+                          "The root folder cannot be moved.", 409);
+          }
+          if (!state.nodes.count(move->parent_id)) return NoSuchFolder("parent_id");
+          if (it->second.parent_id == move->parent_id) return Events{};
+          if (state.IsWithin(move->parent_id, move->folder_id)) {
+            return Reject("folder_cycle",
+                          "Un dosar nu se poate muta în el însuși sau în subdosarele sale.",
+                          "A folder cannot move into itself or its own subfolders.");
+          }
+          if (state.Depth(move->parent_id) + 1 + state.Height(move->folder_id) > kMaxFolderDepth) {
+            return TooDeep();
+          }
+          if (auto bad = CheckName(state, move->parent_id, it->second.name, move->folder_id))
+            return *bad;
+          FolderMovedT e;
+          e.folder_id = move->folder_id;
+          e.parent_id = move->parent_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, DeleteFolder>) {
+          const auto& remove = c;
+          if (!state.nodes.count(remove.folder_id)) return NoSuchFolder("folder_id");
+          if (remove.folder_id == kRootFolder) {
+            return Reject("root_folder_fixed", "Dosarul rădăcină nu se șterge.",
+                          "The root folder cannot be deleted.", 409);
+          }
+          if (state.HasChildren(remove.folder_id) || remove.account_count > 0) {
+            return Reject("folder_not_empty", "Dosarul nu este gol.", "The folder is not empty.",
+                          409);
+          }
+          FolderDeletedT e;
+          e.folder_id = remove.folder_id;
+          return Events{std::move(e)};
+        } else {
+          static_assert(domain::kUnhandled<C>, "every command is decided");
+        }
+      },
+      command);
 }
 
 Folders::State Folders::Evolve(State state, const Event& event) {

@@ -79,77 +79,84 @@ std::optional<FieldError> CheckPassword(std::string_view password) {
 
 domain::Decision<User::Event> User::Decide(const State& state, const Command& command,
                                            const domain::Context& ctx) {
-  using Events = std::vector<Event>;
-  if (const auto* create = std::get_if<CreateUser>(&command)) {
-    if (state.exists) {
-      return domain::Reject("user_exists", "Utilizatorul există deja.", "The user already exists.",
-                            409);
-    }
-    std::vector<FieldError> errors;
-    for (auto e : {CheckUsername(create->username), CheckDisplayName(create->display_name),
-                   CheckEmail(create->email), CheckRole(create->role)}) {
-      if (e) errors.push_back(std::move(*e));
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    UserCreatedT e;
-    e.user_id = create->user_id;
-    e.username = NormalizeUsername(create->username);
-    e.display_name = create->display_name;
-    e.email = create->email;
-    e.role = create->role;
-    return Events{std::move(e)};
-  }
-  if (!state.exists) return NoSuchUser();
-
-  if (const auto* change = std::get_if<ChangeUser>(&command)) {
-    std::vector<FieldError> errors;
-    if (change->display_name) {
-      if (auto e = CheckDisplayName(*change->display_name)) errors.push_back(*e);
-    }
-    if (change->email) {
-      if (auto e = CheckEmail(*change->email)) errors.push_back(*e);
-    }
-    if (change->role) {
-      if (auto e = CheckRole(*change->role)) errors.push_back(*e);
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    Events events;
-    if (change->display_name && *change->display_name != state.display_name) {
-      UserDisplayNameChangedT e;
-      e.display_name = *change->display_name;
-      events.emplace_back(std::move(e));
-    }
-    if (change->email && *change->email != state.email) {
-      UserEmailChangedT e;
-      e.email = *change->email;
-      events.emplace_back(std::move(e));
-    }
-    if (change->role && *change->role != state.role) {
-      if (ctx.actor == state.user_id) {
-        return domain::Reject("cannot_change_own_role", "Nu vă puteți schimba propriul rol.",
-                              "You cannot change your own role.", 403);
-      }
-      UserRoleChangedT e;
-      e.role = *change->role;
-      events.emplace_back(std::move(e));
-    }
-    return events;
-  }
-  if (const auto* password = std::get_if<SetPassword>(&command)) {
-    UserPasswordChangedT e;
-    e.reset = password->reset;
-    return Events{std::move(e)};
-  }
-  if (std::holds_alternative<DeactivateUser>(command)) {
-    if (ctx.actor == state.user_id) {
-      return domain::Reject("cannot_deactivate_self", "Nu vă puteți dezactiva propriul cont.",
-                            "You cannot deactivate your own account.", 403);
-    }
-    if (!state.active) return Events{};
-    return Events{UserDeactivatedT{}};
-  }
-  if (state.active) return Events{};
-  return Events{UserReactivatedT{}};
+  if (!std::holds_alternative<CreateUser>(command) && !state.exists) return NoSuchUser();
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using C = std::decay_t<decltype(c)>;
+        using Events = std::vector<Event>;
+        if constexpr (std::is_same_v<C, CreateUser>) {
+          const auto* create = &c;
+          if (state.exists) {
+            return domain::Reject("user_exists", "Utilizatorul există deja.",
+                                  "The user already exists.", 409);
+          }
+          std::vector<FieldError> errors;
+          for (auto e : {CheckUsername(create->username), CheckDisplayName(create->display_name),
+                         CheckEmail(create->email), CheckRole(create->role)}) {
+            if (e) errors.push_back(std::move(*e));
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          UserCreatedT e;
+          e.user_id = create->user_id;
+          e.username = NormalizeUsername(create->username);
+          e.display_name = create->display_name;
+          e.email = create->email;
+          e.role = create->role;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ChangeUser>) {
+          const auto* change = &c;
+          std::vector<FieldError> errors;
+          if (change->display_name) {
+            if (auto e = CheckDisplayName(*change->display_name)) errors.push_back(*e);
+          }
+          if (change->email) {
+            if (auto e = CheckEmail(*change->email)) errors.push_back(*e);
+          }
+          if (change->role) {
+            if (auto e = CheckRole(*change->role)) errors.push_back(*e);
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          Events events;
+          if (change->display_name && *change->display_name != state.display_name) {
+            UserDisplayNameChangedT e;
+            e.display_name = *change->display_name;
+            events.emplace_back(std::move(e));
+          }
+          if (change->email && *change->email != state.email) {
+            UserEmailChangedT e;
+            e.email = *change->email;
+            events.emplace_back(std::move(e));
+          }
+          if (change->role && *change->role != state.role) {
+            if (ctx.actor == state.user_id) {
+              return domain::Reject("cannot_change_own_role", "Nu vă puteți schimba propriul rol.",
+                                    "You cannot change your own role.", 403);
+            }
+            UserRoleChangedT e;
+            e.role = *change->role;
+            events.emplace_back(std::move(e));
+          }
+          return events;
+        } else if constexpr (std::is_same_v<C, SetPassword>) {
+          const auto* password = &c;
+          UserPasswordChangedT e;
+          e.reset = password->reset;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, DeactivateUser>) {
+          if (ctx.actor == state.user_id) {
+            return domain::Reject("cannot_deactivate_self", "Nu vă puteți dezactiva propriul cont.",
+                                  "You cannot deactivate your own account.", 403);
+          }
+          if (!state.active) return Events{};
+          return Events{UserDeactivatedT{}};
+        } else if constexpr (std::is_same_v<C, ReactivateUser>) {
+          if (state.active) return Events{};
+          return Events{UserReactivatedT{}};
+        } else {
+          static_assert(domain::kUnhandled<C>, "every command is decided");
+        }
+      },
+      command);
 }
 
 User::State User::Evolve(State state, const Event& event) {

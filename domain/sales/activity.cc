@@ -165,142 +165,163 @@ std::vector<TypeDef> DefaultActivityTypes() {
 
 domain::Decision<Activity::Event> Activity::Decide(const State& state, const Command& command,
                                                    const domain::Context& ctx) {
-  if (const auto* create = std::get_if<CreateActivity>(&command)) {
-    if (state.exists) {
-      return Reject("activity_exists", "Activitatea există deja.", "The activity exists already.",
+  // A command on an activity that exists, and that is not archived unless
+  // it delivers a reminder or moves the activity.
+  if (!std::holds_alternative<CreateActivity>(command)) {
+    if (!state.exists) {
+      return Reject("activity_not_found", "Activitatea nu există.", "No such activity.", 404);
+    }
+    const bool any_state = std::holds_alternative<FireActivityReminder>(command) ||
+                           std::holds_alternative<MoveActivity>(command);
+    if (!any_state && state.archived) {
+      return Reject("activity_archived", "Activitatea este arhivată.", "The activity is archived.",
                     409);
     }
-    if (!domain::MayGiveTo(ctx, create->owner_id)) {
-      return domain::GivingForbidden();
-    }
-    std::vector<FieldError> errors;
-    ActivityInput input = create->input;
-    if (!input.subject) input.subject = "";
-    if (!input.type) input.type = "task";
-    Applied applied = Apply(state, input, create->account_contacts, create->account_opportunities,
-                            create->rules, create->types, &errors);
-    CommunicationRecord communication;
-    if (create->communication) {
-      communication =
-          CheckCommunication(*create->communication, create->default_phone, applied.state, &errors);
-    }
-    if (!OneOf(create->status, kActivityStatuses)) {
-      errors.push_back({"status",
-                        "invalid_value",
-                        {"Starea este planned, in_progress, done sau canceled.",
-                         "The status is planned, in_progress, done or canceled."}});
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    const State& s = applied.state;
-    ActivityCreatedT e;
-    e.activity_id = create->activity_id;
-    e.account_id = create->account_id;
-    e.opportunity_id = s.opportunity_id;
-    e.contact_id = s.contact_id;
-    e.type = s.type;
-    e.subject = s.subject;
-    e.details = s.details;
-    e.status = create->status;
-    e.owner_id = create->owner_id;
-    e.due_date = s.due_date;
-    e.reminder_at_us = create->reminder_at_us.value_or(0);
-    e.custom = accounts::CustomValues(s.custom);
-    e.direction = communication.direction;
-    e.phone = communication.phone;
-    e.duration_seconds = static_cast<uint32_t>(communication.duration_seconds);
-    e.call_outcome = communication.outcome;
-    e.occurred_at_us = communication.at_us;
-    return Events{std::move(e)};
   }
-  if (!state.exists) {
-    return Reject("activity_not_found", "Activitatea nu există.", "No such activity.", 404);
-  }
-  if (const auto* fire = std::get_if<FireActivityReminder>(&command)) {
-    if (state.reminder_at_us == 0 || state.reminder_at_us != fire->due_us || state.reminder_fired) {
-      return Events{};
-    }
-    ActivityReminderDueT e;
-    e.reminder_at_us = fire->due_us;
-    e.user_id = state.owner_id;
-    return Events{std::move(e)};
-  }
-  if (const auto* move = std::get_if<MoveActivity>(&command)) {
-    if (move->from_account_id != state.account_id) return Events{};
-    ActivityMovedT e;
-    e.from_account_id = state.account_id;
-    e.account_id = move->account_id;
-    return Events{std::move(e)};
-  }
-  if (state.archived) {
-    return Reject("activity_archived", "Activitatea este arhivată.", "The activity is archived.",
-                  409);
-  }
-  if (std::holds_alternative<ArchiveActivity>(command)) return Events{ActivityArchivedT{}};
-  if (const auto* change = std::get_if<ChangeActivity>(&command)) {
-    std::vector<FieldError> errors;
-    Applied applied = Apply(state, change->input, change->account_contacts,
-                            change->account_opportunities, change->rules, change->types, &errors);
-    // A call stays a call, and an SMS keeps its text.
-    if (!state.communication.direction.empty()) {
-      if (applied.state.type != state.type) {
-        errors.push_back({"type",
-                          "fixed_type",
-                          {"Tipul unui apel sau SMS nu se schimbă.",
-                           "A call's or SMS's type does not change."}});
-      }
-      if (state.type == "sms" && applied.state.details.empty()) {
-        errors.push_back(
-            {"details", "required", {"Textul SMS-ului rămâne.", "An SMS keeps its text."}});
-      }
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
-    const State& s = applied.state;
-    ActivityChangedT e;
-    e.changed = applied.changed;
-    e.type = s.type;
-    e.subject = s.subject;
-    e.details = s.details;
-    e.contact_id = s.contact_id;
-    e.opportunity_id = s.opportunity_id;
-    e.due_date = s.due_date;
-    e.custom = accounts::CustomValues(applied.custom_changed);
-    return Events{std::move(e)};
-  }
-  if (const auto* status = std::get_if<ChangeActivityStatus>(&command)) {
-    if (!OneOf(status->status, kActivityStatuses)) {
-      return domain::InvalidFields({{"status",
-                                     "invalid_value",
-                                     {"Starea este planned, in_progress, done sau canceled.",
-                                      "The status is planned, in_progress, done or canceled."}}});
-    }
-    if (status->status == state.status) return Events{};
-    ActivityStatusChangedT e;
-    e.status = status->status;
-    e.from_status = state.status;
-    return Events{std::move(e)};
-  }
-  if (const auto* reassign = std::get_if<ReassignActivity>(&command)) {
-    if (reassign->owner_id == state.owner_id) return Events{};
-    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
-    ActivityReassignedT e;
-    e.owner_id = reassign->owner_id;
-    e.from_owner_id = state.owner_id;
-    return Events{std::move(e)};
-  }
-  const auto& reminder = std::get<SetActivityReminder>(command);
-  if (!reminder.at_us) {
-    if (state.reminder_at_us == 0) return Events{};
-    return Events{ActivityReminderClearedT{}};
-  }
-  if (*reminder.at_us <= 0) {
-    return domain::InvalidFields(
-        {{"reminder_at", "invalid_time", {"Momentul nu este valid.", "The time is not valid."}}});
-  }
-  if (*reminder.at_us == state.reminder_at_us) return Events{};
-  ActivityReminderSetT e;
-  e.reminder_at_us = *reminder.at_us;
-  return Events{std::move(e)};
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, CreateActivity>) {
+          const auto* create = &c;
+          if (state.exists) {
+            return Reject("activity_exists", "Activitatea există deja.",
+                          "The activity exists already.", 409);
+          }
+          if (!domain::MayGiveTo(ctx, create->owner_id)) {
+            return domain::GivingForbidden();
+          }
+          std::vector<FieldError> errors;
+          ActivityInput input = create->input;
+          if (!input.subject) input.subject = "";
+          if (!input.type) input.type = "task";
+          Applied applied =
+              Apply(state, input, create->account_contacts, create->account_opportunities,
+                    create->rules, create->types, &errors);
+          CommunicationRecord communication;
+          if (create->communication) {
+            communication = CheckCommunication(*create->communication, create->default_phone,
+                                               applied.state, &errors);
+          }
+          if (!OneOf(create->status, kActivityStatuses)) {
+            errors.push_back({"status",
+                              "invalid_value",
+                              {"Starea este planned, in_progress, done sau canceled.",
+                               "The status is planned, in_progress, done or canceled."}});
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          const State& s = applied.state;
+          ActivityCreatedT e;
+          e.activity_id = create->activity_id;
+          e.account_id = create->account_id;
+          e.opportunity_id = s.opportunity_id;
+          e.contact_id = s.contact_id;
+          e.type = s.type;
+          e.subject = s.subject;
+          e.details = s.details;
+          e.status = create->status;
+          e.owner_id = create->owner_id;
+          e.due_date = s.due_date;
+          e.reminder_at_us = create->reminder_at_us.value_or(0);
+          e.custom = accounts::CustomValues(s.custom);
+          e.direction = communication.direction;
+          e.phone = communication.phone;
+          e.duration_seconds = static_cast<uint32_t>(communication.duration_seconds);
+          e.call_outcome = communication.outcome;
+          e.occurred_at_us = communication.at_us;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, FireActivityReminder>) {
+          const auto* fire = &c;
+          if (state.reminder_at_us == 0 || state.reminder_at_us != fire->due_us ||
+              state.reminder_fired) {
+            return Events{};
+          }
+          ActivityReminderDueT e;
+          e.reminder_at_us = fire->due_us;
+          e.user_id = state.owner_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, MoveActivity>) {
+          const auto* move = &c;
+          if (move->from_account_id != state.account_id) return Events{};
+          ActivityMovedT e;
+          e.from_account_id = state.account_id;
+          e.account_id = move->account_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ArchiveActivity>) {
+          return Events{ActivityArchivedT{}};
+        } else if constexpr (std::is_same_v<C, ChangeActivity>) {
+          const auto* change = &c;
+          std::vector<FieldError> errors;
+          Applied applied =
+              Apply(state, change->input, change->account_contacts, change->account_opportunities,
+                    change->rules, change->types, &errors);
+          // A call stays a call, and an SMS keeps its text.
+          if (!state.communication.direction.empty()) {
+            if (applied.state.type != state.type) {
+              errors.push_back({"type",
+                                "fixed_type",
+                                {"Tipul unui apel sau SMS nu se schimbă.",
+                                 "A call's or SMS's type does not change."}});
+            }
+            if (state.type == "sms" && applied.state.details.empty()) {
+              errors.push_back(
+                  {"details", "required", {"Textul SMS-ului rămâne.", "An SMS keeps its text."}});
+            }
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
+          const State& s = applied.state;
+          ActivityChangedT e;
+          e.changed = applied.changed;
+          e.type = s.type;
+          e.subject = s.subject;
+          e.details = s.details;
+          e.contact_id = s.contact_id;
+          e.opportunity_id = s.opportunity_id;
+          e.due_date = s.due_date;
+          e.custom = accounts::CustomValues(applied.custom_changed);
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ChangeActivityStatus>) {
+          const auto* status = &c;
+          if (!OneOf(status->status, kActivityStatuses)) {
+            return domain::InvalidFields(
+                {{"status",
+                  "invalid_value",
+                  {"Starea este planned, in_progress, done sau canceled.",
+                   "The status is planned, in_progress, done or canceled."}}});
+          }
+          if (status->status == state.status) return Events{};
+          ActivityStatusChangedT e;
+          e.status = status->status;
+          e.from_status = state.status;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ReassignActivity>) {
+          const auto* reassign = &c;
+          if (reassign->owner_id == state.owner_id) return Events{};
+          if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
+          ActivityReassignedT e;
+          e.owner_id = reassign->owner_id;
+          e.from_owner_id = state.owner_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, SetActivityReminder>) {
+          const auto& reminder = c;
+          if (!reminder.at_us) {
+            if (state.reminder_at_us == 0) return Events{};
+            return Events{ActivityReminderClearedT{}};
+          }
+          if (*reminder.at_us <= 0) {
+            return domain::InvalidFields({{"reminder_at",
+                                           "invalid_time",
+                                           {"Momentul nu este valid.", "The time is not valid."}}});
+          }
+          if (*reminder.at_us == state.reminder_at_us) return Events{};
+          ActivityReminderSetT e;
+          e.reminder_at_us = *reminder.at_us;
+          return Events{std::move(e)};
+        } else {
+          static_assert(domain::kUnhandled<C>, "every command is decided");
+        }
+      },
+      command);
 }
 
 Activity::State Activity::Evolve(State state, const Event& event) {

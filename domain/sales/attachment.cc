@@ -33,6 +33,7 @@ bool IsMediaType(const std::string& type) {
 
 domain::Decision<Attachment::Event> Attachment::Decide(const State& state, const Command& command,
                                                        const domain::Context&) {
+  static_assert(std::variant_size_v<Command> == 1, "one command: UploadAttachment");
   const auto& upload = std::get<UploadAttachment>(command);
   if (state.exists) {
     return domain::Reject("attachment_exists", "Atașamentul există deja.",
@@ -69,6 +70,7 @@ domain::Decision<Attachment::Event> Attachment::Decide(const State& state, const
 }
 
 Attachment::State Attachment::Evolve(State, const Event& event) {
+  static_assert(std::variant_size_v<Event> == 1, "one event: AttachmentUploadedT");
   const auto& e = std::get<AttachmentUploadedT>(event);
   return State{true, e.file_name, e.content_type, e.sha256, e.uploader_id, e.size};
 }

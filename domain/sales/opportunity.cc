@@ -146,148 +146,170 @@ Applied Apply(const Opportunity::State& before, const OpportunityInput& input,
 
 domain::Decision<Opportunity::Event> Opportunity::Decide(const State& state, const Command& command,
                                                          const domain::Context& ctx) {
-  if (const auto* open = std::get_if<OpenOpportunity>(&command)) {
-    if (state.exists) {
-      return Reject("opportunity_exists", "Oportunitatea există deja.",
-                    "The opportunity exists already.", 409);
-    }
-    if (!domain::MayGiveTo(ctx, open->owner_id)) {
-      return domain::GivingForbidden();
-    }
-    std::vector<FieldError> errors;
-    OpportunityInput input = open->input;
-    if (!input.title) input.title = "";
-    Applied applied = Apply(state, input, open->account_contacts, open->rules, &errors);
-    const std::string stage =
-        open->stage.empty() ? (open->stages.empty() ? "" : open->stages.front()) : open->stage;
-    if (std::find(open->stages.begin(), open->stages.end(), stage) == open->stages.end()) {
-      errors.push_back({"stage",
-                        "unknown_stage",
-                        {"Etapa nu este în pipeline.", "The stage is not in the pipeline."}});
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    const State& s = applied.state;
-    OpportunityOpenedT e;
-    e.opportunity_id = open->opportunity_id;
-    e.account_id = open->account_id;
-    e.contact_id = s.contact_id;
-    e.title = s.title;
-    e.details = s.details;
-    e.value_minor = s.value_minor;
-    e.currency = s.currency;
-    e.stage = stage;
-    e.owner_id = open->owner_id;
-    e.due_date = s.due_date;
-    e.close_date = s.close_date;
-    e.reminder_at_us = open->reminder_at_us.value_or(0);
-    e.custom = accounts::CustomValues(s.custom);
-    return Events{std::move(e)};
+  // A command on an opportunity that exists; on one that is not archived
+  // unless it delivers a reminder or moves it; on an open one unless it
+  // archives or reopens it.
+  if (!std::holds_alternative<OpenOpportunity>(command)) {
+    if (!state.exists) return NoSuchOpportunity();
+    const bool any_state = std::holds_alternative<FireReminder>(command) ||
+                           std::holds_alternative<MoveOpportunity>(command);
+    if (!any_state && state.archived) return Archived();
+    const bool closed_too = std::holds_alternative<ArchiveOpportunity>(command) ||
+                            std::holds_alternative<ReopenOpportunity>(command);
+    if (!any_state && !closed_too && state.status != "open") return NotOpen(state.status);
   }
-  if (!state.exists) return NoSuchOpportunity();
-  if (const auto* fire = std::get_if<FireReminder>(&command)) {
-    if (state.reminder_at_us != fire->due_us || state.reminder_at_us == 0 || state.reminder_fired) {
-      return Events{};  // moved, cleared or delivered already
-    }
-    OpportunityReminderDueT e;
-    e.reminder_at_us = fire->due_us;
-    e.user_id = state.owner_id;
-    return Events{std::move(e)};
-  }
-  if (const auto* move = std::get_if<MoveOpportunity>(&command)) {
-    if (move->from_account_id != state.account_id) return Events{};
-    OpportunityMovedT e;
-    e.from_account_id = state.account_id;
-    e.account_id = move->account_id;
-    return Events{std::move(e)};
-  }
-  if (state.archived) return Archived();
-  if (std::holds_alternative<ArchiveOpportunity>(command)) {
-    return Events{OpportunityArchivedT{}};
-  }
-  if (const auto* reopen = std::get_if<ReopenOpportunity>(&command)) {
-    if (state.status == "open") return Events{};
-    const std::string stage = reopen->stage.empty() ? state.stage : reopen->stage;
-    if (std::find(reopen->stages.begin(), reopen->stages.end(), stage) == reopen->stages.end()) {
-      return UnknownStage(stage);
-    }
-    OpportunityReopenedT e;
-    e.stage = stage;
-    return Events{std::move(e)};
-  }
-  if (state.status != "open") return NotOpen(state.status);
-
-  if (const auto* change = std::get_if<ChangeOpportunity>(&command)) {
-    std::vector<FieldError> errors;
-    Applied applied = Apply(state, change->input, change->account_contacts, change->rules, &errors);
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
-    const State& s = applied.state;
-    OpportunityChangedT e;
-    e.changed = applied.changed;
-    e.title = s.title;
-    e.details = s.details;
-    e.value_minor = s.value_minor;
-    e.currency = s.currency;
-    e.contact_id = s.contact_id;
-    e.due_date = s.due_date;
-    e.close_date = s.close_date;
-    e.custom = accounts::CustomValues(applied.custom_changed);
-    return Events{std::move(e)};
-  }
-  if (const auto* stage = std::get_if<ChangeStage>(&command)) {
-    if (std::find(stage->stages.begin(), stage->stages.end(), stage->stage) ==
-        stage->stages.end()) {
-      return UnknownStage(stage->stage);
-    }
-    if (stage->stage == state.stage) return Events{};
-    OpportunityStageChangedT e;
-    e.stage = stage->stage;
-    e.from_stage = state.stage;
-    return Events{std::move(e)};
-  }
-  if (const auto* reassign = std::get_if<ReassignOpportunity>(&command)) {
-    if (reassign->owner_id == state.owner_id) return Events{};
-    if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
-    OpportunityReassignedT e;
-    e.owner_id = reassign->owner_id;
-    e.from_owner_id = state.owner_id;
-    return Events{std::move(e)};
-  }
-  if (const auto* reminder = std::get_if<SetReminder>(&command)) {
-    if (!reminder->at_us) {
-      if (state.reminder_at_us == 0) return Events{};
-      return Events{OpportunityReminderClearedT{}};
-    }
-    if (*reminder->at_us <= 0) {
-      return domain::InvalidFields(
-          {{"reminder_at", "invalid_time", {"Momentul nu este valid.", "The time is not valid."}}});
-    }
-    if (*reminder->at_us == state.reminder_at_us) return Events{};
-    OpportunityReminderSetT e;
-    e.reminder_at_us = *reminder->at_us;
-    return Events{std::move(e)};
-  }
-  const auto& close = std::get<CloseOpportunity>(command);
-  if (close.outcome != "won" && close.outcome != "lost") {
-    return domain::InvalidFields(
-        {{"outcome",
-          "invalid_value",
-          {"Rezultatul este won sau lost.", "The outcome is won or lost."}}});
-  }
-  if (close.outcome == "lost" && close.reason.empty()) {
-    return domain::InvalidFields({{"reason",
-                                   "required",
-                                   {"Motivul pierderii este obligatoriu.",
-                                    "A reason is required when the opportunity is lost."}}});
-  }
-  if (accounts::Utf8Length(close.reason) > 2000) {
-    return domain::InvalidFields(
-        {{"reason", "too_long", {"Textul este prea lung.", "The text is too long."}}});
-  }
-  OpportunityClosedT e;
-  e.outcome = close.outcome;
-  e.reason = close.reason;
-  return Events{std::move(e)};
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, OpenOpportunity>) {
+          const auto* open = &c;
+          if (state.exists) {
+            return Reject("opportunity_exists", "Oportunitatea există deja.",
+                          "The opportunity exists already.", 409);
+          }
+          if (!domain::MayGiveTo(ctx, open->owner_id)) {
+            return domain::GivingForbidden();
+          }
+          std::vector<FieldError> errors;
+          OpportunityInput input = open->input;
+          if (!input.title) input.title = "";
+          Applied applied = Apply(state, input, open->account_contacts, open->rules, &errors);
+          const std::string stage = open->stage.empty()
+                                        ? (open->stages.empty() ? "" : open->stages.front())
+                                        : open->stage;
+          if (std::find(open->stages.begin(), open->stages.end(), stage) == open->stages.end()) {
+            errors.push_back({"stage",
+                              "unknown_stage",
+                              {"Etapa nu este în pipeline.", "The stage is not in the pipeline."}});
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          const State& s = applied.state;
+          OpportunityOpenedT e;
+          e.opportunity_id = open->opportunity_id;
+          e.account_id = open->account_id;
+          e.contact_id = s.contact_id;
+          e.title = s.title;
+          e.details = s.details;
+          e.value_minor = s.value_minor;
+          e.currency = s.currency;
+          e.stage = stage;
+          e.owner_id = open->owner_id;
+          e.due_date = s.due_date;
+          e.close_date = s.close_date;
+          e.reminder_at_us = open->reminder_at_us.value_or(0);
+          e.custom = accounts::CustomValues(s.custom);
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, FireReminder>) {
+          const auto* fire = &c;
+          if (state.reminder_at_us != fire->due_us || state.reminder_at_us == 0 ||
+              state.reminder_fired) {
+            return Events{};  // moved, cleared or delivered already
+          }
+          OpportunityReminderDueT e;
+          e.reminder_at_us = fire->due_us;
+          e.user_id = state.owner_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, MoveOpportunity>) {
+          const auto* move = &c;
+          if (move->from_account_id != state.account_id) return Events{};
+          OpportunityMovedT e;
+          e.from_account_id = state.account_id;
+          e.account_id = move->account_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ArchiveOpportunity>) {
+          return Events{OpportunityArchivedT{}};
+        } else if constexpr (std::is_same_v<C, ReopenOpportunity>) {
+          const auto* reopen = &c;
+          if (state.status == "open") return Events{};
+          const std::string stage = reopen->stage.empty() ? state.stage : reopen->stage;
+          if (std::find(reopen->stages.begin(), reopen->stages.end(), stage) ==
+              reopen->stages.end()) {
+            return UnknownStage(stage);
+          }
+          OpportunityReopenedT e;
+          e.stage = stage;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ChangeOpportunity>) {
+          const auto* change = &c;
+          std::vector<FieldError> errors;
+          Applied applied =
+              Apply(state, change->input, change->account_contacts, change->rules, &errors);
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          if (applied.changed.empty() && applied.custom_changed.empty()) return Events{};
+          const State& s = applied.state;
+          OpportunityChangedT e;
+          e.changed = applied.changed;
+          e.title = s.title;
+          e.details = s.details;
+          e.value_minor = s.value_minor;
+          e.currency = s.currency;
+          e.contact_id = s.contact_id;
+          e.due_date = s.due_date;
+          e.close_date = s.close_date;
+          e.custom = accounts::CustomValues(applied.custom_changed);
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ChangeStage>) {
+          const auto* stage = &c;
+          if (std::find(stage->stages.begin(), stage->stages.end(), stage->stage) ==
+              stage->stages.end()) {
+            return UnknownStage(stage->stage);
+          }
+          if (stage->stage == state.stage) return Events{};
+          OpportunityStageChangedT e;
+          e.stage = stage->stage;
+          e.from_stage = state.stage;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ReassignOpportunity>) {
+          const auto* reassign = &c;
+          if (reassign->owner_id == state.owner_id) return Events{};
+          if (!domain::MayGiveTo(ctx, reassign->owner_id)) return domain::GivingForbidden();
+          OpportunityReassignedT e;
+          e.owner_id = reassign->owner_id;
+          e.from_owner_id = state.owner_id;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, SetReminder>) {
+          const auto* reminder = &c;
+          if (!reminder->at_us) {
+            if (state.reminder_at_us == 0) return Events{};
+            return Events{OpportunityReminderClearedT{}};
+          }
+          if (*reminder->at_us <= 0) {
+            return domain::InvalidFields({{"reminder_at",
+                                           "invalid_time",
+                                           {"Momentul nu este valid.", "The time is not valid."}}});
+          }
+          if (*reminder->at_us == state.reminder_at_us) return Events{};
+          OpportunityReminderSetT e;
+          e.reminder_at_us = *reminder->at_us;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, CloseOpportunity>) {
+          const auto& close = c;
+          if (close.outcome != "won" && close.outcome != "lost") {
+            return domain::InvalidFields(
+                {{"outcome",
+                  "invalid_value",
+                  {"Rezultatul este won sau lost.", "The outcome is won or lost."}}});
+          }
+          if (close.outcome == "lost" && close.reason.empty()) {
+            return domain::InvalidFields(
+                {{"reason",
+                  "required",
+                  {"Motivul pierderii este obligatoriu.",
+                   "A reason is required when the opportunity is lost."}}});
+          }
+          if (accounts::Utf8Length(close.reason) > 2000) {
+            return domain::InvalidFields(
+                {{"reason", "too_long", {"Textul este prea lung.", "The text is too long."}}});
+          }
+          OpportunityClosedT e;
+          e.outcome = close.outcome;
+          e.reason = close.reason;
+          return Events{std::move(e)};
+        } else {
+          static_assert(domain::kUnhandled<C>, "every command is decided");
+        }
+      },
+      command);
 }
 
 Opportunity::State Opportunity::Evolve(State state, const Event& event) {

@@ -23,6 +23,7 @@ const StageDef* Pipeline::State::Find(const std::string& key) const {
 
 domain::Decision<Pipeline::Event> Pipeline::Decide(const State& state, const Command& command,
                                                    const domain::Context&) {
+  static_assert(std::variant_size_v<Command> == 1, "one command: SetPipeline");
   const auto& set = std::get<SetPipeline>(command);
   std::vector<domain::FieldError> errors;
   if (set.stages.empty() || set.stages.size() > 30) {
@@ -85,6 +86,7 @@ domain::Decision<Pipeline::Event> Pipeline::Decide(const State& state, const Com
 
 Pipeline::State Pipeline::Evolve(State state, const Event& event) {
   state.stages.clear();
+  static_assert(std::variant_size_v<Event> == 1, "one event: PipelineSetT");
   for (const auto& s : std::get<PipelineSetT>(event).stages) {
     state.stages.push_back({s->key, {s->label_ro, s->label_en}, s->probability});
   }

@@ -99,94 +99,108 @@ const CustomFieldDef* CustomFields::State::Find(const std::string& key) const {
 domain::Decision<CustomFields::Event> CustomFields::Decide(const State& state,
                                                            const Command& command,
                                                            const domain::Context&) {
-  using Events = std::vector<Event>;
-  if (const auto* define = std::get_if<DefineCustomField>(&command)) {
-    const CustomFieldDef& def = define->def;
-    std::vector<FieldError> errors;
-    if (!ValidKey(def.key)) {
-      errors.push_back(Error("key", "invalid_key",
-                             "Cheia: litere mici, cifre și _, începând cu o literă (cel mult 40).",
-                             "The key: lower-case letters, digits and _, starting with a letter "
-                             "(at most 40)."));
-    }
-    if (std::find(std::begin(kFieldTypes), std::end(kFieldTypes), def.type) ==
-        std::end(kFieldTypes)) {
-      errors.push_back(Error("type", "invalid_type",
-                             "Tipul este unul dintre: text, number, decimal, date, boolean, "
-                             "select, email, phone, url.",
-                             "The type is one of: text, number, decimal, date, boolean, select, "
-                             "email, phone, url."));
-    }
-    CheckLabel("label", def.label, &errors);
-    std::vector<std::pair<std::string, domain::Text>> options;
-    for (size_t i = 0; i < def.options.size(); ++i) {
-      options.emplace_back(def.options[i],
-                           i < def.option_labels.size() ? def.option_labels[i] : domain::Text{});
-    }
-    if (def.type == "select") {
-      CheckOptions(options, &errors);
-    } else if (!options.empty()) {
-      errors.push_back(Error("options", "not_allowed", "Doar câmpurile de tip listă au opțiuni.",
-                             "Only select fields have options."));
-    }
-    if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-    if (state.Find(def.key)) {
-      domain::Rejection r = Reject("custom_field_exists", "Există deja un câmp cu această cheie.",
-                                   "A field with this key exists.", 409);
-      r.fields.push_back(Error("key", "taken", "Cheie folosită.", "The key is taken."));
-      return r;
-    }
-    CustomFieldDefinedT e;
-    e.entity = define->entity;
-    e.key = def.key;
-    e.label_ro = def.label.ro;
-    e.label_en = def.label.en;
-    e.type = def.type;
-    e.options = OptionsOf(def.options, def.option_labels);
-    e.active = def.active;
-    return Events{std::move(e)};
-  }
-  const auto& change = std::get<ChangeCustomField>(command);
-  const CustomFieldDef* def = state.Find(change.key);
-  if (!def) {
-    return Reject("custom_field_not_found", "Câmpul personalizat nu există.",
-                  "No such custom field.", 404);
-  }
-  std::vector<FieldError> errors;
-  CustomFieldChangedT e;
-  e.entity = state.entity;
-  e.key = def->key;
-  if (change.label && !(*change.label == def->label)) {
-    CheckLabel("label", *change.label, &errors);
-    e.changed.push_back("label");
-    e.label_ro = change.label->ro;
-    e.label_en = change.label->en;
-  }
-  if (change.options) {
-    if (def->type != "select") {
-      errors.push_back(Error("options", "not_allowed", "Doar câmpurile de tip listă au opțiuni.",
-                             "Only select fields have options."));
-    } else {
-      CheckOptions(*change.options, &errors);
-      std::vector<std::string> keys;
-      std::vector<domain::Text> labels;
-      for (const auto& [key, label] : *change.options) {
-        keys.push_back(key);
-        labels.push_back(label);
-      }
-      if (keys != def->options || labels != def->option_labels) {
-        e.changed.push_back("options");
-        e.options = OptionsOf(keys, labels);
-      }
-    }
-  }
-  if (change.active && *change.active != def->active) {
-    e.changed.push_back("active");
-    e.active = *change.active;
-  }
-  if (!errors.empty()) return domain::InvalidFields(std::move(errors));
-  if (e.changed.empty()) return Events{};
-  return Events{std::move(e)};
+  return std::visit(
+      [&](const auto& c) -> domain::Decision<Event> {
+        using C = std::decay_t<decltype(c)>;
+        using Events = std::vector<Event>;
+        if constexpr (std::is_same_v<C, DefineCustomField>) {
+          const auto* define = &c;
+          const CustomFieldDef& def = define->def;
+          std::vector<FieldError> errors;
+          if (!ValidKey(def.key)) {
+            errors.push_back(
+                Error("key", "invalid_key",
+                      "Cheia: litere mici, cifre și _, începând cu o literă (cel mult 40).",
+                      "The key: lower-case letters, digits and _, starting with a letter "
+                      "(at most 40)."));
+          }
+          if (std::find(std::begin(kFieldTypes), std::end(kFieldTypes), def.type) ==
+              std::end(kFieldTypes)) {
+            errors.push_back(
+                Error("type", "invalid_type",
+                      "Tipul este unul dintre: text, number, decimal, date, boolean, "
+                      "select, email, phone, url.",
+                      "The type is one of: text, number, decimal, date, boolean, select, "
+                      "email, phone, url."));
+          }
+          CheckLabel("label", def.label, &errors);
+          std::vector<std::pair<std::string, domain::Text>> options;
+          for (size_t i = 0; i < def.options.size(); ++i) {
+            options.emplace_back(def.options[i], i < def.option_labels.size() ? def.option_labels[i]
+                                                                              : domain::Text{});
+          }
+          if (def.type == "select") {
+            CheckOptions(options, &errors);
+          } else if (!options.empty()) {
+            errors.push_back(Error("options", "not_allowed",
+                                   "Doar câmpurile de tip listă au opțiuni.",
+                                   "Only select fields have options."));
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          if (state.Find(def.key)) {
+            domain::Rejection r =
+                Reject("custom_field_exists", "Există deja un câmp cu această cheie.",
+                       "A field with this key exists.", 409);
+            r.fields.push_back(Error("key", "taken", "Cheie folosită.", "The key is taken."));
+            return r;
+          }
+          CustomFieldDefinedT e;
+          e.entity = define->entity;
+          e.key = def.key;
+          e.label_ro = def.label.ro;
+          e.label_en = def.label.en;
+          e.type = def.type;
+          e.options = OptionsOf(def.options, def.option_labels);
+          e.active = def.active;
+          return Events{std::move(e)};
+        } else if constexpr (std::is_same_v<C, ChangeCustomField>) {
+          const auto& change = c;
+          const CustomFieldDef* def = state.Find(change.key);
+          if (!def) {
+            return Reject("custom_field_not_found", "Câmpul personalizat nu există.",
+                          "No such custom field.", 404);
+          }
+          std::vector<FieldError> errors;
+          CustomFieldChangedT e;
+          e.entity = state.entity;
+          e.key = def->key;
+          if (change.label && !(*change.label == def->label)) {
+            CheckLabel("label", *change.label, &errors);
+            e.changed.push_back("label");
+            e.label_ro = change.label->ro;
+            e.label_en = change.label->en;
+          }
+          if (change.options) {
+            if (def->type != "select") {
+              errors.push_back(Error("options", "not_allowed",
+                                     "Doar câmpurile de tip listă au opțiuni.",
+                                     "Only select fields have options."));
+            } else {
+              CheckOptions(*change.options, &errors);
+              std::vector<std::string> keys;
+              std::vector<domain::Text> labels;
+              for (const auto& [key, label] : *change.options) {
+                keys.push_back(key);
+                labels.push_back(label);
+              }
+              if (keys != def->options || labels != def->option_labels) {
+                e.changed.push_back("options");
+                e.options = OptionsOf(keys, labels);
+              }
+            }
+          }
+          if (change.active && *change.active != def->active) {
+            e.changed.push_back("active");
+            e.active = *change.active;
+          }
+          if (!errors.empty()) return domain::InvalidFields(std::move(errors));
+          if (e.changed.empty()) return Events{};
+          return Events{std::move(e)};
+        } else {
+          static_assert(domain::kUnhandled<C>, "every command is decided");
+        }
+      },
+      command);
 }
 
 CustomFields::State CustomFields::Evolve(State state, const Event& event) {

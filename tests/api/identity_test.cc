@@ -169,8 +169,8 @@ TEST_F(IdentityTest, ConcurrentPatchesWithoutIfMatchAreBothApplied) {
   b.join();
   // Both writers' last values are there, and every change is a version (read
   // once the read model has applied the last change).
-  auto user = Body(
-      client_->Get("/api/v1/users/" + id + "?min_position=" + std::to_string(store_->Head())));
+  auto user =
+      Body(client_->Get("/api/v1/users/" + id + "?min_position=" + std::to_string(store_->Head())));
   EXPECT_EQ("Name " + std::to_string(kEach), user["display_name"]);
   EXPECT_EQ("c" + std::to_string(kEach) + "@example.ro", user["email"]);
   EXPECT_EQ(1 + 2 * kEach, user["version"].get<int>()) << user.dump();

@@ -1,4 +1,4 @@
-#include "api/request.h"
+#include "api/http/request.h"
 
 #include <gtest/gtest.h>
 

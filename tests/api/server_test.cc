@@ -1,7 +1,7 @@
 // Black-box tests of the HTTP API: a real server on a loopback port over a
 // real RocksDB in a temporary directory.
 
-#include "api/server.h"
+#include "api/http/server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/http/server.h"
 #include "api/identity/identity.h"
-#include "api/server.h"
 #include "projections/registry.h"
 #include "support/events.h"
 #include "support/temp_dir.h"

@@ -2,8 +2,6 @@
 // stopped with SIGTERM; crmctl on the data it left.
 
 #include <gtest/gtest.h>
-
-#include "projections/registry.h"
 #include <httplib.h>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "projections/registry.h"
 #include "support/events.h"
 #include "support/process.h"
 #include "support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "api/server.h"
+#include "api/http/server.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -11,9 +11,9 @@
 #include "api/formats/event_json.h"
 #include "api/http/declare.h"
 #include "api/http/openapi.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/task_queue.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/task_queue.h"
 #include "domain/ids.h"
 #include "domain/time.h"
 

@@ -1,11 +1,11 @@
-#include "api/listing.h"
+#include "api/http/listing.h"
 
 #include <sodium.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "api/problem.h"
+#include "api/http/problem.h"
 
 namespace crm::api {
 

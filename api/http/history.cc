@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/listing.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
 #include "domain/lists.h"
 #include "domain/money.h"
 #include "domain/time.h"

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "api/auth.h"
+#include "api/http/auth.h"
 
 namespace crm::api {
 

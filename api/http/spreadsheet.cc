@@ -1,6 +1,6 @@
-#include "api/spreadsheet.h"
+#include "api/http/spreadsheet.h"
 
-#include "api/problem.h"
+#include "api/http/problem.h"
 
 namespace crm::api {
 

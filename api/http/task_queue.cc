@@ -1,4 +1,4 @@
-#include "api/task_queue.h"
+#include "api/http/task_queue.h"
 
 namespace crm::api {
 

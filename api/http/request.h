@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/problem.h"
+#include "api/http/problem.h"
 
 namespace crm::api {
 

@@ -1,4 +1,4 @@
-#include "api/config.h"
+#include "api/http/config.h"
 
 #include <algorithm>
 #include <charconv>

@@ -32,14 +32,14 @@
 #include <string_view>
 #include <vector>
 
-#include "api/auth.h"
-#include "api/config.h"
+#include "api/http/auth.h"
+#include "api/http/config.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
 #include "api/http/route.h"
 #include "api/http/schema.h"
-#include "api/listing.h"
 #include "api/module.h"
-#include "api/problem.h"
-#include "api/request.h"
 #include "domain/identity/access.h"
 #include "domain/identity/roles.h"
 #include "domain/ids.h"

@@ -7,10 +7,10 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "api/listing.h"
-#include "api/problem.h"
-#include "api/request.h"
-#include "api/server.h"
+#include "api/http/listing.h"
+#include "api/http/problem.h"
+#include "api/http/request.h"
+#include "api/http/server.h"
 
 namespace crm::api {
 

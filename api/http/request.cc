@@ -1,9 +1,9 @@
-#include "api/request.h"
+#include "api/http/request.h"
 
 #include <algorithm>
 #include <string>
 
-#include "api/problem.h"
+#include "api/http/problem.h"
 
 namespace crm::api {
 
