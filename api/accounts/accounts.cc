@@ -348,78 +348,17 @@ json ReasonsJson(const std::vector<std::string>& reasons) {
   return out;
 }
 
-// What an account event did, in both languages, for the history timeline.
-domain::Text AccountSummary(const accounts::Account::Event& event,
-                            const std::function<std::string(const std::string&)>& folder_name,
-                            const std::function<std::string(const std::string&)>& user_name) {
-  return std::visit(
-      [&](const auto& e) -> domain::Text {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, accounts::AccountCreatedT>) {
-          return {"Cont creat: " + e.name + " (" + e.code + ")",
-                  "Account created: " + e.name + " (" + e.code + ")"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Modificat: " + fields, "Changed: " + fields};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMovedT>) {
-          const std::string name = folder_name(e.folder_id);
-          return {"Mutat în dosarul „" + name + "”", "Moved to folder '" + name + "'"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountReassignedT>) {
-          const std::string name = user_name(e.owner_id);
-          return {"Responsabil nou: " + name, "New responsible user: " + name};
-        } else if constexpr (std::is_same_v<T, accounts::AccountArchivedT>) {
-          return {"Arhivat", "Archived"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountRestoredT>) {
-          return {"Restaurat", "Restored"};
-        } else if constexpr (std::is_same_v<T, accounts::ContactAddedT>) {
-          const std::string name = e.first_name + (e.first_name.empty() ? "" : " ") + e.last_name;
-          return {"Persoană de contact adăugată: " + name, "Contact added: " + name};
-        } else if constexpr (std::is_same_v<T, accounts::ContactChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Persoană de contact modificată: " + fields, "Contact changed: " + fields};
-        } else if constexpr (std::is_same_v<T, accounts::ContactRemovedT>) {
-          return {"Persoană de contact ștearsă", "Contact removed"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMergedT>) {
-          return {"Contul " + e.source_name + " (" + e.source_code + ") a fost unit cu acesta",
-                  "Account " + e.source_name + " (" + e.source_code + ") was merged into this one"};
-        } else if constexpr (std::is_same_v<T, accounts::AccountMergedIntoT>) {
-          return {"Unit cu contul " + e.target_id, "Merged into account " + e.target_id};
-        } else if constexpr (std::is_same_v<T, accounts::CallRecordedT>) {
-          return CallSummary(e.direction, e.phone, e.duration_seconds, e.outcome,
-                             user_name(e.user_id));
-        } else {
-          static_assert(std::is_same_v<T, accounts::SmsRecordedT>);
-          return SmsSummary(e.direction, e.phone);
-        }
-      },
-      event);
-}
-
 // A record a merge of accounts moved.
+// The labels of a contact's fields, for histories.
+constexpr accounts::ColumnLabel kContactColumns[] = {
+    {"first_name", "Prenume", "First name"}, {"last_name", "Nume", "Last name"},
+    {"title", "Funcție", "Job title"},       {"phone", "Telefon", "Phone"},
+    {"mobile", "Mobil", "Mobile"},           {"email", "Email", "Email"},
+    {"notes", "Observații", "Notes"}};
+
 }  // namespace
 
 Problem NoSuchAccount() { return NotFoundProblem("Contul nu există.", "No such account."); }
-
-// A call (an account's event before calls became activities, an activity's
-// since) and an SMS likewise.
-domain::Text CallSummary(const std::string& direction, const std::string& phone,
-                         int64_t duration_seconds, const std::string& outcome,
-                         const std::string& who) {
-  const bool in = direction == "inbound";
-  const std::string what =
-      " (" + phone + ", " + std::to_string(duration_seconds) + " s, " + outcome + ") — " + who;
-  return {std::string(in ? "Apel primit" : "Apel efectuat") + what,
-          std::string(in ? "Inbound call" : "Outbound call") + what};
-}
-domain::Text SmsSummary(const std::string& direction, const std::string& phone) {
-  const bool in = direction == "inbound";
-  return {std::string(in ? "SMS primit de la " : "SMS trimis la ") + phone,
-          std::string(in ? "SMS received from " : "SMS sent to ") + phone};
-}
 
 // The next code of the sequence, "C-000123". A number is taken by an append
 // to the sequence stream whatever its version (so takers never contend); a
@@ -451,19 +390,69 @@ AccountsModule::AccountsModule(Server& server, SettingsModule& settings)
 void AccountsModule::Register(Server&) {
   ImportRoutes();  // before /accounts/{id} would take "import-template.xlsx" for an id
   AccountRoutes();
-  server_.AddHistorySummary(
-      [this](std::string_view type,
-             std::span<const uint8_t> payload) -> std::optional<domain::Text> {
-        auto event = domain::EventDecoder<accounts::Account::Event>::Decode(type, payload);
-        if (!event) return std::nullopt;
-        return AccountSummary(
-            *event,
-            [this](const std::string& folder) {
-              auto f = server_.models().folders.Folder(folder);
-              return f ? f->name : folder;
-            },
-            [this](const std::string& user) { return server_.UserName(user); });
-      });
+  server_.AddNames("folder", [this](const std::string& id) -> std::optional<domain::Text> {
+    auto f = server_.models().folders.Folder(id);
+    if (!f) return std::nullopt;
+    return domain::Text{f->name, f->name};
+  });
+  server_.AddNames("account", [this](const std::string& id) -> std::optional<domain::Text> {
+    auto a = server_.models().accounts.Get(id);
+    if (!a) return std::nullopt;
+    const std::string name =
+        std::string(projections::FieldValue(*a, "name")) + " (" + a->code + ")";
+    return domain::Text{name, name};
+  });
+  server_.AddNames("field/contact", [this](const std::string& name) -> std::optional<domain::Text> {
+    for (const auto& c : kContactColumns) {
+      if (name == c.column) return domain::Text{c.ro, c.en};
+    }
+    return settings_.FieldLabel("contact", name);
+  });
+  using namespace accounts;
+  server_.Label<AccountCreatedT>(
+      {{"Cont creat: {name} ({code})", "Account created: {name} ({code})"}});
+  server_.Label<AccountChangedT>({{"Modificat", "Changed"}, "account"});
+  server_.Label<AccountMovedT>(
+      {{"Mutat în dosarul „{folder_id:folder}”{?^folder_id} (din „{^folder_id:folder}”){/}",
+        "Moved to folder '{folder_id:folder}'{?^folder_id} (from '{^folder_id:folder}'){/}"}});
+  server_.Label<AccountReassignedT>(
+      {{"Responsabil nou: {owner_id:user}{?^owner_id} (înainte: {^owner_id:user}){/}",
+        "New responsible user: {owner_id:user}{?^owner_id} (before: {^owner_id:user}){/}"}});
+  server_.Label<AccountArchivedT>({{"Arhivat", "Archived"}});
+  server_.Label<AccountRestoredT>({{"Restaurat", "Restored"}});
+  server_.Label<ContactAddedT>(
+      {{"Persoană de contact adăugată: {?first_name}{first_name} {/}{last_name}",
+        "Contact added: {?first_name}{first_name} {/}{last_name}"},
+       "",
+       "contact_id"});
+  server_.Label<ContactChangedT>(
+      {{"Persoană de contact modificată ({?^first_name}{^first_name} {/}{^last_name})",
+        "Contact changed ({?^first_name}{^first_name} {/}{^last_name})"},
+       "contact",
+       "contact_id"});
+  server_.Label<ContactRemovedT>(
+      {{"Persoană de contact ștearsă: {?^first_name}{^first_name} {/}{^last_name}",
+        "Contact removed: {?^first_name}{^first_name} {/}{^last_name}"},
+       "",
+       "contact_id"});
+  server_.Label<AccountMergedT>(
+      {{"Contul {source_name} ({source_code}) a fost unit cu acesta",
+        "Account {source_name} ({source_code}) was merged into this one"}});
+  server_.Label<AccountMergedIntoT>(
+      {{"Unit cu contul {target_id:account}", "Merged into account {target_id:account}"}});
+  const domain::Text call_in{
+      "Apel primit ({phone}, {duration_seconds} s, {outcome}) — {user_id:user}",
+      "Inbound call ({phone}, {duration_seconds} s, {outcome}) — {user_id:user}"};
+  const domain::Text call_out{
+      "Apel efectuat ({phone}, {duration_seconds} s, {outcome}) — {user_id:user}",
+      "Outbound call ({phone}, {duration_seconds} s, {outcome}) — {user_id:user}"};
+  server_.Label<CallRecordedT>({call_out, "", "", {"direction"}, {{"inbound", call_in}}});
+  server_.Label<SmsRecordedT>(
+      {{"SMS trimis la {phone}", "SMS sent to {phone}"},
+       "",
+       "",
+       {"direction"},
+       {{"inbound", {"SMS primit de la {phone}", "SMS received from {phone}"}}}});
 }
 
 void AccountsModule::AccountRoutes() {

@@ -72,11 +72,4 @@ class AccountsModule final : public Module {
 // 404: no account has the id.
 Problem NoSuchAccount();
 
-// A call and an SMS as histories tell them (an account's event before calls
-// became activities, an activity's since).
-domain::Text CallSummary(const std::string& direction, const std::string& phone,
-                         int64_t duration_seconds, const std::string& outcome,
-                         const std::string& who);
-domain::Text SmsSummary(const std::string& direction, const std::string& phone);
-
 }  // namespace crm::api

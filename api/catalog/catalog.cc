@@ -338,17 +338,10 @@ void Catalog::Register(Server& server) {
   server.schemas().merge(NamedSchemas());
   server.tags()["catalog"] = "Products, product categories, units and VAT rates.";
   projections::Products& model = server.models().products;
-  auto label = [&server](const char* type, domain::Text what, const char* list) {
-    server.history_labels()[type] = {std::move(what), list};
-  };
-  label(cat::ProductCreatedT::TableType::GetFullyQualifiedName(),
-        {"Produs creat", "Product created"}, "product");
-  label(cat::ProductChangedT::TableType::GetFullyQualifiedName(),
-        {"Produs modificat", "Product changed"}, "product");
-  label(cat::ProductArchivedT::TableType::GetFullyQualifiedName(),
-        {"Produs arhivat", "Product archived"}, "");
-  label(cat::ProductRestoredT::TableType::GetFullyQualifiedName(),
-        {"Produs restaurat", "Product restored"}, "");
+  server.Label<cat::ProductCreatedT>({{"Produs creat", "Product created"}, "product"});
+  server.Label<cat::ProductChangedT>({{"Produs modificat", "Product changed"}, "product"});
+  server.Label<cat::ProductArchivedT>({{"Produs arhivat", "Product archived"}});
+  server.Label<cat::ProductRestoredT>({{"Produs restaurat", "Product restored"}});
 
   // --- VAT rates -----------------------------------------------------------
   server.Route(

@@ -2,7 +2,11 @@
 // its opportunities and activities, say), newest first, each with who, when,
 // and what happened in Romanian and English.
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <span>
 
 #include "api/http/listing.h"
 #include "api/http/problem.h"
@@ -18,32 +22,160 @@ namespace {
 
 using nlohmann::json;
 
-// "Produs modificat: Preț 1100.00, Activ false": the registered label, and
-// for an event with a "changed" list each field's label and new value.
-json LabelledSummary(const Server::HistoryLabel& label, const json& data) {
-  std::string ro = label.what.ro, en = label.what.en;
-  const domain::ListSpec* list = domain::ListOf(label.list);
-  std::string fields_ro, fields_en;
-  for (const auto& field : data.value("changed", json::array())) {
-    if (!field.is_string()) continue;
-    const std::string name = field;
-    const auto* column = list ? list->Column(name) : nullptr;
-    json value = data.value(name, json());
-    if (value.is_null() && data.contains(name + "_minor")) {
-      value = domain::FormatMoney(data[name + "_minor"].get<int64_t>());
+bool HasValue(const json& v) {
+  if (v.is_null()) return false;
+  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v != 0;
+  return !v.empty();
+}
+
+// The first `n` characters of UTF-8 `text`, with "…" when it had more.
+std::string FirstChars(const std::string& text, size_t n) {
+  size_t i = 0;
+  for (size_t chars = 0; i < text.size() && chars < n; ++chars) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i < text.size() ? text.substr(0, i) + "…" : text;
+}
+
+// Fills one language's text of a HistoryLabel (see server.h) from an
+// event's data and the values its members had before it.
+class Filler {
+ public:
+  Filler(const json& data, const json& before, const std::map<std::string, Server::Names>& names,
+         bool ro)
+      : data_(data), before_(before), names_(names), ro_(ro) {}
+
+  std::string Fill(std::string_view text) const {
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+      const size_t open = text.find('{', i);
+      if (open == std::string_view::npos) {
+        out.append(text.substr(i));
+        break;
+      }
+      out.append(text.substr(i, open - i));
+      const size_t close = text.find('}', open);
+      if (close == std::string_view::npos) {
+        out.append(text.substr(open));
+        break;
+      }
+      const std::string_view token = text.substr(open + 1, close - open - 1);
+      i = close + 1;
+      if (token.starts_with('?')) {  // {?member}…{/}
+        const size_t end = text.find("{/}", i);
+        const std::string_view inner =
+            text.substr(i, end == std::string_view::npos ? text.npos : end - i);
+        if (HasValue(Member(token.substr(1)))) out += Fill(inner);
+        i = end == std::string_view::npos ? text.size() : end + 3;
+      } else {
+        out += Value(token);
+      }
     }
-    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
-    const bool flag = value.is_boolean();
-    fields_ro += (fields_ro.empty() ? "" : ", ") + std::string(column ? column->ro : name.c_str()) +
-                 " " + (flag ? (value == true ? "da" : "nu") : shown);
-    fields_en += (fields_en.empty() ? "" : ", ") + std::string(column ? column->en : name.c_str()) +
-                 " " + (flag ? (value == true ? "yes" : "no") : shown);
+    return out;
   }
-  if (!fields_ro.empty()) {
-    ro += ": " + fields_ro;
-    en += ": " + fields_en;
+
+  // "member", "member:kind", "^member:kind".
+  std::string Value(std::string_view spec) const {
+    const size_t colon = spec.find(':');
+    const std::string_view kind = colon == spec.npos ? "" : spec.substr(colon + 1);
+    return Shown(Member(spec.substr(0, colon)), kind);
   }
-  return {{"ro", ro}, {"en", en}};
+
+  std::string Shown(const json& v, std::string_view kind) const {
+    if (v.is_null()) return "—";
+    if (kind == "money") {
+      return v.is_number_integer() ? domain::FormatMoney(v.get<int64_t>()) : v.dump();
+    }
+    if (kind == "time") {
+      return v.is_number_integer() && v != 0 ? domain::FormatRfc3339(v.get<int64_t>()) : "—";
+    }
+    if (v.is_boolean()) return v.get<bool>() ? (ro_ ? "da" : "yes") : (ro_ ? "nu" : "no");
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (kind == "short") return FirstChars(text, 80);
+    if (!kind.empty()) {
+      auto names = names_.find(std::string(kind));
+      if (names != names_.end()) {
+        if (auto name = names->second(text)) return ro_ ? name->ro : name->en;
+      }
+    }
+    return text.empty() ? "—" : text;
+  }
+
+  // "Oraș Iași → Cluj, Plătitor TVA da" for the members `data` changed.
+  std::string Changes(const std::string& list_entity) const {
+    const domain::ListSpec* list = domain::ListOf(list_entity);
+    auto field_names = names_.find("field/" + list_entity);
+    std::string out;
+    auto add = [&](const std::string& label, const json& was, const json& now,
+                   std::string_view kind) {
+      out += (out.empty() ? "" : ", ") + label + " ";
+      if (HasValue(was)) out += FirstChars(Shown(was, kind), 80) + " → ";
+      out += FirstChars(Shown(now, kind), 80);
+    };
+    for (const auto& changed : data_.value("changed", json::array())) {
+      if (!changed.is_string()) continue;
+      const std::string name = changed;
+      const auto* column = list ? list->Column(name) : nullptr;
+      std::string label = column ? (ro_ ? column->ro : column->en) : name;
+      if (!column && field_names != names_.end()) {
+        if (auto named = field_names->second(name)) label = ro_ ? named->ro : named->en;
+      }
+      if (!data_.contains(name) && data_.contains(name + "_minor")) {
+        add(label, before_.value(name + "_minor", json()), data_[name + "_minor"], "money");
+      } else {
+        add(label, before_.value(name, json()), data_.value(name, json()), "");
+      }
+    }
+    for (const auto& custom : data_.value("custom", json::array())) {
+      const std::string key = custom.value("key", "");
+      std::string label = key;
+      if (field_names != names_.end()) {
+        if (auto name = field_names->second("custom." + key)) label = ro_ ? name->ro : name->en;
+      }
+      add(label, before_.value("custom." + key, json()), custom.value("value", json()), "");
+    }
+    return out;
+  }
+
+ private:
+  const json& Member(std::string_view name) const {
+    static const json kNull;
+    const bool was = name.starts_with('^');
+    const json& from = was ? before_ : data_;
+    auto it = from.find(std::string(was ? name.substr(1) : name));
+    return it == from.end() ? kNull : *it;
+  }
+
+  const json& data_;
+  const json& before_;
+  const std::map<std::string, Server::Names>& names_;
+  const bool ro_;
+};
+
+// Folds an event's data into the values a record's members have: all its
+// members, or only those it lists as changed.
+void Remember(const json& data, json* values) {
+  if (data.contains("changed")) {
+    for (const auto& changed : data["changed"]) {
+      if (!changed.is_string()) continue;
+      const std::string name = changed;
+      for (const std::string& member : {name, name + "_minor"}) {
+        if (data.contains(member)) (*values)[member] = data[member];
+      }
+    }
+  } else {
+    for (const auto& [member, value] : data.items()) {
+      if (value.is_primitive()) (*values)[member] = value;
+    }
+  }
+  for (const auto& custom : data.value("custom", json::array())) {
+    if (custom.is_object() && custom.contains("key")) {
+      (*values)["custom." + custom.value("key", "")] = custom.value("value", json());
+    }
+  }
 }
 
 }  // namespace
@@ -60,54 +192,101 @@ void Server::SendHistory(const Call& call, httplib::Response& res,
   if (!ReadPageRequest(call.req, res, {}, &request)) return;
   const uint64_t until = call.as_of.value_or(store_.Head());
   // Every event's position first (cheap), newest first; only the page's
-  // events are read again and rendered.
-  std::vector<uint64_t> positions;
-  for (const auto& stream : streams) {
-    Status s = store_.ReadStream(stream, 1, eventstore::Direction::kForward, SIZE_MAX,
+  // events are rendered, and only their streams are read again, from the
+  // start, for the values their members had before.
+  std::vector<std::pair<uint64_t, size_t>> positions;  // position, index in `streams`
+  for (size_t i = 0; i < streams.size(); ++i) {
+    Status s = store_.ReadStream(streams[i], 1, eventstore::Direction::kForward, SIZE_MAX,
                                  [&](const eventstore::RecordedEvent& e) {
-                                   if (e.position <= until) positions.push_back(e.position);
+                                   if (e.position <= until) positions.push_back({e.position, i});
                                    return true;
                                  });
     if (!s.ok()) return Send(res, FromStatus(s));
   }
   if (positions.empty() && !exists) return Send(res, not_found);
   std::sort(positions.rbegin(), positions.rend());
-  json items = json::array();
-  for (size_t i = request.offset; i < positions.size() && i < request.offset + request.limit; ++i) {
-    Status s = store_.ReadAt(positions[i], [&](const eventstore::RecordedEvent& e) {
-      const auto* env = e.envelope;
-      const std::string_view type = env->type()->string_view();
-      const std::span<const uint8_t> payload{env->payload()->data(), env->payload()->size()};
-      domain::Text summary{type.data(), type.data()};
-      for (const auto& summarize : history_summaries_) {
-        if (auto said = summarize(type, payload)) {
-          summary = std::move(*said);
-          break;
-        }
-      }
-      const std::string actor = env->actor()->str();
-      json item = {{"position", e.position},
-                   {"stream", env->stream()->str()},
-                   {"version", env->version()},
-                   {"type", std::string(type)},
-                   {"recorded_at", domain::FormatRfc3339(env->recorded_at_us())},
-                   {"actor", actor},
-                   {"actor_name", UserName(actor)},
-                   {"summary", {{"ro", summary.ro}, {"en", summary.en}}}};
-      std::string data, error;
-      if (catalog_.ToJson(type, payload, &data, &error)) {
-        item["data"] = json::parse(data, nullptr, false);
-      }
-      if (auto label = history_labels_.find(std::string(type)); label != history_labels_.end()) {
-        item["summary"] = LabelledSummary(label->second, item.value("data", json::object()));
-      }
-      items.push_back(std::move(item));
-      return true;
-    });
+  const size_t end = std::min(positions.size(), request.offset + request.limit);
+  std::set<uint64_t> page;
+  std::set<size_t> page_streams;
+  for (size_t i = request.offset; i < end; ++i) {
+    page.insert(positions[i].first);
+    page_streams.insert(positions[i].second);
+  }
+  struct Rendered {
+    json item;
+    json before;  // the members' values before the event
+  };
+  std::map<uint64_t, Rendered> rendered;
+  for (size_t stream : page_streams) {
+    std::map<std::string, json> values;  // by record ("" for the aggregate itself)
+    Status s = store_.ReadStream(
+        streams[stream], 1, eventstore::Direction::kForward, SIZE_MAX,
+        [&](const eventstore::RecordedEvent& e) {
+          if (e.position > until) return false;
+          const auto* env = e.envelope;
+          const std::string type = env->type()->str();
+          const std::span<const uint8_t> payload{env->payload()->data(), env->payload()->size()};
+          std::string text, error;
+          json data = catalog_.ToJson(type, payload, &text, &error)
+                          ? json::parse(text, nullptr, false)
+                          : json::object();
+          if (!data.is_object()) data = json::object();
+          auto label = history_labels_.find(type);
+          const std::string record = label == history_labels_.end() || label->second.record.empty()
+                                         ? ""
+                                         : data.value(label->second.record, "");
+          json& known = values[record];
+          if (page.count(e.position)) {
+            const std::string actor = env->actor()->str();
+            rendered[e.position] = {{{"position", e.position},
+                                     {"stream", env->stream()->str()},
+                                     {"version", env->version()},
+                                     {"type", type},
+                                     {"recorded_at", domain::FormatRfc3339(env->recorded_at_us())},
+                                     {"actor", actor},
+                                     {"actor_name", UserName(actor)},
+                                     {"data", data}},
+                                    known.is_null() ? json::object() : known};
+          }
+          Remember(data, &known);
+          return true;
+        });
     if (!s.ok()) return Send(res, FromStatus(s));
   }
-  json page;
-  if (PageAnswer(res, request, positions.size(), std::move(items), &page)) SendJson(res, page);
+  json items = json::array();
+  for (size_t i = request.offset; i < end; ++i) {
+    auto it = rendered.find(positions[i].first);
+    if (it == rendered.end()) continue;
+    json& item = it->second.item;
+    const std::string type = item["type"];
+    domain::Text summary{type, type};
+    if (auto label = history_labels_.find(type); label != history_labels_.end()) {
+      const HistoryLabel& l = label->second;
+      const json& data = item["data"];
+      std::string key;
+      for (const auto& member : l.choose) {
+        const json& v = data.value(member, json());
+        key += (key.empty() ? "" : "/") + (v.is_string() ? v.get<std::string>() : v.dump());
+      }
+      auto choice = l.choices.find(key);
+      const domain::Text& what = choice != l.choices.end() ? choice->second : l.what;
+      for (const bool ro : {true, false}) {
+        const Filler filler(data, it->second.before, names_, ro);
+        std::string said = filler.Fill(ro ? what.ro : what.en);
+        if (data.contains("changed")) {
+          const std::string changes = filler.Changes(l.list);
+          if (!changes.empty()) said += ": " + changes;
+        }
+        (ro ? summary.ro : summary.en) = std::move(said);
+      }
+    }
+    item["summary"] = {{"ro", summary.ro}, {"en", summary.en}};
+    items.push_back(std::move(item));
+  }
+  json page_json;
+  if (PageAnswer(res, request, positions.size(), std::move(items), &page_json)) {
+    SendJson(res, page_json);
+  }
 }
 
 }  // namespace crm::api

@@ -224,6 +224,11 @@ void Server::Routes() {
   schemas_.merge(NamedSchemas());
   tags_["operations"] = "Health and read-model status.";
   tags_["audit"] = "The event log.";
+  AddNames("user", [this](const std::string& id) -> std::optional<domain::Text> {
+    auto u = models_.identity.User(id);
+    if (!u) return std::nullopt;
+    return domain::Text{u->display_name, u->display_name};
+  });
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_started = Clock::now();
     std::string id = req.get_header_value("X-Request-Id");

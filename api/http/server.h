@@ -189,23 +189,41 @@ class Server {
   std::FILE* log() { return log_; }
   domain::IdGenerator& ids() { return ids_; }
   projections::ReadModels& models() { return models_; }
-  // How histories summarize an event type a module registers (by its
-  // qualified name): what happened, and the list whose column labels name
-  // the fields its "changed" member lists (values from the event's data).
+  // How histories tell an event of a type a module declares, in Romanian and
+  // English: one entry per event type, no code.
+  //
+  // `what` is a text with placeholders filled from the event's data:
+  //   {member}          the member's value (yes/no in words for a boolean)
+  //   {member:money}    integer minor units as a decimal ("1250.00")
+  //   {member:time}     microseconds since the epoch as RFC 3339
+  //   {member:short}    the first 80 characters
+  //   {member:<names>}  the name a names source (AddNames) gives the id
+  //   {^member...}      the member's value before this event (from the
+  //                     stream's earlier events), with the same kinds
+  //   {?member}…{/}     the text between, only when the member has a value
+  // An event whose data lists "changed" members is followed by ": " and each
+  // one as "Label old → new" (the label from `list`'s columns, custom fields
+  // from the names source "field/<list>"). `choose` picks another text by
+  // the values of members, joined by "/": choose {"direction"} with choices
+  // {{"inbound", …}} ("what" when no choice matches). Earlier values are
+  // kept per stream, and per `record` (a member such as contact_id) for
+  // events about a record inside the stream's aggregate.
   struct HistoryLabel {
     domain::Text what;
-    std::string list;  // a domain::ListOf entity, or ""
+    std::string list = "";  // a domain::ListOf entity, or ""
+    std::string record = "";
+    std::vector<std::string> choose = {};
+    std::map<std::string, domain::Text> choices = {};
   };
-  std::map<std::string, HistoryLabel>& history_labels() { return history_labels_; }
-  // How histories summarize the events of a module's aggregates: the summary
-  // of an event of type `type`, or nullopt when the event is not the
-  // module's (then the next summarizer is asked; a type none knows shows as
-  // itself). Registered by modules, asked in registration order.
-  using HistorySummary = std::function<std::optional<domain::Text>(
-      std::string_view type, std::span<const uint8_t> payload)>;
-  void AddHistorySummary(HistorySummary summary) {
-    history_summaries_.push_back(std::move(summary));
+  template <class EventT>
+  void Label(HistoryLabel label) {
+    history_labels_[EventT::TableType::GetFullyQualifiedName()] = std::move(label);
   }
+  // Names for ids, which placeholders {member:<kind>} show: e.g. "user" (the
+  // server's own), "folder", "account", "stage". nullopt when unknown (the
+  // id is shown).
+  using Names = std::function<std::optional<domain::Text>(const std::string& id)>;
+  void AddNames(const std::string& kind, Names names) { names_[kind] = std::move(names); }
   // A user's display name, for summaries and rows; the id when unknown.
   std::string UserName(const std::string& user_id) const;
   // The named shapes routes refer to (Ref), and the document's module tags.
@@ -234,7 +252,7 @@ class Server {
   http::Schemas schemas_;                                     // named shapes routes refer to
   std::map<std::string, std::string> tags_;                   // module tag, its description
   std::map<std::string, HistoryLabel> history_labels_;
-  std::vector<HistorySummary> history_summaries_;
+  std::map<std::string, Names> names_;
   std::string openapi_;  // the document, rendered once the routes are registered
   httplib::Server http_;
   int port_ = 0;

@@ -1,5 +1,5 @@
-// The histories of opportunities and activities, and how they tell the
-// events of the sales module's aggregates in Romanian and English.
+// The histories of opportunities and activities, and the table that tells
+// the events of the sales module's aggregates in Romanian and English.
 
 #include <span>
 
@@ -17,133 +17,87 @@ namespace {
 
 using Call = Server::Call;
 using identity::Permission;
-using Names = std::function<std::string(const std::string&)>;
-
-domain::Text MovedSummary(const std::string& from_account_id, const std::string& account_id) {
-  return {
-      "Mutată de la contul " + from_account_id + " la contul " + account_id + " (conturi unite)",
-      "Moved from account " + from_account_id + " to account " + account_id + " (accounts merged)"};
-}
-
-domain::Text OpportunitySummary(const sales::Opportunity::Event& event, const Names& user_name) {
-  return std::visit(
-      [&](const auto& e) -> domain::Text {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, sales::OpportunityOpenedT>) {
-          const std::string value = domain::FormatMoney(e.value_minor) + " " + e.currency;
-          return {"Oportunitate deschisă: " + e.title + " (" + value + ")",
-                  "Opportunity opened: " + e.title + " (" + value + ")"};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Oportunitate modificată: " + fields, "Opportunity changed: " + fields};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityStageChangedT>) {
-          return {"Etapă: " + e.from_stage + " → " + e.stage,
-                  "Stage: " + e.from_stage + " → " + e.stage};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityReassignedT>) {
-          const std::string name = user_name(e.owner_id);
-          return {"Oportunitate dată lui " + name, "Opportunity given to " + name};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityReminderSetT>) {
-          const std::string at = domain::FormatRfc3339(e.reminder_at_us);
-          return {"Memento pentru " + at, "Reminder set for " + at};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityReminderClearedT>) {
-          return {"Memento anulat", "Reminder cleared"};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityClosedT>) {
-          const bool won = e.outcome == "won";
-          return {std::string(won ? "Câștigată" : "Pierdută") +
-                      (e.reason.empty() ? "" : ": " + e.reason),
-                  std::string(won ? "Won" : "Lost") + (e.reason.empty() ? "" : ": " + e.reason)};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityReopenedT>) {
-          return {"Redeschisă, în etapa " + e.stage, "Reopened, in stage " + e.stage};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityArchivedT>) {
-          return {"Oportunitate arhivată", "Opportunity archived"};
-        } else if constexpr (std::is_same_v<T, sales::OpportunityReminderDueT>) {
-          const std::string name = user_name(e.user_id);
-          return {"Memento trimis lui " + name, "Reminder delivered to " + name};
-        } else {
-          static_assert(std::is_same_v<T, sales::OpportunityMovedT>);
-          return MovedSummary(e.from_account_id, e.account_id);
-        }
-      },
-      event);
-}
-
-domain::Text ActivitySummary(const sales::Activity::Event& event, const Names& user_name) {
-  return std::visit(
-      [&](const auto& e) -> domain::Text {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, sales::ActivityCreatedT>) {
-          if (!e.direction.empty() && e.type == "phone") {
-            return CallSummary(e.direction, e.phone, e.duration_seconds, e.call_outcome,
-                               user_name(e.owner_id));
-          }
-          if (!e.direction.empty()) return SmsSummary(e.direction, e.phone);
-          return {"Activitate (" + e.type + "): " + e.subject,
-                  "Activity (" + e.type + "): " + e.subject};
-        } else if constexpr (std::is_same_v<T, sales::ActivityChangedT>) {
-          std::string fields;
-          for (const auto& f : e.changed) fields += (fields.empty() ? "" : ", ") + f;
-          for (const auto& c : e.custom) fields += (fields.empty() ? "" : ", ") + c->key;
-          return {"Activitate modificată: " + fields, "Activity changed: " + fields};
-        } else if constexpr (std::is_same_v<T, sales::ActivityStatusChangedT>) {
-          return {"Stare: " + e.from_status + " → " + e.status,
-                  "Status: " + e.from_status + " → " + e.status};
-        } else if constexpr (std::is_same_v<T, sales::ActivityReassignedT>) {
-          const std::string name = user_name(e.owner_id);
-          return {"Activitate dată lui " + name, "Activity given to " + name};
-        } else if constexpr (std::is_same_v<T, sales::ActivityReminderSetT>) {
-          const std::string at = domain::FormatRfc3339(e.reminder_at_us);
-          return {"Memento pentru " + at, "Reminder set for " + at};
-        } else if constexpr (std::is_same_v<T, sales::ActivityReminderClearedT>) {
-          return {"Memento anulat", "Reminder cleared"};
-        } else if constexpr (std::is_same_v<T, sales::ActivityReminderDueT>) {
-          const std::string name = user_name(e.user_id);
-          return {"Memento trimis lui " + name, "Reminder delivered to " + name};
-        } else if constexpr (std::is_same_v<T, sales::ActivityMovedT>) {
-          return MovedSummary(e.from_account_id, e.account_id);
-        } else {
-          static_assert(std::is_same_v<T, sales::ActivityArchivedT>);
-          return {"Activitate arhivată", "Activity archived"};
-        }
-      },
-      event);
-}
-
-domain::Text NoteSummary(const sales::Note::Event& event) {
-  if (const auto* created = std::get_if<sales::NoteCreatedT>(&event)) {
-    return {"Notă (" + created->note_type + "): " + created->text.substr(0, 80),
-            "Note (" + created->note_type + "): " + created->text.substr(0, 80)};
-  }
-  if (const auto* moved = std::get_if<sales::NoteMovedT>(&event)) {
-    return {"Mutată de la " + moved->from_record + " la " + moved->record + " (conturi unite)",
-            "Moved from " + moved->from_record + " to " + moved->record + " (accounts merged)"};
-  }
-  std::string fields;
-  for (const auto& f : std::get<sales::NoteEditedT>(event).changed) {
-    fields += (fields.empty() ? "" : ", ") + f;
-  }
-  return {"Notă modificată: " + fields, "Note edited: " + fields};
-}
 
 }  // namespace
 
 void SalesModule::HistoryRoutes() {
-  server_.AddHistorySummary(
-      [this](std::string_view type,
-             std::span<const uint8_t> payload) -> std::optional<domain::Text> {
-        auto user_name = [this](const std::string& user) { return server_.UserName(user); };
-        if (auto o = domain::EventDecoder<sales::Opportunity::Event>::Decode(type, payload)) {
-          return OpportunitySummary(*o, user_name);
-        }
-        if (auto t = domain::EventDecoder<sales::Activity::Event>::Decode(type, payload)) {
-          return ActivitySummary(*t, user_name);
-        }
-        if (auto n = domain::EventDecoder<sales::Note::Event>::Decode(type, payload)) {
-          return NoteSummary(*n);
-        }
-        return std::nullopt;
-      });
+  server_.AddNames("stage", [this](const std::string& key) -> std::optional<domain::Text> {
+    auto pipeline = pipeline_.Load(sales::kPipelineStream);
+    if (!pipeline.ok()) return std::nullopt;
+    for (const auto& stage : pipeline.value().state.stages) {
+      if (stage.key == key) return stage.label;
+    }
+    return std::nullopt;
+  });
+  server_.AddNames("field/note", [](const std::string& name) -> std::optional<domain::Text> {
+    if (name == "text") return domain::Text{"Text", "Text"};
+    if (name == "note_type") return domain::Text{"Tip", "Type"};
+    return std::nullopt;
+  });
+  using namespace sales;
+  const domain::Text moved{
+      "Mutată de la contul {from_account_id:account} la contul {account_id:account} (conturi "
+      "unite)",
+      "Moved from account {from_account_id:account} to account {account_id:account} (accounts "
+      "merged)"};
+  const domain::Text reminder_set{"Memento pentru {reminder_at_us:time}",
+                                  "Reminder set for {reminder_at_us:time}"};
+  const domain::Text reminder_cleared{"Memento anulat", "Reminder cleared"};
+  const domain::Text reminder_due{"Memento trimis lui {user_id:user}",
+                                  "Reminder delivered to {user_id:user}"};
+
+  server_.Label<OpportunityOpenedT>(
+      {{"Oportunitate deschisă: {title} ({value_minor:money} {currency})",
+        "Opportunity opened: {title} ({value_minor:money} {currency})"}});
+  server_.Label<OpportunityChangedT>(
+      {{"Oportunitate modificată", "Opportunity changed"}, "opportunity"});
+  server_.Label<OpportunityStageChangedT>(
+      {{"Etapă: {from_stage:stage} → {stage:stage}", "Stage: {from_stage:stage} → {stage:stage}"}});
+  server_.Label<OpportunityReassignedT>(
+      {{"Oportunitate dată lui {owner_id:user}{?from_owner_id} (de la {from_owner_id:user}){/}",
+        "Opportunity given to {owner_id:user}{?from_owner_id} (from {from_owner_id:user}){/}"}});
+  server_.Label<OpportunityReminderSetT>({reminder_set});
+  server_.Label<OpportunityReminderClearedT>({reminder_cleared});
+  server_.Label<OpportunityReminderDueT>({reminder_due});
+  server_.Label<OpportunityClosedT>(
+      {{"Închisă: {outcome}", "Closed: {outcome}"},
+       "",
+       "",
+       {"outcome"},
+       {{"won", {"Câștigată{?reason}: {reason}{/}", "Won{?reason}: {reason}{/}"}},
+        {"lost", {"Pierdută{?reason}: {reason}{/}", "Lost{?reason}: {reason}{/}"}}}});
+  server_.Label<OpportunityReopenedT>(
+      {{"Redeschisă, în etapa {stage:stage}", "Reopened, in stage {stage:stage}"}});
+  server_.Label<OpportunityArchivedT>({{"Oportunitate arhivată", "Opportunity archived"}});
+  server_.Label<OpportunityMovedT>({moved});
+
+  const std::string call = " ({phone}, {duration_seconds} s, {call_outcome}) — {owner_id:user}";
+  server_.Label<ActivityCreatedT>(
+      {{"Activitate ({type}): {subject}", "Activity ({type}): {subject}"},
+       "",
+       "",
+       {"type", "direction"},
+       {{"phone/inbound", {"Apel primit" + call, "Inbound call" + call}},
+        {"phone/outbound", {"Apel efectuat" + call, "Outbound call" + call}},
+        {"sms/inbound", {"SMS primit de la {phone}", "SMS received from {phone}"}},
+        {"sms/outbound", {"SMS trimis la {phone}", "SMS sent to {phone}"}}}});
+  server_.Label<ActivityChangedT>({{"Activitate modificată", "Activity changed"}, "activity"});
+  server_.Label<ActivityStatusChangedT>(
+      {{"Stare: {from_status} → {status}", "Status: {from_status} → {status}"}});
+  server_.Label<ActivityReassignedT>(
+      {{"Activitate dată lui {owner_id:user}{?from_owner_id} (de la {from_owner_id:user}){/}",
+        "Activity given to {owner_id:user}{?from_owner_id} (from {from_owner_id:user}){/}"}});
+  server_.Label<ActivityReminderSetT>({reminder_set});
+  server_.Label<ActivityReminderClearedT>({reminder_cleared});
+  server_.Label<ActivityReminderDueT>({reminder_due});
+  server_.Label<ActivityMovedT>({moved});
+  server_.Label<ActivityArchivedT>({{"Activitate arhivată", "Activity archived"}});
+
+  server_.Label<NoteCreatedT>(
+      {{"Notă ({note_type}): {text:short}", "Note ({note_type}): {text:short}"}});
+  server_.Label<NoteEditedT>({{"Notă modificată", "Note edited"}, "note"});
+  server_.Label<NoteMovedT>({{"Mutată de la {from_record} la {record} (conturi unite)",
+                              "Moved from {from_record} to {record} (accounts merged)"}});
   server_.Route(
       {.method = "GET",
        .path = "/api/v1/opportunities/{id}/history",

@@ -167,6 +167,28 @@ std::set<std::string> CustomNames(const std::vector<settings::CustomFieldDef>& d
 
 }  // namespace
 
+SettingsModule::SettingsModule(Server& server) : server_(server) {
+  for (const char* entity : settings::kEntities) {
+    server_.AddNames(std::string("field/") + entity,
+                     [this, entity = std::string(entity)](const std::string& name) {
+                       return FieldLabel(entity, name);
+                     });
+  }
+}
+
+std::optional<domain::Text> SettingsModule::FieldLabel(const std::string& entity,
+                                                       const std::string& name) {
+  if (const domain::ListSpec* list = domain::ListOf(entity)) {
+    if (const auto* column = list->Column(name)) return domain::Text{column->ro, column->en};
+  }
+  if (!name.starts_with("custom.")) return std::nullopt;
+  auto defs = CustomFieldsOf(entity);
+  if (!defs.ok()) return std::nullopt;
+  const settings::CustomFieldDef* def = defs.value().Find(name.substr(7));
+  if (!def) return std::nullopt;
+  return def->label;
+}
+
 domain::Outcome<settings::CustomFields::State> SettingsModule::CustomFieldsOf(
     const std::string& entity) {
   auto loaded = custom_fields_.Load(settings::CustomFieldsStream(entity));

@@ -33,7 +33,8 @@ struct ListColumns {
 
 class SettingsModule final : public Module {
  public:
-  explicit SettingsModule(Server& server) : server_(server) {}
+  // Names the labels of each entity's fields for histories ("field/<entity>").
+  explicit SettingsModule(Server& server);
   void Register(Server& server) override;
 
   // The organization's rules for commands on `entity` ("account",
@@ -41,6 +42,8 @@ class SettingsModule final : public Module {
   // definitions (read from their aggregates, so a field defined a moment ago
   // is known).
   domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
+  // The label of a field of `entity`: a list column, or "custom.<key>".
+  std::optional<domain::Text> FieldLabel(const std::string& entity, const std::string& name);
   // The custom fields defined for `entity`.
   domain::Outcome<settings::CustomFields::State> CustomFieldsOf(const std::string& entity);
 

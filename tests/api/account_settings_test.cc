@@ -162,7 +162,9 @@ TEST_F(AccountSettingsTest, ContactsHaveTheirOwnCustomFieldsAndRequiredFields) {
   const json account = Get("/api/v1/accounts/" + id);
   for (const auto& c : account["contacts"]) EXPECT_EQ("boss", c["custom"]["role"]);
   const json history = Get("/api/v1/accounts/" + id + "/history");
-  EXPECT_EQ("Contact changed: email, role", history["items"][0]["summary"]["en"]);
+  // Field labels (custom ones too), old → new values, the contact named.
+  EXPECT_EQ("Contact changed (Pop): Email pop@gama.ro, Role buyer → boss",
+            history["items"][0]["summary"]["en"]);
   // Contacts have no list of their own, so no table settings.
   ExpectProblem(client_->Get("/api/v1/me/tables/contact"), 404, "not_found");
 }

@@ -245,8 +245,9 @@ TEST_F(AccountsTest, HistoryTellsWhoDidWhatNewestFirstInBothLanguages) {
   const json& items = history["items"];
   EXPECT_EQ("Archived", items[0]["summary"]["en"]);
   EXPECT_EQ("Arhivat", items[0]["summary"]["ro"]);
-  EXPECT_EQ("Moved to folder 'Clienți'", items[1]["summary"]["en"]);
-  EXPECT_EQ("Changed: city, vat_payer", items[2]["summary"]["en"]);
+  EXPECT_EQ("Moved to folder 'Clienți' (from 'Conturi')", items[1]["summary"]["en"]);
+  EXPECT_EQ("Changed: City Cluj-Napoca, VAT payer yes", items[2]["summary"]["en"]);
+  EXPECT_EQ("Modificat: Localitate Cluj-Napoca, Plătitor TVA da", items[2]["summary"]["ro"]);
   EXPECT_EQ("Cont creat: Epsilon (E-1)", items[3]["summary"]["ro"]);
   EXPECT_EQ("Administrator", items[3]["actor_name"]);
   EXPECT_EQ("Cluj-Napoca", items[2]["data"]["city"]);
@@ -317,7 +318,10 @@ TEST_F(AccountsTest, ContactsAreAddedChangedRemovedAndSearchable) {
   ExpectProblem(client_->Delete("/api/v1/accounts/" + id + "/contacts/" + contact), 404,
                 "contact_not_found");
   const json history = Body(client_->Get("/api/v1/accounts/" + id + "/history"));
-  EXPECT_EQ("Contact removed", history["items"][0]["summary"]["en"]);
+  // The contact's name, from the events before its removal; the change old → new.
+  EXPECT_EQ("Contact removed: Ștefania Munteanu", history["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Persoană de contact modificată (Ștefania Munteanu): Funcție Director",
+            history["items"][1]["summary"]["ro"]);
   EXPECT_EQ("Contact added: Ștefania Munteanu", history["items"][2]["summary"]["en"]);
 }
 

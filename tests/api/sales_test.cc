@@ -383,7 +383,7 @@ TEST_F(SalesTest, HistoriesTellTheAccountsOpportunitiesAndActivitiesStory) {
   EXPECT_EQ("Won", account["items"][0]["summary"]["en"]);
   EXPECT_EQ("Status: planned → done", account["items"][1]["summary"]["en"]);
   EXPECT_EQ("Activity (email): Trimite oferta", account["items"][2]["summary"]["en"]);
-  EXPECT_EQ("Etapă: prospecting → offer", account["items"][3]["summary"]["ro"]);
+  EXPECT_EQ("Etapă: Prospectare → Ofertare", account["items"][3]["summary"]["ro"]);
   EXPECT_EQ("Opportunity opened: Licențe (100.00 RON)", account["items"][4]["summary"]["en"]);
   EXPECT_EQ("Cont creat: Alfa (C-000001)", account["items"][5]["summary"]["ro"]);
   EXPECT_EQ("Administrator", account["items"][0]["actor_name"]);
@@ -439,11 +439,12 @@ TEST_F(SalesTest, NotesOfEveryTypeAreEditedOnlyByTheirAuthorWithHistory) {
   ASSERT_EQ(1, notes["total"]);
   const json history = Get("/api/v1/notes/" + note + "/history");
   ASSERT_EQ(2, history["total"]);
-  EXPECT_EQ("Note edited: text", history["items"][0]["summary"]["en"]);
+  EXPECT_EQ("Note edited: Text Clientul vrea o ofertă până vineri. → Clientul vrea oferta luni.",
+            history["items"][0]["summary"]["en"]);
   EXPECT_EQ("Clientul vrea o ofertă până vineri.", history["items"][1]["data"]["text"]);
   // ... and the account's history shows it.
-  EXPECT_EQ("Note edited: text",
-            Get("/api/v1/accounts/" + account_ + "/history")["items"][0]["summary"]["en"]);
+  EXPECT_EQ(history["items"][0]["summary"],
+            Get("/api/v1/accounts/" + account_ + "/history")["items"][0]["summary"]);
   ExpectProblem(client_->Get("/api/v1/notes"), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/notes/nobody"), 404, "not_found");
 }
@@ -515,7 +516,7 @@ TEST_F(SalesTest, MergingAccountsMovesTheirOpportunitiesActivitiesAndNotesInOneA
   }
   EXPECT_TRUE(opened_shown) << history.dump();
   const json moved = Get("/api/v1/opportunities/" + opportunity + "/history");
-  EXPECT_EQ("Moved from account " + source + " to account " + account_ + " (accounts merged)",
+  EXPECT_EQ("Moved from account Alfa Duplicat (C-000002) to account Alfa (C-000001) (accounts merged)",
             moved["items"][0]["summary"]["en"]);
 
   // Before the merge, the records were the source's.
