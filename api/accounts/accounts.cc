@@ -1333,42 +1333,9 @@ void AccountsModule::AccountRoutes() {
           }
         }
         if (!unknown.empty()) return Send(res, Invalid(std::move(unknown)));
-        auto rules = settings_.RulesNow("account");
-        if (!rules.ok()) return Send(res, FromStatus(rules.status()));
-        std::vector<std::string> streams = {accounts::AccountStream(id)};
-        for (const auto& source : sources) streams.push_back(accounts::AccountStream(source));
         domain::TransactOptions options;
         if (!server_.CommandOptions(call, res, &options)) return;
-        // The sources' records in other modules (opportunities, activities,
-        // notes) move to {id} in the same append (AddRecordsOfAccount).
-        options.linked = [&](const domain::Context& ctx)
-            -> domain::Outcome<std::vector<eventstore::AppendPart>> {
-          // The read models must have seen every record made so far.
-          if (!server_.runner().WaitFor(server_.store().Head(),
-                                        server_.config().min_position_wait)) {
-            return Status::Unavailable("read models are behind");
-          }
-          std::vector<eventstore::AppendPart> parts;
-          for (const auto& source : sources) {
-            for (const auto& records : records_) {
-              auto moved = records.move(source, id, ctx);
-              if (moved.rejected()) return moved.rejection();
-              if (moved.failed()) return moved.status();
-              for (auto& part : moved.value()) parts.push_back(std::move(part));
-            }
-          }
-          return parts;
-        };
-        const domain::Context ctx = server_.ContextOf(call);
-        auto outcome = accounts_.TransactMany(
-            streams, ctx,
-            [&](const std::vector<const accounts::Account::State*>& states) {
-              return accounts::Account::DecideMerge(states, id, sources);
-            },
-            options,
-            [&](const accounts::Account::State& s) {
-              return accounts::AccountClaims(s, rules.value().unique);
-            });
+        auto outcome = Merge(server_.ContextOf(call), id, sources, std::move(options));
         server_.Reply(res, outcome, id, false, "");
       });
 }
@@ -1449,6 +1416,45 @@ bool AccountsModule::ClaimExistingValues(const domain::Context& ctx,
     return false;
   }
   return true;
+}
+
+domain::Outcome<domain::Committed> AccountsModule::Merge(const domain::Context& ctx,
+                                                         const std::string& id,
+                                                         const std::vector<std::string>& sources,
+                                                         domain::TransactOptions options) {
+  auto rules = settings_.RulesNow("account");
+  if (!rules.ok()) return rules.status();
+  std::vector<std::string> streams = {accounts::AccountStream(id)};
+  for (const auto& source : sources) streams.push_back(accounts::AccountStream(source));
+  // The sources' records in other modules (opportunities, activities,
+  // notes) move to {id} in the same append (AddRecordsOfAccount).
+  options.linked =
+      [this, id, sources](
+          const domain::Context& ctx) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
+    // The read models must have seen every record made so far.
+    if (!server_.runner().WaitFor(server_.store().Head(), server_.config().min_position_wait)) {
+      return Status::Unavailable("read models are behind");
+    }
+    std::vector<eventstore::AppendPart> parts;
+    for (const auto& source : sources) {
+      for (const auto& records : records_) {
+        auto moved = records.move(source, id, ctx);
+        if (moved.rejected()) return moved.rejection();
+        if (moved.failed()) return moved.status();
+        for (auto& part : moved.value()) parts.push_back(std::move(part));
+      }
+    }
+    return parts;
+  };
+  return accounts_.TransactMany(
+      streams, ctx,
+      [&](const std::vector<const accounts::Account::State*>& states) {
+        return accounts::Account::DecideMerge(states, id, sources);
+      },
+      options,
+      [&](const accounts::Account::State& s) {
+        return accounts::AccountClaims(s, rules.value().unique);
+      });
 }
 
 }  // namespace crm::api

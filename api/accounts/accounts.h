@@ -8,9 +8,12 @@
 // (AddRecordsOfAccount).
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "api/formats/sheet_reader.h"
 #include "api/http/server.h"
 #include "api/module.h"
 #include "api/settings/settings.h"
@@ -52,6 +55,28 @@ class AccountsModule final : public Module {
  private:
   void ImportRoutes();
   void AccountRoutes();
+  // Merges the accounts `sources` into account `id` in one append: their
+  // contacts and unique values move to it, and so do their records in other
+  // modules (AddRecordsOfAccount). `options`: the request's If-Match and
+  // Idempotency-Key.
+  domain::Outcome<domain::Committed> Merge(const domain::Context& ctx, const std::string& id,
+                                           const std::vector<std::string>& sources,
+                                           domain::TransactOptions options);
+  // Imports the rows of `table` (the first row its header) for `who`: each
+  // good row commits as one command on its account (made, or found by code,
+  // else fiscal code), each bad row is reported, and a row this very file
+  // (`file_hash`) imported already is left alone. The report
+  // ({"rows","created","updated","unchanged","rejected",…}), or the problem
+  // that refuses the whole file (an unknown or missing column).
+  struct ImportRequest {
+    const Table& table;
+    bool xlsx = false;  // dates in custom fields are spreadsheet serial days
+    bool dry_run = false;
+    std::string file_hash;
+  };
+  std::variant<Problem, nlohmann::json> Import(const domain::Context& ctx,
+                                               const projections::Principal& who,
+                                               const ImportRequest& request);
   // The next generated account code ("C-000123"), taken for `account_id`.
   Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
   // Claims, for the accounts that have them, the values of `fields` that
