@@ -112,7 +112,9 @@ class Filler {
     auto add = [&](const std::string& label, const json& was, const json& now,
                    std::string_view kind) {
       out += (out.empty() ? "" : ", ") + label + " ";
-      if (HasValue(was)) out += FirstChars(Shown(was, kind), 80) + " → ";
+      const bool known =
+          !was.is_null() && !(was.is_string() && was.get_ref<const std::string&>().empty());
+      if (known) out += FirstChars(Shown(was, kind), 80) + " → ";
       out += FirstChars(Shown(now, kind), 80);
     };
     for (const auto& changed : data_.value("changed", json::array())) {

@@ -246,8 +246,8 @@ TEST_F(AccountsTest, HistoryTellsWhoDidWhatNewestFirstInBothLanguages) {
   EXPECT_EQ("Archived", items[0]["summary"]["en"]);
   EXPECT_EQ("Arhivat", items[0]["summary"]["ro"]);
   EXPECT_EQ("Moved to folder 'Clienți' (from 'Conturi')", items[1]["summary"]["en"]);
-  EXPECT_EQ("Changed: City Cluj-Napoca, VAT payer yes", items[2]["summary"]["en"]);
-  EXPECT_EQ("Modificat: Localitate Cluj-Napoca, Plătitor TVA da", items[2]["summary"]["ro"]);
+  EXPECT_EQ("Changed: City Cluj-Napoca, VAT payer no → yes", items[2]["summary"]["en"]);
+  EXPECT_EQ("Modificat: Localitate Cluj-Napoca, Plătitor TVA nu → da", items[2]["summary"]["ro"]);
   EXPECT_EQ("Cont creat: Epsilon (E-1)", items[3]["summary"]["ro"]);
   EXPECT_EQ("Administrator", items[3]["actor_name"]);
   EXPECT_EQ("Cluj-Napoca", items[2]["data"]["city"]);
