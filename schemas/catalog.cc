@@ -86,7 +86,37 @@ bool EventCatalog::ToJson(std::string_view type, std::span<const uint8_t> payloa
     *error = "payload of " + name + " holds text that is not valid UTF-8";
     return false;
   }
+  EscapeJsonText(json);  // the generator writes control characters raw
   return true;
+}
+
+void EscapeJsonText(std::string* json) {
+  auto special = [&](size_t i) {
+    const unsigned char c = static_cast<unsigned char>((*json)[i]);
+    if (c < 0x20) return true;
+    return c == 0xE2 && i + 2 < json->size() &&
+           static_cast<unsigned char>((*json)[i + 1]) == 0x80 &&
+           ((*json)[i + 2] == '\xA8' || (*json)[i + 2] == '\xA9');
+  };
+  size_t i = 0;
+  while (i < json->size() && !special(i)) ++i;
+  if (i == json->size()) return;  // the usual case: nothing to do, nothing copied
+  std::string out = json->substr(0, i);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (; i < json->size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>((*json)[i]);
+    if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else if (special(i)) {
+      out += (*json)[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  *json = std::move(out);
 }
 
 std::vector<std::string> EventCatalog::Types() const {

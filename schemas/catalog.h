@@ -40,7 +40,8 @@ class EventCatalog {
   bool Knows(std::string_view type) const;
 
   // Checks that `payload` is a well-formed FlatBuffer of table `type` and
-  // renders it as one line of JSON into *json (field names quoted, UTF-8 kept).
+  // renders it as one line of JSON into *json (field names quoted, UTF-8 kept,
+  // control characters and U+2028/U+2029 escaped: see EscapeJsonText).
   // Returns false with *error set when the type is unknown, the bytes do not
   // verify against the schema, or they hold text that is not valid UTF-8.
   // Thread-safe: the catalog is immutable after Create.
@@ -55,5 +56,11 @@ class EventCatalog {
   explicit EventCatalog(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };
+
+// Makes JSON text every reader parses: each raw U+0000–U+001F becomes
+// \u00XX, and U+2028 and U+2029 (valid JSON, but line ends to JavaScript)
+// become \u2028 and \u2029. Such characters can only stand inside strings
+// of well-formed JSON, where the escapes mean the same text.
+void EscapeJsonText(std::string* json);
 
 }  // namespace crm::schemas

@@ -876,6 +876,9 @@ void AccountsModule::AccountRoutes() {
                                create.owner_id)) {  // before a code is taken
           return Send(res, FromRejection(domain::GivingForbidden()));
         }
+        if (fields.owner_id) {  // the caller by default
+          if (auto p = server_.NoSuchActiveUser("owner_id", *fields.owner_id)) return Send(res, *p);
+        }
         domain::TransactOptions options;
         if (!server_.CommandOptions(call, res, &options)) return;
         const domain::Context ctx = server_.ContextOf(call);
@@ -984,6 +987,9 @@ void AccountsModule::AccountRoutes() {
         }
         if (fields.owner_id && !domain::MayGiveTo(server_.ContextOf(call), *fields.owner_id)) {
           return Send(res, FromRejection(domain::GivingForbidden()));
+        }
+        if (fields.owner_id) {
+          if (auto p = server_.NoSuchActiveUser("owner_id", *fields.owner_id)) return Send(res, *p);
         }
         account_command(call, res,
                         [&](const projections::AccountRow&, const accounts::AccountRules& rules) {

@@ -7,6 +7,7 @@
 // AccountGuard, shown in its history and moved with it by a merge
 // (AddRecordsOfAccount).
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -92,6 +93,8 @@ class AccountsModule final : public Module {
   domain::AggregateStore<accounts::Account> accounts_{server_.store(), server_.ids()};
   domain::AggregateStore<domain::Sequence> sequences_{server_.store(), server_.ids()};
   std::vector<RecordsOfAccount> records_;
+  static constexpr int kMaxReadingImports = 2;
+  std::atomic<int> reading_{0};  // imports running now
 };
 
 // 404: no account has the id.

@@ -193,6 +193,23 @@ void AccountsModule::ImportRoutes() {
               "Send the .xlsx file (" + std::string(kXlsxType) + ") or CSV (text/csv)."};
           return Send(res, p);
         }
+        // At most kMaxReadingImports imports run at once, each holding a
+        // table within the reader's memory bounds: the memory imports take
+        // stays bounded.
+        const bool free = reading_.fetch_add(1) < kMaxReadingImports;
+        struct Slot {
+          std::atomic<int>& taken;
+          ~Slot() { taken.fetch_sub(1); }
+        } slot{reading_};
+        if (!free) {
+          res.set_header("Retry-After", "2");
+          return Send(res, Problem{503,
+                                   "busy",
+                                   {"Se citesc deja alte fișiere; reîncercați.",
+                                    "Other files are being read; retry."},
+                                   "",
+                                   {}});
+        }
         Result<Table> table = xlsx ? ReadXlsx(body) : ReadCsv(body);
         if (!table.ok()) {
           return Send(res, Invalid({{"file",

@@ -26,10 +26,16 @@ constexpr size_t kMaxRows = 1'000'000;
 constexpr size_t kMaxColumns = 16384;  // Excel's own limit (column XFD)
 constexpr size_t kMaxCells = size_t{1} << 24;
 constexpr uint64_t kMaxUnzippedBytes = uint64_t{200} << 20;
-// The text a table may hold in all (shared strings are copied into every cell
-// that names them, so a small archive could otherwise ask for gigabytes), and
-// in one cell (Excel's own limit, in bytes here).
-constexpr size_t kMaxTableBytes = size_t{256} << 20;
+// The memory a table may take in all: its text (shared strings are copied
+// into every cell that names them, so a small archive could otherwise ask for
+// gigabytes) and every cell it holds, the empty ones before a row's last
+// value included (a 7 KB file with one cell per row in column XFD would
+// otherwise take 500 MB). The shared strings have their own budget; a cell's
+// text is at most Excel's own limit (in bytes here).
+constexpr size_t kMaxTableMemory = size_t{128} << 20;
+constexpr size_t kMaxSharedStringsMemory = size_t{64} << 20;
+constexpr size_t kCellCost = sizeof(std::string);
+constexpr size_t kRowCost = sizeof(std::vector<std::string>);
 constexpr size_t kMaxCellBytes = 32767;
 constexpr size_t kChunkBytes = 64 << 10;
 
@@ -37,6 +43,11 @@ Status TooManyRows() { return Status::InvalidArgument("the sheet has more than 1
 Status TooManyColumns() { return Status::InvalidArgument("the sheet has more than 16384 columns"); }
 Status TooManyCells() {
   return Status::InvalidArgument("the sheet has more than 16,777,216 cells");
+}
+Status TooLarge() {
+  return Status::InvalidArgument(
+      "the sheet is too large to read: more than 128 MiB once its cells (the empty ones before a "
+      "row's last value too) and their text are counted");
 }
 Status Damaged(const std::string& why) {
   return Status::InvalidArgument("the .xlsx file is damaged: " + why);
@@ -51,11 +62,15 @@ class TableBuilder {
     if (row >= kMaxRows) return TooManyRows();
     if (column >= kMaxColumns) return TooManyColumns();
     if (Status s = CountBytes(text.size()); !s.ok()) return s;
-    if (table_.size() <= row) table_.resize(row + 1);
+    if (table_.size() <= row) {
+      if (Status s = CountMemory((row + 1 - table_.size()) * kRowCost); !s.ok()) return s;
+      table_.resize(row + 1);
+    }
     std::vector<std::string>& cells = table_[row];
     if (cells.size() <= column) {
       const size_t added = column + 1 - cells.size();
       if (added > kMaxCells - cells_) return TooManyCells();
+      if (Status s = CountMemory(added * kCellCost); !s.ok()) return s;
       cells_ += added;
       cells.resize(column + 1);
     }
@@ -70,8 +85,12 @@ class TableBuilder {
     for (const std::string& cell : cells) {
       if (Status s = CountBytes(cell.size()); !s.ok()) return s;
     }
+    if (Status s = CountMemory(cells.size() * kCellCost); !s.ok()) return s;
     cells_ += cells.size();
-    if (table_.size() <= row) table_.resize(row + 1);
+    if (table_.size() <= row) {
+      if (Status s = CountMemory((row + 1 - table_.size()) * kRowCost); !s.ok()) return s;
+      table_.resize(row + 1);
+    }
     table_[row] = std::move(cells);
     return Status::OK();
   }
@@ -90,16 +109,17 @@ class TableBuilder {
     if (n > kMaxCellBytes) {
       return Status::InvalidArgument("a cell holds more than 32767 bytes of text");
     }
-    if (n > kMaxTableBytes - bytes_) {
-      return Status::InvalidArgument("the sheet holds more than 256 MiB of text");
-    }
-    bytes_ += n;
+    return CountMemory(n);
+  }
+  Status CountMemory(size_t n) {
+    if (n > kMaxTableMemory - memory_) return TooLarge();
+    memory_ += n;
     return Status::OK();
   }
 
   Table table_;
-  size_t cells_ = 0;  // cells allocated so far, gaps included
-  size_t bytes_ = 0;  // text held so far
+  size_t cells_ = 0;   // cells allocated so far, gaps included
+  size_t memory_ = 0;  // text, cells and rows held so far
 };
 
 // ---------------------------------------------------------------------------
@@ -458,6 +478,10 @@ class SharedStringsReader : public XmlPartReader {
     } else if (name == "rPh" && phonetic_depth_ > 0) {
       --phonetic_depth_;
     } else if (name == "si" && in_item_) {
+      memory_ += kCellCost + text_.size();
+      if (memory_ > kMaxSharedStringsMemory) {
+        return Status::InvalidArgument("the workbook's shared texts take more than 64 MiB");
+      }
       strings.push_back(std::move(text_));
       text_.clear();
       in_item_ = false;
@@ -474,6 +498,7 @@ class SharedStringsReader : public XmlPartReader {
   bool collecting_ = false;
   int phonetic_depth_ = 0;
   std::string text_;
+  size_t memory_ = 0;  // of `strings`
 };
 
 // The 0-based row of a <row r="5">. Numbers past the limit come out as

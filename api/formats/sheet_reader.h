@@ -7,7 +7,9 @@
 // truncated files and garbage are errors, never crashes).
 //
 // Limits (both formats): 1,000,000 rows, 16384 columns, 16,777,216 cells once
-// gaps are filled in; for .xlsx also 200 MiB of uncompressed archive entries.
+// gaps are filled in, and 128 MiB of memory for the table (its text and every
+// cell, the empty ones before a row's last value included); for .xlsx also
+// 200 MiB of uncompressed archive entries and 64 MiB for the shared strings.
 
 #include <string>
 #include <string_view>

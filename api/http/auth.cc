@@ -81,8 +81,8 @@ void LoginThrottle::Failed(const std::string& key, int64_t now_us) {
   }
   Entry& e = entries_[key];
   ++e.failures;
-  if (e.failures > kFreeFailures) {
-    const int doublings = std::min(e.failures - kFreeFailures - 1, 10);
+  if (e.failures > free_failures_) {
+    const int doublings = std::min(e.failures - free_failures_ - 1, 10);
     const int64_t wait_s = std::min<int64_t>(int64_t{1} << doublings, 900);
     e.blocked_until_us = now_us + wait_s * 1'000'000;
   }
@@ -92,7 +92,7 @@ void LoginThrottle::Forgive(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
-  if (--it->second.failures <= kFreeFailures) it->second.blocked_until_us = 0;
+  if (--it->second.failures <= free_failures_) it->second.blocked_until_us = 0;
   if (it->second.failures <= 0) entries_.erase(it);
 }
 

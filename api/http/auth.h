@@ -51,13 +51,14 @@ std::string NewPassword();
 // SHA-256 of a token, as stored and looked up.
 std::vector<uint8_t> TokenHash(std::string_view token);
 
-// Counts failed sign-ins per key (a username, an address). After
-// kFreeFailures in a row, each further attempt must wait twice as long as the
+// Counts failed sign-ins per key (a username and address, an address). After
+// `free_failures` in a row, each further attempt must wait twice as long as the
 // one before (1 s, 2 s, 4 s, … up to 15 minutes). A success clears the key.
 // Thread-safe. In memory: a restart forgets it.
 class LoginThrottle {
  public:
   static constexpr int kFreeFailures = 5;
+  explicit LoginThrottle(int free_failures = kFreeFailures) : free_failures_(free_failures) {}
 
   // Seconds until `key` may try again; 0 when it may now.
   int64_t RetryAfter(const std::string& key, int64_t now_us);
@@ -74,6 +75,7 @@ class LoginThrottle {
     int failures = 0;
     int64_t blocked_until_us = 0;
   };
+  const int free_failures_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
 };

@@ -182,6 +182,15 @@ void Remember(const json& data, json* values) {
 
 }  // namespace
 
+std::optional<Problem> Server::NoSuchActiveUser(const std::string& field,
+                                                const std::string& user_id) const {
+  auto u = models_.identity.User(user_id);
+  if (u && u->active) return std::nullopt;
+  return Invalid({{field, u ? "user_inactive" : "not_found",
+                   u ? domain::Text{"Utilizatorul este dezactivat.", "The user is deactivated."}
+                     : domain::Text{"Utilizatorul nu există.", "No such user."}}});
+}
+
 std::string Server::UserName(const std::string& user_id) const {
   auto u = models_.identity.User(user_id);
   return u ? u->display_name : user_id;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/http/problem.h"
+#include "schemas/catalog.h"
 
 namespace crm::api {
 
@@ -143,7 +144,11 @@ Problem Invalid(std::vector<domain::FieldError> errors) {
 
 void SendJson(httplib::Response& res, const nlohmann::json& body, int status) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Text from the log that is not valid UTF-8 (it cannot come through a
+  // request, whose JSON is checked) shows as U+FFFD rather than failing.
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  schemas::EscapeJsonText(&text);
+  res.set_content(std::move(text), "application/json");
 }
 
 void SetETag(httplib::Response& res, uint64_t version) {

@@ -183,6 +183,7 @@ class Validator {
     switch (s.type_) {
       case Schema::Type::kAny:
       case Schema::Type::kRef:
+        if (value.is_string()) CheckControls(value.get_ref<const std::string&>(), path);
         return;
       case Schema::Type::kBoolean:
         if (!value.is_boolean()) WrongType(s, path);
@@ -271,7 +272,23 @@ class Validator {
     }
   }
 
+  // Text holds no control characters but tab, line feed and carriage return:
+  // they cannot be typed, break the lines of exports and logs, and hide
+  // what a name says. (Every JSON the server writes escapes them anyway.)
+  bool CheckControls(const std::string& text, const std::string& path) {
+    for (unsigned char c : text) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+        Value(path, "control_character",
+              {"Textul conține un caracter de control (U+0000–U+001F sau U+007F).",
+               "The text holds a control character (U+0000–U+001F or U+007F)."});
+        return false;
+      }
+    }
+    return true;
+  }
+
   void CheckString(const Schema& s, const std::string& text, const std::string& path) {
+    if (!CheckControls(text, path)) return;
     if (!s.enum_.empty()) {
       bool listed = false;
       std::string all;

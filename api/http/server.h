@@ -224,6 +224,10 @@ class Server {
   // id is shown).
   using Names = std::function<std::optional<domain::Text>(const std::string& id)>;
   void AddNames(const std::string& kind, Names names) { names_[kind] = std::move(names); }
+  // 422 (member `field`) when `user_id` names no user or a deactivated one:
+  // records are given only to people who can work on them.
+  std::optional<Problem> NoSuchActiveUser(const std::string& field,
+                                          const std::string& user_id) const;
   // A user's display name, for summaries and rows; the id when unknown.
   std::string UserName(const std::string& user_id) const;
   // The named shapes routes refer to (Ref), and the document's module tags.

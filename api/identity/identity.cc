@@ -164,8 +164,11 @@ void IdentityModule::Register(Server&) {
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
         const std::string username = identity::NormalizeUsername(*f["username"]);
         const int64_t now = server_.NowUs();
-        const std::string by_addr = "addr/" + call.req.remote_addr;
-        const std::string by_user = "user/" + username;
+        // Failures count per (username, address) pair, so nobody elsewhere
+        // can lock a user out; an address that fails for many names meets
+        // its own, higher ceiling.
+        const std::string by_addr = call.req.remote_addr;
+        const std::string by_pair = username + "\n" + call.req.remote_addr;
         auto refuse = [&] {
           return Send(res,
                       Problem{401,
@@ -175,15 +178,15 @@ void IdentityModule::Register(Server&) {
                               {}});
         };
         const int64_t wait =
-            std::max(throttle_.RetryAfter(by_user, now), throttle_.RetryAfter(by_addr, now));
+            std::max(pairs_.RetryAfter(by_pair, now), addresses_.RetryAfter(by_addr, now));
         if (wait > 0) return SendTooManyAttempts(res, wait);
         // Counted as failures before checking, so parallel guesses are counted too.
-        throttle_.Failed(by_addr, now);
+        addresses_.Failed(by_addr, now);
         if (identity::CheckUsername(username)) return refuse();  // no such name can exist
-        throttle_.Failed(by_user, now);
+        pairs_.Failed(by_pair, now);
         if (!server_.runner().WaitFor(server_.store().Head(), server_.config().min_position_wait)) {
-          throttle_.Forgive(by_addr);
-          throttle_.Forgive(by_user);
+          addresses_.Forgive(by_addr);
+          pairs_.Forgive(by_pair);
           res.set_header("Retry-After", "1");
           return Send(res, Busy());
         }
@@ -197,16 +200,16 @@ void IdentityModule::Register(Server&) {
         // Unknown users cost a hash too, so timing does not tell who exists.
         const auto check = hasher_.Verify(hash ? *hash : dummy_hash_, *f["password"]);
         if (check == PasswordHasher::Check::kBusy) {
-          throttle_.Forgive(by_addr);
-          throttle_.Forgive(by_user);
+          addresses_.Forgive(by_addr);
+          pairs_.Forgive(by_pair);
           res.set_header("Retry-After", "1");
           return Send(res, Busy());
         }
         if (!user || !hash || check != PasswordHasher::Check::kMatch || !user->active) {
           return refuse();
         }
-        throttle_.Succeeded(by_user);
-        throttle_.Forgive(by_addr);
+        pairs_.Succeeded(by_pair);
+        addresses_.Forgive(by_addr);
         const std::string session_id = server_.ids().Next();
         const std::string token = NewToken();
         const int64_t expires = now + server_.config().auth.token_ttl.count() * 1'000'000;
@@ -301,7 +304,7 @@ void IdentityModule::Register(Server&) {
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
         const std::string by_user = "password/" + call.principal.id;
         const int64_t now = server_.NowUs();
-        if (const int64_t wait = throttle_.RetryAfter(by_user, now); wait > 0) {
+        if (const int64_t wait = pairs_.RetryAfter(by_user, now); wait > 0) {
           return SendTooManyAttempts(res, wait);
         }
         if (auto weak = identity::CheckPassword(*f["new_password"])) {
@@ -310,13 +313,13 @@ void IdentityModule::Register(Server&) {
         }
         domain::TransactOptions options;
         if (!server_.CommandOptions(call, res, &options)) return;
-        throttle_.Failed(by_user, now);
+        pairs_.Failed(by_user, now);
         auto stored = server_.store().ReadPrivate(kPasswordRecord + call.principal.id);
         if (!stored.ok()) return Send(res, FromStatus(stored.status()));
         const auto check = *stored ? hasher_.Verify(**stored, *f["current_password"])
                                    : PasswordHasher::Check::kMismatch;
         if (check == PasswordHasher::Check::kBusy) {
-          throttle_.Forgive(by_user);
+          pairs_.Forgive(by_user);
           return Send(res, Busy());
         }
         if (check != PasswordHasher::Check::kMatch) {
@@ -327,7 +330,7 @@ void IdentityModule::Register(Server&) {
                               "",
                               {}});
         }
-        throttle_.Succeeded(by_user);
+        pairs_.Succeeded(by_user);
         const auto hash = hasher_.Hash(*f["new_password"]);
         if (!hash) return Send(res, Busy());
         options.private_records.emplace_back(kPasswordRecord + call.principal.id, *hash);

@@ -27,7 +27,11 @@ class IdentityModule final : public Module {
   domain::AggregateStore<identity::ApiKey> api_keys_{server_.store(), server_.ids()};
   PasswordHasher hasher_;
   std::string dummy_hash_;  // verified for unknown users, so timing tells nothing
-  LoginThrottle throttle_;
+  // Failed sign-ins per (username, address) pair, and per address with a
+  // higher ceiling (also the current-password check, per user).
+  static constexpr int kFreeFailuresPerAddress = 50;
+  LoginThrottle pairs_{LoginThrottle::kFreeFailures};
+  LoginThrottle addresses_{kFreeFailuresPerAddress};
 };
 
 // On a log without users: creates the user "admin" with `password`, or with

@@ -17,6 +17,7 @@
 #include "domain/ownership.h"
 #include "domain/time.h"
 #include "domain/transact.h"
+#include "schemas/catalog.h"
 
 namespace crm::api {
 
@@ -923,10 +924,7 @@ void SalesModule::SalesRoutes() {
       Send(res, FromRejection(domain::GivingForbidden()));
       return std::nullopt;
     }
-    if (!server_.models().identity.User(*owner)) {
-      Send(res, Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
-      return std::nullopt;
-    }
+    if (auto p = server_.NoSuchActiveUser("owner_id", *owner)) return Send(res, *p), std::nullopt;
     return account;
   };
 
@@ -998,49 +996,49 @@ void SalesModule::SalesRoutes() {
     server_.Reply(res, outcome, id, false, "");
   };
 
-  server_.Route(
-      {.method = "PATCH",
-       .path = "/api/v1/opportunities/{id}",
-       .permission = Permission::kChangeOwn,
-       .op = "changeOpportunity",
-       .summary = "Change fields, reassign (managers) and set or clear the reminder "
-                  "(reminder_at: time or null), as one decision",
-       .tag = "sales",
-       .params = CommandParams(),
-       .body = Ref("OpportunityBody"),
-       .answer = Ref("CommandResult"),
-       .errors = {404, 409, 412},
-       .etag = true},
-      [this, opportunity_command](const Call& call, httplib::Response& res) {
-        const nlohmann::json* body = &call.body;
-        std::vector<domain::FieldError> errors;
-        OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/false, &errors);
-        if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-        if (fields.owner_id && !server_.models().identity.User(*fields.owner_id)) {
-          return Send(
-              res,
-              Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
-        }
-        auto rules = settings_.RulesNow("opportunity");
-        if (!rules.ok()) return Send(res, FromStatus(rules.status()));
-        opportunity_command(call, res, [&](const projections::OpportunityRow& row) {
-          std::vector<sales::Opportunity::Command> commands;
-          sales::ChangeOpportunity change{fields.input, {}, rules.value()};
-          if (auto account = server_.models().accounts.Get(row.account_id)) {
-            for (const auto& [contact_id, unused] : account->contacts) {
-              change.account_contacts.push_back(contact_id);
-            }
-          }
-          const auto& in = fields.input;
-          if (in.title || in.details || in.value || in.currency || in.contact_id || in.due_date ||
-              in.close_date || !in.custom.empty()) {
-            commands.emplace_back(std::move(change));
-          }
-          if (fields.owner_id) commands.emplace_back(sales::ReassignOpportunity{*fields.owner_id});
-          if (fields.reminder) commands.emplace_back(sales::SetReminder{*fields.reminder});
-          return commands;
-        });
-      });
+  server_.Route({.method = "PATCH",
+                 .path = "/api/v1/opportunities/{id}",
+                 .permission = Permission::kChangeOwn,
+                 .op = "changeOpportunity",
+                 .summary = "Change fields, reassign (managers) and set or clear the reminder "
+                            "(reminder_at: time or null), as one decision",
+                 .tag = "sales",
+                 .params = CommandParams(),
+                 .body = Ref("OpportunityBody"),
+                 .answer = Ref("CommandResult"),
+                 .errors = {404, 409, 412},
+                 .etag = true},
+                [this, opportunity_command](const Call& call, httplib::Response& res) {
+                  const nlohmann::json* body = &call.body;
+                  std::vector<domain::FieldError> errors;
+                  OpportunityBody fields = ReadOpportunityBody(*body, /*creating=*/false, &errors);
+                  if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
+                  if (fields.owner_id) {
+                    if (auto p = server_.NoSuchActiveUser("owner_id", *fields.owner_id))
+                      return Send(res, *p);
+                  }
+                  auto rules = settings_.RulesNow("opportunity");
+                  if (!rules.ok()) return Send(res, FromStatus(rules.status()));
+                  opportunity_command(call, res, [&](const projections::OpportunityRow& row) {
+                    std::vector<sales::Opportunity::Command> commands;
+                    sales::ChangeOpportunity change{fields.input, {}, rules.value()};
+                    if (auto account = server_.models().accounts.Get(row.account_id)) {
+                      for (const auto& [contact_id, unused] : account->contacts) {
+                        change.account_contacts.push_back(contact_id);
+                      }
+                    }
+                    const auto& in = fields.input;
+                    if (in.title || in.details || in.value || in.currency || in.contact_id ||
+                        in.due_date || in.close_date || !in.custom.empty()) {
+                      commands.emplace_back(std::move(change));
+                    }
+                    if (fields.owner_id)
+                      commands.emplace_back(sales::ReassignOpportunity{*fields.owner_id});
+                    if (fields.reminder)
+                      commands.emplace_back(sales::SetReminder{*fields.reminder});
+                    return commands;
+                  });
+                });
 
   server_.Route({.method = "DELETE",
                  .path = "/api/v1/opportunities/{id}",
@@ -1365,10 +1363,8 @@ void SalesModule::SalesRoutes() {
         std::vector<domain::FieldError> errors;
         ActivityBody fields = ReadActivityBody(*body, /*creating=*/false, &errors);
         if (!errors.empty()) return Send(res, InvalidBody(std::move(errors)));
-        if (fields.owner_id && !server_.models().identity.User(*fields.owner_id)) {
-          return Send(
-              res,
-              Invalid({{"owner_id", "not_found", {"Utilizatorul nu există.", "No such user."}}}));
+        if (fields.owner_id) {
+          if (auto p = server_.NoSuchActiveUser("owner_id", *fields.owner_id)) return Send(res, *p);
         }
         auto rules = settings_.RulesNow("activity");
         if (!rules.ok()) return Send(res, FromStatus(rules.status()));
@@ -1728,8 +1724,11 @@ void SalesModule::SalesRoutes() {
               server_.runner().WaitFor(e.position, server_.config().min_position_wait);
               auto n = server_.models().notifications.Find(me, std::to_string(e.position));
               if (!n) return std::string();
-              return "id: " + std::to_string(e.position) +
-                     "\nevent: notification\ndata: " + NotificationJson(*n).dump() + "\n\n";
+              std::string data = NotificationJson(*n).dump(
+                  -1, ' ', false, nlohmann::json::error_handler_t::replace);
+              schemas::EscapeJsonText(&data);
+              return "id: " + std::to_string(e.position) + "\nevent: notification\ndata: " + data +
+                     "\n\n";
             });
       });
 }

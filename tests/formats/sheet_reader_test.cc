@@ -604,7 +604,51 @@ TEST(SheetReaderLimitsTest, RefusesCellsAndTablesThatHoldTooMuchText) {
   for (int i = 0; i < 9000; ++i) csv += cell + "\n";
   auto many = ReadCsv(csv);
   ASSERT_FALSE(many.ok());
-  EXPECT_NE(std::string::npos, many.status().message().find("256 MiB"));
+  EXPECT_NE(std::string::npos, many.status().message().find("128 MiB"));
+}
+
+TEST_F(SheetReaderTest, ASparseWorkbookIsBoundedByTheMemoryItsCellsTake) {
+  // 1,022 rows with one cell each in column XFD: a few kilobytes of file
+  // that dense rows would make 16.7 million cells (over 500 MB).
+  Result<Table> sparse = ReadXlsx(MakeWithPython(R"(
+wb = openpyxl.Workbook()
+for r in range(1, 1023):
+    wb.active.cell(row=r, column=16384, value="x")
+wb.save(out)
+)"));
+  ASSERT_FALSE(sparse.ok());
+  EXPECT_TRUE(sparse.status().IsInvalidArgument());
+  EXPECT_NE(std::string::npos, sparse.status().message().find("128 MiB"))
+      << sparse.status().ToString();
+  // The same cells in 100 rows fit (about 50 MB).
+  Result<Table> fits = ReadXlsx(MakeWithPython(R"(
+wb = openpyxl.Workbook()
+for r in range(1, 101):
+    wb.active.cell(row=r, column=16384, value="x")
+wb.save(out)
+)"));
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(100u, fits->size());
+  EXPECT_EQ("x", fits->back().back());
+}
+
+TEST_F(SheetReaderTest, ManySharedStringsAreBounded) {
+  // 70,000 distinct shared texts of 1,000 bytes (libxlsxwriter writes shared
+  // strings): each fine, together over 64 MiB.
+  const fs::path path = dir_ / "shared.xlsx";
+  lxw_workbook* workbook = workbook_new(path.c_str());
+  ASSERT_NE(nullptr, workbook);
+  lxw_worksheet* sheet = workbook_add_worksheet(workbook, nullptr);
+  std::string text(1000, '0');
+  for (int r = 0; r < 70000; ++r) {
+    const std::string n = std::to_string(r);
+    text.replace(text.size() - n.size(), n.size(), n);
+    worksheet_write_string(sheet, r, 0, text.c_str(), nullptr);
+  }
+  ASSERT_EQ(LXW_NO_ERROR, workbook_close(workbook));
+  Result<Table> table = ReadXlsx(ReadFile(path));
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(std::string::npos, table.status().message().find("64 MiB")) << table.status().ToString();
 }
 
 }  // namespace

@@ -1,0 +1,217 @@
+// What a hostile client or a bad day must not break, against a real server:
+// control characters in text, owners that do not exist, sign-in throttling
+// that nobody elsewhere can turn against a user.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "domain/accounts/account.h"
+#include "domain/event_codec.h"
+#include "support/server_fixture.h"
+
+namespace crm::api {
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+class HardeningTest : public testing::ServerFixture {
+ protected:
+  // A client whose connections come from `source` (any 127.x.y.z address
+  // reaches the loopback server), as a user at another address would.
+  std::unique_ptr<httplib::Client> ClientFrom(const std::string& source) const {
+    auto client = NewClient();
+    client->set_socket_options([source](int sock) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+      ::bind(sock, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+    });
+    return client;
+  }
+
+  httplib::Result SignIn(httplib::Client& client, const std::string& user,
+                         const std::string& password) {
+    return client.Post("/api/v1/auth/login",
+                       json{{"username", user}, {"password", password}}.dump(), kJson);
+  }
+
+  // True when `text` holds no byte a strict JSON or JavaScript reader
+  // refuses outside an escape: U+0000–U+001F, U+2028, U+2029.
+  static bool Clean(const std::string& text) {
+    for (unsigned char c : text) {
+      if (c < 0x20) return false;
+    }
+    return text.find("\xE2\x80\xA8") == std::string::npos &&
+           text.find("\xE2\x80\xA9") == std::string::npos;
+  }
+};
+
+TEST_F(HardeningTest, ControlCharactersInTextAreRefusedWith422) {
+  for (const std::string& name :
+       {std::string("a\x01b"), std::string("a\0b", 3), std::string("tab\x7F")}) {
+    auto r = client_->Post("/api/v1/accounts", json{{"name", name}}.dump(), kJson);
+    ExpectProblem(r, 422, "validation_failed");
+    EXPECT_EQ("control_character", Body(r)["errors"][0]["code"]) << r->body;
+    EXPECT_EQ("name", Body(r)["errors"][0]["field"]);
+  }
+  // Custom values (of any JSON type) are text too.
+  auto r =
+      client_->Post("/api/v1/accounts",
+                    json{{"name", "Beta"}, {"custom", {{"source", "x\u001fy"}}}}.dump(), kJson);
+  ExpectProblem(r, 422, "validation_failed");
+  EXPECT_EQ("custom.source", Body(r)["errors"][0]["field"]) << r->body;
+  // Tabs and line ends are text: an address on two lines is kept.
+  r = client_->Post("/api/v1/accounts",
+                    json{{"name", "Gama"}, {"address", "Str. A 1\nBl. 2"}}.dump(), kJson);
+  EXPECT_EQ(201, r->status) << r->body;
+}
+
+TEST_F(HardeningTest, EveryJsonTheServerWritesParsesWhateverTheLogHolds) {
+  // An event whose text holds control characters and line separators, as an
+  // older version or another writer could have logged it.
+  accounts::AccountCreatedT created;
+  created.account_id = "0000-ctl";
+  created.code = "C-CTL";
+  created.name = std::string(
+      "a\x01"
+      "b\x1f"
+      "c\xE2\x80\xA8"
+      "d\xE2\x80\xA9"
+      "e\n",
+      13);
+  created.folder_id = accounts::kRootFolder;
+  created.owner_id = "nobody";
+  const auto encoded = domain::EncodeEvent(created);
+  eventstore::AppendRequest request;
+  auto& part = request.parts.emplace_back();
+  part.stream = accounts::AccountStream(created.account_id);
+  auto& e = part.events.emplace_back();
+  e.type = encoded.type;
+  e.payload = encoded.payload;
+  e.actor = "admin";
+  ASSERT_TRUE(store_->Append(std::move(request)).ok());
+  const uint64_t at = store_->Head();
+
+  // A page of the log.
+  auto page = client_->Get("/api/v1/events?from=1&limit=1000");
+  ASSERT_EQ(200, page->status);
+  EXPECT_TRUE(Clean(page->body));
+  const json events = json::parse(page->body);  // throws on invalid JSON
+  bool found = false;
+  for (const auto& event : events["events"]) {
+    if (event["position"] == at) {
+      found = true;
+      EXPECT_EQ(created.name, event["data"]["name"]) << "the text round-trips";
+    }
+  }
+  EXPECT_TRUE(found);
+
+  // The account's history: its data is the event's, not discarded.
+  auto history =
+      client_->Get("/api/v1/accounts/0000-ctl/history?min_position=" + std::to_string(at));
+  ASSERT_EQ(200, history->status) << history->body;
+  EXPECT_TRUE(Clean(history->body));
+  const json items = json::parse(history->body)["items"];
+  ASSERT_EQ(1u, items.size());
+  EXPECT_EQ(created.name, items[0]["data"]["name"]);
+  EXPECT_EQ("Cont creat: " + created.name + " (C-CTL)", items[0]["summary"]["ro"]);
+
+  // The read model's answer.
+  auto account = client_->Get("/api/v1/accounts/0000-ctl");
+  ASSERT_EQ(200, account->status) << account->body;
+  EXPECT_TRUE(Clean(account->body));
+  EXPECT_EQ(created.name, json::parse(account->body)["name"]);
+
+  // The live feed: every data line parses.
+  std::vector<std::string> data_lines;
+  httplib::Client sse("127.0.0.1", server_->port());
+  sse.set_read_timeout(30, 0);
+  std::string buffer;
+  sse.Get("/api/v1/events",
+          {{"Accept", "text/event-stream"},
+           {"Authorization", "Bearer " + admin_token_},
+           {"Last-Event-ID", std::to_string(at - 1)}},
+          [&](const char* data, size_t n) {
+            buffer.append(data, n);
+            for (size_t end; (end = buffer.find('\n')) != std::string::npos;) {
+              const std::string line = buffer.substr(0, end);
+              buffer.erase(0, end + 1);
+              if (line.starts_with("data: ")) data_lines.push_back(line.substr(6));
+            }
+            return data_lines.empty();  // one frame is enough
+          });
+  ASSERT_EQ(1u, data_lines.size());
+  EXPECT_TRUE(Clean(data_lines[0]));
+  EXPECT_EQ(created.name, json::parse(data_lines[0])["data"]["name"]);
+}
+
+TEST_F(HardeningTest, RecordsAreGivenOnlyToActiveUsers) {
+  auto r = client_->Post("/api/v1/accounts",
+                         json{{"name", "Alfa"}, {"owner_id", "ghost-user"}}.dump(), kJson);
+  ExpectProblem(r, 422, "validation_failed");
+  EXPECT_EQ("owner_id", Body(r)["errors"][0]["field"]);
+  EXPECT_EQ("not_found", Body(r)["errors"][0]["code"]);
+
+  r = client_->Post("/api/v1/accounts", json{{"name", "Alfa"}}.dump(), kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string account = Body(r)["id"];
+  ExpectProblem(client_->Patch("/api/v1/accounts/" + account,
+                               json{{"owner_id", "no-such-user"}}.dump(), kJson),
+                422, "validation_failed");
+
+  // A deactivated user is refused too, on accounts and on opportunities.
+  r = client_->Post("/api/v1/users",
+                    json{{"username", "plecat"},
+                         {"display_name", "Plecat"},
+                         {"role", "sales"},
+                         {"password", "long-enough-pw"}}
+                        .dump(),
+                    kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string gone = Body(r)["id"];
+  ASSERT_EQ(200, client_->Delete("/api/v1/users/" + gone)->status);
+  const std::string wait = "?min_position=" + std::to_string(store_->Head());
+  r = client_->Patch("/api/v1/accounts/" + account + wait, json{{"owner_id", gone}}.dump(), kJson);
+  ExpectProblem(r, 422, "validation_failed");
+  EXPECT_EQ("user_inactive", Body(r)["errors"][0]["code"]) << r->body;
+  r = client_->Post("/api/v1/opportunities",
+                    json{{"account_id", account}, {"title", "Licențe"}, {"owner_id", gone}}.dump(),
+                    kJson);
+  ExpectProblem(r, 422, "validation_failed");
+  EXPECT_EQ("user_inactive", Body(r)["errors"][0]["code"]) << r->body;
+  // Nothing was written by the refusals.
+  EXPECT_EQ(1, Body(client_->Get("/api/v1/accounts/" + account))["version"]);
+}
+
+TEST_F(HardeningTest, FailedSignInsFromOneAddressDoNotLockTheUserOutElsewhere) {
+  auto attacker = ClientFrom("127.0.0.2");
+  for (int i = 0; i < 6; ++i) {
+    ExpectProblem(SignIn(*attacker, "admin", "wrong-password"), 401, "invalid_credentials");
+  }
+  ExpectProblem(SignIn(*attacker, "admin", testing::kAdminPassword), 429, "too_many_attempts");
+  // The administrator, at another address that has not failed, gets in.
+  auto admin = ClientFrom("127.0.0.3");
+  auto r = SignIn(*admin, "admin", testing::kAdminPassword);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(200, r->status) << r->body;
+}
+
+TEST_F(HardeningTest, AnAddressGuessingManyNamesMeetsItsOwnCeiling) {
+  auto sprayer = ClientFrom("127.0.0.4");
+  // 50 free failures per address, each with another name (so no pair is
+  // throttled), then the address waits, for every name.
+  for (int i = 0; i < 50; ++i) {
+    auto r = SignIn(*sprayer, "user" + std::to_string(i), "wrong-password");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(401, r->status) << i << ": " << r->body;
+  }
+  ExpectProblem(SignIn(*sprayer, "user50", "wrong-password"), 401, "invalid_credentials");
+  ExpectProblem(SignIn(*sprayer, "admin", testing::kAdminPassword), 429, "too_many_attempts");
+  // Others are not affected.
+  EXPECT_EQ(200, SignIn(*ClientFrom("127.0.0.5"), "admin", testing::kAdminPassword)->status);
+}
+
+}  // namespace
+}  // namespace crm::api
