@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <unordered_map>
@@ -22,6 +25,18 @@
 namespace crm::eventstore {
 
 namespace {
+
+// RocksDB's messages at WARN and above, on standard error.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "rocksdb: %s\n", line);
+  }
+};
 
 using Hash = std::array<uint8_t, 32>;
 constexpr int kLog = static_cast<int>(keys::ColumnFamily::kLog);
@@ -219,6 +234,13 @@ Status EventStore::Init() {
   // block (replay of 1M events: 2.0M/s mapped and uncompressed, 0.8M/s read).
   db_options.allow_mmap_reads = true;
   db_options.bytes_per_sync = 1 << 20;
+  // RocksDB's own messages go to standard error, never to a file in the data
+  // directory: on a full disk its info log fails like any file, and a later
+  // message to it (RocksDB logs while it waits for space) aborts the process
+  // inside RocksDB. After a failed write it does not retry on its own
+  // either: the store stays read-only until Resume (or a restart).
+  db_options.info_log = std::make_shared<StderrLogger>();
+  db_options.max_bgerror_resume_count = 0;
 
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   auto family = [&](bool point_lookups, rocksdb::CompressionType compression) {
@@ -382,12 +404,12 @@ void EventStore::WriterLoop() {
         queue_.pop_front();
       }
     }
-    if (!failed_.ok()) {
-      for (auto& p : group)
-        p->result = Status::Unavailable("event store failed earlier: " + failed_.message());
-    } else {
-      // Only a failed write poisons the store; a failed read fails one append.
-      if (Status written = CommitGroup(group); !written.ok()) failed_ = written;
+    if (const Status failed = WriteError(); !failed.ok()) {
+      for (auto& p : group) p->result = failed;
+    } else if (Status written = CommitGroup(group); !written.ok()) {
+      // Only a failed write stops writing; a failed read fails one append.
+      std::lock_guard failed_lock(failed_mu_);
+      failed_ = written;
     }
     // Waking the appenders is left to the completer, so the next group can
     // start while they are woken.
@@ -431,6 +453,8 @@ Status EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) 
   const int64_t now = std::max(options_.clock_us(), last_recorded_us_);
   const rocksdb::ReadOptions ro;
   std::string scratch;
+  const uint64_t first_position = next_position_;
+  const std::array<uint8_t, 32> first_chain = chain_;
 
   for (const auto& pending : group) {
     Pending* w = pending.get();
@@ -540,8 +564,11 @@ Status EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) 
   wo.sync = options_.sync;
   rocksdb::Status rs = db_->Write(wo, &batch);
   if (!rs.ok()) {
-    const Status failure =
-        Status::IOError("append failed, store needs reopening: " + rs.ToString());
+    // Nothing of the batch is committed: its positions and chain are given
+    // again to the first group after Resume.
+    next_position_ = first_position;
+    chain_ = first_chain;
+    const Status failure = Status::ReadOnly("the log could not be written: " + rs.ToString());
     for (Pending* w : accepted) w->result = failure;
     for (Pending* w : riders) w->result = failure;
     return failure;
@@ -592,9 +619,39 @@ Result<std::optional<std::string>> EventStore::ReadPrivate(std::string_view key)
 }
 
 Status EventStore::PutPrivate(std::string_view key, std::string_view value) {
+  if (Status failed = WriteError(); !failed.ok()) return failed;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  return FromRocks(db_->Put(wo, cf(kPrivate), key, value));
+  rocksdb::Status rs = db_->Put(wo, cf(kPrivate), key, value);
+  if (rs.ok()) return Status::OK();
+  std::lock_guard lock(failed_mu_);
+  if (failed_.ok()) failed_ = Status::ReadOnly("a record could not be written: " + rs.ToString());
+  return failed_;
+}
+
+Status EventStore::WriteError() const {
+  std::lock_guard lock(failed_mu_);
+  return failed_;
+}
+
+Status EventStore::Resume() {
+  std::lock_guard lock(failed_mu_);
+  if (failed_.ok()) return Status::OK();
+  // RocksDB may be recovering on its own (it waits for free space): Resume
+  // is busy until that ends.
+  rocksdb::Status rs = db_->Resume();
+  for (int i = 0; rs.IsBusy() && i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    rs = db_->Resume();
+  }
+  if (!rs.ok()) return Status::ReadOnly("cannot resume writing yet: " + rs.ToString());
+  // A synced write proves the disk takes writes again.
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rs = db_->Put(wo, cf(kMeta), keys::kMetaResumeProbe, std::to_string(options_.clock_us()));
+  if (!rs.ok()) return Status::ReadOnly("cannot resume writing yet: " + rs.ToString());
+  failed_ = Status::OK();
+  return Status::OK();
 }
 
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }

@@ -182,6 +182,15 @@ class EventStore {
   // with IOError.
   Status PutPrivate(std::string_view key, std::string_view value);
 
+  // OK while the store takes writes; after a failed write (a full disk, say)
+  // the ReadOnly status every write now fails with. Reads go on either way.
+  Status WriteError() const;
+  // After a failed write: lets RocksDB recover and proves a synced write
+  // works, then takes writes again. OK when the store takes writes (also when
+  // it never stopped); ReadOnly with the reason while it still cannot.
+  // Nothing acknowledged is lost either way; a restart resumes too.
+  Status Resume();
+
   // Position of the last committed event; 0 for an empty log. Never blocks.
   uint64_t Head() const;
 
@@ -274,8 +283,10 @@ class EventStore {
   bool writer_finished_ = false;                            // GUARDED_BY(done_mu_)
   std::thread completer_;
 
+  // The sticky write error (ReadOnly): every later write fails until Resume.
+  mutable std::mutex failed_mu_;
+  Status failed_;  // GUARDED_BY(failed_mu_)
   // Owned by the writer thread; others see commits through committed_.
-  Status failed_;  // sticky write error: every later append fails
   uint64_t next_position_ = 1;
   std::array<uint8_t, 32> chain_{};
   int64_t last_recorded_us_ = 0;

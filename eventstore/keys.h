@@ -46,6 +46,8 @@ inline constexpr size_t kHashSize = 32;
 inline constexpr size_t kMaxStreamIdSize = 512;
 inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaHead = "head";
+// Written by Resume to prove the disk takes synced writes again.
+inline constexpr std::string_view kMetaResumeProbe = "resume-probe";
 
 inline void PutBigEndian64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));

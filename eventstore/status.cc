@@ -22,6 +22,8 @@ const char* Status::CodeName(Code code) {
       return "Unavailable";
     case Code::kTimedOut:
       return "TimedOut";
+    case Code::kReadOnly:
+      return "ReadOnly";
   }
   return "Unknown";
 }

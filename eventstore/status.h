@@ -26,6 +26,7 @@ class [[nodiscard]] Status {
     kIOError,               // the disk or RocksDB failed
     kUnavailable,           // the store is closed or failed earlier; reopen it
     kTimedOut,              // a bounded wait ran out
+    kReadOnly,              // a write failed (a full disk): writes wait for Resume; reads go on
   };
 
   Status() = default;  // OK
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status TimedOut(std::string msg) { return {Code::kTimedOut, std::move(msg)}; }
+  static Status ReadOnly(std::string msg) { return {Code::kReadOnly, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -58,6 +60,7 @@ class [[nodiscard]] Status {
   bool IsIOError() const { return code_ == Code::kIOError; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsTimedOut() const { return code_ == Code::kTimedOut; }
+  bool IsReadOnly() const { return code_ == Code::kReadOnly; }
 
   // "OK" or "<code name>: <message>".
   std::string ToString() const;

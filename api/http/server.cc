@@ -60,10 +60,12 @@ http::Schemas NamedSchemas() {
                               {"next_cursor", String().Nullable()},
                               {"total", Integer()}})
                           .Open()},
-      {"Readiness", Object({{"status", String()},
+      {"Readiness", Object({{"status", String().Enum({"ready", "catching_up", "read_only"})},
                             {"position", Integer()},
                             {"head", Integer()},
-                            {"error", String()}})
+                            {"writable", Boolean()},
+                            {"error", String()},
+                            {"write_error", String()}})
                         .Open()},
       {"Event", Object({{"position", Integer()},
                         {"stream", String()},
@@ -96,10 +98,13 @@ http::Schemas NamedSchemas() {
                                {"reason", String()}})
                            .Open()},
       {"Projections",
-       Object({{"head", Integer()},
-               {"projections",
-                Array(Object({{"name", String()}, {"position", Integer()}, {"lag", Integer()}})
-                          .Open())}})
+       Object(
+           {{"head", Integer()},
+            {"writable", Boolean().Describe("false after a failed write: see /admin/store/resume")},
+            {"write_error", String()},
+            {"projections",
+             Array(Object({{"name", String()}, {"position", Integer()}, {"lag", Integer()}})
+                       .Open())}})
            .Open()},
       {"CommandResult",
        Object({{"id", String()},
@@ -255,7 +260,9 @@ void Server::Routes() {
   });
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (res.get_header_value("Content-Type").starts_with("application/problem+json")) {
+        // A route's own answer (a problem, or JSON such as /readyz's 503) stands.
+        const std::string type = res.get_header_value("Content-Type");
+        if (type.starts_with("application/problem+json") || type.starts_with("application/json")) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
         if (res.status == 404) {  // no route: another method may serve the path
@@ -340,12 +347,17 @@ void Server::Routes() {
          .errors = {503}},
         [this](const Call&, httplib::Response& res) {
           const Status error = runner_.error();
-          const bool ready = error.ok() && runner_.caught_up();
-          nlohmann::json body = {{"status", ready ? "ready" : "catching_up"},
+          const Status write_error = store_.WriteError();
+          const bool caught_up = error.ok() && runner_.caught_up();
+          nlohmann::json body = {{"status", !write_error.ok() ? "read_only"
+                                            : caught_up       ? "ready"
+                                                              : "catching_up"},
                                  {"position", runner_.position()},
-                                 {"head", store_.Head()}};
+                                 {"head", store_.Head()},
+                                 {"writable", write_error.ok()}};
           if (!error.ok()) body["error"] = error.ToString();
-          SendJson(res, body, ready ? 200 : 503);
+          if (!write_error.ok()) body["write_error"] = write_error.message();
+          SendJson(res, body, caught_up && write_error.ok() ? 200 : 503);
         });
   Route({.method = "GET",
          .path = "/api/v1/openapi.json",
@@ -422,7 +434,24 @@ void Server::Routes() {
           for (const auto& r : runner_.Reports()) {
             items.push_back({{"name", r.name}, {"position", r.position}, {"lag", r.lag}});
           }
-          SendJson(res, {{"projections", items}, {"head", store_.Head()}});
+          const Status write_error = store_.WriteError();
+          nlohmann::json body = {
+              {"projections", items}, {"head", store_.Head()}, {"writable", write_error.ok()}};
+          if (!write_error.ok()) body["write_error"] = write_error.message();
+          SendJson(res, body);
+        });
+  Route({.method = "POST",
+         .path = "/api/v1/admin/store/resume",
+         .permission = Permission::kAdminister,
+         .op = "resumeStore",
+         .summary = "After a failed write (a full disk): take writes again once the disk does; "
+                    "503 store_read_only while it still cannot",
+         .tag = "operations",
+         .answer = Object({{"writable", Boolean()}, {"head", Integer()}}),
+         .errors = {503}},
+        [this](const Call&, httplib::Response& res) {
+          if (Status s = store_.Resume(); !s.ok()) return Send(res, FromStatus(s));
+          SendJson(res, {{"writable", true}, {"head", store_.Head()}});
         });
   modules_ = Modules(*this);
   for (auto& module : modules_) module->Register(*this);
