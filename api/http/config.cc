@@ -62,6 +62,8 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
        [&](std::string_view v) {
          return ParseSize(v, size_t{1} << 34, &config.max_attachment_bytes);
        }},
+      {"--max-body-memory", "CRM_MAX_BODY_MEMORY",
+       [&](std::string_view v) { return ParseSize(v, size_t{1} << 36, &config.max_body_memory); }},
       {"--max-streams", "CRM_MAX_STREAMS",
        [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
       {"--token-ttl-hours", "CRM_TOKEN_TTL_HOURS",

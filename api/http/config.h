@@ -22,6 +22,10 @@ struct ServerConfig {
   // Largest uploaded file (--max-attachment-bytes, CRM_MAX_ATTACHMENT_BYTES);
   // the upload route alone accepts a body that large.
   size_t max_attachment_bytes = size_t{25} << 20;
+  // Request bodies held in memory at once, across all requests
+  // (--max-body-memory, CRM_MAX_BODY_MEMORY); past it a request waits for
+  // none and is answered 503 busy.
+  size_t max_body_memory = size_t{256} << 20;
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
   AuthConfig auth;                                    // token lifetime, password hashing

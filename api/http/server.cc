@@ -250,6 +250,11 @@ void Server::Routes() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // A client that asks before sending its body (Expect: 100-continue) is
+  // refused before it sends it: the framing, the caller and the route's limit
+  // are decided from the headers alone.
+  http_.set_expect_100_continue_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return Preflight(req, res); });
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_started);
@@ -479,9 +484,13 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   std::optional<http::Schema> body_schema = spec.body;
   const http::Mode mode = spec.method == "PATCH" ? http::Mode::kPatch : http::Mode::kCreate;
   specs_.push_back(std::move(spec));
-  auto wrapped = [this, signed_in, takes_as_of, permission, upload,
-                  body_schema = std::move(body_schema), mode, handler = std::move(handler)](
-                     const httplib::Request& req, httplib::Response& res) {
+  // Serves a request whose body (if any) is read: the caller checked (or
+  // `admitted`, when the body reader checked them already), then as_of, the
+  // body's shape, the handler.
+  auto serve = [this, signed_in, takes_as_of, permission, upload,
+                body_schema = std::move(body_schema), mode,
+                handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                              std::optional<projections::Principal> admitted) {
     size_t body = req.body.size();  // a multipart body is in req.files
     for (const auto& [name, part] : req.files) body += part.content.size();
     if (!upload && body > config_.max_body_bytes) {
@@ -490,37 +499,8 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
     }
     Call call{req, {}, res.get_header_value("X-Request-Id")};
     if (signed_in) {
-      const std::string header = req.get_header_value("Authorization");
-      std::optional<projections::Principal> principal;
-      std::string scheme = header.substr(0, 7);
-      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (header.size() > 7 && scheme == "bearer ") {
-        // The identity model must have seen every sign-in, sign-out and
-        // revocation so far; a stale one could accept a dead token.
-        if (!runner_.error().ok() || !runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
-          res.set_header("Retry-After", "1");
-          return Send(res, Problem{503,
-                                   "not_yet_visible",
-                                   {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
-                                    "Credentials cannot be checked right now; retry."},
-                                   "",
-                                   {}});
-        }
-        principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
-      }
-      if (!principal) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        return Send(res, Problem{401,
-                                 "unauthenticated",
-                                 {"Autentificați-vă: lipsește un token valid.",
-                                  "Sign in: a valid bearer token is missing."},
-                                 "",
-                                 {}});
-      }
-      if (permission && !identity::Allows(principal->role, *permission)) {
-        return Send(res, Forbidden("role " + std::string(identity::RoleName(principal->role))));
-      }
-      call.principal = std::move(*principal);
+      if (!admitted && !Admit(req, res, permission, &admitted)) return;
+      call.principal = std::move(*admitted);
     }
     if (req.has_param("as_of")) {
       if (!takes_as_of) {
@@ -558,16 +538,195 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
     handler(call, res);
   };
   if (method == "GET") {
-    http_.Get(pattern, std::move(wrapped));
-  } else if (method == "POST") {
-    http_.Post(pattern, std::move(wrapped));
-  } else if (method == "PATCH") {
-    http_.Patch(pattern, std::move(wrapped));
-  } else if (method == "PUT") {
-    http_.Put(pattern, std::move(wrapped));
-  } else if (method == "DELETE") {
-    http_.Delete(pattern, std::move(wrapped));
+    http_.Get(pattern, [serve](const httplib::Request& req, httplib::Response& res) {
+      serve(req, res, std::nullopt);
+    });
+    return;
   }
+  // A method with a body reads it here, not before: what the headers decide
+  // (the framing, the caller, the route's limit, room in memory) is decided
+  // first, and a refused body is read and dropped, never held.
+  const size_t limit =
+      upload ? config_.max_attachment_bytes + kMultipartSlack : config_.max_body_bytes;
+  auto with_body = [this, serve, signed_in, permission, limit](
+                       const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) {
+    // A refused body is read and dropped, so the connection stays in step.
+    auto refuse = [&](const Problem& p) {
+      Drain(req, reader);
+      Send(res, p);
+    };
+    if (auto framing = FramingProblem(req)) {
+      res.set_header("Connection", "close");  // its length cannot be trusted
+      return refuse(*framing);
+    }
+    std::optional<projections::Principal> admitted;
+    if (signed_in && !Admit(req, res, permission, &admitted)) return Drain(req, reader);
+    const uint64_t declared =
+        req.has_header("Content-Length")
+            ? std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10)
+            : 0;
+    if (declared > limit) {
+      return refuse(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
+    }
+    // A chunked body may take up to the limit: that much is set aside.
+    const size_t reserved =
+        req.has_header("Content-Length") ? static_cast<size_t>(declared) : limit;
+    BodyLease lease(body_memory_, reserved, config_.max_body_memory);
+    if (!lease.held()) {
+      res.set_header("Retry-After", "1");
+      return refuse(Problem{503,
+                            "busy",
+                            {"Serverul primește acum prea multe date; reîncercați.",
+                             "The server is receiving too much data right now; retry."},
+                            "",
+                            {}});
+    }
+    if (!ReadBody(req, reader, limit)) {
+      res.set_header("Connection", "close");
+      return Send(res, PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
+    }
+    serve(req, res, std::move(admitted));
+  };
+  if (method == "POST") {
+    http_.Post(pattern, std::move(with_body));
+  } else if (method == "PATCH") {
+    http_.Patch(pattern, std::move(with_body));
+  } else if (method == "PUT") {
+    http_.Put(pattern, std::move(with_body));
+  } else if (method == "DELETE") {
+    http_.Delete(pattern, std::move(with_body));
+  }
+}
+
+bool Server::Admit(const httplib::Request& req, httplib::Response& res,
+                   std::optional<identity::Permission> permission,
+                   std::optional<projections::Principal>* principal) {
+  const std::string header = req.get_header_value("Authorization");
+  std::string scheme = header.substr(0, 7);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (header.size() > 7 && scheme == "bearer ") {
+    // The identity model must have seen every sign-in, sign-out and
+    // revocation so far; a stale one could accept a dead token.
+    if (!runner_.error().ok() || !runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+      res.set_header("Retry-After", "1");
+      Send(res, Problem{503,
+                        "not_yet_visible",
+                        {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
+                         "Credentials cannot be checked right now; retry."},
+                        "",
+                        {}});
+      return false;
+    }
+    *principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
+  }
+  if (!*principal) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    Send(res, Problem{401,
+                      "unauthenticated",
+                      {"Autentificați-vă: lipsește un token valid.",
+                       "Sign in: a valid bearer token is missing."},
+                      "",
+                      {}});
+    return false;
+  }
+  if (permission && !identity::Allows((*principal)->role, *permission)) {
+    Send(res, Forbidden("role " + std::string(identity::RoleName((*principal)->role))));
+    return false;
+  }
+  return true;
+}
+
+int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
+  if (auto framing = FramingProblem(req)) {
+    Send(res, *framing);
+    return res.status;
+  }
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    if (patterns_[i].second != req.method || !std::regex_match(req.path, patterns_[i].first)) {
+      continue;
+    }
+    const http::RouteSpec& spec = specs_[i];
+    std::optional<projections::Principal> principal;
+    if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) return res.status;
+    const size_t limit = spec.path == kUploadPath ? config_.max_attachment_bytes + kMultipartSlack
+                                                  : config_.max_body_bytes;
+    const uint64_t declared =
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+    if (declared > limit) {
+      Send(res, PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
+      return res.status;
+    }
+    return 100;
+  }
+  return 100;  // no route: answered 404 or 405 without reading the body's use
+}
+
+std::optional<Problem> Server::FramingProblem(const httplib::Request& req) {
+  auto bad = [](const std::string& ro, const std::string& en, const std::string& detail) {
+    return Problem{400, "bad_framing", {ro, en}, detail, {}};
+  };
+  const size_t lengths = req.get_header_value_count("Content-Length");
+  for (size_t i = 1; i < lengths; ++i) {
+    if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length")) {
+      return bad("Cererea are mai multe lungimi (Content-Length) diferite.",
+                 "The request has several different Content-Length values.",
+                 "conflicting Content-Length");
+    }
+  }
+  if (lengths > 0 && req.has_header("Transfer-Encoding")) {
+    return bad("Cererea are și Content-Length, și Transfer-Encoding: trimiteți doar unul.",
+               "The request has both Content-Length and Transfer-Encoding: send one.",
+               "Content-Length with Transfer-Encoding");
+  }
+  return std::nullopt;
+}
+
+void Server::Drain(const httplib::Request& req, const httplib::ContentReader& reader) {
+  if (req.is_multipart_form_data()) {
+    reader([](const httplib::MultipartFormData&) { return true; },
+           [](const char*, size_t) { return true; });
+  } else {
+    reader([](const char*, size_t) { return true; });
+  }
+}
+
+bool Server::ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                      size_t limit) {
+  // httplib hands its own Request to the handler as const; the body read
+  // here goes where handlers read it, in that object.
+  auto& request = const_cast<httplib::Request&>(req);
+  size_t taken = 0;
+  bool within = true;
+  auto count = [&](size_t n) {
+    taken += n;
+    within = within && taken <= limit;
+    return within;
+  };
+  if (req.is_multipart_form_data()) {
+    auto part = request.files.end();
+    reader(
+        [&](const httplib::MultipartFormData& header) {
+          part = request.files.emplace(header.name, header);
+          return true;
+        },
+        [&](const char* data, size_t n) {
+          if (!count(n) || part == request.files.end()) return false;
+          part->second.content.append(data, n);
+          return true;
+        });
+  } else {
+    if (req.has_header("Content-Length")) {
+      request.body.reserve(std::min<size_t>(
+          limit, std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10)));
+    }
+    reader([&](const char* data, size_t n) {
+      if (!count(n)) return false;
+      request.body.append(data, n);
+      return true;
+    });
+  }
+  return within;
 }
 
 std::vector<std::string> Server::RouteList() const {

@@ -109,6 +109,46 @@ class Server {
   // none and the record does not exist.
   void SendHistory(const Call& call, httplib::Response& res,
                    const std::vector<std::string>& streams, bool exists, const Problem& not_found);
+  // Checks a signed-in route's caller from the Authorization header: false,
+  // with 401, 403 or 503 answered, when they may not call it.
+  bool Admit(const httplib::Request& req, httplib::Response& res,
+             std::optional<identity::Permission> permission,
+             std::optional<projections::Principal>* principal);
+  // For Expect: 100-continue: 100 when the client may send its body, else the
+  // status of the problem answered (framing, caller, limit) before it does.
+  int Preflight(const httplib::Request& req, httplib::Response& res);
+  // The framing mistakes refused before a body is read (400 bad_framing):
+  // several different Content-Length values, or one beside Transfer-Encoding.
+  static std::optional<Problem> FramingProblem(const httplib::Request& req);
+  // Reads a refused body and drops it, so the connection stays in step.
+  static void Drain(const httplib::Request& req, const httplib::ContentReader& reader);
+  // Reads the body into the request (a multipart one into its files); false
+  // when it is longer than `limit`.
+  static bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                       size_t limit);
+  // Bytes of request bodies held in memory now, and a share of them held for
+  // one request (released when it ends).
+  class BodyLease {
+   public:
+    BodyLease(std::atomic<size_t>& in_use, size_t bytes, size_t budget) : in_use_(in_use) {
+      size_t now = in_use_.load();
+      while (now + bytes <= budget && !in_use_.compare_exchange_weak(now, now + bytes)) {
+      }
+      if (now + bytes <= budget) bytes_ = bytes;
+      held_ = now + bytes <= budget;
+    }
+    ~BodyLease() {
+      if (held_) in_use_.fetch_sub(bytes_);
+    }
+    BodyLease(const BodyLease&) = delete;
+    BodyLease& operator=(const BodyLease&) = delete;
+    bool held() const { return held_; }
+
+   private:
+    std::atomic<size_t>& in_use_;
+    size_t bytes_ = 0;
+    bool held_ = false;
+  };
   // The platform's own routes: health, readiness, the log, streams, verify,
   // projections and this document.
   void Routes();
@@ -265,6 +305,7 @@ class Server {
   std::atomic<bool> running_{false};       // Run was entered
   std::atomic<bool> run_returned_{false};  // Run is over
   std::atomic<size_t> open_streams_{0};
+  std::atomic<size_t> body_memory_{0};  // bytes of request bodies being held
 };
 
 template <class TypeListStore>

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include "domain/accounts/account.h"
 #include "domain/event_codec.h"
@@ -35,6 +38,37 @@ class HardeningTest : public testing::ServerFixture {
                          const std::string& password) {
     return client.Post("/api/v1/auth/login",
                        json{{"username", user}, {"password", password}}.dump(), kJson);
+  }
+
+  // Sends `bytes` on a new connection and returns what the server answers
+  // within `wait` (up to the end of the first answer's headers, or all it
+  // sent before closing).
+  std::string Raw(const std::string& bytes,
+                  std::chrono::milliseconds wait = std::chrono::seconds(5),
+                  int* fd_out = nullptr) const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) return "";
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    timeval tv{static_cast<time_t>(wait.count() / 1000),
+               static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string answer;
+    char buffer[4096];
+    while (answer.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<size_t>(n));
+    }
+    if (fd_out) {
+      *fd_out = fd;
+    } else {
+      ::close(fd);
+    }
+    return answer;
   }
 
   // True when `text` holds no byte a strict JSON or JavaScript reader
@@ -211,6 +245,52 @@ TEST_F(HardeningTest, AnAddressGuessingManyNamesMeetsItsOwnCeiling) {
   ExpectProblem(SignIn(*sprayer, "admin", testing::kAdminPassword), 429, "too_many_attempts");
   // Others are not affected.
   EXPECT_EQ(200, SignIn(*ClientFrom("127.0.0.5"), "admin", testing::kAdminPassword)->status);
+}
+
+TEST_F(HardeningTest, ABodyIsRefusedFromItsHeadersBeforeItIsSent) {
+  // Expect: 100-continue, no body sent: the server answers from the headers.
+  const std::string head =
+      "POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 20971520\r\n";
+  std::string answer = Raw(head + "\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 401")) << answer;
+  answer = Raw(head + "Authorization: Bearer " + admin_token_ + "\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+  // A body within the limit is asked for.
+  answer =
+      Raw("POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+          "Expect: 100-continue\r\nContent-Length: 14\r\nAuthorization: Bearer " +
+          admin_token_ + "\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 100")) << answer;
+}
+
+TEST_F(HardeningTest, ARefusedBodyIsDroppedAndTheConnectionGoesOn) {
+  // 10 MiB, unauthenticated, without Expect: read and dropped, never held;
+  // the next request on the same connection is answered.
+  const std::string body(10 << 20, 'x');
+  auto client = NewClient();  // one keep-alive connection
+  ExpectProblem(client->Post("/api/v1/accounts", body, kJson), 401, "unauthenticated");
+  auto health = client->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(200, health->status);
+  // Over the route's own limit (8 MiB for JSON), signed in: 413, then on.
+  const std::string big(9 << 20, ' ');
+  ExpectProblem(client_->Post("/api/v1/accounts", big, kJson), 413, "payload_too_large");
+  EXPECT_EQ(200, client_->Get("/healthz")->status);
+}
+
+TEST_F(HardeningTest, LooseFramingIsRefused) {
+  const std::string auth = "Authorization: Bearer " + admin_token_ + "\r\n";
+  std::string answer =
+      Raw("POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + auth +
+          "Content-Length: 14\r\nContent-Length: 20\r\n\r\n{\"name\":\"Alfa\"}");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(std::string::npos, answer.find("Connection: close")) << answer;
+  answer = Raw("POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" +
+               auth + "Content-Length: 14\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  // Nothing was written.
+  EXPECT_EQ(0, Body(client_->Get("/api/v1/accounts"))["total"]);
 }
 
 }  // namespace
