@@ -64,6 +64,11 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
        }},
       {"--max-body-memory", "CRM_MAX_BODY_MEMORY",
        [&](std::string_view v) { return ParseSize(v, size_t{1} << 36, &config.max_body_memory); }},
+      {"--max-connections-per-address", "CRM_MAX_CONNECTIONS_PER_ADDRESS",
+       [&](std::string_view v) {
+         return ParseSize(v, 100000, &config.max_connections_per_address) &&
+                config.max_connections_per_address > 0;
+       }},
       {"--max-streams", "CRM_MAX_STREAMS",
        [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
       {"--token-ttl-hours", "CRM_TOKEN_TTL_HOURS",

@@ -26,6 +26,9 @@ struct ServerConfig {
   // (--max-body-memory, CRM_MAX_BODY_MEMORY); past it a request waits for
   // none and is answered 503 busy.
   size_t max_body_memory = size_t{256} << 20;
+  // Connections one client address holds at once
+  // (--max-connections-per-address, CRM_MAX_CONNECTIONS_PER_ADDRESS).
+  size_t max_connections_per_address = 128;
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
   AuthConfig auth;                                    // token lifetime, password hashing

@@ -75,16 +75,17 @@ Problem FromStatus(const Status& s) {
               s.message(),
               {}};
     case Code::kReadOnly:
-      return {503,
-              "store_read_only",
-              {"Jurnalul nu mai primește scrieri (o scriere a eșuat, de exemplu discul este plin); "
-               "citirile merg. După ce se face loc, un administrator reia scrierea cu POST "
-               "/api/v1/admin/store/resume (sau repornește serverul); nimic confirmat nu se pierde.",
-               "The log takes no writes (a write failed, e.g. the disk is full); reads go on. Once "
-               "there is room, an administrator resumes writing with POST "
-               "/api/v1/admin/store/resume (or restarts the server); nothing acknowledged is lost."},
-              s.message(),
-              {}};
+      return {
+          503,
+          "store_read_only",
+          {"Jurnalul nu mai primește scrieri (o scriere a eșuat, de exemplu discul este plin); "
+           "citirile merg. După ce se face loc, un administrator reia scrierea cu POST "
+           "/api/v1/admin/store/resume (sau repornește serverul); nimic confirmat nu se pierde.",
+           "The log takes no writes (a write failed, e.g. the disk is full); reads go on. Once "
+           "there is room, an administrator resumes writing with POST "
+           "/api/v1/admin/store/resume (or restarts the server); nothing acknowledged is lost."},
+          s.message(),
+          {}};
     case Code::kTimedOut:
       return {503,
               "timed_out",

@@ -235,6 +235,7 @@ void Server::Routes() {
     return domain::Text{u->display_name, u->display_name};
   });
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    http::HttpServer::HeadRead();  // the head deadline no longer applies
     request_started = Clock::now();
     std::string id = req.get_header_value("X-Request-Id");
     if (!SaneRequestId(id)) id = ids_.Next();
@@ -913,9 +914,11 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");
   auto subscription = std::make_shared<eventstore::Subscription>(store_, from);
+  auto last_sent = std::make_shared<Clock::time_point>(Clock::now());
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, subscription, visible = std::move(visible), still_allowed = std::move(still_allowed),
+      [this, subscription, last_sent, visible = std::move(visible),
+       still_allowed = std::move(still_allowed),
        also = std::move(also)](size_t, httplib::DataSink& sink) {
         const std::stop_token stop = stopping_.get_token();
         if (stop.stop_requested() || (still_allowed && !still_allowed())) {
@@ -923,8 +926,11 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
           return true;
         }
         std::string out;
+        // In one-second slices: a client that went away gives its slot back
+        // within a second, not at the next keep-alive.
+        if (http::HttpServer::ClientGone()) return false;
         Result<size_t> n = subscription->Poll(
-            256, Clock::now() + std::chrono::seconds(10),
+            256, Clock::now() + std::chrono::seconds(1),
             [&](const eventstore::RecordedEvent& e) {
               if (visible && !visible(e)) return true;
               out += "id: ";
@@ -939,7 +945,12 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
             },
             stop);
         if (!n.ok()) return false;
-        if (*n == 0) out = ": keep-alive\n\n";
+        if (*n == 0) {
+          if (http::HttpServer::ClientGone()) return false;
+          if (Clock::now() - *last_sent < std::chrono::seconds(10)) return true;
+          out = ": keep-alive\n\n";
+        }
+        *last_sent = Clock::now();
         if (out.empty()) return true;  // nothing this caller may see; an empty chunk would end it
         return sink.write(out.data(), out.size());
       },

@@ -34,6 +34,7 @@
 
 #include "api/http/auth.h"
 #include "api/http/config.h"
+#include "api/http/connection.h"
 #include "api/http/listing.h"
 #include "api/http/problem.h"
 #include "api/http/request.h"
@@ -298,7 +299,7 @@ class Server {
   std::map<std::string, HistoryLabel> history_labels_;
   std::map<std::string, Names> names_;
   std::string openapi_;  // the document, rendered once the routes are registered
-  httplib::Server http_;
+  http::HttpServer http_{{.per_address = config_.max_connections_per_address}};
   int port_ = 0;
   int listen_socket_ = -1;
   std::stop_source stopping_;

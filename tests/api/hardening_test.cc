@@ -5,10 +5,13 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include "domain/accounts/account.h"
 #include "domain/event_codec.h"
@@ -291,6 +294,110 @@ TEST_F(HardeningTest, LooseFramingIsRefused) {
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
   // Nothing was written.
   EXPECT_EQ(0, Body(client_->Get("/api/v1/accounts"))["total"]);
+}
+
+// A server with small limits, to reach them.
+class LimitsTest : public HardeningTest {
+ protected:
+  api::ServerConfig Config() const override {
+    api::ServerConfig config;
+    config.max_streams = 2;
+    config.max_connections_per_address = 16;
+    config.max_body_memory = size_t{1} << 20;
+    return config;
+  }
+  // A connection from `source` that has sent `bytes`; -1 when it could not connect.
+  int Open(const std::string& source, const std::string& bytes) const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    return fd;
+  }
+  // What the server sent on `fd` within `ms`: its bytes, "" for nothing yet,
+  // "<closed>" when it closed the connection.
+  static std::string Received(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, ms) <= 0) return "";
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    return n <= 0 ? "<closed>" : std::string(buffer, static_cast<size_t>(n));
+  }
+};
+
+TEST_F(LimitsTest, SlowHeadsAreCutOffAndEveryoneElseIsServed) {
+  // 40 connections from one address, each sending a request head slowly.
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) {
+    slow.push_back(Open("127.0.0.6", "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: "));
+  }
+  // Past 16 the address is refused at once.
+  size_t refused = 0;
+  for (int fd : slow) refused += Received(fd, 50).starts_with("HTTP/1.1 503");
+  EXPECT_EQ(24u, refused);
+  // Someone else is answered at once.
+  const auto start = std::chrono::steady_clock::now();
+  auto health = ClientFrom("127.0.0.7")->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(200, health->status);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // A byte every few seconds keeps each read within its timeout (5 s: the
+  // next would end at about 7.5 s), but not the head: it is cut at its
+  // deadline, 5 s after it began.
+  std::this_thread::sleep_for(std::chrono::seconds(2) - (std::chrono::steady_clock::now() - start));
+  for (int fd : slow) ::send(fd, "x", 1, MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3800));
+  size_t cut = 0;
+  for (int fd : slow) {
+    const std::string got = Received(fd, 100);
+    cut += got == "<closed>" || got.starts_with("HTTP/1.1 4");
+    ::close(fd);
+  }
+  EXPECT_EQ(40u, cut);
+  // The address may connect again.
+  EXPECT_EQ(200, ClientFrom("127.0.0.6")->Get("/healthz")->status);
+}
+
+TEST_F(LimitsTest, AClosedStreamGivesItsSlotBackAtOnce) {
+  const std::string stream =
+      "GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n"
+      "Authorization: Bearer " +
+      admin_token_ + "\r\n\r\n";
+  const int first = Open("127.0.0.8", stream);
+  const int second = Open("127.0.0.8", stream);
+  EXPECT_TRUE(Received(first, 2000).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(Received(second, 2000).starts_with("HTTP/1.1 200"));
+  const int third = Open("127.0.0.8", stream);
+  EXPECT_TRUE(Received(third, 2000).starts_with("HTTP/1.1 503")) << "only two streams at once";
+  ::close(third);
+  // The client of one goes away: its slot is free within a couple of
+  // seconds, not at the next keep-alive (10 s).
+  ::close(first);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const int again = Open("127.0.0.8", stream);
+  EXPECT_TRUE(Received(again, 2000).starts_with("HTTP/1.1 200"));
+  ::close(again);
+  ::close(second);
+}
+
+TEST_F(LimitsTest, BodiesHeldAtOnceAreBounded) {
+  // 2 MiB is within the route's limit (8 MiB) but over the bodies the server
+  // holds at once (1 MiB here): 503 busy, nothing read into memory.
+  const std::string body = json{{"name", std::string(2 << 20, 'a')}}.dump();
+  auto r = client_->Post("/api/v1/accounts", body, kJson);
+  ExpectProblem(r, 503, "busy");
+  EXPECT_EQ("1", r->get_header_value("Retry-After"));
+  EXPECT_EQ(201, client_->Post("/api/v1/accounts", json{{"name", "Mic"}}.dump(), kJson)->status);
 }
 
 }  // namespace
