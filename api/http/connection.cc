@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <string_view>
 
 namespace crm::api::http {
@@ -29,7 +31,7 @@ class ConnectionStream final : public httplib::Stream {
   bool NextRequest(std::chrono::milliseconds timeout, const std::atomic<socket_t>& listening) {
     // In slices, so a stopping server does not wait out an idle connection.
     const auto until = Clock::now() + timeout;
-    while (!Wait(POLLIN, std::chrono::milliseconds(100))) {
+    while (offset_ == filled_ && !Wait(POLLIN, std::chrono::milliseconds(100))) {
       if (Clock::now() >= until || listening == INVALID_SOCKET) return false;
     }
     head_deadline_ = Clock::now() + limits_.head_deadline;
@@ -43,6 +45,7 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   bool is_readable() const override {
+    if (offset_ < filled_) return true;  // bytes read ahead and not yet taken
     std::chrono::milliseconds timeout = std::chrono::seconds(limits_.read_timeout_s);
     if (in_head_) {
       const auto left =
@@ -55,13 +58,23 @@ class ConnectionStream final : public httplib::Stream {
   bool is_writable() const override {
     return Wait(POLLOUT, std::chrono::seconds(limits_.write_timeout_s));
   }
+  // Reads ahead into a buffer: cpp-httplib reads a request's head one byte at
+  // a time.
   ssize_t read(char* ptr, size_t size) override {
+    if (offset_ < filled_) {
+      const size_t n = std::min(size, filled_ - offset_);
+      std::memcpy(ptr, buffer_ + offset_, n);
+      offset_ += n;
+      return static_cast<ssize_t>(n);
+    }
     if (!is_readable()) return -1;
-    ssize_t n;
-    do {
-      n = ::recv(fd_, ptr, size, 0);
-    } while (n < 0 && errno == EINTR);
-    return n;
+    if (size >= sizeof buffer_) return Receive(ptr, size);
+    const ssize_t n = Receive(buffer_, sizeof buffer_);
+    if (n <= 0) return n;
+    filled_ = static_cast<size_t>(n);
+    offset_ = std::min(size, filled_);
+    std::memcpy(ptr, buffer_, offset_);
+    return static_cast<ssize_t>(offset_);
   }
   ssize_t write(const char* ptr, size_t size) override {
     if (!is_writable()) return -1;
@@ -80,6 +93,13 @@ class ConnectionStream final : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
+  ssize_t Receive(char* ptr, size_t size) {
+    ssize_t n;
+    do {
+      n = ::recv(fd_, ptr, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
   bool Wait(short events, std::chrono::milliseconds timeout) const {
     pollfd p{fd_, events, 0};
     int n;
@@ -112,6 +132,8 @@ class ConnectionStream final : public httplib::Stream {
   const ConnectionLimits& limits_;
   Clock::time_point head_deadline_{};
   bool in_head_ = false;
+  char buffer_[4096];
+  size_t offset_ = 0, filled_ = 0;  // buffer_[offset_, filled_) is read ahead
 };
 
 thread_local ConnectionStream* current = nullptr;
