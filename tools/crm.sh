@@ -3,10 +3,13 @@
 # installs the Debian packages that are missing, builds, then
 #
 #   tools/crm.sh run        starts crm-server on http://localhost:8080, data in ./data
-#   tools/crm.sh test       builds with -Werror and runs the whole test suite (ctest)
+#   tools/crm.sh test       builds with -Werror, runs the whole test suite (ctest), then
+#                           the fuzz smoke run (CRM_FUZZ_SECONDS per target, default 30)
 #   tools/crm.sh bench      builds and runs the Google Benchmark suites
 #   tools/crm.sh sanitize   Debug build with AddressSanitizer + UBSan, runs the tests
 #   tools/crm.sh lint       clang-format check and clang-tidy over the sources
+#   tools/crm.sh fuzz [S]   builds the libFuzzer targets (clang, ASan + UBSan) and runs
+#                           each for S seconds (default 30) from fuzz/corpus; fails on a finding
 #
 # Extra arguments after `run` go to crm-server (e.g. --port 9090).
 set -euo pipefail
@@ -74,6 +77,8 @@ case "$command" in
     install_linter
     build build -DCMAKE_BUILD_TYPE=Release -DCRM_WERROR=ON
     ctest --test-dir build --output-on-failure -j2 --timeout 300
+    # The fuzz smoke run: every target for a short while, failing on a finding.
+    "$0" fuzz "${CRM_FUZZ_SECONDS:-30}"
     ;;
   bench)
     install_missing
@@ -86,6 +91,27 @@ case "$command" in
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DCRM_SANITIZE=ON
     ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
     ;;
+  fuzz)
+    seconds=${1:-30}
+    PACKAGES+=(clang libclang-rt-14-dev)
+    install_missing
+    CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRM_FUZZ=ON
+    for target in body query event sheet; do
+      # New inputs go to a scratch corpus; the committed seeds stay as they are.
+      mkdir -p "build-fuzz/corpus/$target"
+      echo "crm.sh: fuzz_$target for ${seconds} s"
+      status=0
+      "build-fuzz/fuzz/fuzz_$target" "build-fuzz/corpus/$target" "fuzz/corpus/$target" \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="build-fuzz/fuzz_$target-" >"build-fuzz/fuzz_$target.log" 2>&1 || status=$?
+      grep -E '^Done|stat::number_of_executed_units' "build-fuzz/fuzz_$target.log" || true
+      if [ "$status" != 0 ]; then
+        tail -40 "build-fuzz/fuzz_$target.log" >&2
+        echo "crm.sh: fuzz_$target found a problem (input saved under build-fuzz/)" >&2
+        exit 1
+      fi
+    done
+    ;;
   lint)
     PACKAGES+=(clang-format clang-tidy)
     install_missing
@@ -95,7 +121,7 @@ case "$command" in
       xargs clang-tidy -p build-tidy --quiet --extra-arg=-Wno-unknown-warning-option
     ;;
   *)
-    sed -n '2,13p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
     ;;
 esac
