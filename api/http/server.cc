@@ -639,24 +639,35 @@ bool Server::Admit(const httplib::Request& req, httplib::Response& res,
 }
 
 int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
-  if (auto framing = FramingProblem(req)) {
-    Send(res, *framing);
+  // The pre-routing handler does not run for an answer given here.
+  request_started = Clock::now();
+  res.set_header("X-Request-Id", ids_.Next());
+  // cpp-httplib writes this answer as it is: it needs its own length, and
+  // the connection closes (the body it refuses may still come).
+  auto refused = [&](const Problem& p) {
+    Send(res, p);
+    res.set_header("Content-Length", std::to_string(res.body.size()));
+    res.set_header("Connection", "close");
     return res.status;
-  }
+  };
+  if (auto framing = FramingProblem(req)) return refused(*framing);
   for (size_t i = 0; i < patterns_.size(); ++i) {
     if (patterns_[i].second != req.method || !std::regex_match(req.path, patterns_[i].first)) {
       continue;
     }
     const http::RouteSpec& spec = specs_[i];
     std::optional<projections::Principal> principal;
-    if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) return res.status;
+    if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) {
+      res.set_header("Content-Length", std::to_string(res.body.size()));
+      res.set_header("Connection", "close");
+      return res.status;
+    }
     const size_t limit = spec.path == kUploadPath ? config_.max_attachment_bytes + kMultipartSlack
                                                   : config_.max_body_bytes;
     const uint64_t declared =
         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
     if (declared > limit) {
-      Send(res, PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
-      return res.status;
+      return refused(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
     }
     return 100;
   }

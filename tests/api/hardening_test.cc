@@ -257,6 +257,9 @@ TEST_F(HardeningTest, ABodyIsRefusedFromItsHeadersBeforeItIsSent) {
       "Expect: 100-continue\r\nContent-Length: 20971520\r\n";
   std::string answer = Raw(head + "\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 401")) << answer;
+  // A whole answer (its length given) on a connection that then closes.
+  EXPECT_NE(std::string::npos, answer.find("Content-Length: ")) << answer;
+  EXPECT_NE(std::string::npos, answer.find("Connection: close")) << answer;
   answer = Raw(head + "Authorization: Bearer " + admin_token_ + "\r\n\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
   // A body within the limit is asked for.
