@@ -583,9 +583,9 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
                             "",
                             {}});
     }
-    if (!ReadBody(req, reader, limit)) {
-      res.set_header("Connection", "close");
-      return Send(res, PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
+    if (auto unread = ReadBody(req, reader, limit)) {
+      res.set_header("Connection", "close");  // the rest of the body is not where it should be
+      return Send(res, *unread);
     }
     serve(req, res, std::move(admitted));
   };
@@ -703,8 +703,8 @@ void Server::Drain(const httplib::Request& req, const httplib::ContentReader& re
   }
 }
 
-bool Server::ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
-                      size_t limit) {
+std::optional<Problem> Server::ReadBody(const httplib::Request& req,
+                                        const httplib::ContentReader& reader, size_t limit) {
   // httplib hands its own Request to the handler as const; the body read
   // here goes where handlers read it, in that object.
   auto& request = const_cast<httplib::Request&>(req);
@@ -715,9 +715,10 @@ bool Server::ReadBody(const httplib::Request& req, const httplib::ContentReader&
     within = within && taken <= limit;
     return within;
   };
+  bool read;
   if (req.is_multipart_form_data()) {
     auto part = request.files.end();
-    reader(
+    read = reader(
         [&](const httplib::MultipartFormData& header) {
           part = request.files.emplace(header.name, header);
           return true;
@@ -732,13 +733,24 @@ bool Server::ReadBody(const httplib::Request& req, const httplib::ContentReader&
       request.body.reserve(std::min<size_t>(
           limit, std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10)));
     }
-    reader([&](const char* data, size_t n) {
+    read = reader([&](const char* data, size_t n) {
       if (!count(n)) return false;
       request.body.append(data, n);
       return true;
     });
   }
-  return within;
+  if (!within) return PayloadTooLarge("at most " + std::to_string(limit) + " bytes");
+  if (!read) {
+    return Problem{400,
+                   "unreadable_body",
+                   {"Corpul cererii nu a putut fi citit (bucăți „chunked” sau părți "
+                    "„multipart” greșite, ori un corp mai scurt decât spune).",
+                    "The request body could not be read (bad chunked or multipart framing, or "
+                    "a body shorter than it says)."},
+                   "",
+                   {}};
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> Server::RouteList() const {

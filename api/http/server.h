@@ -123,10 +123,11 @@ class Server {
   static std::optional<Problem> FramingProblem(const httplib::Request& req);
   // Reads a refused body and drops it, so the connection stays in step.
   static void Drain(const httplib::Request& req, const httplib::ContentReader& reader);
-  // Reads the body into the request (a multipart one into its files); false
-  // when it is longer than `limit`.
-  static bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
-                       size_t limit);
+  // Reads the body into the request (a multipart one into its files): the
+  // problem (413 past `limit`, 400 unreadable_body for broken framing) when
+  // it cannot.
+  static std::optional<Problem> ReadBody(const httplib::Request& req,
+                                         const httplib::ContentReader& reader, size_t limit);
   // Bytes of request bodies held in memory now, and a share of them held for
   // one request (released when it ends).
   class BodyLease {

@@ -295,6 +295,16 @@ TEST_F(HardeningTest, LooseFramingIsRefused) {
   answer = Raw("POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" +
                auth + "Content-Length: 14\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  // A bad chunk size is answered at once (not after a read timeout), as is
+  // a chunk shorter than it says once the client closes.
+  for (const std::string& chunk : {std::string("zz\r\n"), std::string("-1\r\n")}) {
+    const auto start = std::chrono::steady_clock::now();
+    answer = Raw("POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" +
+                 auth + "Transfer-Encoding: chunked\r\n\r\n" + chunk);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << chunk << ": " << answer;
+    EXPECT_NE(std::string::npos, answer.find("unreadable_body")) << answer;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  }
   // Nothing was written.
   EXPECT_EQ(0, Body(client_->Get("/api/v1/accounts"))["total"]);
 }
