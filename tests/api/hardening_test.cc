@@ -44,8 +44,8 @@ class HardeningTest : public testing::ServerFixture {
   }
 
   // Sends `bytes` on a new connection and returns what the server answers
-  // within `wait` (up to the end of the first answer's headers, or all it
-  // sent before closing).
+  // within `wait` (its first answer, head and body, or all it sent before
+  // closing).
   std::string Raw(const std::string& bytes,
                   std::chrono::milliseconds wait = std::chrono::seconds(5),
                   int* fd_out = nullptr) const {
@@ -61,7 +61,15 @@ class HardeningTest : public testing::ServerFixture {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string answer;
     char buffer[4096];
-    while (answer.find("\r\n\r\n") == std::string::npos) {
+    // The head, then as much of the body as its Content-Length says.
+    auto complete = [&] {
+      const size_t end = answer.find("\r\n\r\n");
+      if (end == std::string::npos) return false;
+      const size_t at = answer.find("Content-Length: ");
+      if (at == std::string::npos || at > end) return true;
+      return answer.size() >= end + 4 + std::stoul(answer.substr(at + 16));
+    };
+    while (!complete()) {
       const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
       if (n <= 0) break;
       answer.append(buffer, static_cast<size_t>(n));
