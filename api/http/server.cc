@@ -123,6 +123,12 @@ constexpr std::string_view kUploadPath = "/api/v1/attachments";
 // Room for a multipart envelope around an upload: boundaries and part headers.
 constexpr size_t kMultipartSlack = size_t{64} << 10;
 
+// The body length a request declares; nullopt for a chunked one.
+std::optional<uint64_t> DeclaredLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  return std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+}
+
 thread_local Clock::time_point request_started;
 
 // A request id a client may choose: 1 to 128 visible ASCII characters.
@@ -179,11 +185,8 @@ Server::Server(ServerConfig config, eventstore::EventStore& store,
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_socket_ = sock;  // the last socket made is the listening one
   });
-  // The upload route takes files up to max_attachment_bytes (with room for a
-  // multipart envelope); every other route is held to max_body_bytes in Route,
-  // once the body is read: refusing it from its Content-Length before reading
-  // it would leave the body unread, and a client still sending it would see a
-  // reset connection instead of the 413.
+  // cpp-httplib's own bound, above every route's (BodyLimit), which each
+  // route checks itself before it reads a body.
   http_.set_payload_max_length(
       std::max(config_.max_body_bytes, config_.max_attachment_bytes + kMultipartSlack));
   Routes();
@@ -477,7 +480,7 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   }
   patterns_.emplace_back(std::regex(pattern), spec.method);
   const std::string method = spec.method;
-  const bool upload = path == kUploadPath;
+  const size_t limit = BodyLimit(path);  // before `spec` (and so `path`) moves
   const bool signed_in = spec.signed_in;
   const bool takes_as_of = std::any_of(spec.params.begin(), spec.params.end(),
                                        [](const http::Param& p) { return p.name == "as_of"; });
@@ -488,16 +491,10 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   // Serves a request whose body (if any) is read: the caller checked (or
   // `admitted`, when the body reader checked them already), then as_of, the
   // body's shape, the handler.
-  auto serve = [this, signed_in, takes_as_of, permission, upload,
-                body_schema = std::move(body_schema), mode,
+  auto serve = [this, signed_in, takes_as_of, permission, body_schema = std::move(body_schema),
+                mode,
                 handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
                                               std::optional<projections::Principal> admitted) {
-    size_t body = req.body.size();  // a multipart body is in req.files
-    for (const auto& [name, part] : req.files) body += part.content.size();
-    if (!upload && body > config_.max_body_bytes) {
-      return Send(res,
-                  PayloadTooLarge("at most " + std::to_string(config_.max_body_bytes) + " bytes"));
-    }
     Call call{req, {}, res.get_header_value("X-Request-Id")};
     if (signed_in) {
       if (!admitted && !Admit(req, res, permission, &admitted)) return;
@@ -547,8 +544,6 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   // A method with a body reads it here, not before: what the headers decide
   // (the framing, the caller, the route's limit, room in memory) is decided
   // first, and a refused body is read and dropped, never held.
-  const size_t limit =
-      upload ? config_.max_attachment_bytes + kMultipartSlack : config_.max_body_bytes;
   auto with_body = [this, serve, signed_in, permission, limit](
                        const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) {
@@ -563,16 +558,12 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
     }
     std::optional<projections::Principal> admitted;
     if (signed_in && !Admit(req, res, permission, &admitted)) return Drain(req, reader);
-    const uint64_t declared =
-        req.has_header("Content-Length")
-            ? std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10)
-            : 0;
-    if (declared > limit) {
+    const std::optional<uint64_t> declared = DeclaredLength(req);
+    if (declared.value_or(0) > limit) {
       return refuse(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
     }
     // A chunked body may take up to the limit: that much is set aside.
-    const size_t reserved =
-        req.has_header("Content-Length") ? static_cast<size_t>(declared) : limit;
+    const size_t reserved = declared ? static_cast<size_t>(*declared) : limit;
     BodyLease lease(body_memory_, reserved, config_.max_body_memory);
     if (!lease.held()) {
       res.set_header("Retry-After", "1");
@@ -644,11 +635,14 @@ int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Request-Id", ids_.Next());
   // cpp-httplib writes this answer as it is: it needs its own length, and
   // the connection closes (the body it refuses may still come).
-  auto refused = [&](const Problem& p) {
-    Send(res, p);
+  auto answered = [&] {
     res.set_header("Content-Length", std::to_string(res.body.size()));
     res.set_header("Connection", "close");
     return res.status;
+  };
+  auto refused = [&](const Problem& p) {
+    Send(res, p);
+    return answered();
   };
   if (auto framing = FramingProblem(req)) return refused(*framing);
   for (size_t i = 0; i < patterns_.size(); ++i) {
@@ -657,21 +651,19 @@ int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
     }
     const http::RouteSpec& spec = specs_[i];
     std::optional<projections::Principal> principal;
-    if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) {
-      res.set_header("Content-Length", std::to_string(res.body.size()));
-      res.set_header("Connection", "close");
-      return res.status;
-    }
-    const size_t limit = spec.path == kUploadPath ? config_.max_attachment_bytes + kMultipartSlack
-                                                  : config_.max_body_bytes;
-    const uint64_t declared =
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-    if (declared > limit) {
+    if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) return answered();
+    const size_t limit = BodyLimit(spec.path);
+    if (DeclaredLength(req).value_or(0) > limit) {
       return refused(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
     }
     return 100;
   }
   return 100;  // no route: answered 404 or 405 without reading the body's use
+}
+
+size_t Server::BodyLimit(const std::string& path) const {
+  return path == kUploadPath ? config_.max_attachment_bytes + kMultipartSlack
+                             : config_.max_body_bytes;
 }
 
 std::optional<Problem> Server::FramingProblem(const httplib::Request& req) {
@@ -729,9 +721,8 @@ std::optional<Problem> Server::ReadBody(const httplib::Request& req,
           return true;
         });
   } else {
-    if (req.has_header("Content-Length")) {
-      request.body.reserve(std::min<size_t>(
-          limit, std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10)));
+    if (auto declared = DeclaredLength(req)) {
+      request.body.reserve(static_cast<size_t>(std::min<uint64_t>(limit, *declared)));
     }
     read = reader([&](const char* data, size_t n) {
       if (!count(n)) return false;
@@ -969,7 +960,6 @@ void Server::StreamEvents(uint64_t from, httplib::Response& res,
             stop);
         if (!n.ok()) return false;
         if (*n == 0) {
-          if (http::HttpServer::ClientGone()) return false;
           if (Clock::now() - *last_sent < std::chrono::seconds(10)) return true;
           out = ": keep-alive\n\n";
         }

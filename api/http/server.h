@@ -118,6 +118,9 @@ class Server {
   // For Expect: 100-continue: 100 when the client may send its body, else the
   // status of the problem answered (framing, caller, limit) before it does.
   int Preflight(const httplib::Request& req, httplib::Response& res);
+  // The largest body a route takes: the upload limit (with room for a
+  // multipart envelope) for uploads, max_body_bytes for every other route.
+  size_t BodyLimit(const std::string& path) const;
   // The framing mistakes refused before a body is read (400 bad_framing):
   // several different Content-Length values, or one beside Transfer-Encoding.
   static std::optional<Problem> FramingProblem(const httplib::Request& req);

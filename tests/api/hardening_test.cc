@@ -28,13 +28,15 @@ class HardeningTest : public testing::ServerFixture {
   // reaches the loopback server), as a user at another address would.
   std::unique_ptr<httplib::Client> ClientFrom(const std::string& source) const {
     auto client = NewClient();
-    client->set_socket_options([source](int sock) {
-      sockaddr_in from{};
-      from.sin_family = AF_INET;
-      ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-      ::bind(sock, reinterpret_cast<const sockaddr*>(&from), sizeof from);
-    });
+    client->set_socket_options([source](int sock) { BindTo(sock, source); });
     return client;
+  }
+  // Makes `sock`'s connections come from `source`.
+  static void BindTo(int sock, const std::string& source) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    ::bind(sock, reinterpret_cast<const sockaddr*>(&from), sizeof from);
   }
 
   httplib::Result SignIn(httplib::Client& client, const std::string& user,
@@ -43,19 +45,30 @@ class HardeningTest : public testing::ServerFixture {
                        json{{"username", user}, {"password", password}}.dump(), kJson);
   }
 
-  // Sends `bytes` on a new connection and returns what the server answers
-  // within `wait` (its first answer, head and body, or all it sent before
-  // closing).
-  std::string Raw(const std::string& bytes,
-                  std::chrono::milliseconds wait = std::chrono::seconds(5),
-                  int* fd_out = nullptr) const {
+  // A connection to the server from `source` (any 127.x.y.z reaches the
+  // loopback server) that has sent `bytes`; -1 when it could not connect.
+  int Open(const std::string& source, const std::string& bytes) const {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    BindTo(fd, source);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<uint16_t>(server_->port()));
     ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) return "";
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+      ::close(fd);
+      return -1;
+    }
     ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    return fd;
+  }
+
+  // Sends `bytes` on a new connection and returns what the server answers
+  // within `wait` (its first answer, head and body, or all it sent before
+  // closing).
+  std::string Raw(const std::string& bytes,
+                  std::chrono::milliseconds wait = std::chrono::seconds(5)) const {
+    const int fd = Open("127.0.0.1", bytes);
+    if (fd < 0) return "";
     timeval tv{static_cast<time_t>(wait.count() / 1000),
                static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -74,11 +87,7 @@ class HardeningTest : public testing::ServerFixture {
       if (n <= 0) break;
       answer.append(buffer, static_cast<size_t>(n));
     }
-    if (fd_out) {
-      *fd_out = fd;
-    } else {
-      ::close(fd);
-    }
+    ::close(fd);
     return answer;
   }
 
@@ -326,24 +335,6 @@ class LimitsTest : public HardeningTest {
     config.max_connections_per_address = 16;
     config.max_body_memory = size_t{1} << 20;
     return config;
-  }
-  // A connection from `source` that has sent `bytes`; -1 when it could not connect.
-  int Open(const std::string& source, const std::string& bytes) const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    return fd;
   }
   // What the server sent on `fd` within `ms`: its bytes, "" for nothing yet,
   // "<closed>" when it closed the connection.
