@@ -1,35 +1,95 @@
 #pragma once
 
-// A sequence (e.g. stream "account-code-sequence"): each number is taken by
-// one Claimed event naming its owner, appended at any version
-// (TransactOptions::any_version), so takers never contend and the committed
-// version is the number taken. A command that then fails leaves a gap.
+// A sequence of numbers (e.g. stream "account-code-sequence", whose numbers
+// make account codes C-000001, C-000002, …). A process reserves a block of
+// numbers with one NumbersReserved event and hands them out from memory
+// (NumberSeries), so taking a number costs no append: a command that needs
+// one makes a single append of its own. Numbers are unique and increasing;
+// they may have gaps (a block's unused rest when the process stops, a command
+// that failed after taking its number). Invoice numbers, which must be
+// gap-free, do not use this.
+//
+// Earlier logs took one number per Claimed event, at any version: those
+// events still count one number each.
 
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "domain/decider.h"
+#include "domain/transact.h"
 #include "schemas/system_generated.h"
 
 namespace crm::domain {
 
-struct TakeNumber {
-  std::string owner;  // the stream the number is for
+struct ReserveNumbers {
+  uint64_t count = 0;
 };
 
 struct Sequence {
-  struct State {};  // numbers are versions: nothing to fold
-  using Command = std::variant<TakeNumber>;
-  using Event = std::variant<system::ClaimedT>;
+  struct State {
+    uint64_t last = 0;  // the last number reserved or taken
+  };
+  using Command = std::variant<ReserveNumbers>;
+  using Event = std::variant<system::ClaimedT, system::NumbersReservedT>;
 
   static State Initial() { return {}; }
-  static Decision<Event> Decide(const State&, const Command& command, const Context&) {
-    system::ClaimedT taken;
-    taken.owner = std::get<TakeNumber>(command).owner;
-    return std::vector<Event>{std::move(taken)};
+  static Decision<Event> Decide(const State& state, const Command& command, const Context&) {
+    static_assert(std::variant_size_v<Command> == 1);
+    system::NumbersReservedT reserved;
+    reserved.first = state.last + 1;
+    reserved.count = std::get<ReserveNumbers>(command).count;
+    if (reserved.count == 0) {
+      return Rejection{"empty_block",
+                       {"Un bloc are cel puțin un număr.", "A block holds at least one number."}};
+    }
+    return std::vector<Event>{std::move(reserved)};
   }
-  static State Evolve(State state, const Event&) { return state; }
+  static State Evolve(State state, const Event& event) {
+    if (const auto* reserved = std::get_if<system::NumbersReservedT>(&event)) {
+      state.last = reserved->first + reserved->count - 1;
+    } else {
+      ++state.last;  // a Claimed event of an earlier log: one number
+    }
+    return state;
+  }
+};
+
+// The numbers of one sequence stream for this process: Next() takes the next
+// number of the current block and reserves a new block (one append) when it
+// is used up. Thread-safe; one per stream per process.
+class NumberSeries {
+ public:
+  NumberSeries(eventstore::EventStore& store, IdGenerator& ids, std::string stream,
+               uint64_t block = 100)
+      : sequences_(store, ids, 4), stream_(std::move(stream)), block_(block) {}
+
+  // The next number, or the Status of a failed reservation (IOError,
+  // ReadOnly, …): nothing is taken then.
+  Result<uint64_t> Next(const Context& ctx) {
+    std::lock_guard lock(mu_);
+    if (next_ > end_) {
+      uint64_t first = 0;
+      auto reserved = sequences_.Transact(stream_, ctx, [&](const Sequence::State& s) {
+        first = s.last + 1;  // the decision of the attempt that commits
+        return Sequence::Decide(s, ReserveNumbers{block_}, ctx);
+      });
+      if (reserved.failed()) return reserved.status();
+      if (reserved.rejected()) return Status::IOError(reserved.rejection().message.en);
+      next_ = first;
+      end_ = first + block_ - 1;
+    }
+    return next_++;
+  }
+
+ private:
+  AggregateStore<Sequence> sequences_;
+  const std::string stream_;
+  const uint64_t block_;
+  std::mutex mu_;
+  uint64_t next_ = 1, end_ = 0;  // the rest of the current block: none yet
 };
 
 }  // namespace crm::domain

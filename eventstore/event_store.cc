@@ -257,10 +257,15 @@ Status EventStore::Init() {
   for (int i = 0; i < static_cast<int>(keys::ColumnFamily::kCount); ++i) {
     // The log stays uncompressed: decompression halved replay speed, and
     // start-up time is worth more than disk space.
-    families.emplace_back(
-        keys::kColumnFamilyNames[i],
-        family(i == kDedup, i == kLog ? rocksdb::kNoCompression : rocksdb::kLZ4Compression));
+    families.emplace_back(keys::kColumnFamilyNames[i],
+                          family(i == kDedup || i == kStreams,
+                                 i == kLog ? rocksdb::kNoCompression : rocksdb::kLZ4Compression));
     if (i == kStreams) {
+      // Most reads of the index ask for a version that does not exist (a new
+      // stream, or a cached aggregate checking for newer events): a whole-key
+      // filter in the memtable and in each table answers those without a search.
+      families.back().options.memtable_whole_key_filtering = true;
+      families.back().options.memtable_prefix_bloom_size_ratio = 0.02;
       // Versions of one stream arrive in order: remembering where the last one
       // went makes each index insert nearly free instead of a full skiplist search.
       families.back().options.memtable_insert_with_hint_prefix_extractor =
@@ -656,10 +661,25 @@ Status EventStore::Resume() {
 
 uint64_t EventStore::Head() const { return committed_.load(std::memory_order_acquire); }
 
+Result<bool> EventStore::HasVersion(std::string_view stream, uint64_t version) const {
+  std::string position;
+  rocksdb::Status rs =
+      db_->Get(rocksdb::ReadOptions(), cf(kStreams), keys::StreamKey(stream, version), &position);
+  if (rs.IsNotFound()) return false;
+  if (!rs.ok()) return FromRocks(rs);
+  if (position.size() != 8) return Status::Corruption("unreadable stream index entry");
+  // An index entry ahead of the published head is not committed yet.
+  return keys::GetBigEndian64(position.data()) <= Head();
+}
+
 Result<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
   // Only committed events count: the writer publishes the head just after
   // RocksDB makes a batch visible, so the newest index entries may be ahead.
   const uint64_t head = Head();
+  if (Result<bool> exists = HasVersion(stream, 1); !exists.ok() || !*exists) {
+    if (!exists.ok()) return exists.status();
+    return uint64_t{0};
+  }
   const std::string prefix = keys::StreamPrefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kStreams)));
   for (it->SeekForPrev(keys::StreamKey(stream, UINT64_MAX));
@@ -758,6 +778,13 @@ Status EventStore::ReadAt(uint64_t position, const Visitor& visit) const {
 Status EventStore::ReadPositions(std::string_view stream, uint64_t from_version,
                                  Direction direction, size_t limit,
                                  std::vector<uint64_t>* positions) const {
+  // Versions are dense from 1: without the first one asked for (forward) or
+  // without version 1 (backward) there is nothing to read, and a point lookup
+  // says so far cheaper than an iterator.
+  const uint64_t probe = direction == Direction::kForward ? std::max<uint64_t>(from_version, 1) : 1;
+  if (Result<bool> exists = HasVersion(stream, probe); !exists.ok() || !*exists) {
+    return exists.ok() ? Status::OK() : exists.status();
+  }
   const std::string prefix = keys::StreamPrefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kStreams)));
   const std::string start = keys::StreamKey(stream, from_version);

@@ -197,6 +197,8 @@ class EventStore {
   // Current version of `stream`; 0 when it has no events.
   // Fails with IOError or Corruption.
   Result<uint64_t> StreamVersion(std::string_view stream) const;
+  // Whether `stream` has a committed event at `version` (one point lookup).
+  Result<bool> HasVersion(std::string_view stream, uint64_t version) const;
 
   // Visits at most `limit` events of `stream` in version order from
   // `from_version` (inclusive; forward from 1 or backward from UINT64_MAX reads

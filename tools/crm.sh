@@ -5,7 +5,10 @@
 #   tools/crm.sh run        starts crm-server on http://localhost:8080, data in ./data
 #   tools/crm.sh test       builds with -Werror, runs the whole test suite (ctest), then
 #                           the fuzz smoke run (CRM_FUZZ_SECONDS per target, default 30)
-#   tools/crm.sh bench      builds and runs the Google Benchmark suites
+#   tools/crm.sh bench      builds and runs the Google Benchmark suites, then bench-write
+#   tools/crm.sh bench-write  the write path over HTTP: GET /healthz and POST
+#                           /api/v1/accounts on a fresh server, 16 connections, 8 s
+#                           each, and their ratio
 #   tools/crm.sh sanitize   Debug build with AddressSanitizer + UBSan, runs the tests
 #   tools/crm.sh lint       clang-format check and clang-tidy over the sources
 #   tools/crm.sh fuzz [S]   builds the libFuzzer targets (clang, ASan + UBSan) and runs
@@ -84,6 +87,28 @@ case "$command" in
     install_missing
     build build -DCMAKE_BUILD_TYPE=Release
     build/bench/crm_bench "$@"
+    "$0" bench-write
+    ;;
+  bench-write)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release
+    dir=$(mktemp -d)
+    port=${CRM_BENCH_PORT:-18080}
+    CRM_ADMIN_PASSWORD=Bench-password-1 build/api/crm-server --data-dir "$dir/data" \
+      --port "$port" >"$dir/server.log" 2>&1 &
+    server=$!
+    trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
+    for _ in $(seq 50); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.2; done
+    token=$(curl -sf -X POST "localhost:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
+      -d '{"username":"admin","password":"Bench-password-1"}' |
+      sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+    echo '{"name":"Cont {n} SRL","city":"Iași"}' >"$dir/account.json"
+    load() { build/tools/crm-load --connections 16 --seconds 8 "$@" | tee -a "$dir/load.txt"; }
+    load --url "http://127.0.0.1:$port/healthz"
+    load --url "http://127.0.0.1:$port/api/v1/accounts" --method POST --body "$dir/account.json" \
+      --header "Authorization: Bearer $token" --header 'Content-Type: application/json'
+    awk '/requests\/s/ { for (i = 1; i < NF; i++) if ($(i + 1) == "requests/s,") r[++n] = $i }
+         END { printf "create-account / healthz: %.2f\n", r[2] / r[1] }' "$dir/load.txt"
     ;;
   sanitize)
     install_missing

@@ -360,23 +360,14 @@ constexpr accounts::ColumnLabel kContactColumns[] = {
 
 Problem NoSuchAccount() { return NotFoundProblem("Contul nu există.", "No such account."); }
 
-// The next code of the sequence, "C-000123". A number is taken by an append
-// to the sequence stream whatever its version (so takers never contend); a
-// create that then fails leaves a gap, which codes may have.
-Result<std::string> AccountsModule::NextAccountCode(const domain::Context& ctx,
-                                                    const std::string& account_id) {
-  domain::TransactOptions options;
-  options.any_version = true;  // takers never contend; the version is the number
-  const domain::TakeNumber take{accounts::AccountStream(account_id)};
-  auto taken = sequences_.Transact(
-      "account-code-sequence", ctx,
-      [&](const domain::Sequence::State& s) { return domain::Sequence::Decide(s, take, ctx); },
-      options);
-  if (taken.failed()) return taken.status();
-  if (taken.rejected()) return Status::IOError(taken.rejection().message.en);
+// The next code of the sequence, "C-000123" (see domain::NumberSeries: codes
+// are unique and increasing, with gaps where a process stopped or a create
+// failed).
+Result<std::string> AccountsModule::NextAccountCode(const domain::Context& ctx) {
+  Result<uint64_t> number = codes_.Next(ctx);
+  if (!number.ok()) return number.status();
   char code[32];
-  std::snprintf(code, sizeof code, "C-%06llu",
-                static_cast<unsigned long long>(taken.value().version));
+  std::snprintf(code, sizeof code, "C-%06llu", static_cast<unsigned long long>(*number));
   return std::string(code);
 }
 
@@ -899,7 +890,7 @@ void AccountsModule::AccountRoutes() {
           if (auto* rejection = std::get_if<domain::Rejection>(&check)) {
             return Send(res, FromRejection(*rejection));
           }
-          Result<std::string> code = NextAccountCode(ctx, create.account_id);
+          Result<std::string> code = NextAccountCode(ctx);
           if (!code.ok()) return Send(res, FromStatus(code.status()));
           create.code = *code;
         }
@@ -919,7 +910,7 @@ void AccountsModule::AccountRoutes() {
         for (int tries = 0; !fields.code && !replay && tries < 5 && outcome.rejected() &&
                             outcome.rejection().code == "account_code_taken";
              ++tries) {
-          Result<std::string> code = NextAccountCode(ctx, create.account_id);
+          Result<std::string> code = NextAccountCode(ctx);
           if (!code.ok()) return Send(res, FromStatus(code.status()));
           create.code = *code;
           outcome = transact();

@@ -78,8 +78,8 @@ class AccountsModule final : public Module {
   std::variant<Problem, nlohmann::json> Import(const domain::Context& ctx,
                                                const projections::Principal& who,
                                                const ImportRequest& request);
-  // The next generated account code ("C-000123"), taken for `account_id`.
-  Result<std::string> NextAccountCode(const domain::Context& ctx, const std::string& account_id);
+  // The next generated account code ("C-000123").
+  Result<std::string> NextAccountCode(const domain::Context& ctx);
   // Claims, for the accounts that have them, the values of `fields` that
   // are about to become unique. False, with *problem set, when a value is
   // held by several accounts (409 unique_conflict listing them) or the store
@@ -91,7 +91,7 @@ class AccountsModule final : public Module {
   SettingsModule& settings_;
   domain::AggregateStore<accounts::Folders> folders_{server_.store(), server_.ids()};
   domain::AggregateStore<accounts::Account> accounts_{server_.store(), server_.ids()};
-  domain::AggregateStore<domain::Sequence> sequences_{server_.store(), server_.ids()};
+  domain::NumberSeries codes_{server_.store(), server_.ids(), "account-code-sequence"};
   std::vector<RecordsOfAccount> records_;
   static constexpr int kMaxReadingImports = 2;
   std::atomic<int> reading_{0};  // imports running now

@@ -491,7 +491,7 @@ std::variant<Problem, json> AccountsModule::Import(const domain::Context& ctx,
     }
     auto transact = [&]() -> domain::Outcome<domain::Committed> {
       if (generated) {
-        Result<std::string> next = NextAccountCode(ctx, account_id);
+        Result<std::string> next = NextAccountCode(ctx);
         if (!next.ok()) return next.status();
         std::get<accounts::CreateAccount>(commands[0]).code = *next;
       }
