@@ -262,10 +262,9 @@ void Server::Routes() {
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_started);
-    std::fprintf(log_, "%s %s %d %.3fms %s\n", req.method.c_str(), req.path.c_str(), res.status,
-                 static_cast<double>(micros.count()) / 1000.0,
-                 res.get_header_value("X-Request-Id").c_str());
-    std::fflush(log_);
+    log_.Printf("%s %s %d %.3fms %s", req.method.c_str(), req.path.c_str(), res.status,
+                static_cast<double>(micros.count()) / 1000.0,
+                res.get_header_value("X-Request-Id").c_str());
   });
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {

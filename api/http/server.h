@@ -36,6 +36,7 @@
 #include "api/http/config.h"
 #include "api/http/connection.h"
 #include "api/http/listing.h"
+#include "api/http/log.h"
 #include "api/http/problem.h"
 #include "api/http/request.h"
 #include "api/http/route.h"
@@ -231,7 +232,7 @@ class Server {
   const ServerConfig& config() const { return config_; }
   eventstore::EventStore& store() { return store_; }
   workers::ProjectionRunner& runner() { return runner_; }
-  std::FILE* log() { return log_; }
+  http::Log& log() { return log_; }
   domain::IdGenerator& ids() { return ids_; }
   projections::ReadModels& models() { return models_; }
   // How histories tell an event of a type a module declares, in Romanian and
@@ -291,7 +292,7 @@ class Server {
   workers::ProjectionRunner& runner_;
   projections::ReadModels& models_;
   const schemas::EventCatalog& catalog_;
-  std::FILE* log_;
+  http::Log log_;  // before what logs to it, so it outlives them
   domain::IdGenerator ids_;
   std::vector<std::unique_ptr<Module>> modules_;  // api/modules.cc
   std::mutex fingerprint_mu_;

@@ -478,9 +478,8 @@ void SalesModule::StartReminders() {
               });
         }
         if (outcome.failed()) {
-          std::fprintf(server_.log(), "reminder %s failed: %s; trying again in 5 s\n", key.c_str(),
-                       outcome.status().ToString().c_str());
-          std::fflush(server_.log());
+          server_.log().Printf("reminder %s failed: %s; trying again in 5 s", key.c_str(),
+                               outcome.status().ToString().c_str());
           reminders_->Set(key, server_.NowUs() + 5'000'000);
         }
       });

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -268,6 +269,7 @@ TEST_F(ServerTest, LogsOneLinePerRequest) {
   std::string found;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (found.empty() && std::chrono::steady_clock::now() < deadline) {
+    server_->log().Flush();
     std::fflush(log_);
     std::rewind(log_);
     char line[512];
@@ -279,6 +281,37 @@ TEST_F(ServerTest, LogsOneLinePerRequest) {
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(0u, found.find("GET /healthz 200 "));
   EXPECT_NE(std::string::npos, found.find("ms log-me"));
+}
+
+// A log consumer that stops reading costs lines, never requests.
+TEST(LogTest, AConsumerThatStopsReadingNeverBlocksTheWriter) {
+  int fds[2];
+  ASSERT_EQ(0, ::pipe(fds));
+  std::FILE* out = ::fdopen(fds[1], "w");
+  ASSERT_NE(nullptr, out);
+  {
+    http::Log log(out, 64 << 10);
+    const std::string line(100, 'x');
+    // 10 MB into a 64 KiB pipe nobody reads and a 64 KiB buffer: if Line
+    // waited for the output, this loop would never end.
+    for (int i = 0; i < 100'000; ++i) log.Line(line);
+    EXPECT_GT(log.dropped(), 90'000u);
+    // Once the consumer reads again, the lines waiting arrive after a line
+    // that says how many were dropped.
+    std::string read;
+    std::thread reader([&] {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) read.append(buffer, n);
+    });
+    log.Line("after");
+    log.Flush();
+    std::fclose(out);  // ends the reader
+    reader.join();
+    EXPECT_NE(std::string::npos, read.find(" lines dropped\n"));
+    EXPECT_NE(std::string::npos, read.find("\nafter\n"));
+  }
+  ::close(fds[0]);
 }
 
 }  // namespace
