@@ -121,7 +121,7 @@ case "$command" in
     PACKAGES+=(clang libclang-rt-14-dev)
     install_missing
     CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRM_FUZZ=ON
-    for target in body query event sheet; do
+    for target in body multipart query event sheet; do
       # New inputs go to a scratch corpus; the committed seeds stay as they are.
       mkdir -p "build-fuzz/corpus/$target"
       echo "crm.sh: fuzz_$target for ${seconds} s"

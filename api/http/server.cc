@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/formats/event_json.h"
+#include "api/http/body.h"
 #include "api/http/declare.h"
 #include "api/http/openapi.h"
 #include "api/http/problem.h"
@@ -122,12 +123,6 @@ constexpr size_t kMaxPage = 1000;
 constexpr std::string_view kUploadPath = "/api/v1/attachments";
 // Room for a multipart envelope around an upload: boundaries and part headers.
 constexpr size_t kMultipartSlack = size_t{64} << 10;
-
-// The body length a request declares; nullopt for a chunked one.
-std::optional<uint64_t> DeclaredLength(const httplib::Request& req) {
-  if (!req.has_header("Content-Length")) return std::nullopt;
-  return std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-}
 
 thread_local Clock::time_point request_started;
 
@@ -548,16 +543,16 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
                        const httplib::ContentReader& reader) {
     // A refused body is read and dropped, so the connection stays in step.
     auto refuse = [&](const Problem& p) {
-      Drain(req, reader);
+      http::DrainBody(req, reader);
       Send(res, p);
     };
-    if (auto framing = FramingProblem(req)) {
+    if (auto framing = http::FramingProblem(req)) {
       res.set_header("Connection", "close");  // its length cannot be trusted
       return refuse(*framing);
     }
     std::optional<projections::Principal> admitted;
-    if (signed_in && !Admit(req, res, permission, &admitted)) return Drain(req, reader);
-    const std::optional<uint64_t> declared = DeclaredLength(req);
+    if (signed_in && !Admit(req, res, permission, &admitted)) return http::DrainBody(req, reader);
+    const std::optional<uint64_t> declared = http::DeclaredLength(req);
     if (declared.value_or(0) > limit) {
       return refuse(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
     }
@@ -573,7 +568,7 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
                             "",
                             {}});
     }
-    if (auto unread = ReadBody(req, reader, limit)) {
+    if (auto unread = http::ReadBody(req, reader, limit)) {
       res.set_header("Connection", "close");  // the rest of the body is not where it should be
       return Send(res, *unread);
     }
@@ -643,7 +638,7 @@ int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
     Send(res, p);
     return answered();
   };
-  if (auto framing = FramingProblem(req)) return refused(*framing);
+  if (auto framing = http::FramingProblem(req)) return refused(*framing);
   for (size_t i = 0; i < patterns_.size(); ++i) {
     if (patterns_[i].second != req.method || !std::regex_match(req.path, patterns_[i].first)) {
       continue;
@@ -652,7 +647,7 @@ int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
     std::optional<projections::Principal> principal;
     if (spec.signed_in && !Admit(req, res, spec.permission, &principal)) return answered();
     const size_t limit = BodyLimit(spec.path);
-    if (DeclaredLength(req).value_or(0) > limit) {
+    if (http::DeclaredLength(req).value_or(0) > limit) {
       return refused(PayloadTooLarge("at most " + std::to_string(limit) + " bytes"));
     }
     return 100;
@@ -663,84 +658,6 @@ int Server::Preflight(const httplib::Request& req, httplib::Response& res) {
 size_t Server::BodyLimit(const std::string& path) const {
   return path == kUploadPath ? config_.max_attachment_bytes + kMultipartSlack
                              : config_.max_body_bytes;
-}
-
-std::optional<Problem> Server::FramingProblem(const httplib::Request& req) {
-  auto bad = [](const std::string& ro, const std::string& en, const std::string& detail) {
-    return Problem{400, "bad_framing", {ro, en}, detail, {}};
-  };
-  const size_t lengths = req.get_header_value_count("Content-Length");
-  for (size_t i = 1; i < lengths; ++i) {
-    if (req.get_header_value("Content-Length", i) != req.get_header_value("Content-Length")) {
-      return bad("Cererea are mai multe lungimi (Content-Length) diferite.",
-                 "The request has several different Content-Length values.",
-                 "conflicting Content-Length");
-    }
-  }
-  if (lengths > 0 && req.has_header("Transfer-Encoding")) {
-    return bad("Cererea are și Content-Length, și Transfer-Encoding: trimiteți doar unul.",
-               "The request has both Content-Length and Transfer-Encoding: send one.",
-               "Content-Length with Transfer-Encoding");
-  }
-  return std::nullopt;
-}
-
-void Server::Drain(const httplib::Request& req, const httplib::ContentReader& reader) {
-  if (req.is_multipart_form_data()) {
-    reader([](const httplib::MultipartFormData&) { return true; },
-           [](const char*, size_t) { return true; });
-  } else {
-    reader([](const char*, size_t) { return true; });
-  }
-}
-
-std::optional<Problem> Server::ReadBody(const httplib::Request& req,
-                                        const httplib::ContentReader& reader, size_t limit) {
-  // httplib hands its own Request to the handler as const; the body read
-  // here goes where handlers read it, in that object.
-  auto& request = const_cast<httplib::Request&>(req);
-  size_t taken = 0;
-  bool within = true;
-  auto count = [&](size_t n) {
-    taken += n;
-    within = within && taken <= limit;
-    return within;
-  };
-  bool read;
-  if (req.is_multipart_form_data()) {
-    auto part = request.files.end();
-    read = reader(
-        [&](const httplib::MultipartFormData& header) {
-          part = request.files.emplace(header.name, header);
-          return true;
-        },
-        [&](const char* data, size_t n) {
-          if (!count(n) || part == request.files.end()) return false;
-          part->second.content.append(data, n);
-          return true;
-        });
-  } else {
-    if (auto declared = DeclaredLength(req)) {
-      request.body.reserve(static_cast<size_t>(std::min<uint64_t>(limit, *declared)));
-    }
-    read = reader([&](const char* data, size_t n) {
-      if (!count(n)) return false;
-      request.body.append(data, n);
-      return true;
-    });
-  }
-  if (!within) return PayloadTooLarge("at most " + std::to_string(limit) + " bytes");
-  if (!read) {
-    return Problem{400,
-                   "unreadable_body",
-                   {"Corpul cererii nu a putut fi citit (bucăți „chunked” sau părți "
-                    "„multipart” greșite, ori un corp mai scurt decât spune).",
-                    "The request body could not be read (bad chunked or multipart framing, or "
-                    "a body shorter than it says)."},
-                   "",
-                   {}};
-  }
-  return std::nullopt;
 }
 
 std::vector<std::string> Server::RouteList() const {

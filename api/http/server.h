@@ -122,16 +122,6 @@ class Server {
   // The largest body a route takes: the upload limit (with room for a
   // multipart envelope) for uploads, max_body_bytes for every other route.
   size_t BodyLimit(const std::string& path) const;
-  // The framing mistakes refused before a body is read (400 bad_framing):
-  // several different Content-Length values, or one beside Transfer-Encoding.
-  static std::optional<Problem> FramingProblem(const httplib::Request& req);
-  // Reads a refused body and drops it, so the connection stays in step.
-  static void Drain(const httplib::Request& req, const httplib::ContentReader& reader);
-  // Reads the body into the request (a multipart one into its files): the
-  // problem (413 past `limit`, 400 unreadable_body for broken framing) when
-  // it cannot.
-  static std::optional<Problem> ReadBody(const httplib::Request& req,
-                                         const httplib::ContentReader& reader, size_t limit);
   // Bytes of request bodies held in memory now, and a share of them held for
   // one request (released when it ends).
   class BodyLease {
