@@ -644,10 +644,18 @@ Status EventStore::Resume() {
   if (failed_.ok()) return Status::OK();
   // RocksDB may be recovering on its own (it waits for free space): Resume
   // is busy until that ends.
+  // It stays busy while free space is below what a memtable flush needs, and
+  // it looks again every 5 s: wait that long, so that one call after room is
+  // made is enough.
   rocksdb::Status rs = db_->Resume();
-  for (int i = 0; rs.IsBusy() && i < 50; ++i) {
+  for (int i = 0; rs.IsBusy() && i < 55; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     rs = db_->Resume();
+  }
+  if (rs.IsBusy()) {
+    return Status::ReadOnly(
+        "cannot resume writing yet: the disk needs more free space (room for a memtable flush, "
+        "64 MiB by default)");
   }
   if (!rs.ok()) return Status::ReadOnly("cannot resume writing yet: " + rs.ToString());
   // A synced write proves the disk takes writes again.

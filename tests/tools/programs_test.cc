@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/mount.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -153,6 +157,108 @@ TEST(ProgramsTest, ServerExplainsBadFlags) {
   auto [help_code, help] = RunProgram(CRM_SERVER, {"--help"});
   EXPECT_EQ(0, help_code);
   EXPECT_NE(std::string::npos, help.find("--data-dir"));
+}
+
+// A full disk, over HTTP: writes answer 503 store_read_only (the first failing
+// one too), reads go on, /readyz says read_only, and after room is made the
+// resume route brings writes back with every acknowledged one kept. Runs on a
+// small tmpfs; skips where it cannot mount one.
+TEST(ProgramsTest, AFullDiskMakesTheServerReadOnlyUntilResumed) {
+  testing::TempDir dir;
+  const std::string small = dir.Sub("small");
+  std::filesystem::create_directories(small);
+  if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  Process server(CRM_SERVER, {"--port", "0", "--data-dir", small + "/data"},
+                 {"CRM_ADMIN_PASSWORD=first-admin-pass"});
+  const int port = StartServer(server);
+  ASSERT_GT(port, 0);
+  httplib::Client client("127.0.0.1", port);
+  client.set_default_headers(SignIn(port, "first-admin-pass"));
+  client.set_read_timeout(15, 0);  // a resume waits up to 5.5 s for RocksDB to look again
+  auto create = [&](int i) {
+    return client.Post("/api/v1/accounts",
+                       nlohmann::json{{"name", "Cont " + std::to_string(i) + " SRL"}}.dump(),
+                       "application/json");
+  };
+  std::vector<std::string> acknowledged;
+  auto r = create(0);
+  ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+  acknowledged.push_back(nlohmann::json::parse(r->body)["id"]);
+
+  // Fill the disk with a file of our own.
+  const std::string filler = small + "/filler";
+  {
+    std::FILE* f = std::fopen(filler.c_str(), "w");
+    ASSERT_NE(nullptr, f);
+    const std::string block(64 << 10, 'x');
+    while (std::fwrite(block.data(), 1, block.size(), f) == block.size() && std::fflush(f) == 0) {
+    }
+    std::fclose(f);
+  }
+  int refused = 0;
+  for (int i = 1; i < 500 && refused == 0; ++i) {
+    r = create(i);
+    ASSERT_TRUE(r);
+    if (r->status == 201) {
+      acknowledged.push_back(nlohmann::json::parse(r->body)["id"]);
+      continue;
+    }
+    ASSERT_EQ(503, r->status) << r->body;
+    auto problem = nlohmann::json::parse(r->body);
+    EXPECT_EQ("store_read_only", problem["code"]);
+    EXPECT_FALSE(problem["message"]["ro"].get<std::string>().empty());
+    EXPECT_FALSE(problem["message"]["en"].get<std::string>().empty());
+    ++refused;
+  }
+  ASSERT_EQ(1, refused) << "the full disk was never noticed";
+
+  // For 10 s: writes are refused, reads answer, the server says why.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    r = create(1000);
+    ASSERT_TRUE(r) << "the server went away";
+    EXPECT_EQ(503, r->status);
+    r = client.Get("/api/v1/accounts/" + acknowledged.front());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(200, r->status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  r = client.Get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(503, r->status);
+  EXPECT_EQ("read_only", nlohmann::json::parse(r->body)["status"]);
+  r = client.Get("/api/v1/projections");
+  EXPECT_EQ(false, nlohmann::json::parse(r->body)["writable"]);
+  r = client.Post("/api/v1/admin/store/resume", "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(503, r->status) << "no room yet: " << r->body;
+  EXPECT_NE(std::string::npos, r->body.find("more free space")) << r->body;
+
+  // Room again (RocksDB wants room for a memtable flush before it resumes):
+  // resume, and every acknowledged write is there.
+  std::filesystem::remove(filler);
+  ASSERT_EQ(0, ::mount("tmpfs", small.c_str(), "tmpfs", MS_REMOUNT, "size=128m"))
+      << std::strerror(errno);
+  r = client.Post("/api/v1/admin/store/resume", "", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(200, r->status) << r->body;
+  EXPECT_EQ(true, nlohmann::json::parse(r->body)["writable"]);
+  r = create(2000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(201, r->status) << r->body;
+  EXPECT_EQ(200, client.Get("/readyz")->status);
+  for (const std::string& id : acknowledged) {
+    EXPECT_EQ(200, client.Get("/api/v1/accounts/" + id)->status) << id;
+  }
+  server.Signal(SIGTERM);
+  server.ReadAll();
+  EXPECT_EQ(0, server.Wait());
 }
 
 class CrmctlTest : public ::testing::Test {
