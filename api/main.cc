@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
 
   auto models = std::make_unique<crm::projections::ReadModels>();
   crm::workers::ProjectionRunner runner(*store);
-  for (auto* p : models->all()) runner.Register(p);
+  for (auto* p : models->all()) runner.Register(p, models->LaneOf(p));
   const auto started = std::chrono::steady_clock::now();
   if (auto s = runner.CatchUp(); !s.ok()) {
     std::fprintf(stderr, "crm-server: replay failed: %s\n", s.ToString().c_str());

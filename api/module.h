@@ -13,6 +13,10 @@
 #include <memory>
 #include <vector>
 
+namespace crm::projections {
+class Projection;
+}
+
 namespace crm::api {
 
 class Server;
@@ -23,6 +27,11 @@ class Module {
   // Declares the module's routes and named schemas. Runs once, while the
   // server is built; `server` outlives the module.
   virtual void Register(Server& server) = 0;
+  // The read models the module's routes read (a route may name its own, see
+  // RouteSpec::reads). A signed-in request waits until these have applied
+  // every event committed when it arrived, and only these: a model busy
+  // elsewhere delays nobody else. None named: every model.
+  virtual std::vector<const projections::Projection*> Reads() const { return {}; }
   // Stops the module's background work (e.g. a scheduler): nothing of it
   // touches the store once Stop returns. The server calls it first when it
   // stops.

@@ -579,6 +579,22 @@ Status EventStore::CommitGroup(std::span<const std::unique_ptr<Pending>> group) 
     return failure;
   }
   last_recorded_us_ = now;
+  if (options_.tail_bytes > 0) {
+    // The batch holds its own copies: the values move to the tail.
+    std::lock_guard lock(tail_mu_);
+    if (tail_.empty()) tail_first_ = first_position;
+    for (Pending* w : accepted) {
+      for (std::string& value : w->values) {
+        tail_size_ += value.size();
+        tail_.push_back(std::make_shared<const std::string>(std::move(value)));
+      }
+    }
+    while (tail_size_ > options_.tail_bytes && tail_.size() > 1) {
+      tail_size_ -= tail_.front()->size();
+      tail_.pop_front();
+      ++tail_first_;
+    }
+  }
   if (head_cache_.size() + heads.size() > options_.head_cache_streams) head_cache_.clear();
   for (const auto& [stream, version] : heads) {
     if (auto it = head_cache_.find(stream); it != head_cache_.end()) {
@@ -732,10 +748,40 @@ Status EventStore::Decode(uint64_t position, std::string_view value, std::vector
   return Status::OK();
 }
 
+bool EventStore::ReadTail(uint64_t from, uint64_t head, size_t limit, const Visitor& visit,
+                          Status* status) const {
+  std::vector<std::shared_ptr<const std::string>> values;
+  {
+    std::lock_guard lock(tail_mu_);
+    if (tail_.empty() || from < tail_first_) return false;
+    const uint64_t last = std::min<uint64_t>(head, tail_first_ + tail_.size() - 1);
+    if (from > last) return false;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(last - from + 1, limit));
+    const auto begin = tail_.begin() + static_cast<ptrdiff_t>(from - tail_first_);
+    values.assign(begin, begin + static_cast<ptrdiff_t>(n));
+  }
+  std::vector<uint64_t> scratch;
+  uint64_t position = from;
+  for (const auto& value : values) {
+    RecordedEvent event;
+    if (Status s = Decode(position, *value, &scratch, &event); !s.ok()) {
+      *status = s;
+      return true;
+    }
+    ++position;
+    if (!visit(event)) break;
+  }
+  *status = Status::OK();
+  return true;
+}
+
 Status EventStore::ReadLog(uint64_t from, size_t limit, const Visitor& visit) const {
   const uint64_t head = Head();
   if (from == 0) from = 1;
   if (from > head || limit == 0) return Status::OK();
+  // The newest events come from memory (all of them, or none: a read that
+  // starts before the tail reads RocksDB).
+  if (Status s; ReadTail(from, head, limit, visit, &s)) return s;
   const std::string lower = keys::LogKey(from);
   const std::string upper = keys::LogKey(head + 1);
   rocksdb::Slice upper_slice(upper);
@@ -951,6 +997,12 @@ Result<EventStore::Stats> EventStore::GetStats() const {
 }
 
 Status EventStore::UnsafeOverwriteForTest(uint64_t position, std::string_view value) {
+  {
+    // Reads see the stored bytes, as after a restart.
+    std::lock_guard lock(tail_mu_);
+    tail_.clear();
+    tail_size_ = 0;
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Put(wo, cf(kLog), keys::LogKey(position), value));

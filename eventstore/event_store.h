@@ -120,6 +120,10 @@ struct Options {
   size_t head_cache_streams = size_t{1} << 18;
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = size_t{256} << 20;
+  // The newest committed events kept in memory, as stored: reads of the tail
+  // of the log (every read model's lane, live streams, right after each
+  // commit) are served from there without RocksDB. 0 turns it off.
+  size_t tail_bytes = size_t{8} << 20;
 };
 
 class EventStore {
@@ -298,6 +302,19 @@ class EventStore {
   };
   // stream -> committed version, for the streams appended to recently
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> head_cache_;
+
+  // The tail of the log in memory (Options::tail_bytes): the values of
+  // positions tail_first_ .. tail_first_ + tail_.size() - 1. The writer adds
+  // each committed group and drops the oldest past the bound; a reader takes
+  // the values it wants under the lock and reads them after.
+  mutable std::mutex tail_mu_;
+  std::deque<std::shared_ptr<const std::string>> tail_;  // GUARDED_BY(tail_mu_)
+  uint64_t tail_first_ = 1;                              // GUARDED_BY(tail_mu_)
+  size_t tail_size_ = 0;                                 // bytes, GUARDED_BY(tail_mu_)
+  // Visits up to `limit` events from `from` out of the tail; false (nothing
+  // visited) when `from` is not in it.
+  bool ReadTail(uint64_t from, uint64_t head, size_t limit, const Visitor& visit,
+                Status* status) const;
 
   // Publication of commits to readers and subscribers.
   mutable std::mutex head_mu_;

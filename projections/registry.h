@@ -4,6 +4,7 @@
 // replay and the tests all build them from here.
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "projections/accounts.h"
@@ -31,10 +32,21 @@ struct ReadModels {
   Notifications notifications;
   Products products;
 
+  // The runner's lane of each model (ProjectionRunner::Register): identity
+  // alone, so sign-ins and token checks never wait for another model; the
+  // catalogue alone; the records of accounts and sales, which a merge or an
+  // import moves by the thousand, together. Every lane wakes on every
+  // commit, so they are few.
+  std::string_view LaneOf(const Projection* model) const {
+    if (model == &identity) return "identity";
+    if (model == &products) return "catalog";
+    return "records";
+  }
+
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity,  &folders,       &accounts, &opportunities,
-            &activities,   &notes,     &reminders,     &notifications, &products};
+    return {&event_counts, &identity, &folders,   &accounts,      &opportunities,
+            &activities,   &notes,    &reminders, &notifications, &products};
   }
 };
 

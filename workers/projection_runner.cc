@@ -1,5 +1,7 @@
 #include "workers/projection_runner.h"
 
+#include <algorithm>
+#include <functional>
 #include <shared_mutex>
 
 namespace crm::workers {
@@ -8,60 +10,117 @@ namespace {
 constexpr size_t kBatch = 4096;
 }
 
-void ProjectionRunner::Register(projections::Projection* projection) {
-  projections_.push_back(projection);
+void ProjectionRunner::Register(projections::Projection* projection, std::string_view lane) {
+  const std::string name(lane.empty() ? projection->Name() : lane);
+  for (auto& existing : lanes_) {
+    if (existing->name == name) {
+      existing->projections.push_back(projection);
+      return;
+    }
+  }
+  auto added = std::make_unique<Lane>();
+  added->name = name;
+  added->projections.push_back(projection);
+  lanes_.push_back(std::move(added));
 }
 
-Status ProjectionRunner::ApplyBatch(size_t max) {
-  std::lock_guard applying(apply_mu_);
-  std::vector<std::unique_lock<std::shared_mutex>> locks;
-  locks.reserve(projections_.size());
-  for (auto* p : projections_) locks.emplace_back(p->mutex());
-  uint64_t last = applied_.load();
-  Status s = store_.ReadLog(last + 1, max, [&](const eventstore::RecordedEvent& e) {
-    for (auto* p : projections_) p->Apply(e);
-    last = e.position;
-    return true;
-  });
-  Publish(last);  // before unlocking: nobody sees the models ahead of position()
-  return s;
+const ProjectionRunner::Lane* ProjectionRunner::LaneOf(
+    const projections::Projection& projection) const {
+  for (const auto& lane : lanes_) {
+    for (const auto* p : lane->projections) {
+      if (p == &projection) return lane.get();
+    }
+  }
+  return nullptr;
 }
 
-void ProjectionRunner::Publish(uint64_t position) {
-  if (position == applied_.load()) return;
+void ProjectionRunner::Publish(Lane& lane, uint64_t position) {
+  if (position == lane.applied.load()) return;
   {
     std::lock_guard lock(mu_);
-    applied_.store(position, std::memory_order_release);
+    lane.applied.store(position, std::memory_order_release);
   }
   applied_cv_.notify_all();
 }
 
+void ProjectionRunner::Fail(const Status& s) {
+  {
+    std::lock_guard lock(mu_);
+    if (error_.ok()) error_ = s;
+  }
+  applied_cv_.notify_all();
+}
+
+Status ProjectionRunner::ApplyBatch(Lane& lane, size_t max) {
+  std::vector<std::unique_lock<std::shared_mutex>> locks;
+  for (auto* p : lane.projections) locks.emplace_back(p->mutex());
+  uint64_t last = lane.applied.load();
+  Status s = store_.ReadLog(last + 1, max, [&](const eventstore::RecordedEvent& e) {
+    for (auto* p : lane.projections) p->Apply(e);
+    last = e.position;
+    return true;
+  });
+  Publish(lane, last);  // before unlocking: nobody sees a model ahead of its position
+  return s;
+}
+
 Status ProjectionRunner::CatchUp() {
-  while (position() < store_.Head()) {
-    if (Status s = ApplyBatch(kBatch); !s.ok()) return s;
+  // One pass over the log for every projection (start-up replays millions of
+  // events): the lanes move together here.
+  uint64_t from = position();
+  while (from < store_.Head()) {
+    std::vector<std::unique_lock<std::shared_mutex>> locks;
+    for (auto& lane : lanes_) {
+      for (auto* p : lane->projections) locks.emplace_back(p->mutex());
+    }
+    uint64_t last = from;
+    Status s = store_.ReadLog(from + 1, kBatch, [&](const eventstore::RecordedEvent& e) {
+      for (auto& lane : lanes_) {
+        if (e.position <= lane->applied.load()) continue;
+        for (auto* p : lane->projections) p->Apply(e);
+      }
+      last = e.position;
+      return true;
+    });
+    for (auto& lane : lanes_) {
+      if (last > lane->applied.load()) Publish(*lane, last);
+    }
+    if (!s.ok()) return s;
+    from = last;
   }
   return Status::OK();
 }
 
 void ProjectionRunner::Start() {
-  thread_ = std::jthread([this](const std::stop_token& stop) {
-    while (!stop.stop_requested()) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      if (store_.WaitForHead(position(), deadline, stop) <= position()) continue;
-      if (Status s = ApplyBatch(kBatch); !s.ok()) {
-        std::lock_guard lock(mu_);
-        error_ = s;
-        return;
+  for (auto& owned : lanes_) {
+    Lane& lane = *owned;
+    lane.thread = std::jthread([this, &lane](const std::stop_token& stop) {
+      while (!stop.stop_requested()) {
+        const uint64_t at = lane.applied.load();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        if (store_.WaitForHead(at, deadline, stop) <= at) continue;
+        if (Status s = ApplyBatch(lane, kBatch); !s.ok()) return Fail(s);
       }
-    }
-  });
+    });
+  }
 }
 
 void ProjectionRunner::Stop() {
-  if (thread_.joinable()) {
-    thread_.request_stop();
-    thread_.join();
+  for (auto& lane : lanes_) lane->thread.request_stop();
+  for (auto& lane : lanes_) {
+    if (lane->thread.joinable()) lane->thread.join();
   }
+}
+
+uint64_t ProjectionRunner::position() const {
+  uint64_t lowest = UINT64_MAX;
+  for (const auto& lane : lanes_) lowest = std::min(lowest, lane->applied.load());
+  return lanes_.empty() ? store_.Head() : lowest;
+}
+
+uint64_t ProjectionRunner::position(const projections::Projection& projection) const {
+  const Lane* lane = LaneOf(projection);
+  return lane ? lane->applied.load() : 0;
 }
 
 Status ProjectionRunner::error() const {
@@ -69,17 +128,32 @@ Status ProjectionRunner::error() const {
   return error_;
 }
 
-bool ProjectionRunner::WaitFor(uint64_t target, std::chrono::milliseconds timeout) const {
+bool ProjectionRunner::Wait(uint64_t target, std::chrono::milliseconds timeout,
+                            const std::function<uint64_t()>& applied) const {
   std::unique_lock lock(mu_);
-  return applied_cv_.wait_for(lock, timeout, [&] { return applied_.load() >= target; });
+  return applied_cv_.wait_for(lock, timeout, [&] { return !error_.ok() || applied() >= target; }) &&
+         error_.ok();
+}
+
+bool ProjectionRunner::WaitFor(uint64_t target, std::chrono::milliseconds timeout) const {
+  return Wait(target, timeout, [this] { return position(); });
+}
+
+bool ProjectionRunner::WaitFor(const projections::Projection& projection, uint64_t target,
+                               std::chrono::milliseconds timeout) const {
+  const Lane* lane = LaneOf(projection);
+  if (!lane) return WaitFor(target, timeout);
+  return Wait(target, timeout, [lane] { return lane->applied.load(); });
 }
 
 std::vector<ProjectionRunner::Report> ProjectionRunner::Reports() const {
-  const uint64_t at = position();
   const uint64_t head = store_.Head();
   std::vector<Report> reports;
-  for (const auto* p : projections_) {
-    reports.push_back({std::string(p->Name()), at, head > at ? head - at : 0});
+  for (const auto& lane : lanes_) {
+    const uint64_t at = lane->applied.load();
+    for (const auto* p : lane->projections) {
+      reports.push_back({std::string(p->Name()), at, head > at ? head - at : 0});
+    }
   }
   return reports;
 }

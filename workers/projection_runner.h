@@ -1,10 +1,15 @@
 #pragma once
 
 // The projection runner: the one loop that feeds read models. At start-up it
-// replays the log into every registered projection; then it follows the live
-// log (woken by the store's writer) and applies each new event to every
-// projection, in order, once. Queries use it to wait until their writes are
-// visible (min_position) and to rebuild a read model "as of" a past position.
+// replays the log into every registered projection in one pass; then the
+// projections follow the live log in lanes (a thread each, woken by the
+// store's writer, applying each new event once, in order, to the lane's
+// projections). A slow model (a merge of 40,000 opportunities) delays only
+// its lane: a query waits for the models it reads (WaitFor(model, …)), and
+// authentication waits only for the identity model, in a lane of its own.
+// Every lane wakes on every commit, so lanes are few (see
+// projections::ReadModels::LaneOf). Queries also use the runner to rebuild a
+// read model "as of" a past position.
 //
 // Thread safety: Register before Start; everything else from any thread.
 
@@ -12,9 +17,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,30 +36,36 @@ class ProjectionRunner {
   explicit ProjectionRunner(const eventstore::EventStore& store) : store_(store) {}
   ~ProjectionRunner() { Stop(); }
 
-  // Adds a projection (not owned; it must outlive the runner).
+  // Adds a projection (not owned; it must outlive the runner) to the lane
+  // named `lane`; none named: a lane of its own.
   // REQUIRES: Start has not been called.
-  void Register(projections::Projection* projection);
+  void Register(projections::Projection* projection, std::string_view lane = {});
 
   // Applies every committed event to every projection, on the calling thread,
-  // then returns. Fails with IOError or Corruption, leaving the projections at
-  // the last good position.
+  // reading the log once, then returns. Fails with IOError or Corruption,
+  // leaving the projections at the last good position.
   Status CatchUp();
 
-  // Follows the log on a thread of its own until Stop.
+  // Follows the log, one thread per projection, until Stop.
   void Start();
   void Stop();
 
   // Position of the last event applied to every projection.
-  uint64_t position() const { return applied_.load(std::memory_order_acquire); }
+  uint64_t position() const;
+  // Position of the last event applied to `projection` (one registered).
+  uint64_t position(const projections::Projection& projection) const;
 
-  // True when the runner has applied everything committed when it was asked.
+  // True when every projection has applied everything committed when asked.
   bool caught_up() const { return position() >= store_.Head(); }
 
-  // The error that stopped the live loop, OK while it runs.
+  // The first error that stopped a lane, OK while they all run.
   Status error() const;
 
-  // Blocks until `position` is applied or `timeout` passes; true when applied.
+  // Blocks until every projection (or `projection`) has applied `target`, or
+  // `timeout` passes; true when applied. False at once after a lane failed.
   bool WaitFor(uint64_t target, std::chrono::milliseconds timeout) const;
+  bool WaitFor(const projections::Projection& projection, uint64_t target,
+               std::chrono::milliseconds timeout) const;
 
   struct Report {
     std::string name;
@@ -67,17 +80,25 @@ class ProjectionRunner {
                                                         uint64_t until) const;
 
  private:
-  Status ApplyBatch(size_t max);
-  void Publish(uint64_t position);
+  struct Lane {
+    std::string name;
+    std::vector<projections::Projection*> projections;
+    std::atomic<uint64_t> applied{0};
+    std::jthread thread;
+  };
+  const Lane* LaneOf(const projections::Projection& projection) const;
+  // Applies up to `max` events after the lane's position to its projection.
+  Status ApplyBatch(Lane& lane, size_t max);
+  void Publish(Lane& lane, uint64_t position);
+  void Fail(const Status& s);
+  bool Wait(uint64_t target, std::chrono::milliseconds timeout,
+            const std::function<uint64_t()>& applied) const;
 
   const eventstore::EventStore& store_;
-  std::vector<projections::Projection*> projections_;
-  std::mutex apply_mu_;  // one ApplyBatch at a time (CatchUp may race the live loop)
-  std::atomic<uint64_t> applied_{0};
+  std::vector<std::unique_ptr<Lane>> lanes_;
   mutable std::mutex mu_;
   mutable std::condition_variable applied_cv_;
   Status error_;  // GUARDED_BY(mu_)
-  std::jthread thread_;
 };
 
 }  // namespace crm::workers

@@ -154,6 +154,9 @@ class Catalog final : public Module {
  public:
   Catalog(Server& server, SettingsModule& settings) : server_(server), settings_(settings) {}
   void Register(Server& server) override;
+  std::vector<const projections::Projection*> Reads() const override {
+    return {&server_.models().products};
+  }
 
  private:
   using Call = Server::Call;
@@ -555,7 +558,7 @@ void Catalog::Register(Server& server) {
       [this, &model](const Call& call, httplib::Response& res) {
         const std::string id = call.req.matches[1];
         // The products model must have seen every product so far.
-        if (!server_.AwaitMinPosition(call.req, res)) return;
+        if (!server_.AwaitMinPosition(call.req, res, &server_.models().products)) return;
         CategoryCommand(call, res, id, false, {cat::DeleteCategory{id, model.CategoryInUse(id)}});
       });
 

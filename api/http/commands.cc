@@ -107,7 +107,7 @@ void Server::ReadModel(const Call& call, httplib::Response& res,
                        const projections::Projection& live,
                        const std::function<void(const projections::Projection&)>& read) {
   if (!call.as_of) {
-    if (!AwaitMinPosition(call.req, res)) return;
+    if (!AwaitMinPosition(call.req, res, &live)) return;
     return read(live);
   }
   const uint64_t position = *call.as_of;

@@ -22,6 +22,10 @@
 #include "api/http/schema.h"
 #include "domain/identity/roles.h"
 
+namespace crm::projections {
+class Projection;
+}
+
 namespace crm::api::http {
 
 // A query, path or header parameter.
@@ -67,6 +71,11 @@ struct RouteSpec {
   std::vector<int> errors;
   bool etag = false;      // a success carries ETag
   bool location = false;  // a success carries Location
+  // The read models the handler reads: a signed-in request waits until they
+  // have applied every event committed when it arrived (so a client reads
+  // its own writes), and only for those. None named: the module's
+  // (Module::Reads), else every model.
+  std::vector<const projections::Projection*> reads;
 };
 
 // Every problem status `route` may answer, sorted.

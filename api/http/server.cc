@@ -457,7 +457,11 @@ void Server::Routes() {
           SendJson(res, {{"writable", true}, {"head", store_.Head()}});
         });
   modules_ = Modules(*this);
-  for (auto& module : modules_) module->Register(*this);
+  for (auto& module : modules_) {
+    module_reads_ = module->Reads();
+    module->Register(*this);
+  }
+  module_reads_.clear();
   openapi_ = http::OpenApiDocument(specs_, schemas_).dump();
 }
 
@@ -479,20 +483,43 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
   const bool takes_as_of = std::any_of(spec.params.begin(), spec.params.end(),
                                        [](const http::Param& p) { return p.name == "as_of"; });
   const auto permission = spec.permission;
+  // What a signed-in request waits for (see RouteSpec::reads): none named is
+  // every model.
+  std::vector<const projections::Projection*> reads =
+      !spec.reads.empty() ? spec.reads : module_reads_;
+  if (reads.empty()) {
+    for (const projections::Projection* p : models_.all()) reads.push_back(p);
+  }
   std::optional<http::Schema> body_schema = spec.body;
   const http::Mode mode = spec.method == "PATCH" ? http::Mode::kPatch : http::Mode::kCreate;
   specs_.push_back(std::move(spec));
   // Serves a request whose body (if any) is read: the caller checked (or
   // `admitted`, when the body reader checked them already), then as_of, the
   // body's shape, the handler.
-  auto serve = [this, signed_in, takes_as_of, permission, body_schema = std::move(body_schema),
-                mode,
+  auto serve = [this, signed_in, takes_as_of, permission, reads = std::move(reads),
+                body_schema = std::move(body_schema), mode,
                 handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
                                               std::optional<projections::Principal> admitted) {
     Call call{req, {}, res.get_header_value("X-Request-Id")};
     if (signed_in) {
+      const uint64_t arrived = store_.Head();
       if (!admitted && !Admit(req, res, permission, &admitted)) return;
       call.principal = std::move(*admitted);
+      // Read your writes: the models this route reads have seen everything
+      // committed before the request came (identity was waited for in Admit).
+      for (const projections::Projection* model : reads) {
+        if (!runner_.WaitFor(*model, arrived, config_.min_position_wait)) {
+          res.set_header("Retry-After", "1");
+          return Send(res, Problem{503,
+                                   "not_yet_visible",
+                                   {"Datele nu sunt încă la zi; reîncercați.",
+                                    "The read models are catching up; retry."},
+                                   std::string(model->Name()) + " is at " +
+                                       std::to_string(runner_.position(*model)) + ", the log at " +
+                                       std::to_string(arrived),
+                                   {}});
+        }
+      }
     }
     if (req.has_param("as_of")) {
       if (!takes_as_of) {
@@ -593,8 +620,9 @@ bool Server::Admit(const httplib::Request& req, httplib::Response& res,
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (header.size() > 7 && scheme == "bearer ") {
     // The identity model must have seen every sign-in, sign-out and
-    // revocation so far; a stale one could accept a dead token.
-    if (!runner_.error().ok() || !runner_.WaitFor(store_.Head(), config_.min_position_wait)) {
+    // revocation so far; a stale one could accept a dead token. Only that
+    // model: a slow one elsewhere delays nobody's sign-in.
+    if (!runner_.WaitFor(models_.identity, store_.Head(), config_.min_position_wait)) {
       res.set_header("Retry-After", "1");
       Send(res, Problem{503,
                         "not_yet_visible",
@@ -752,17 +780,23 @@ domain::Context Server::ContextOf(const Call& call) const {
   return ctx;
 }
 
-bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& res) {
+bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& res,
+                              const projections::Projection* model) {
   uint64_t min_position = 0;
   if (!UintParam(req, res, "min_position", 0, UINT64_MAX, &min_position)) return false;
-  if (min_position == 0 || runner_.WaitFor(min_position, config_.min_position_wait)) return true;
+  if (min_position == 0) return true;
+  if (model ? runner_.WaitFor(*model, min_position, config_.min_position_wait)
+            : runner_.WaitFor(min_position, config_.min_position_wait)) {
+    return true;
+  }
   res.set_header("Retry-After", "1");
   Send(res, Problem{503,
                     "not_yet_visible",
                     {"Datele cerute nu sunt încă disponibile; reîncercați.",
                      "The requested position is not visible yet; retry."},
-                    "read models are at " + std::to_string(runner_.position()) + ", asked for " +
-                        std::to_string(min_position),
+                    "read models are at " +
+                        std::to_string(model ? runner_.position(*model) : runner_.position()) +
+                        ", asked for " + std::to_string(min_position),
                     {}});
   return false;
 }

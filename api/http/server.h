@@ -175,7 +175,10 @@ class Server {
     return call.as_of ? aggregates.LoadAt(stream, *call.as_of) : aggregates.Load(stream);
   }
   // For read-model queries: honours min_position; false when it answered 503.
-  bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res);
+  // Waits until `model` (every model when null) has applied the request's
+  // min_position; false when it answered 503.
+  bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res,
+                        const projections::Projection* model = nullptr);
   // Runs `read` on read model `live`, or on a copy folded up to the request's
   // as_of (a position or an RFC 3339 time); honours min_position.
   void ReadModel(const Call& call, httplib::Response& res, const projections::Projection& live,
@@ -285,6 +288,8 @@ class Server {
   http::Log log_;  // before what logs to it, so it outlives them
   domain::IdGenerator ids_;
   std::vector<std::unique_ptr<Module>> modules_;  // api/modules.cc
+  // The read models of the module whose routes are being registered.
+  std::vector<const projections::Projection*> module_reads_;
   std::mutex fingerprint_mu_;
   std::string fingerprint_key_;  // GUARDED_BY(fingerprint_mu_)
   std::vector<http::RouteSpec> specs_;

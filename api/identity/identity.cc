@@ -184,7 +184,8 @@ void IdentityModule::Register(Server&) {
         addresses_.Failed(by_addr, now);
         if (identity::CheckUsername(username)) return refuse();  // no such name can exist
         pairs_.Failed(by_pair, now);
-        if (!server_.runner().WaitFor(server_.store().Head(), server_.config().min_position_wait)) {
+        if (!server_.runner().WaitFor(server_.models().identity, server_.store().Head(),
+                                      server_.config().min_position_wait)) {
           addresses_.Forgive(by_addr);
           pairs_.Forgive(by_pair);
           res.set_header("Retry-After", "1");
@@ -223,7 +224,8 @@ void IdentityModule::Register(Server&) {
                                             return identity::Session::Decide(s, start, ctx);
                                           });
         if (!outcome.ok()) return server_.Reply(res, outcome, session_id, false, "");
-        server_.runner().WaitFor(outcome.value().position, server_.config().min_position_wait);
+        server_.runner().WaitFor(server_.models().identity, outcome.value().position,
+                                 server_.config().min_position_wait);
         SendJson(res, {{"token", token},
                        {"token_type", "Bearer"},
                        {"expires_at", domain::FormatRfc3339(expires)},
@@ -231,32 +233,34 @@ void IdentityModule::Register(Server&) {
                        {"user", UserJson(*user)}});
       });
 
-  server_.Route(
-      {.method = "POST",
-       .path = "/api/v1/auth/logout",
-       .op = "logout",
-       .summary = "End this session",
-       .tag = "identity",
-       .status = 204,
-       .errors = {400}},
-      [this](const Call& call, httplib::Response& res) {
-        if (call.principal.session_id.empty()) {
-          return Send(res, Problem{400,
-                                   "not_a_session",
-                                   {"O cheie API nu are sesiune.", "An API key has no session."},
-                                   "",
-                                   {}});
-        }
-        const domain::Context ctx = server_.ContextOf(call);
-        auto outcome = sessions_.Transact(identity::SessionStream(call.principal.session_id), ctx,
-                                          [&](const identity::Session::State& s) {
-                                            return identity::Session::Decide(
-                                                s, identity::EndSession{"logout"}, ctx);
-                                          });
-        if (!outcome.ok()) return server_.Reply(res, outcome, call.principal.session_id, false, "");
-        server_.runner().WaitFor(outcome.value().position, server_.config().min_position_wait);
-        res.status = 204;
-      });
+  server_.Route({.method = "POST",
+                 .path = "/api/v1/auth/logout",
+                 .op = "logout",
+                 .summary = "End this session",
+                 .tag = "identity",
+                 .status = 204,
+                 .errors = {400}},
+                [this](const Call& call, httplib::Response& res) {
+                  if (call.principal.session_id.empty()) {
+                    return Send(
+                        res, Problem{400,
+                                     "not_a_session",
+                                     {"O cheie API nu are sesiune.", "An API key has no session."},
+                                     "",
+                                     {}});
+                  }
+                  const domain::Context ctx = server_.ContextOf(call);
+                  auto outcome = sessions_.Transact(
+                      identity::SessionStream(call.principal.session_id), ctx,
+                      [&](const identity::Session::State& s) {
+                        return identity::Session::Decide(s, identity::EndSession{"logout"}, ctx);
+                      });
+                  if (!outcome.ok())
+                    return server_.Reply(res, outcome, call.principal.session_id, false, "");
+                  server_.runner().WaitFor(server_.models().identity, outcome.value().position,
+                                           server_.config().min_position_wait);
+                  res.status = 204;
+                });
 
   server_.Route({.method = "GET",
                  .path = "/api/v1/me",

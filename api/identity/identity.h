@@ -19,6 +19,9 @@ class IdentityModule final : public Module {
  public:
   explicit IdentityModule(Server& server);
   void Register(Server& server) override;
+  std::vector<const projections::Projection*> Reads() const override {
+    return {&server_.models().identity};
+  }
 
  private:
   Server& server_;

@@ -703,7 +703,8 @@ void SalesModule::SalesRoutes() {
                                           "The body is {\"stages\": [{\"key\", \"label\": "
                                           "{\"ro\", \"en\"}, \"probability\"}]}."}}}));
         }
-        if (!server_.runner().WaitFor(server_.store().Head(), server_.config().min_position_wait)) {
+        if (!server_.runner().WaitFor(server_.models().opportunities, server_.store().Head(),
+                                      server_.config().min_position_wait)) {
           return Send(res, FromStatus(Status::Unavailable("read models are behind")));
         }
         set.in_use = server_.models().opportunities.StagesInUse();
@@ -1720,7 +1721,8 @@ void SalesModule::SalesRoutes() {
                   !e.envelope->stream()->string_view().starts_with("activity-")) {
                 return std::string();
               }
-              server_.runner().WaitFor(e.position, server_.config().min_position_wait);
+              server_.runner().WaitFor(server_.models().notifications, e.position,
+                                       server_.config().min_position_wait);
               auto n = server_.models().notifications.Find(me, std::to_string(e.position));
               if (!n) return std::string();
               std::string data = NotificationJson(*n).dump(

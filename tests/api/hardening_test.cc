@@ -327,6 +327,55 @@ TEST_F(HardeningTest, LooseFramingIsRefused) {
 }
 
 // A server with small limits, to reach them.
+// Lag isolation: a read model that cannot keep up (here the accounts model,
+// held by the test as a long merge would hold it) delays only the routes
+// that read it. Signing in, the caller's own profile and the catalogue answer
+// at once; the accounts list says it is catching up, then shows the account.
+class LagTest : public HardeningTest {
+ protected:
+  api::ServerConfig Config() const override {
+    api::ServerConfig config;
+    config.min_position_wait = std::chrono::milliseconds(300);
+    return config;
+  }
+};
+
+TEST_F(LagTest, ASlowModelDelaysOnlyTheRoutesThatReadIt) {
+  auto r = client_->Post("/api/v1/users",
+                         json{{"username", "vanzator"},
+                              {"display_name", "Vânzător"},
+                              {"role", "sales"},
+                              {"password", "long-enough-pw"}}
+                             .dump(),
+                         kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  ASSERT_TRUE(runner_.WaitFor(store_->Head(), std::chrono::seconds(5)));
+  std::unique_lock busy(models_.accounts.mutex());  // the accounts lane stops here
+  r = client_->Post("/api/v1/accounts", json{{"name", "Alfa SRL"}}.dump(), kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string id = Body(r)["id"];
+  ASSERT_LT(runner_.position(models_.accounts), store_->Head());
+
+  // Another user signs in and works with what does not read accounts.
+  const std::string token = Login("vanzator", "long-enough-pw");
+  ASSERT_FALSE(token.empty()) << "sign-in waited for the accounts model";
+  auto other = NewClient(token);
+  r = other->Get("/api/v1/me");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(200, r->status) << r->body;
+  r = other->Get("/api/v1/products");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(200, r->status) << r->body;
+  // The accounts list cannot show what it has not seen: it says so.
+  ExpectProblem(other->Get("/api/v1/accounts"), 503, "not_yet_visible");
+
+  busy.unlock();
+  r = other->Get("/api/v1/accounts/" + id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(200, r->status) << r->body;
+  EXPECT_EQ("Alfa SRL", Body(r)["name"]);
+}
+
 class LimitsTest : public HardeningTest {
  protected:
   api::ServerConfig Config() const override {

@@ -43,7 +43,7 @@ class ServerFixture : public ::testing::Test {
     std::string error;
     catalog_ = schemas::EventCatalog::Create(TestingSchemas(), &error);
     ASSERT_NE(nullptr, catalog_) << error;
-    for (auto* p : models_.all()) runner_.Register(p);
+    for (auto* p : models_.all()) runner_.Register(p, models_.LaneOf(p));
     ASSERT_TRUE(runner_.CatchUp().ok());
     runner_.Start();
     log_ = std::tmpfile();

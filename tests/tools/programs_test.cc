@@ -252,7 +252,13 @@ TEST(ProgramsTest, AFullDiskMakesTheServerReadOnlyUntilResumed) {
   r = create(2000);
   ASSERT_TRUE(r);
   EXPECT_EQ(201, r->status) << r->body;
-  EXPECT_EQ(200, client.Get("/readyz")->status);
+  // Ready again once the read models have caught up.
+  int ready = 0;
+  for (int i = 0; i < 50 && ready != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ready = client.Get("/readyz")->status;
+  }
+  EXPECT_EQ(200, ready);
   for (const std::string& id : acknowledged) {
     EXPECT_EQ(200, client.Get("/api/v1/accounts/" + id)->status) << id;
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <shared_mutex>
+
 #include "projections/event_counts.h"
 #include "support/events.h"
 #include "support/temp_dir.h"
@@ -125,6 +127,31 @@ TEST_F(ProjectionRunnerTest, StopsOnACorruptEventAndSaysSo) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_EQ(1u, runner.position());
   EXPECT_EQ(1u, counts.total());
+}
+
+TEST_F(ProjectionRunnerTest, ASlowLaneDelaysOnlyItself) {
+  projections::EventCounts fast, slow, slow_mate;
+  ProjectionRunner runner(*store_);
+  runner.Register(&fast, "fast");
+  runner.Register(&slow, "slow");
+  runner.Register(&slow_mate, "slow");
+  ASSERT_TRUE(runner.CatchUp().ok());
+  runner.Start();
+  uint64_t head = 0;
+  {
+    std::unique_lock busy(slow.mutex());  // as a long apply would hold it
+    for (int i = 0; i < 5; ++i) head = store_->Append(Typed("s", "A"))->last_position;
+    EXPECT_TRUE(runner.WaitFor(fast, head, std::chrono::seconds(30)));
+    EXPECT_EQ(5u, fast.total());
+    EXPECT_FALSE(runner.WaitFor(slow_mate, head, std::chrono::milliseconds(50)))
+        << "a lane's projections move together";
+    EXPECT_EQ(0u, runner.position(slow));
+    EXPECT_EQ(0u, runner.position());
+  }
+  EXPECT_TRUE(runner.WaitFor(head, std::chrono::seconds(30)));
+  EXPECT_EQ(5u, slow.total());
+  EXPECT_EQ(5u, slow_mate.total());
+  runner.Stop();
 }
 
 }  // namespace
