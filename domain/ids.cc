@@ -4,7 +4,8 @@
 
 namespace crm::domain {
 
-IdGenerator::IdGenerator(std::function<int64_t()> clock_ms) : clock_ms_(std::move(clock_ms)) {
+IdGenerator::IdGenerator(std::function<int64_t()> clock_ms, std::optional<uint64_t> seed)
+    : clock_ms_(std::move(clock_ms)) {
   if (!clock_ms_) {
     clock_ms_ = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -12,9 +13,13 @@ IdGenerator::IdGenerator(std::function<int64_t()> clock_ms) : clock_ms_(std::mov
           .count();
     };
   }
+  if (seed) {
+    engine_.seed(*seed);
+    return;
+  }
   std::random_device device;
-  std::seed_seq seed{device(), device(), device(), device(), device(), device()};
-  engine_.seed(seed);
+  std::seed_seq from_os{device(), device(), device(), device(), device(), device()};
+  engine_.seed(from_os);
 }
 
 Uuid IdGenerator::NextBytes() {

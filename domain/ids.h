@@ -19,8 +19,11 @@ using Uuid = std::array<uint8_t, 16>;
 
 class IdGenerator {
  public:
-  // `clock_ms` gives Unix milliseconds; the system clock when empty.
-  explicit IdGenerator(std::function<int64_t()> clock_ms = {});
+  // `clock_ms` gives Unix milliseconds; the system clock when empty. With
+  // `seed`, the random bits repeat for the same seed and clock (crmctl
+  // generate); else they come from the operating system.
+  explicit IdGenerator(std::function<int64_t()> clock_ms = {},
+                       std::optional<uint64_t> seed = std::nullopt);
 
   Uuid NextBytes();
   std::string Next();  // canonical lowercase text form, 36 characters
