@@ -125,13 +125,21 @@ int main(int argc, char** argv) {
       client.set_read_timeout(30, 0);
       const std::string type =
           headers.count("Content-Type") ? headers.find("Content-Type")->second : "application/json";
-      const size_t placeholder = body.find("{n}");
+      const bool numbered = body.find("{n}") != std::string::npos;
       std::string request_body = body;
       uint64_t n = 0;
       while (Clock::now() < deadline && (n = sent.fetch_add(1)) < max_requests) {
-        if (placeholder != std::string::npos) {
-          request_body = body;
-          request_body.replace(placeholder, 3, std::to_string(n));
+        if (numbered) {  // every {n} becomes this request's number
+          request_body.clear();
+          const std::string number = std::to_string(n);
+          for (size_t at = 0, next; at < body.size(); at = next + 3) {
+            next = body.find("{n}", at);
+            if (next == std::string::npos) {
+              request_body.append(body, at);
+              break;
+            }
+            request_body.append(body, at, next - at).append(number);
+          }
         }
         const auto t0 = Clock::now();
         httplib::Result r = method == "GET" ? client.Get(target.path, headers)

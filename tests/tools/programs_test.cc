@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -115,6 +116,37 @@ TEST(ProgramsTest, LoadGeneratorMeasuresARunningServer) {
   drain.join();
   EXPECT_EQ(0, server.Wait());
   EXPECT_NE(std::string::npos, log.find("GET /nope 404")) << log.substr(0, 500);
+}
+
+TEST(ProgramsTest, LoadGeneratorNumbersEveryPlaceholderOfTheBody) {
+  testing::TempDir dir;
+  const std::string body_file = dir.Sub("body.json");
+  {
+    std::FILE* f = std::fopen(body_file.c_str(), "w");
+    ASSERT_NE(nullptr, f);
+    std::fputs(R"({"name":"Cont {n}","email":"office{n}@exemplu.ro"})", f);
+    std::fclose(f);
+  }
+  std::mutex mu;
+  std::set<std::string> bodies;
+  httplib::Server sink;
+  sink.Post("/sink", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    bodies.insert(req.body);
+    res.status = 204;
+  });
+  const int port = sink.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { sink.listen_after_bind(); });
+  auto [code, out] = RunProgram(
+      CRM_LOAD, {"--url", "http://127.0.0.1:" + std::to_string(port) + "/sink", "--method", "POST",
+                 "--body", body_file, "--connections", "1", "--max-requests", "3"});
+  sink.stop();
+  serving.join();
+  EXPECT_EQ(0, code) << out;
+  EXPECT_EQ((std::set<std::string>{R"({"name":"Cont 0","email":"office0@exemplu.ro"})",
+                                   R"({"name":"Cont 1","email":"office1@exemplu.ro"})",
+                                   R"({"name":"Cont 2","email":"office2@exemplu.ro"})"}),
+            bodies);
 }
 
 TEST(ProgramsTest, FirstStartPrintsAGeneratedAdminPasswordOnce) {
