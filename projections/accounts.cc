@@ -91,7 +91,14 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   state.owner_id = row.owner_id;
   state.archived = row.archived;
   state.merged_into = row.merged_into;
+  const size_t contacts_before = state.contacts.size();
   state = accounts::Account::Evolve(std::move(state), *decoded);
+  // What the indexes below are made of: most events (a contact added, a
+  // reassignment) change none of it, and replay skips their work.
+  const bool keys_changed = added || state.text != row.text || state.archived != row.archived ||
+                            state.merged_into != row.merged_into;
+  const bool names_changed = keys_changed || state.contacts.size() != contacts_before ||
+                             std::holds_alternative<accounts::ContactChangedT>(*decoded);
   row.text = std::move(state.text);
   row.vat_payer = state.vat_payer;
   row.custom = std::move(state.custom);
@@ -102,11 +109,12 @@ void Accounts::Apply(const eventstore::RecordedEvent& event) {
   row.merged_into = std::move(state.merged_into);
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
-  Rekey(row);
+  if (keys_changed) Rekey(row);
   Slot& slot = slots_[at->second];
   slot.folder_id = row.folder_id;
   slot.owner_id = row.owner_id;
   slot.archived = row.archived || !row.merged_into.empty();
+  if (!names_changed) return;
   const bool indexed = !slot.folded.empty();
   std::string old_name = indexed ? slot.folded[kNameIndex] : std::string();
   slot.folded.resize(std::size(accounts::kAccountTextFields));

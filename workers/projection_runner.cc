@@ -65,30 +65,34 @@ Status ProjectionRunner::ApplyBatch(Lane& lane, size_t max) {
 }
 
 Status ProjectionRunner::CatchUp() {
-  // One pass over the log for every projection (start-up replays millions of
-  // events): the lanes move together here.
-  uint64_t from = position();
-  while (from < store_.Head()) {
-    std::vector<std::unique_lock<std::shared_mutex>> locks;
-    for (auto& lane : lanes_) {
-      for (auto* p : lane->projections) locks.emplace_back(p->mutex());
-    }
-    uint64_t last = from;
-    Status s = store_.ReadLog(from + 1, kBatch, [&](const eventstore::RecordedEvent& e) {
-      for (auto& lane : lanes_) {
-        if (e.position <= lane->applied.load()) continue;
-        for (auto* p : lane->projections) p->Apply(e);
+  // Lanes catch up side by side, one thread per core: start-up replays
+  // millions of events, and the heavy models are in different lanes.
+  const uint64_t target = store_.Head();
+  const size_t workers =
+      std::min<size_t>(lanes_.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  std::mutex failed_mu;
+  Status failed;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < lanes_.size();) {
+      Lane& lane = *lanes_[i];
+      while (lane.applied.load() < target) {
+        const uint64_t before = lane.applied.load();
+        Status s = ApplyBatch(lane, kBatch);
+        if (!s.ok()) {
+          std::lock_guard lock(failed_mu);
+          if (failed.ok()) failed = s;
+          break;
+        }
+        if (lane.applied.load() == before) break;  // nothing more to read
       }
-      last = e.position;
-      return true;
-    });
-    for (auto& lane : lanes_) {
-      if (last > lane->applied.load()) Publish(*lane, last);
     }
-    if (!s.ok()) return s;
-    from = last;
-  }
-  return Status::OK();
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return failed;
 }
 
 void ProjectionRunner::Start() {

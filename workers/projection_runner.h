@@ -1,8 +1,8 @@
 #pragma once
 
-// The projection runner: the one loop that feeds read models. At start-up it
-// replays the log into every registered projection in one pass; then the
-// projections follow the live log in lanes (a thread each, woken by the
+// The projection runner: the one loop that feeds read models. Projections
+// are grouped in lanes; at start-up the lanes replay the log side by side
+// (one thread per core), then they follow the live log (a thread each, woken by the
 // store's writer, applying each new event once, in order, to the lane's
 // projections). A slow model (a merge of 40,000 opportunities) delays only
 // its lane: a query waits for the models it reads (WaitFor(model, …)), and
@@ -41,9 +41,9 @@ class ProjectionRunner {
   // REQUIRES: Start has not been called.
   void Register(projections::Projection* projection, std::string_view lane = {});
 
-  // Applies every committed event to every projection, on the calling thread,
-  // reading the log once, then returns. Fails with IOError or Corruption,
-  // leaving the projections at the last good position.
+  // Applies every committed event to every projection, then returns: the
+  // lanes side by side, one thread per core. Fails with IOError or
+  // Corruption, leaving each lane at its last good position.
   Status CatchUp();
 
   // Follows the log, one thread per projection, until Stop.
