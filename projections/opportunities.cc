@@ -6,6 +6,7 @@
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 #include "domain/sales/opportunity.h"
+#include "domain/time.h"
 #include "projections/query.h"
 
 namespace crm::projections {
@@ -43,6 +44,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
     rows_.back().created_at_us = env.recorded_at_us();
   }
   OpportunityRow& row = rows_[at->second];
+  const std::string stage_before = row.stage, status_before = row.status;
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Opportunity::State s;
   s.exists = !added;
@@ -86,6 +88,16 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   row.version = env.version();
   row.updated_at_us = env.recorded_at_us();
   row.search = accounts::FoldText(row.title + " " + row.details);
+  // Stage stays: a new one on opening, on a stage change of an open
+  // opportunity and on reopening; the current one ends on a change or close.
+  const int64_t at_us = env.recorded_at_us();
+  const bool open_now = row.status == "open", open_before = !added && status_before == "open";
+  if (open_before && (!open_now || row.stage != stage_before) && !row.stays.empty()) {
+    row.stays.back().left_us = at_us;
+  }
+  if (open_now && (!open_before || row.stage != stage_before)) {
+    row.stays.push_back({row.stage, at_us, 0});
+  }
 }
 
 std::optional<OpportunityRow> Opportunities::Get(const std::string& id) const {
@@ -141,6 +153,77 @@ std::vector<std::string> Opportunities::IdsOfAccount(const std::string& account_
   if (it == by_account_.end()) return out;
   for (const auto& id : it->second) {
     if (include_archived || !rows_[index_.at(id)].archived) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
+  std::shared_lock lock(mutex());
+  std::vector<FunnelStage> out(query.stages.size());
+  std::unordered_map<std::string, size_t> order;
+  for (size_t i = 0; i < query.stages.size(); ++i) {
+    out[i].key = query.stages[i].key;
+    order.emplace(query.stages[i].key, i);
+  }
+  std::vector<std::vector<int64_t>> durations(query.stages.size());
+  for (const OpportunityRow& row : rows_) {
+    if (row.archived) continue;
+    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
+    if (!query.from.empty() || !query.to.empty()) {
+      const std::string day = query.date_field == "created_at"
+                                  ? domain::FormatRfc3339(row.created_at_us).substr(0, 10)
+                              : query.date_field == "due_date" ? row.due_date
+                                                               : row.close_date;
+      if (day.empty() || (!query.from.empty() && day < query.from) ||
+          (!query.to.empty() && day > query.to)) {
+        continue;
+      }
+    }
+    if (row.status == "open") {
+      if (auto it = order.find(row.stage); it != order.end()) {
+        FunnelStage& stage = out[it->second];
+        ++stage.open;
+        stage.value[row.currency] += row.value_minor;
+      }
+    }
+    // The furthest stage it reached (a won one went past every stage).
+    size_t furthest = 0;
+    bool any = false;
+    for (const StageStay& stay : row.stays) {
+      auto it = order.find(stay.stage);
+      if (it == order.end()) continue;
+      furthest = any ? std::max(furthest, it->second) : it->second;
+      any = true;
+      if (stay.left_us > 0) durations[it->second].push_back(stay.left_us - stay.entered_us);
+    }
+    if (!any) continue;
+    std::vector<bool> entered(query.stages.size(), false);
+    for (const StageStay& stay : row.stays) {
+      if (auto it = order.find(stay.stage); it != order.end()) entered[it->second] = true;
+    }
+    for (size_t i = 0; i < entered.size(); ++i) {
+      if (!entered[i]) continue;
+      ++out[i].entered;
+      if (furthest > i || row.status == "won") ++out[i].advanced;
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    // Weighted per currency: sum × p / 100, half away from zero (sums are
+    // never negative).
+    for (const auto& [currency, minor] : out[i].value) {
+      out[i].weighted[currency] = (minor * query.stages[i].probability + 50) / 100;
+    }
+    auto& d = durations[i];
+    if (!d.empty()) {
+      std::nth_element(d.begin(), d.begin() + static_cast<ptrdiff_t>(d.size() / 2), d.end());
+      int64_t median = d[d.size() / 2];
+      if (d.size() % 2 == 0) {
+        const int64_t lower =
+            *std::max_element(d.begin(), d.begin() + static_cast<ptrdiff_t>(d.size() / 2));
+        median = lower + (median - lower) / 2;
+      }
+      out[i].median_us = median;
+    }
   }
   return out;
 }

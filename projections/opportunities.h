@@ -16,6 +16,14 @@
 
 namespace crm::projections {
 
+// A time an opportunity spent in one stage: from entering it to leaving it
+// (another stage, or closing); left_us is 0 while it is still there.
+struct StageStay {
+  std::string stage;
+  int64_t entered_us = 0;
+  int64_t left_us = 0;
+};
+
 struct OpportunityRow {
   std::string id, account_id, contact_id, owner_id;
   std::string title, details, stage, status = "open", currency = "RON";
@@ -28,7 +36,34 @@ struct OpportunityRow {
   uint64_t version = 0;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
-  std::string search;  // folded title and details
+  std::string search;            // folded title and details
+  std::vector<StageStay> stays;  // in the order they happened
+};
+
+// The sales funnel (the dashboard's "sales estimate"): which opportunities
+// count, and the pipeline's stages in order with their probabilities.
+struct FunnelQuery {
+  struct Stage {
+    std::string key;
+    int probability = 0;  // %
+  };
+  std::vector<Stage> stages;
+  std::set<std::string> owners;           // none: everyone's
+  std::string date_field = "close_date";  // close_date | due_date | created_at (UTC day)
+  std::string from, to;                   // inclusive YYYY-MM-DD; "" is open
+};
+
+struct FunnelStage {
+  std::string key;
+  size_t open = 0;                          // open opportunities in the stage now
+  std::map<std::string, int64_t> value;     // their value by currency, minor units
+  std::map<std::string, int64_t> weighted;  // value × probability, rounded half away from 0
+  // Of the counted opportunities that ever entered the stage, how many went
+  // on to a later stage or were won.
+  size_t entered = 0, advanced = 0;
+  // The median time spent in the stage by those that left it; nullopt when
+  // none has.
+  std::optional<int64_t> median_us;
 };
 
 struct OpportunityQuery {
@@ -64,6 +99,9 @@ class Opportunities final : public Projection {
   std::vector<std::string> IdsOfAccount(const std::string& account_id, bool include_archived) const;
   // The stages open, unarchived opportunities are in.
   std::set<std::string> StagesInUse() const;
+  // The funnel over unarchived opportunities matching `query`, one entry per
+  // stage of query.stages, in that order.
+  std::vector<FunnelStage> Funnel(const FunnelQuery& query) const;
 
  private:
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order

@@ -408,6 +408,7 @@ void SalesModule::Register(Server&) {
   CommunicationRoutes();
   AttachmentRoutes();
   HistoryRoutes();
+  DashboardRoutes();
   StartReminders();
 }
 

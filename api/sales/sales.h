@@ -39,6 +39,8 @@ class SalesModule final : public Module {
   void CommunicationRoutes();
   void AttachmentRoutes();
   void HistoryRoutes();
+  // The dashboard's panels (api/sales/dashboard.cc).
+  void DashboardRoutes();
   // Feeds the reminder scheduler from the pending-reminders model and
   // delivers due reminders.
   void StartReminders();

@@ -516,8 +516,9 @@ TEST_F(SalesTest, MergingAccountsMovesTheirOpportunitiesActivitiesAndNotesInOneA
   }
   EXPECT_TRUE(opened_shown) << history.dump();
   const json moved = Get("/api/v1/opportunities/" + opportunity + "/history");
-  EXPECT_EQ("Moved from account Alfa Duplicat (C-000002) to account Alfa (C-000001) (accounts merged)",
-            moved["items"][0]["summary"]["en"]);
+  EXPECT_EQ(
+      "Moved from account Alfa Duplicat (C-000002) to account Alfa (C-000001) (accounts merged)",
+      moved["items"][0]["summary"]["en"]);
 
   // Before the merge, the records were the source's.
   const json past =
@@ -673,6 +674,85 @@ TEST_F(SalesTest, ActivityTypesAreExtendedByUsers) {
   ExpectProblem(Post("/api/v1/activity-types",
                      {{"key", "other"}, {"label", {{"ro", "Alt"}, {"en", "Other"}}}}, viewer.get()),
                 403, "forbidden");
+}
+
+// The funnel on a hand-built history: counts, sums per currency, weights,
+// conversion and median time in stage; the users filter; as_of.
+TEST_F(SalesTest, TheFunnelCountsValuesConversionsAndTimeInStage) {
+  constexpr int64_t kHour = int64_t{3'600} * 1'000'000;  // within a session's life
+  auto r = Post("/api/v1/users", {{"username", "vanzator"},
+                                  {"display_name", "Vânzător"},
+                                  {"role", "sales"},
+                                  {"password", "long-enough-pw"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string seller = Body(r)["id"];
+  auto stage = [&](const std::string& id, const std::string& to) {
+    ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/stage", {{"stage", to}})->status);
+  };
+  auto close = [&](const std::string& id, json body) {
+    ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/close", body)->status);
+  };
+  const std::string a = Open({{"title", "A"}, {"value", "1000.00"}});
+  const std::string b = Open({{"title", "B"}, {"value", "500.50"}});
+  const std::string c =
+      Open({{"title", "C"}, {"value", "200"}, {"currency", "EUR"}, {"stage", "order"}});
+  const std::string d = Open({{"title", "D"}, {"value", "300"}, {"owner_id", seller}});
+  const uint64_t all_opened = store_->Head();
+  clock_offset_us_ = 1 * kHour;
+  stage(a, "approach");  // prospecting 1 hour
+  clock_offset_us_ = 2 * kHour;
+  close(b, {{"outcome", "lost"}, {"reason", "Preț"}});  // prospecting 2 hours
+  clock_offset_us_ = 3 * kHour;
+  stage(a, "offer");  // approach 2 hours
+  clock_offset_us_ = 4 * kHour;
+  close(c, {{"outcome", "won"}});  // order 4 hours
+
+  json f = Get("/api/v1/dashboard/funnel");
+  ASSERT_EQ(4u, f["stages"].size()) << f.dump();
+  const json& prospecting = f["stages"][0];
+  EXPECT_EQ("prospecting", prospecting["key"]);
+  EXPECT_EQ("Prospectare", prospecting["label"]["ro"]);
+  EXPECT_EQ(1, prospecting["open"]);
+  EXPECT_EQ((json{{{"currency", "RON"}, {"amount", "300.00"}, {"weighted", "30.00"}}}),
+            prospecting["values"]);
+  EXPECT_EQ((json{{"entered", 3}, {"advanced", 1}}), prospecting["conversion"]);
+  EXPECT_EQ(5400, prospecting["median_seconds_in_stage"]);  // of 1 and 2 hours
+  const json& approach = f["stages"][1];
+  EXPECT_EQ(0, approach["open"]);
+  EXPECT_EQ((json{{"entered", 1}, {"advanced", 1}}), approach["conversion"]);
+  EXPECT_EQ(7200, approach["median_seconds_in_stage"]);
+  const json& offer = f["stages"][2];
+  EXPECT_EQ(1, offer["open"]);
+  EXPECT_EQ((json{{{"currency", "RON"}, {"amount", "1000.00"}, {"weighted", "600.00"}}}),
+            offer["values"]);
+  EXPECT_EQ((json{{"entered", 1}, {"advanced", 0}}), offer["conversion"]);
+  EXPECT_TRUE(offer["median_seconds_in_stage"].is_null());
+  const json& order = f["stages"][3];
+  EXPECT_EQ(0, order["open"]);
+  EXPECT_EQ((json{{"entered", 1}, {"advanced", 1}}), order["conversion"]) << "won";
+  EXPECT_EQ(14400, order["median_seconds_in_stage"]);
+  EXPECT_EQ((json{{{"currency", "RON"}, {"amount", "1300.00"}, {"weighted", "630.00"}}}),
+            f["totals"]);
+  EXPECT_EQ(2, f["open"]);
+
+  // One user's opportunities.
+  f = Get("/api/v1/dashboard/funnel?users=" + seller);
+  EXPECT_EQ(1, f["stages"][0]["open"]);
+  EXPECT_EQ(0, f["stages"][2]["open"]);
+  EXPECT_EQ(1, f["open"]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/funnel?users=nobody"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/funnel?from=2026-13-01"), 400, "invalid_parameter");
+  // By close date: none of them closes before 2000.
+  f = Get("/api/v1/dashboard/funnel?to=2000-01-01");
+  EXPECT_EQ(0, f["open"]);
+
+  // As it stood when all four had just opened.
+  f = Get("/api/v1/dashboard/funnel?as_of=" + std::to_string(all_opened));
+  EXPECT_EQ(3, f["stages"][0]["open"]);
+  EXPECT_EQ((json{{{"currency", "RON"}, {"amount", "1800.50"}, {"weighted", "180.05"}}}),
+            f["stages"][0]["values"]);
+  EXPECT_EQ(1, f["stages"][3]["open"]);
+  EXPECT_EQ(4, f["open"]);
 }
 
 }  // namespace

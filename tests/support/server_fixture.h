@@ -117,8 +117,17 @@ class ServerFixture : public ::testing::Test {
     EXPECT_TRUE(body.contains("type") && body.contains("title") && body.contains("detail"));
   }
 
+  // Added to the clock of the server and of the store (recorded times), so a
+  // test can let hours or days pass.
+  std::atomic<int64_t> clock_offset_us_{0};
   TempDir dir_;
-  std::unique_ptr<eventstore::EventStore> store_ = OpenOrDie(dir_.path());
+  std::unique_ptr<eventstore::EventStore> store_ =
+      OpenOrDie(dir_.path(), {.clock_us = [this] {
+                  return std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() +
+                         clock_offset_us_.load();
+                }});
   std::unique_ptr<schemas::EventCatalog> catalog_;
   projections::ReadModels models_;
   workers::ProjectionRunner runner_{*store_};
@@ -128,7 +137,6 @@ class ServerFixture : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   std::string admin_token_;
   uint64_t base_ = 0;  // the log's head once the administrator is signed in
-  std::atomic<int64_t> clock_offset_us_{0};
 };
 
 }  // namespace crm::testing
