@@ -160,11 +160,16 @@ std::vector<std::string> Opportunities::IdsOfAccount(const std::string& account_
 std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   std::shared_lock lock(mutex());
   std::vector<FunnelStage> out(query.stages.size());
-  std::unordered_map<std::string, size_t> order;
-  for (size_t i = 0; i < query.stages.size(); ++i) {
-    out[i].key = query.stages[i].key;
-    order.emplace(query.stages[i].key, i);
-  }
+  for (size_t i = 0; i < query.stages.size(); ++i) out[i].key = query.stages[i].key;
+  // A pipeline has a handful of stages: a scan beats hashing every stay.
+  const size_t none = query.stages.size();
+  auto index_of = [&](const std::string& key) {
+    for (size_t i = 0; i < none; ++i) {
+      if (query.stages[i].key == key) return i;
+    }
+    return none;
+  };
+  std::vector<char> entered(query.stages.size());
   std::vector<std::vector<int64_t>> durations(query.stages.size());
   for (const OpportunityRow& row : rows_) {
     if (row.archived) continue;
@@ -180,31 +185,29 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
       }
     }
     if (row.status == "open") {
-      if (auto it = order.find(row.stage); it != order.end()) {
-        FunnelStage& stage = out[it->second];
-        ++stage.open;
-        stage.value[row.currency] += row.value_minor;
+      if (const size_t i = index_of(row.stage); i != none) {
+        ++out[i].open;
+        out[i].value[row.currency] += row.value_minor;
       }
     }
-    // The furthest stage it reached (a won one went past every stage).
+    // The stages it entered, and the furthest (a won one went past them all).
     size_t furthest = 0;
     bool any = false;
+    std::fill(entered.begin(), entered.end(), 0);
     for (const StageStay& stay : row.stays) {
-      auto it = order.find(stay.stage);
-      if (it == order.end()) continue;
-      furthest = any ? std::max(furthest, it->second) : it->second;
+      const size_t i = index_of(stay.stage);
+      if (i == none) continue;
+      furthest = any ? std::max(furthest, i) : i;
       any = true;
-      if (stay.left_us > 0) durations[it->second].push_back(stay.left_us - stay.entered_us);
+      entered[i] = 1;
+      if (stay.left_us > 0) durations[i].push_back(stay.left_us - stay.entered_us);
     }
     if (!any) continue;
-    std::vector<bool> entered(query.stages.size(), false);
-    for (const StageStay& stay : row.stays) {
-      if (auto it = order.find(stay.stage); it != order.end()) entered[it->second] = true;
-    }
-    for (size_t i = 0; i < entered.size(); ++i) {
+    const bool won = row.status == "won";
+    for (size_t i = 0; i < none; ++i) {
       if (!entered[i]) continue;
       ++out[i].entered;
-      if (furthest > i || row.status == "won") ++out[i].advanced;
+      if (furthest > i || won) ++out[i].advanced;
     }
   }
   for (size_t i = 0; i < out.size(); ++i) {
