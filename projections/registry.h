@@ -17,6 +17,7 @@
 #include "projections/opportunities.h"
 #include "projections/products.h"
 #include "projections/projection.h"
+#include "projections/user_actions.h"
 
 namespace crm::projections {
 
@@ -31,6 +32,7 @@ struct ReadModels {
   PendingReminders reminders;
   Notifications notifications;
   Products products;
+  UserActions user_actions;
 
   // The runner's lane of each model (ProjectionRunner::Register): identity
   // alone, so sign-ins and token checks never wait for another model; the
@@ -46,8 +48,8 @@ struct ReadModels {
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity, &folders,   &accounts,      &opportunities,
-            &activities,   &notes,    &reminders, &notifications, &products};
+    return {&event_counts, &identity,  &folders,       &accounts, &opportunities, &activities,
+            &notes,        &reminders, &notifications, &products, &user_actions};
   }
 };
 

@@ -6,10 +6,16 @@
 //                                 stage in pipeline order, their value and
 //                                 weighted value per currency, conversion
 //                                 from each stage onward, median time in it
+//   GET /api/v1/dashboard/user-actions        how many records of each kind
+//                                             each user added in an interval
+//   GET /api/v1/dashboard/user-actions/items  those records (the drill-down)
 
+#include <algorithm>
 #include <sstream>
+#include <tuple>
 
 #include "api/http/declare.h"
+#include "api/http/listing.h"
 #include "api/http/problem.h"
 #include "api/sales/sales.h"
 #include "domain/money.h"
@@ -35,6 +41,40 @@ std::optional<Problem> ReadUsers(const Call& call, const projections::Identity& 
                           "'" + id + "' is not a user.");
     }
     users->insert(id);
+  }
+  return std::nullopt;
+}
+
+// The interval of `from` and `to` (inclusive YYYY-MM-DD, UTC days; either
+// may be missing) as microseconds; a 400 problem for a bad date.
+std::optional<Problem> ReadInterval(const Call& call, int64_t* from_us, int64_t* to_us) {
+  *from_us = INT64_MIN;
+  *to_us = INT64_MAX;
+  for (auto [name, into, end] :
+       {std::tuple{"from", from_us, false}, std::tuple{"to", to_us, true}}) {
+    const std::string day = call.req.get_param_value(name);
+    if (day.empty()) continue;
+    std::optional<int64_t> midnight =
+        domain::IsIsoDate(day) ? domain::ParseRfc3339(day + "T00:00:00Z") : std::nullopt;
+    if (!midnight) return BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD.");
+    *into = end ? *midnight + int64_t{86'400'000'000} - 1 : *midnight;
+  }
+  return std::nullopt;
+}
+
+// The entity kinds of a comma-separated `entities`; a 400 problem names an
+// unknown one.
+std::optional<Problem> ReadEntities(const std::string& list_text, std::set<std::string>* out) {
+  std::stringstream list(list_text);
+  for (std::string kind; std::getline(list, kind, ',');) {
+    if (kind.empty()) continue;
+    if (std::find(std::begin(projections::kUserActionEntities),
+                  std::end(projections::kUserActionEntities),
+                  kind) == std::end(projections::kUserActionEntities)) {
+      return BadParameter("entities", "„" + kind + "” nu este un tip de înregistrare.",
+                          "'" + kind + "' is not a kind of record.");
+    }
+    out->insert(kind);
   }
   return std::nullopt;
 }
@@ -75,6 +115,150 @@ void SalesModule::DashboardRoutes() {
   server_.schemas()["Funnel"] = Object({{"stages", Array(Ref("FunnelStage"))},
                                         {"totals", Array(Ref("FunnelAmount"))},
                                         {"open", Integer()}});
+
+  const json entity_names = [] {
+    json names = json::array();
+    for (const char* e : projections::kUserActionEntities) names.push_back(e);
+    return names;
+  }();
+  server_.schemas()["UserActions"] =
+      Object({{"entities", Array(String())},
+              {"users", Array(Object({{"user_id", String()},
+                                      {"display_name", String()},
+                                      {"counts", Object().Values(Integer())},
+                                      {"total", Integer()}}))}});
+  const auto interval = [] {
+    return std::vector<Param>{
+        Param{.name = "from",
+              .schema = String().Format("date"),
+              .description = "First day counted (UTC); default: the log's start."},
+        Param{.name = "to",
+              .schema = String().Format("date"),
+              .description = "Last day counted (UTC); default: today."}};
+  };
+  std::vector<Param> counts_params = {
+      Shared("min_position"), Shared("as_of"),
+      Param{.name = "users",
+            .schema = String(),
+            .description = "Comma-separated user ids; default: every user."},
+      Param{.name = "entities",
+            .schema = String(),
+            .description = "Comma-separated kinds (account, contact, opportunity, activity, "
+                           "call, sms, note); default: all."}};
+  for (auto& p : interval()) counts_params.push_back(p);
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/dashboard/user-actions",
+       .permission = Permission::kReadCrm,
+       .op = "getUserActions",
+       .summary = "How many records of each kind each user added in an interval (the activity "
+                  "report)",
+       .tag = "dashboard",
+       .params = counts_params,
+       .answer = Ref("UserActions"),
+       .errors = {503},
+       .reads = {&server_.models().user_actions, &server_.models().identity}},
+      [this, entity_names](const Call& call, httplib::Response& res) {
+        std::set<std::string> users, entities;
+        int64_t from_us = 0, to_us = 0;
+        if (auto bad = ReadUsers(call, server_.models().identity, &users)) return Send(res, *bad);
+        if (auto bad = ReadEntities(call.req.get_param_value("entities"), &entities)) {
+          return Send(res, *bad);
+        }
+        if (auto bad = ReadInterval(call, &from_us, &to_us)) return Send(res, *bad);
+        // Every user is listed, with zeros: an empty row is an answer too.
+        std::vector<projections::UserView> shown;
+        for (auto& u : server_.models().identity.Users()) {
+          if (users.empty() ? u.active : users.contains(u.id)) shown.push_back(std::move(u));
+        }
+        server_.Read<projections::UserActions>(
+            call, res, server_.models().user_actions, [&](const projections::UserActions& model) {
+              const auto counts = model.Counts(users, entities, from_us, to_us);
+              json rows = json::array();
+              for (const auto& u : shown) {
+                json by_kind = json::object();
+                size_t total = 0;
+                for (const char* e : projections::kUserActionEntities) {
+                  if (!entities.empty() && !entities.contains(e)) continue;
+                  size_t n = 0;
+                  if (auto it = counts.find(u.id); it != counts.end()) {
+                    if (auto k = it->second.find(e); k != it->second.end()) n = k->second;
+                  }
+                  by_kind[e] = n;
+                  total += n;
+                }
+                rows.push_back({{"user_id", u.id},
+                                {"display_name", u.display_name},
+                                {"counts", by_kind},
+                                {"total", total}});
+              }
+              SendJson(res,
+                       {{"entities", entities.empty() ? entity_names
+                                                      : json(std::vector<std::string>(
+                                                            entities.begin(), entities.end()))},
+                        {"users", rows}});
+            });
+      });
+  server_.schemas()["UserActionPage"] =
+      Object({{"items", Array(Object({{"entity", String()},
+                                      {"id", String()},
+                                      {"account_id", String().Nullable()},
+                                      {"at", String().Format("date-time")}}))},
+              {"total", Integer()},
+              {"next_cursor", String().Nullable()}});
+  std::vector<Param> items_params = {
+      Shared("limit"),
+      Shared("cursor"),
+      Shared("min_position"),
+      Shared("as_of"),
+      Param{.name = "user", .schema = String(), .required = true},
+      Param{.name = "entity",
+            .schema = String().Enum(
+                {"account", "contact", "opportunity", "activity", "call", "sms", "note"})}};
+  for (auto& p : interval()) items_params.push_back(p);
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/dashboard/user-actions/items",
+       .permission = Permission::kReadCrm,
+       .op = "listUserActions",
+       .summary = "The records a user added in an interval, oldest first (the drill-down of "
+                  "user actions)",
+       .tag = "dashboard",
+       .params = items_params,
+       .answer = Ref("UserActionPage"),
+       .errors = {503},
+       .reads = {&server_.models().user_actions, &server_.models().identity}},
+      [this](const Call& call, httplib::Response& res) {
+        const std::string user = call.req.get_param_value("user");
+        if (!server_.models().identity.User(user)) {
+          return Send(res, BadParameter("user", "„" + user + "” nu este un utilizator.",
+                                        "'" + user + "' is not a user."));
+        }
+        const std::string entity = call.req.get_param_value("entity");
+        std::set<std::string> unused;
+        if (auto bad = ReadEntities(entity, &unused)) return Send(res, *bad);
+        int64_t from_us = 0, to_us = 0;
+        if (auto bad = ReadInterval(call, &from_us, &to_us)) return Send(res, *bad);
+        PageRequest page;
+        if (!ReadPageRequest(call.req, res, {}, &page)) return;
+        server_.Read<projections::UserActions>(
+            call, res, server_.models().user_actions, [&](const projections::UserActions& model) {
+              size_t total = 0;
+              const auto items =
+                  model.Items(user, entity, from_us, to_us, page.offset, page.limit, &total);
+              json rows = json::array();
+              for (const auto& a : items) {
+                rows.push_back(
+                    {{"entity", a.entity},
+                     {"id", a.id},
+                     {"account_id", a.account_id.empty() ? json(nullptr) : json(a.account_id)},
+                     {"at", domain::FormatRfc3339(a.at_us)}});
+              }
+              json answer;
+              if (!PageAnswer(res, page, total, std::move(rows), &answer)) return;
+              SendJson(res, answer);
+            });
+      });
 
   server_.Route(
       {.method = "GET",

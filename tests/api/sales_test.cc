@@ -755,5 +755,85 @@ TEST_F(SalesTest, TheFunnelCountsValuesConversionsAndTimeInStage) {
   EXPECT_EQ(4, f["open"]);
 }
 
+// User actions: what each user added, by kind, in an interval, and the
+// drill-down; calls recorded with an account count as calls.
+TEST_F(SalesTest, UserActionsCountWhatEachUserAddedAndListIt) {
+  auto r = Post("/api/v1/users", {{"username", "vanzator"},
+                                  {"display_name", "Vânzător"},
+                                  {"role", "sales"},
+                                  {"password", "long-enough-pw"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string seller = Body(r)["id"];
+  auto as_seller = NewClient(Login("vanzator", "long-enough-pw"));
+  r = Post("/api/v1/accounts", {{"name", "Beta SRL"}}, as_seller.get());
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string beta = Body(r)["id"];
+  r = Post("/api/v1/accounts/" + beta + "/contacts", {{"last_name", "Pop"}}, as_seller.get());
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string opportunity =
+      Open({{"account_id", beta}, {"title", "Licențe"}}, as_seller.get());
+  r = Post("/api/v1/activities", {{"account_id", beta}, {"type", "task"}, {"subject", "Sună"}},
+           as_seller.get());
+  ASSERT_EQ(201, r->status) << r->body;
+  r = Post("/api/v1/accounts/" + beta + "/calls",
+           {{"direction", "outbound"},
+            {"duration_seconds", 60},
+            {"outcome", "answered"},
+            {"phone", "0721000000"}},
+           as_seller.get());
+  ASSERT_EQ(201, r->status) << r->body;
+  r = Post("/api/v1/notes", {{"record", "account/" + beta}, {"note_type", "phone"}, {"text", "x"}},
+           as_seller.get());
+  ASSERT_EQ(201, r->status) << r->body;
+
+  json panel = Get("/api/v1/dashboard/user-actions");
+  std::map<std::string, json> by_user;
+  for (const auto& row : panel["users"]) by_user[row["user_id"]] = row;
+  ASSERT_EQ(1u, by_user.count(seller)) << panel.dump();
+  EXPECT_EQ((json{{"account", 1},
+                  {"contact", 1},
+                  {"opportunity", 1},
+                  {"activity", 1},
+                  {"call", 1},
+                  {"sms", 0},
+                  {"note", 1}}),
+            by_user[seller]["counts"]);
+  EXPECT_EQ(6, by_user[seller]["total"]);
+  EXPECT_EQ("Vânzător", by_user[seller]["display_name"]);
+  // The administrator made the fixture's account.
+  const std::string admin = Get("/api/v1/me")["id"];
+  EXPECT_EQ(1, by_user[admin]["counts"]["account"]);
+
+  panel = Get("/api/v1/dashboard/user-actions?users=" + seller + "&entities=account,call");
+  ASSERT_EQ(1u, panel["users"].size());
+  EXPECT_EQ((json{{"account", 1}, {"call", 1}}), panel["users"][0]["counts"]);
+  // Nothing before 2000.
+  panel = Get("/api/v1/dashboard/user-actions?users=" + seller + "&to=2000-01-01");
+  EXPECT_EQ(0, panel["users"][0]["total"]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/user-actions?entities=party"), 400,
+                "invalid_parameter");
+
+  // The drill-down, oldest first, in pages.
+  json items = Get("/api/v1/dashboard/user-actions/items?user=" + seller + "&limit=4");
+  EXPECT_EQ(6, items["total"]);
+  ASSERT_EQ(4u, items["items"].size());
+  EXPECT_EQ("account", items["items"][0]["entity"]);
+  EXPECT_EQ(beta, items["items"][0]["id"]);
+  EXPECT_EQ("contact", items["items"][1]["entity"]);
+  EXPECT_EQ("opportunity", items["items"][2]["entity"]);
+  EXPECT_EQ(opportunity, items["items"][2]["id"]);
+  EXPECT_EQ(beta, items["items"][2]["account_id"]);
+  ASSERT_TRUE(items["next_cursor"].is_string());
+  items = Get("/api/v1/dashboard/user-actions/items?user=" + seller +
+              "&limit=4&cursor=" + items["next_cursor"].get<std::string>());
+  ASSERT_EQ(2u, items["items"].size());
+  EXPECT_EQ("call", items["items"][0]["entity"]);
+  EXPECT_EQ("note", items["items"][1]["entity"]);
+  items = Get("/api/v1/dashboard/user-actions/items?user=" + seller + "&entity=call");
+  EXPECT_EQ(1, items["total"]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/user-actions/items?user=nobody"), 400,
+                "invalid_parameter");
+}
+
 }  // namespace
 }  // namespace crm::api

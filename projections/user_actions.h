@@ -1,0 +1,53 @@
+#pragma once
+
+// What each user added, for the dashboard's "user actions" panel and the
+// activity report: one entry per record a user created (an account, a
+// contact, an opportunity, an activity, a call, an SMS, a note), with when.
+// The log records times in order, so a time range is two binary searches.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace crm::projections {
+
+// The entity kinds counted, in the order the panel shows them.
+inline constexpr const char* kUserActionEntities[] = {
+    "account", "contact", "opportunity", "activity", "call", "sms", "note"};
+
+struct UserAction {
+  std::string user_id;  // the actor: a user id
+  std::string entity;   // one of kUserActionEntities
+  std::string id;       // the record's id (a contact's, a call's activity's)
+  std::string account_id;
+  int64_t at_us = 0;
+};
+
+class UserActions final : public Projection {
+ public:
+  std::string_view Name() const override { return "user_actions"; }
+  void Apply(const eventstore::RecordedEvent& event) override;
+  std::unique_ptr<Projection> Fresh() const override { return std::make_unique<UserActions>(); }
+
+  // user -> entity -> how many, for actions at times in [from_us, to_us]
+  // by `users` (none: every actor) of `entities` (none: all).
+  std::map<std::string, std::map<std::string, size_t>> Counts(const std::set<std::string>& users,
+                                                              const std::set<std::string>& entities,
+                                                              int64_t from_us, int64_t to_us) const;
+  // The actions themselves, oldest first: *total of them, `limit` from `offset`.
+  std::vector<UserAction> Items(const std::string& user, const std::string& entity, int64_t from_us,
+                                int64_t to_us, size_t offset, size_t limit, size_t* total) const;
+
+ private:
+  // The actions in [from_us, to_us], as a range of actions_.
+  std::pair<size_t, size_t> Range(int64_t from_us, int64_t to_us) const;
+
+  std::vector<UserAction> actions_;  // GUARDED_BY(mutex()), in log order
+};
+
+}  // namespace crm::projections
