@@ -36,6 +36,37 @@ std::string FormatRfc3339(int64_t unix_us) {
   return buf;
 }
 
+namespace {
+
+// 01:00 UTC on the last Sunday of `m` in year `y`, as sys_seconds.
+std::chrono::sys_seconds LastSundayOneUtc(int y, unsigned m) {
+  using namespace std::chrono;
+  const sys_days end{year_month_day_last{year{y} / month{m} / std::chrono::last}};
+  const sys_days sunday = end - (weekday{end} - Sunday);
+  return sunday + hours{1};
+}
+
+}  // namespace
+
+std::string BucharestDate(int64_t unix_us) {
+  using namespace std::chrono;
+  const sys_time<microseconds> t{microseconds{unix_us}};
+  const int y = static_cast<int>(year_month_day{floor<days>(t)}.year());
+  const bool summer = t >= LastSundayOneUtc(y, 3) && t < LastSundayOneUtc(y, 10);
+  const int64_t offset = int64_t{summer ? 3 : 2} * 3'600'000'000;
+  return FormatRfc3339(unix_us + offset).substr(0, 10);
+}
+
+std::string AddDays(std::string_view date, int days_to_add) {
+  using namespace std::chrono;
+  int y = 0, m = 0, d = 0;
+  if (!Digits(date, 0, 4, &y) || !Digits(date, 5, 2, &m) || !Digits(date, 8, 2, &d)) return "";
+  const sys_days day = sys_days{year{y} / month{static_cast<unsigned>(m)} /
+                                std::chrono::day{static_cast<unsigned>(d)}} +
+                       days{days_to_add};
+  return FormatRfc3339(duration_cast<microseconds>(day.time_since_epoch()).count()).substr(0, 10);
+}
+
 std::optional<int64_t> ParseRfc3339(std::string_view s) {
   using namespace std::chrono;
   int y, mo, d, h, mi, se;

@@ -18,6 +18,14 @@ std::string FormatRfc3339(int64_t unix_us);
 // text is not such a time or names an impossible date.
 std::optional<int64_t> ParseRfc3339(std::string_view text);
 
+// The calendar day (YYYY-MM-DD) that UTC instant `unix_us` falls on in
+// Romania (Europe/Bucharest: UTC+2, and UTC+3 from the last Sunday of March
+// to the last Sunday of October, switching at 01:00 UTC, as the EU does).
+std::string BucharestDate(int64_t unix_us);
+
+// `date` (YYYY-MM-DD) plus `days` (may be negative).
+std::string AddDays(std::string_view date, int days);
+
 // Whether `text` is a calendar date written YYYY-MM-DD ("2024-02-29" yes,
 // "2023-02-29" no).
 bool IsIsoDate(std::string_view text);

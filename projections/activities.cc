@@ -130,4 +130,15 @@ Activities::Page Activities::Query(const ActivityQuery& query,
   return page;
 }
 
+DueCounts Activities::Due(const DueQuery& query) const {
+  std::shared_lock lock(mutex());
+  DueCounts counts;
+  for (const ActivityRow& row : rows_) {
+    if (row.archived || (row.status != "planned" && row.status != "in_progress")) continue;
+    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
+    CountDue(query, row.due_date, &counts);
+  }
+  return counts;
+}
+
 }  // namespace crm::projections

@@ -57,6 +57,8 @@ class Activities final : public Projection {
   // Sorted by `sort` (field, descending), ties by creation.
   Page Query(const ActivityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
              size_t offset, size_t limit) const;
+  // Unarchived activities still to do (planned, in progress) by due date.
+  DueCounts Due(const DueQuery& query) const;
 
  private:
   std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order

@@ -231,6 +231,17 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   return out;
 }
 
+DueCounts Opportunities::Due(const DueQuery& query) const {
+  std::shared_lock lock(mutex());
+  DueCounts counts;
+  for (const OpportunityRow& row : rows_) {
+    if (row.archived || row.status != "open") continue;
+    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
+    CountDue(query, row.due_date, &counts);
+  }
+  return counts;
+}
+
 std::set<std::string> Opportunities::StagesInUse() const {
   std::shared_lock lock(mutex());
   std::set<std::string> out;

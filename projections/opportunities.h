@@ -102,6 +102,8 @@ class Opportunities final : public Projection {
   // The funnel over unarchived opportunities matching `query`, one entry per
   // stage of query.stages, in that order.
   std::vector<FunnelStage> Funnel(const FunnelQuery& query) const;
+  // Open, unarchived opportunities by their due date.
+  DueCounts Due(const DueQuery& query) const;
 
  private:
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order

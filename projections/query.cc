@@ -15,4 +15,17 @@ std::vector<std::string> SearchWords(std::string_view q) {
   return words;
 }
 
+void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts) {
+  if (due_date.empty()) return;
+  // ISO dates compare as text.
+  if (due_date < query.today) {
+    ++counts->overdue;
+  } else if (due_date == query.today) {
+    ++counts->today;
+  } else if (due_date <= query.until) {
+    ++counts->upcoming;
+  }
+  if (!query.month.empty() && due_date.starts_with(query.month)) ++counts->by_day[due_date];
+}
+
 }  // namespace crm::projections

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -71,5 +73,21 @@ inline void FileUnderAccount(ByAccount* index, const std::string& id, const std:
   if (!from.empty()) std::erase((*index)[from], id);
   (*index)[to].push_back(id);
 }
+
+// What is due, for the dashboard's planning panel: by the day of `today`,
+// among records still to do, of `owners` (none: everyone's).
+struct DueQuery {
+  std::set<std::string> owners;
+  std::string today;  // YYYY-MM-DD, in the organization's time zone
+  std::string until;  // the last upcoming day: today + 7
+  std::string month;  // YYYY-MM: its days are counted one by one
+};
+struct DueCounts {
+  size_t overdue = 0, today = 0, upcoming = 0;  // upcoming: the next 7 days
+  std::map<std::string, size_t> by_day;         // the month's days that have any
+};
+
+// Counts a record due on `due_date` ("" for none) into *counts.
+void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts);
 
 }  // namespace crm::projections

@@ -6,6 +6,8 @@
 //                                 stage in pipeline order, their value and
 //                                 weighted value per currency, conversion
 //                                 from each stage onward, median time in it
+//   GET /api/v1/dashboard/planning  what is due: overdue, today, the next
+//                                   7 days, and a month's calendar
 //   GET /api/v1/dashboard/user-actions        how many records of each kind
 //                                             each user added in an interval
 //   GET /api/v1/dashboard/user-actions/items  those records (the drill-down)
@@ -257,6 +259,88 @@ void SalesModule::DashboardRoutes() {
               json answer;
               if (!PageAnswer(res, page, total, std::move(rows), &answer)) return;
               SendJson(res, answer);
+            });
+      });
+
+  server_.schemas()["DueCounts"] =
+      Object({{"overdue", Integer()}, {"today", Integer()}, {"upcoming", Integer()}});
+  server_.schemas()["Planning"] =
+      Object({{"today", String().Format("date")},
+              {"time_zone", String()},
+              {"opportunities", Ref("DueCounts")},
+              {"activities", Ref("DueCounts")},
+              {"month", String()},
+              {"calendar", Array(Object({{"date", String().Format("date")},
+                                         {"opportunities", Integer()},
+                                         {"activities", Integer()}}))}});
+  server_.Route(
+      {.method = "GET",
+       .path = "/api/v1/dashboard/planning",
+       .permission = Permission::kReadCrm,
+       .op = "getPlanning",
+       .summary = "What is due for the chosen users: open opportunities and activities still to "
+                  "do, overdue, due today and in the next 7 days, and a month's calendar",
+       .tag = "dashboard",
+       .params = {Shared("min_position"), Shared("as_of"),
+                  Param{.name = "users",
+                        .schema = String(),
+                        .description = "Comma-separated user ids (responsible users); default: "
+                                       "everyone's."},
+                  Param{.name = "month",
+                        .schema = String().Pattern(R"(^[0-9]{4}-(0[1-9]|1[0-2])$)"),
+                        .description = "The calendar's month, YYYY-MM; default: today's."},
+                  Param{.name = "today",
+                        .schema = String().Format("date"),
+                        .description = "The day counted from; default: today in Romania "
+                                       "(Europe/Bucharest)."}},
+       .answer = Ref("Planning"),
+       .errors = {503},
+       .reads = {&server_.models().opportunities, &server_.models().activities,
+                 &server_.models().identity}},
+      [this](const Call& call, httplib::Response& res) {
+        projections::DueQuery query;
+        if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
+          return Send(res, *bad);
+        }
+        query.today = call.req.has_param("today") ? call.req.get_param_value("today")
+                                                  : domain::BucharestDate(server_.NowUs());
+        if (!domain::IsIsoDate(query.today)) {
+          return Send(res, BadParameter("today", "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
+        }
+        query.until = domain::AddDays(query.today, 7);
+        query.month = call.req.has_param("month") ? call.req.get_param_value("month")
+                                                  : query.today.substr(0, 7);
+        if (!domain::IsIsoDate(query.month + "-01")) {
+          return Send(res, BadParameter("month", "o lună AAAA-LL.", "a month YYYY-MM."));
+        }
+        auto counts = [](const projections::DueCounts& c) {
+          return json{{"overdue", c.overdue}, {"today", c.today}, {"upcoming", c.upcoming}};
+        };
+        server_.Read<projections::Opportunities>(
+            call, res, server_.models().opportunities,
+            [&](const projections::Opportunities& opportunities) {
+              const projections::DueCounts o = opportunities.Due(query);
+              server_.Read<projections::Activities>(
+                  call, res, server_.models().activities,
+                  [&](const projections::Activities& activities) {
+                    const projections::DueCounts a = activities.Due(query);
+                    json calendar = json::array();
+                    for (std::string day = query.month + "-01"; day.starts_with(query.month);
+                         day = domain::AddDays(day, 1)) {
+                      auto n = [&](const projections::DueCounts& c) {
+                        auto it = c.by_day.find(day);
+                        return it == c.by_day.end() ? size_t{0} : it->second;
+                      };
+                      calendar.push_back(
+                          {{"date", day}, {"opportunities", n(o)}, {"activities", n(a)}});
+                    }
+                    SendJson(res, {{"today", query.today},
+                                   {"time_zone", "Europe/Bucharest"},
+                                   {"opportunities", counts(o)},
+                                   {"activities", counts(a)},
+                                   {"month", query.month},
+                                   {"calendar", calendar}});
+                  });
             });
       });
 

@@ -835,5 +835,44 @@ TEST_F(SalesTest, UserActionsCountWhatEachUserAddedAndListIt) {
                 "invalid_parameter");
 }
 
+// Planning: what is due, counted by the day of "today" (given here, so the
+// test does not depend on the date it runs).
+TEST_F(SalesTest, PlanningCountsWhatIsDueByDay) {
+  auto activity = [&](const std::string& due) {
+    auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                         {"type", "task"},
+                                         {"subject", "Sarcină " + due},
+                                         {"due_date", due}});
+    EXPECT_EQ(201, r->status) << r->body;
+    return Body(r)["id"].get<std::string>();
+  };
+  activity("2027-03-09");                           // overdue
+  activity("2027-03-10");                           // today
+  activity("2027-03-13");                           // upcoming
+  activity("2027-03-25");                           // later this month
+  const std::string done = activity("2027-03-10");  // done: not counted
+  ASSERT_EQ(200, Post("/api/v1/activities/" + done + "/status", {{"status", "done"}})->status);
+  Open({{"title", "Termen azi"}, {"due_date", "2027-03-10"}});
+  const std::string won = Open({{"title", "Câștigată"}, {"due_date", "2027-03-11"}});
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + won + "/close", {{"outcome", "won"}})->status);
+
+  json p = Get("/api/v1/dashboard/planning?today=2027-03-10");
+  EXPECT_EQ("2027-03-10", p["today"]);
+  EXPECT_EQ("Europe/Bucharest", p["time_zone"]);
+  EXPECT_EQ((json{{"overdue", 1}, {"today", 1}, {"upcoming", 1}}), p["activities"]);
+  EXPECT_EQ((json{{"overdue", 0}, {"today", 1}, {"upcoming", 0}}), p["opportunities"]);
+  EXPECT_EQ("2027-03", p["month"]);
+  ASSERT_EQ(31u, p["calendar"].size());
+  EXPECT_EQ((json{{"date", "2027-03-10"}, {"opportunities", 1}, {"activities", 1}}),
+            p["calendar"][9]);
+  EXPECT_EQ(1, p["calendar"][24]["activities"]);  // 25 March
+  EXPECT_EQ(0, p["calendar"][0]["activities"]);
+  // Another month's calendar; another user's (nothing).
+  p = Get("/api/v1/dashboard/planning?today=2027-03-10&month=2027-02");
+  EXPECT_EQ(28u, p["calendar"].size());
+  ExpectProblem(client_->Get("/api/v1/dashboard/planning?month=2027-13"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/planning?users=nobody"), 400, "invalid_parameter");
+}
+
 }  // namespace
 }  // namespace crm::api

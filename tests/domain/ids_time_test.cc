@@ -52,5 +52,32 @@ TEST(TimeTest, ParsesRfc3339) {
   }
 }
 
+TEST(TimeTest, BucharestDatesCrossMidnightAndTheClockChanges) {
+  auto at = [](const char* rfc3339) { return ParseRfc3339(rfc3339).value(); };
+  // Winter, UTC+2: 22:00 UTC is midnight.
+  EXPECT_EQ("2026-12-01", BucharestDate(at("2026-12-01T21:59:59Z")));
+  EXPECT_EQ("2026-12-02", BucharestDate(at("2026-12-01T22:00:00Z")));
+  EXPECT_EQ("2026-12-02", BucharestDate(at("2026-12-01T23:30:00Z")));
+  // Summer, UTC+3: 21:00 UTC is midnight.
+  EXPECT_EQ("2026-07-01", BucharestDate(at("2026-07-01T20:59:59Z")));
+  EXPECT_EQ("2026-07-02", BucharestDate(at("2026-07-01T21:30:00Z")));
+  // The night before the clocks go forward (29 March 2026) is still winter;
+  // the night before they go back (25 October 2026) is still summer; the
+  // evening after is winter again.
+  EXPECT_EQ("2026-03-29", BucharestDate(at("2026-03-28T22:30:00Z")));
+  EXPECT_EQ("2026-03-28", BucharestDate(at("2026-03-28T21:30:00Z")));
+  EXPECT_EQ("2026-03-30", BucharestDate(at("2026-03-29T21:30:00Z")));
+  EXPECT_EQ("2026-10-25", BucharestDate(at("2026-10-24T21:30:00Z")));
+  EXPECT_EQ("2026-10-25", BucharestDate(at("2026-10-25T21:30:00Z")));
+  EXPECT_EQ("2026-10-26", BucharestDate(at("2026-10-25T22:00:00Z")));
+}
+
+TEST(TimeTest, AddsDaysAcrossMonthsAndYears) {
+  EXPECT_EQ("2027-01-01", AddDays("2026-12-31", 1));
+  EXPECT_EQ("2024-02-29", AddDays("2024-02-28", 1));
+  EXPECT_EQ("2026-02-28", AddDays("2026-03-01", -1));
+  EXPECT_EQ("2026-03-08", AddDays("2026-03-01", 7));
+}
+
 }  // namespace
 }  // namespace crm::domain
