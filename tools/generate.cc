@@ -286,6 +286,8 @@ class Generator {
         std::to_string(500 + Below(euro ? 40000 : 200000)) + "." + (Chance(50) ? "00" : "50");
     open.input.currency = euro ? "EUR" : "RON";
     open.input.close_date = Date(now_us_ + (10 + Below(80)) * kDayUs);
+    // The next step is due within a few weeks of opening.
+    open.input.due_date = Date(now_us_ + (3 + Below(30)) * kDayUs);
     if (!account->contacts.empty()) open.input.contact_id = account->contacts.front();
     open.account_contacts = account->contacts;
     const domain::Context ctx = Ctx(account->owner);

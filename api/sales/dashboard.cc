@@ -232,6 +232,10 @@ void SalesModule::DashboardRoutes() {
        .reads = {&server_.models().user_actions, &server_.models().identity}},
       [this](const Call& call, httplib::Response& res) {
         const std::string user = call.req.get_param_value("user");
+        if (user.empty()) {
+          return Send(res, BadParameter("user", "lipsește: id-ul utilizatorului.",
+                                        "missing: the user's id."));
+        }
         if (!server_.models().identity.User(user)) {
           return Send(res, BadParameter("user", "„" + user + "” nu este un utilizator.",
                                         "'" + user + "' is not a user."));

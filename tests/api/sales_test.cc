@@ -38,6 +38,15 @@ class SalesTest : public testing::ServerFixture {
     EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
     return r && r->status == 201 ? Body(r)["id"].get<std::string>() : "";
   }
+  // A sales user "vanzator" (password "long-enough-pw"); its id.
+  std::string AddSeller() {
+    auto r = Post("/api/v1/users", {{"username", "vanzator"},
+                                    {"display_name", "Vânzător"},
+                                    {"role", "sales"},
+                                    {"password", "long-enough-pw"}});
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r && r->status == 201 ? Body(r)["id"].get<std::string>() : "";
+  }
   std::string account_;
 };
 
@@ -680,12 +689,8 @@ TEST_F(SalesTest, ActivityTypesAreExtendedByUsers) {
 // conversion and median time in stage; the users filter; as_of.
 TEST_F(SalesTest, TheFunnelCountsValuesConversionsAndTimeInStage) {
   constexpr int64_t kHour = int64_t{3'600} * 1'000'000;  // within a session's life
-  auto r = Post("/api/v1/users", {{"username", "vanzator"},
-                                  {"display_name", "Vânzător"},
-                                  {"role", "sales"},
-                                  {"password", "long-enough-pw"}});
-  ASSERT_EQ(201, r->status) << r->body;
-  const std::string seller = Body(r)["id"];
+  const std::string seller = AddSeller();
+  ASSERT_FALSE(seller.empty());
   auto stage = [&](const std::string& id, const std::string& to) {
     ASSERT_EQ(200, Post("/api/v1/opportunities/" + id + "/stage", {{"stage", to}})->status);
   };
@@ -758,14 +763,10 @@ TEST_F(SalesTest, TheFunnelCountsValuesConversionsAndTimeInStage) {
 // User actions: what each user added, by kind, in an interval, and the
 // drill-down; calls recorded with an account count as calls.
 TEST_F(SalesTest, UserActionsCountWhatEachUserAddedAndListIt) {
-  auto r = Post("/api/v1/users", {{"username", "vanzator"},
-                                  {"display_name", "Vânzător"},
-                                  {"role", "sales"},
-                                  {"password", "long-enough-pw"}});
-  ASSERT_EQ(201, r->status) << r->body;
-  const std::string seller = Body(r)["id"];
+  const std::string seller = AddSeller();
+  ASSERT_FALSE(seller.empty());
   auto as_seller = NewClient(Login("vanzator", "long-enough-pw"));
-  r = Post("/api/v1/accounts", {{"name", "Beta SRL"}}, as_seller.get());
+  auto r = Post("/api/v1/accounts", {{"name", "Beta SRL"}}, as_seller.get());
   ASSERT_EQ(201, r->status) << r->body;
   const std::string beta = Body(r)["id"];
   r = Post("/api/v1/accounts/" + beta + "/contacts", {{"last_name", "Pop"}}, as_seller.get());
@@ -833,6 +834,7 @@ TEST_F(SalesTest, UserActionsCountWhatEachUserAddedAndListIt) {
   EXPECT_EQ(1, items["total"]);
   ExpectProblem(client_->Get("/api/v1/dashboard/user-actions/items?user=nobody"), 400,
                 "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/user-actions/items"), 400, "invalid_parameter");
 }
 
 // Planning: what is due, counted by the day of "today" (given here, so the
