@@ -508,16 +508,11 @@ void Server::Route(http::RouteSpec spec, Handler handler) {
       // Read your writes: the models this route reads have seen everything
       // committed before the request came (identity was waited for in Admit).
       for (const projections::Projection* model : reads) {
-        if (!runner_.WaitFor(*model, arrived, config_.min_position_wait)) {
-          res.set_header("Retry-After", "1");
-          return Send(res, Problem{503,
-                                   "not_yet_visible",
-                                   {"Datele nu sunt încă la zi; reîncercați.",
-                                    "The read models are catching up; retry."},
-                                   std::string(model->Name()) + " is at " +
-                                       std::to_string(runner_.position(*model)) + ", the log at " +
-                                       std::to_string(arrived),
-                                   {}});
+        if (!AwaitModel(model, arrived,
+                        {"Datele nu sunt încă la zi; reîncercați.",
+                         "The read models are catching up; retry."},
+                        res)) {
+          return;
         }
       }
     }
@@ -622,14 +617,10 @@ bool Server::Admit(const httplib::Request& req, httplib::Response& res,
     // The identity model must have seen every sign-in, sign-out and
     // revocation so far; a stale one could accept a dead token. Only that
     // model: a slow one elsewhere delays nobody's sign-in.
-    if (!runner_.WaitFor(models_.identity, store_.Head(), config_.min_position_wait)) {
-      res.set_header("Retry-After", "1");
-      Send(res, Problem{503,
-                        "not_yet_visible",
-                        {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
-                         "Credentials cannot be checked right now; retry."},
-                        "",
-                        {}});
+    if (!AwaitModel(&models_.identity, store_.Head(),
+                    {"Serviciul nu poate verifica acum autentificarea; reîncercați.",
+                     "Credentials cannot be checked right now; retry."},
+                    res)) {
       return false;
     }
     *principal = models_.identity.Authenticate(TokenHash(header.substr(7)), NowUs());
@@ -784,19 +775,25 @@ bool Server::AwaitMinPosition(const httplib::Request& req, httplib::Response& re
                               const projections::Projection* model) {
   uint64_t min_position = 0;
   if (!UintParam(req, res, "min_position", 0, UINT64_MAX, &min_position)) return false;
-  if (min_position == 0) return true;
-  if (model ? runner_.WaitFor(*model, min_position, config_.min_position_wait)
-            : runner_.WaitFor(min_position, config_.min_position_wait)) {
+  return min_position == 0 || AwaitModel(model, min_position,
+                                         {"Datele cerute nu sunt încă disponibile; reîncercați.",
+                                          "The requested position is not visible yet; retry."},
+                                         res);
+}
+
+bool Server::AwaitModel(const projections::Projection* model, uint64_t target,
+                        const domain::Text& message, httplib::Response& res) {
+  if (model ? runner_.WaitFor(*model, target, config_.min_position_wait)
+            : runner_.WaitFor(target, config_.min_position_wait)) {
     return true;
   }
   res.set_header("Retry-After", "1");
   Send(res, Problem{503,
                     "not_yet_visible",
-                    {"Datele cerute nu sunt încă disponibile; reîncercați.",
-                     "The requested position is not visible yet; retry."},
-                    "read models are at " +
+                    message,
+                    std::string(model ? model->Name() : "read models") + " at " +
                         std::to_string(model ? runner_.position(*model) : runner_.position()) +
-                        ", asked for " + std::to_string(min_position),
+                        ", asked for " + std::to_string(target),
                     {}});
   return false;
 }

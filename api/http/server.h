@@ -179,6 +179,10 @@ class Server {
   // min_position; false when it answered 503.
   bool AwaitMinPosition(const httplib::Request& req, httplib::Response& res,
                         const projections::Projection* model = nullptr);
+  // Waits until `model` (every model when null) has applied `target`; false
+  // when it answered 503 not_yet_visible with `message` and where it stands.
+  bool AwaitModel(const projections::Projection* model, uint64_t target,
+                  const domain::Text& message, httplib::Response& res);
   // Runs `read` on read model `live`, or on a copy folded up to the request's
   // as_of (a position or an RFC 3339 time); honours min_position.
   void ReadModel(const Call& call, httplib::Response& res, const projections::Projection& live,

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <sstream>
-#include <tuple>
 
 #include "api/http/declare.h"
 #include "api/http/listing.h"
@@ -31,18 +30,34 @@ using Call = Server::Call;
 using identity::Permission;
 using nlohmann::json;
 
+// The items of a comma-separated parameter, empty ones left out.
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    if (!item.empty()) items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// A YYYY-MM-DD parameter into *day ("" when absent); a 400 problem when it
+// is not a date.
+std::optional<Problem> ReadDay(const Call& call, const char* name, std::string* day) {
+  *day = call.req.get_param_value(name);
+  if (day->empty() || domain::IsIsoDate(*day)) return std::nullopt;
+  return BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD.");
+}
+
 // The ids of a comma-separated parameter, each a user; a 400 problem names
 // the first that is not.
 std::optional<Problem> ReadUsers(const Call& call, const projections::Identity& identity,
                                  std::set<std::string>* users) {
-  std::stringstream list(call.req.get_param_value("users"));
-  for (std::string id; std::getline(list, id, ',');) {
-    if (id.empty()) continue;
+  for (std::string& id : CommaList(call.req.get_param_value("users"))) {
     if (!identity.User(id)) {
       return BadParameter("users", "„" + id + "” nu este un utilizator.",
                           "'" + id + "' is not a user.");
     }
-    users->insert(id);
+    users->insert(std::move(id));
   }
   return std::nullopt;
 }
@@ -50,33 +65,26 @@ std::optional<Problem> ReadUsers(const Call& call, const projections::Identity& 
 // The interval of `from` and `to` (inclusive YYYY-MM-DD, UTC days; either
 // may be missing) as microseconds; a 400 problem for a bad date.
 std::optional<Problem> ReadInterval(const Call& call, int64_t* from_us, int64_t* to_us) {
-  *from_us = INT64_MIN;
-  *to_us = INT64_MAX;
-  for (auto [name, into, end] :
-       {std::tuple{"from", from_us, false}, std::tuple{"to", to_us, true}}) {
-    const std::string day = call.req.get_param_value(name);
-    if (day.empty()) continue;
-    std::optional<int64_t> midnight =
-        domain::IsIsoDate(day) ? domain::ParseRfc3339(day + "T00:00:00Z") : std::nullopt;
-    if (!midnight) return BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD.");
-    *into = end ? *midnight + int64_t{86'400'000'000} - 1 : *midnight;
-  }
+  std::string from, to;
+  if (auto bad = ReadDay(call, "from", &from)) return bad;
+  if (auto bad = ReadDay(call, "to", &to)) return bad;
+  *from_us = from.empty() ? INT64_MIN : *domain::ParseRfc3339(from + "T00:00:00Z");
+  *to_us = to.empty() ? INT64_MAX
+                      : *domain::ParseRfc3339(to + "T00:00:00Z") + int64_t{86'400'000'000} - 1;
   return std::nullopt;
 }
 
 // The entity kinds of a comma-separated `entities`; a 400 problem names an
 // unknown one.
 std::optional<Problem> ReadEntities(const std::string& list_text, std::set<std::string>* out) {
-  std::stringstream list(list_text);
-  for (std::string kind; std::getline(list, kind, ',');) {
-    if (kind.empty()) continue;
+  for (std::string& kind : CommaList(list_text)) {
     if (std::find(std::begin(projections::kUserActionEntities),
                   std::end(projections::kUserActionEntities),
                   kind) == std::end(projections::kUserActionEntities)) {
       return BadParameter("entities", "„" + kind + "” nu este un tip de înregistrare.",
                           "'" + kind + "' is not a kind of record.");
     }
-    out->insert(kind);
+    out->insert(std::move(kind));
   }
   return std::nullopt;
 }
@@ -377,12 +385,8 @@ void SalesModule::DashboardRoutes() {
         }
         if (call.req.has_param("date_field"))
           query.date_field = call.req.get_param_value("date_field");
-        for (auto [name, into] : {std::pair{"from", &query.from}, std::pair{"to", &query.to}}) {
-          *into = call.req.get_param_value(name);
-          if (!into->empty() && !domain::IsIsoDate(*into)) {
-            return Send(res, BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-          }
-        }
+        if (auto bad = ReadDay(call, "from", &query.from)) return Send(res, *bad);
+        if (auto bad = ReadDay(call, "to", &query.to)) return Send(res, *bad);
         auto pipeline = server_.LoadFor(call, pipeline_, sales::kPipelineStream);
         if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
         const auto& stages = pipeline.value().state.stages;
