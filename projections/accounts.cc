@@ -164,6 +164,14 @@ std::string Accounts::IdByCode(const std::string& code) const {
   return it == by_code_.end() ? "" : it->second;
 }
 
+std::string Accounts::NameOf(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  auto it = index_.find(id);
+  if (it == index_.end()) return "";
+  auto name = rows_[it->second].text.find("name");
+  return name == rows_[it->second].text.end() ? "" : name->second;
+}
+
 std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
   std::shared_lock lock(mutex());
   auto it = by_key_.find("fiscal:" + fiscal_code);

@@ -60,6 +60,8 @@ class Accounts final : public Projection {
   // none.
   std::string IdByCode(const std::string& code) const;
   std::string IdByFiscalCode(const std::string& fiscal_code) const;
+  // The name of account `id`; "" when there is none.
+  std::string NameOf(const std::string& id) const;
 
   struct Page {
     size_t total = 0;              // rows matching

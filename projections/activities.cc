@@ -6,6 +6,7 @@
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
 #include "domain/sales/activity.h"
+#include "domain/time.h"
 #include "projections/query.h"
 
 namespace crm::projections {
@@ -139,6 +140,21 @@ DueCounts Activities::Due(const DueQuery& query) const {
     CountDue(query, row.due_date, &counts);
   }
   return counts;
+}
+
+PortfolioGroups<ActivityRow> Activities::Portfolio(const PortfolioQuery& query) const {
+  std::shared_lock lock(mutex());
+  return GroupRows<ActivityRow>(
+      rows_, query,
+      [](const ActivityRow& row) -> std::string_view {
+        return row.archived ? std::string_view() : row.status;
+      },
+      [&](const ActivityRow& row) {
+        return query.date_field == "created_at"
+                   ? domain::FormatRfc3339(row.created_at_us).substr(0, 10)
+                   : row.due_date;
+      },
+      [](const ActivityRow&, std::map<std::string, int64_t>*) {});
 }
 
 }  // namespace crm::projections

@@ -59,6 +59,9 @@ class Activities final : public Projection {
              size_t offset, size_t limit) const;
   // Unarchived activities still to do (planned, in progress) by due date.
   DueCounts Due(const DueQuery& query) const;
+  // Unarchived activities by owner and status. query.date_field is due_date
+  // or created_at (its UTC day).
+  PortfolioGroups<ActivityRow> Portfolio(const PortfolioQuery& query) const;
 
  private:
   std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order

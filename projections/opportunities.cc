@@ -242,6 +242,25 @@ DueCounts Opportunities::Due(const DueQuery& query) const {
   return counts;
 }
 
+PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& query) const {
+  std::shared_lock lock(mutex());
+  return GroupRows<OpportunityRow>(
+      rows_, query,
+      [](const OpportunityRow& row) -> std::string_view {
+        if (row.archived) return {};
+        return row.status == "open" ? row.stage : row.status;
+      },
+      [&](const OpportunityRow& row) {
+        if (query.date_field == "created_at") {
+          return domain::FormatRfc3339(row.created_at_us).substr(0, 10);
+        }
+        return query.date_field == "due_date" ? row.due_date : row.close_date;
+      },
+      [](const OpportunityRow& row, std::map<std::string, int64_t>* value) {
+        (*value)[row.currency] += row.value_minor;
+      });
+}
+
 std::set<std::string> Opportunities::StagesInUse() const {
   std::shared_lock lock(mutex());
   std::set<std::string> out;

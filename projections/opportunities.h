@@ -104,6 +104,10 @@ class Opportunities final : public Projection {
   std::vector<FunnelStage> Funnel(const FunnelQuery& query) const;
   // Open, unarchived opportunities by their due date.
   DueCounts Due(const DueQuery& query) const;
+  // Unarchived opportunities by owner and stage: an open one's key is its
+  // stage, a closed one's its status ("won", "lost"). query.date_field is
+  // close_date, due_date or created_at (its UTC day).
+  PortfolioGroups<OpportunityRow> Portfolio(const PortfolioQuery& query) const;
 
  private:
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order

@@ -90,4 +90,84 @@ struct DueCounts {
 // Counts a record due on `due_date` ("" for none) into *counts.
 void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts);
 
+// A portfolio, for the dashboard: records grouped by responsible user and
+// by a key (an opportunity's stage, an activity's status).
+struct PortfolioQuery {
+  std::set<std::string> owners;  // none: everyone's
+  std::set<std::string> keys;    // the groups shown (stages, statuses)
+  std::string date_field;        // the date `from` and `to` bound
+  std::string from, to;          // inclusive YYYY-MM-DD; "" is open
+  size_t rows = 10;              // the rows each group shows
+};
+template <class Row>
+struct PortfolioGroup {
+  size_t count = 0;
+  std::map<std::string, int64_t> value;  // by currency, minor units
+  std::vector<Row> rows;                 // the first query.rows, soonest date first
+};
+// Groups by (owner_id, key).
+template <class Row>
+using PortfolioGroups = std::map<std::pair<std::string, std::string>, PortfolioGroup<Row>>;
+
+// The portfolio of `rows` (in creation order): `key(row)` names a row's
+// group (a view into the row; "" leaves it out), `day(row)` its date
+// (YYYY-MM-DD, "" for none), `add(row, &value)` adds its value. Rows of a
+// group are ordered by their date, those without one last, ties by creation.
+template <class Row, class Rows, class Key, class Day, class Add>
+PortfolioGroups<Row> GroupRows(const Rows& rows, const PortfolioQuery& query, Key key, Day day,
+                               Add add) {
+  struct Member {
+    std::string day;  // "~" for none: after every date
+    size_t index;
+    const Row* row;
+  };
+  struct Building {
+    PortfolioGroup<Row>* group = nullptr;
+    std::vector<Member> members;
+  };
+  // A group per (owner, key) by small numbers: one hash of the owner's id
+  // per row, not a walk of a map of ids.
+  const std::vector<std::string> keys(query.keys.begin(), query.keys.end());
+  std::unordered_map<std::string_view, size_t> owners;
+  std::vector<Building> building;
+  PortfolioGroups<Row> out;
+  const bool bounded = !query.from.empty() || !query.to.empty();
+  size_t index = 0;
+  for (const Row& row : rows) {
+    ++index;
+    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
+    const std::string_view k = key(row);
+    if (k.empty()) continue;
+    const size_t key_index = std::find(keys.begin(), keys.end(), k) - keys.begin();
+    if (key_index == keys.size()) continue;
+    std::string d = day(row);
+    if (bounded && (d.empty() || (!query.from.empty() && d < query.from) ||
+                    (!query.to.empty() && d > query.to))) {
+      continue;
+    }
+    auto [owner, added] = owners.try_emplace(row.owner_id, owners.size());
+    if (added) building.resize(building.size() + keys.size());
+    Building& b = building[owner->second * keys.size() + key_index];
+    if (!b.group) b.group = &out[{row.owner_id, keys[key_index]}];
+    ++b.group->count;
+    add(row, &b.group->value);
+    if (query.rows == 0) continue;
+    if (d.empty()) d = "~";
+    b.members.push_back({std::move(d), index, &row});
+  }
+  for (Building& b : building) {
+    if (!b.group) continue;  // an owner without rows of this key
+    auto& m = b.members;
+    const size_t n = std::min(query.rows, m.size());
+    std::partial_sort(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(n), m.end(),
+                      [](const Member& a, const Member& b) {
+                        const int c = a.day.compare(b.day);
+                        return c != 0 ? c < 0 : a.index < b.index;
+                      });
+    b.group->rows.reserve(n);
+    for (size_t i = 0; i < n; ++i) b.group->rows.push_back(*m[i].row);
+  }
+  return out;
+}
+
 }  // namespace crm::projections

@@ -1081,7 +1081,7 @@ void AccountsModule::AccountRoutes() {
             call, res, server_.models().accounts, [&](const projections::Accounts& model) {
               const auto found = model.Query(query, request.sort, 0, SIZE_MAX);
               for (const auto& a : found.rows) {
-                std::vector<std::string> row;
+                std::vector<Cell> row;
                 for (const auto& column : columns.names) {
                   if (column == "vat_payer") {
                     row.push_back(a.vat_payer ? "da" : "nu");
@@ -1099,7 +1099,7 @@ void AccountsModule::AccountRoutes() {
                     row.push_back(domain::FormatRfc3339(column == "created_at" ? a.created_at_us
                                                                                : a.updated_at_us));
                   } else {
-                    row.emplace_back(projections::FieldValue(a, column));
+                    row.push_back(std::string(projections::FieldValue(a, column)));
                   }
                 }
                 sheet.rows.push_back(std::move(row));

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,10 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
   }
   lxw_format* bold = workbook_add_format(workbook);
   format_set_bold(bold);
+  lxw_format* money = workbook_add_format(workbook);
+  format_set_num_format(money, "#,##0.00");
+  lxw_format* date = workbook_add_format(workbook);
+  format_set_num_format(date, "yyyy-mm-dd");
   for (const Sheet& sheet : sheets) {
     lxw_worksheet* worksheet = workbook_add_worksheet(workbook, sheet.name.c_str());
     for (size_t c = 0; c < sheet.header.size(); ++c) {
@@ -32,9 +37,34 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
     }
     for (size_t r = 0; r < sheet.rows.size(); ++r) {
       for (size_t c = 0; c < sheet.rows[r].size(); ++c) {
-        if (sheet.rows[r][c].empty()) continue;
-        worksheet_write_string(worksheet, static_cast<lxw_row_t>(r + 1), static_cast<lxw_col_t>(c),
-                               sheet.rows[r][c].c_str(), nullptr);
+        const Cell& cell = sheet.rows[r][c];
+        if (cell.empty()) continue;
+        const auto row = static_cast<lxw_row_t>(r + 1);
+        const auto col = static_cast<lxw_col_t>(c);
+        switch (cell.kind) {
+          case Cell::Kind::kNumber:
+            worksheet_write_number(worksheet, row, col, static_cast<double>(cell.number), nullptr);
+            break;
+          case Cell::Kind::kMoney:
+            // Minor units to a double for the spreadsheet: exact to the cent
+            // below 2^53 minor units.
+            worksheet_write_number(worksheet, row, col, static_cast<double>(cell.number) / 100,
+                                   money);
+            break;
+          case Cell::Kind::kDate: {
+            lxw_datetime day{};
+            if (std::sscanf(cell.text.c_str(), "%4d-%2d-%2d", &day.year, &day.month, &day.day) ==
+                3) {
+              worksheet_write_datetime(worksheet, row, col, &day, date);
+            } else {
+              worksheet_write_string(worksheet, row, col, cell.text.c_str(), nullptr);
+            }
+            break;
+          }
+          case Cell::Kind::kText:
+            worksheet_write_string(worksheet, row, col, cell.text.c_str(), nullptr);
+            break;
+        }
       }
     }
     worksheet_freeze_panes(worksheet, 1, 0);

@@ -4,17 +4,40 @@
 // to a path only, so the workbook goes through a temporary file that is read
 // back and removed.
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eventstore/status.h"
 
 namespace crm::api {
 
+// One cell: text, or a typed value a spreadsheet computes with. Money is
+// integer minor units, shown with two decimals; a number is a whole number;
+// a date is YYYY-MM-DD, written as a date (text when it is not one).
+struct Cell {
+  enum class Kind { kText, kNumber, kMoney, kDate };
+  Kind kind = Kind::kText;
+  std::string text;    // kText, kDate
+  int64_t number = 0;  // kNumber; kMoney in minor units
+
+  Cell() = default;
+  Cell(std::string t) : text(std::move(t)) {}  // NOLINT: text is the common cell
+  Cell(const char* t) : text(t) {}             // NOLINT
+  static Cell Number(int64_t n) { return {Kind::kNumber, "", n}; }
+  static Cell Money(int64_t minor) { return {Kind::kMoney, "", minor}; }
+  static Cell Date(std::string day) { return {Kind::kDate, std::move(day), 0}; }
+  bool empty() const { return (kind == Kind::kText || kind == Kind::kDate) && text.empty(); }
+
+ private:
+  Cell(Kind k, std::string t, int64_t n) : kind(k), text(std::move(t)), number(n) {}
+};
+
 struct Sheet {
-  std::string name;                            // the worksheet's name
-  std::vector<std::string> header;             // bold first row
-  std::vector<std::vector<std::string>> rows;  // text cells (UTF-8)
+  std::string name;                     // the worksheet's name
+  std::vector<std::string> header;      // bold first row
+  std::vector<std::vector<Cell>> rows;  // UTF-8 text or typed cells
 };
 
 // The bytes of an .xlsx workbook holding `sheets` in order. Fails with

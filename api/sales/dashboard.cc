@@ -13,11 +13,14 @@
 //   GET /api/v1/dashboard/user-actions/items  those records (the drill-down)
 
 #include <algorithm>
+#include <charconv>
+#include <functional>
 #include <sstream>
 
 #include "api/http/declare.h"
 #include "api/http/listing.h"
 #include "api/http/problem.h"
+#include "api/http/spreadsheet.h"
 #include "api/sales/sales.h"
 #include "domain/money.h"
 #include "domain/time.h"
@@ -89,6 +92,88 @@ std::optional<Problem> ReadEntities(const std::string& list_text, std::set<std::
   return std::nullopt;
 }
 
+// A panel answered as an .xlsx workbook: its headers in the language asked
+// (lang=ro|en, Romanian by default).
+struct Workbook {
+  bool en = false;
+  std::string file_name;  // of the download
+  std::string Say(const domain::Text& text) const { return en ? text.en : text.ro; }
+  std::vector<std::string> Header(const std::vector<domain::Text>& columns) const {
+    std::vector<std::string> out;
+    for (const auto& c : columns) out.push_back(Say(c));
+    return out;
+  }
+};
+
+// A panel's handler: `xlsx` is null for the JSON answer.
+using PanelHandler =
+    std::function<void(const Call& call, httplib::Response& res, const Workbook* xlsx)>;
+
+// Declares a panel's two routes: GET `spec.path` (JSON) and GET
+// `spec.path`.xlsx (the same panel, the same parameters, as a workbook named
+// `file_name`).
+void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_name,
+                 PanelHandler handler) {
+  http::RouteSpec xlsx = spec;
+  xlsx.path += ".xlsx";
+  xlsx.op += "Xlsx";
+  xlsx.summary += ", as an .xlsx workbook";
+  xlsx.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  xlsx.answer = String().Format("binary");
+  xlsx.params.push_back(Param{.name = "lang",
+                              .schema = String().Enum({"ro", "en"}),
+                              .description = "The headers' language; default ro."});
+  server.Route(std::move(spec), [handler](const Call& call, httplib::Response& res) {
+    handler(call, res, nullptr);
+  });
+  server.Route(std::move(xlsx), [handler, file_name](const Call& call, httplib::Response& res) {
+    const std::string lang = call.req.get_param_value("lang");
+    if (!lang.empty() && lang != "ro" && lang != "en") {
+      return Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
+    }
+    Workbook book{.en = lang == "en", .file_name = file_name};
+    handler(call, res, &book);
+  });
+}
+
+// The labels of the activity statuses, and of a closed opportunity's.
+const std::map<std::string, domain::Text>& StatusLabels() {
+  static const auto* labels = new std::map<std::string, domain::Text>{
+      {"planned", {"Planificată", "Planned"}}, {"in_progress", {"În desfășurare", "In progress"}},
+      {"done", {"Finalizată", "Done"}},        {"canceled", {"Anulată", "Canceled"}},
+      {"won", {"Câștigată", "Won"}},           {"lost", {"Pierdută", "Lost"}}};
+  return *labels;
+}
+
+// The keys of a comma-separated parameter `name`, each one of `known`
+// (all of them when the parameter is absent); a 400 problem names the
+// first that is not.
+std::optional<Problem> ReadKeys(const Call& call, const char* name,
+                                const std::vector<std::string>& known, std::set<std::string>* out) {
+  if (!call.req.has_param(name)) {
+    out->insert(known.begin(), known.end());
+    return std::nullopt;
+  }
+  for (std::string& key : CommaList(call.req.get_param_value(name))) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return BadParameter(name, "„" + key + "” nu este unul dintre: " + list + ".",
+                          "'" + key + "' is not one of: " + list + ".");
+    }
+    out->insert(std::move(key));
+  }
+  return std::nullopt;
+}
+
+json Money(const std::map<std::string, int64_t>& value) {
+  json out = json::array();
+  for (const auto& [currency, minor] : value) {
+    out.push_back({{"currency", currency}, {"amount", domain::FormatMoney(minor)}});
+  }
+  return out;
+}
+
 json Amounts(const std::map<std::string, int64_t>& value,
              const std::map<std::string, int64_t>& weighted) {
   json out = json::array();
@@ -98,6 +183,126 @@ json Amounts(const std::map<std::string, int64_t>& value,
                    {"weighted", domain::FormatMoney(weighted.at(currency))}});
   }
   return out;
+}
+
+// The user-actions panel as a workbook: the counts, and the records
+// counted (the activity report).
+void UserActionsWorkbook(httplib::Response& res, const Workbook& xlsx,
+                         const projections::UserActions& model,
+                         const std::map<std::string, std::map<std::string, size_t>>& counts,
+                         const std::vector<projections::UserView>& shown,
+                         const std::set<std::string>& entities, int64_t from_us, int64_t to_us) {
+  static const std::map<std::string, domain::Text> kKinds = {
+      {"account", {"Conturi", "Accounts"}},
+      {"contact", {"Contacte", "Contacts"}},
+      {"opportunity", {"Oportunități", "Opportunities"}},
+      {"activity", {"Activități", "Activities"}},
+      {"call", {"Apeluri", "Calls"}},
+      {"sms", {"SMS", "SMS"}},
+      {"note", {"Note", "Notes"}}};
+  std::vector<std::string> kinds;
+  for (const char* e : projections::kUserActionEntities) {
+    if (entities.empty() || entities.contains(e)) kinds.push_back(e);
+  }
+  std::vector<domain::Text> columns = {{"Utilizator", "User"}};
+  for (const auto& k : kinds) columns.push_back(kKinds.at(k));
+  columns.push_back({"Total", "Total"});
+  Sheet summary{xlsx.Say({"Acțiuni utilizatori", "User actions"}), xlsx.Header(columns), {}};
+  Sheet items{xlsx.Say({"Înregistrări", "Records"}),
+              xlsx.Header({{"Utilizator", "User"},
+                           {"Tip", "Kind"},
+                           {"Id", "Id"},
+                           {"Cont (id)", "Account (id)"},
+                           {"Data", "Date"},
+                           {"Ora (UTC)", "Time (UTC)"}}),
+              {}};
+  for (const auto& u : shown) {
+    std::vector<Cell> line = {u.display_name};
+    int64_t total = 0;
+    auto of = counts.find(u.id);
+    for (const auto& k : kinds) {
+      size_t n = 0;
+      if (of != counts.end()) {
+        if (auto it = of->second.find(k); it != of->second.end()) n = it->second;
+      }
+      line.push_back(Cell::Number(static_cast<int64_t>(n)));
+      total += static_cast<int64_t>(n);
+    }
+    line.push_back(Cell::Number(total));
+    summary.rows.push_back(std::move(line));
+    size_t unused = 0;
+    for (const auto& a : model.Items(u.id, "", from_us, to_us, 0, SIZE_MAX, &unused)) {
+      if (!entities.empty() && !entities.contains(a.entity)) continue;
+      const std::string at = domain::FormatRfc3339(a.at_us);
+      items.rows.push_back({u.display_name, xlsx.Say(kKinds.at(a.entity)), a.id, a.account_id,
+                            Cell::Date(at.substr(0, 10)), at.substr(11, 8)});
+    }
+  }
+  SendWorkbook(res, {summary, items}, xlsx.file_name);
+}
+
+// The planning panel as a workbook: the counts, and the month's days.
+void PlanningWorkbook(httplib::Response& res, const Workbook& xlsx,
+                      const projections::DueQuery& query, const projections::DueCounts& o,
+                      const projections::DueCounts& a) {
+  const std::vector<std::string> header =
+      xlsx.Header({{"", ""}, {"Oportunități", "Opportunities"}, {"Activități", "Activities"}});
+  Sheet counts{xlsx.Say({"Scadențe", "Due"}), header, {}};
+  auto n = [](size_t v) { return Cell::Number(static_cast<int64_t>(v)); };
+  counts.rows.push_back({xlsx.Say({"Restante", "Overdue"}), n(o.overdue), n(a.overdue)});
+  counts.rows.push_back({xlsx.Say({"Astăzi", "Today"}), n(o.today), n(a.today)});
+  counts.rows.push_back(
+      {xlsx.Say({"Următoarele 7 zile", "Next 7 days"}), n(o.upcoming), n(a.upcoming)});
+  Sheet calendar{
+      xlsx.Say({"Calendar", "Calendar"}),
+      xlsx.Header(
+          {{"Data", "Date"}, {"Oportunități", "Opportunities"}, {"Activități", "Activities"}}),
+      {}};
+  for (std::string day = query.month + "-01"; day.starts_with(query.month);
+       day = domain::AddDays(day, 1)) {
+    auto of = [&](const projections::DueCounts& c) {
+      auto it = c.by_day.find(day);
+      return n(it == c.by_day.end() ? 0 : it->second);
+    };
+    calendar.rows.push_back({Cell::Date(day), of(o), of(a)});
+  }
+  SendWorkbook(res, {counts, calendar}, xlsx.file_name);
+}
+
+// The funnel as a workbook: a row per stage and currency.
+void FunnelWorkbook(httplib::Response& res, const Workbook& xlsx,
+                    const std::vector<sales::StageDef>& stages,
+                    const std::vector<projections::FunnelStage>& funnel) {
+  Sheet sheet{xlsx.Say({"Estimare vânzări", "Sales estimate"}),
+              xlsx.Header({{"Stadiu", "Stage"},
+                           {"Probabilitate %", "Probability %"},
+                           {"Deschise", "Open"},
+                           {"Monedă", "Currency"},
+                           {"Valoare", "Value"},
+                           {"Valoare ponderată", "Weighted value"},
+                           {"Intrate", "Entered"},
+                           {"Avansate", "Advanced"},
+                           {"Zile în stadiu (mediană)", "Days in stage (median)"}}),
+              {}};
+  for (size_t i = 0; i < funnel.size(); ++i) {
+    const auto& f = funnel[i];
+    std::vector<Cell> line = {xlsx.Say(stages[i].label), Cell::Number(stages[i].probability),
+                              Cell::Number(static_cast<int64_t>(f.open))};
+    std::vector<Cell> tail = {Cell::Number(static_cast<int64_t>(f.entered)),
+                              Cell::Number(static_cast<int64_t>(f.advanced)),
+                              f.median_us ? Cell::Number(*f.median_us / 86'400'000'000) : Cell("")};
+    auto add = [&](std::vector<Cell> money) {
+      std::vector<Cell> row = line;
+      row.insert(row.end(), money.begin(), money.end());
+      row.insert(row.end(), tail.begin(), tail.end());
+      sheet.rows.push_back(std::move(row));
+    };
+    if (f.value.empty()) add({"", "", ""});
+    for (const auto& [currency, minor] : f.value) {
+      add({currency, Cell::Money(minor), Cell::Money(f.weighted.at(currency))});
+    }
+  }
+  SendWorkbook(res, {sheet}, xlsx.file_name);
 }
 
 }  // namespace
@@ -156,7 +361,8 @@ void SalesModule::DashboardRoutes() {
             .description = "Comma-separated kinds (account, contact, opportunity, activity, "
                            "call, sms, note); default: all."}};
   for (auto& p : interval()) counts_params.push_back(p);
-  server_.Route(
+  PanelRoutes(
+      server_,
       {.method = "GET",
        .path = "/api/v1/dashboard/user-actions",
        .permission = Permission::kReadCrm,
@@ -167,8 +373,11 @@ void SalesModule::DashboardRoutes() {
        .params = counts_params,
        .answer = Ref("UserActions"),
        .errors = {503},
-       .reads = {&server_.models().user_actions, &server_.models().identity}},
-      [this, entity_names](const Call& call, httplib::Response& res) {
+       .reads = {&server_.models().user_actions, &server_.models().identity,
+                 &server_.models().accounts, &server_.models().opportunities,
+                 &server_.models().activities}},
+      "actiuni-utilizatori.xlsx",
+      [this, entity_names](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         std::set<std::string> users, entities;
         int64_t from_us = 0, to_us = 0;
         if (auto bad = ReadUsers(call, server_.models().identity, &users)) return Send(res, *bad);
@@ -184,6 +393,9 @@ void SalesModule::DashboardRoutes() {
         server_.Read<projections::UserActions>(
             call, res, server_.models().user_actions, [&](const projections::UserActions& model) {
               const auto counts = model.Counts(users, entities, from_us, to_us);
+              if (xlsx)
+                return UserActionsWorkbook(res, *xlsx, model, counts, shown, entities, from_us,
+                                           to_us);
               json rows = json::array();
               for (const auto& u : shown) {
                 json by_kind = json::object();
@@ -285,7 +497,8 @@ void SalesModule::DashboardRoutes() {
               {"calendar", Array(Object({{"date", String().Format("date")},
                                          {"opportunities", Integer()},
                                          {"activities", Integer()}}))}});
-  server_.Route(
+  PanelRoutes(
+      server_,
       {.method = "GET",
        .path = "/api/v1/dashboard/planning",
        .permission = Permission::kReadCrm,
@@ -309,7 +522,7 @@ void SalesModule::DashboardRoutes() {
        .errors = {503},
        .reads = {&server_.models().opportunities, &server_.models().activities,
                  &server_.models().identity}},
-      [this](const Call& call, httplib::Response& res) {
+      "planificare.xlsx", [this](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         projections::DueQuery query;
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
           return Send(res, *bad);
@@ -336,6 +549,7 @@ void SalesModule::DashboardRoutes() {
                   call, res, server_.models().activities,
                   [&](const projections::Activities& activities) {
                     const projections::DueCounts a = activities.Due(query);
+                    if (xlsx) return PlanningWorkbook(res, *xlsx, query, o, a);
                     json calendar = json::array();
                     for (std::string day = query.month + "-01"; day.starts_with(query.month);
                          day = domain::AddDays(day, 1)) {
@@ -356,7 +570,320 @@ void SalesModule::DashboardRoutes() {
             });
       });
 
-  server_.Route(
+  // The portfolios: records by responsible user and by a key (stages,
+  // statuses), each group with its count, value and first rows.
+  server_.schemas()["Money"] = Object({{"currency", String()}, {"amount", money()}});
+  server_.schemas()["Portfolio"] = Object(
+      {{"keys", Array(Object({{"key", String()}, {"label", Ref("Text")}}))
+                    .Describe("The groups' keys, in order (the columns of the panel).")},
+       {"users",
+        Array(Object({{"user_id", String()},
+                      {"display_name", String()},
+                      {"count", Integer()},
+                      {"values", Array(Ref("Money"))},
+                      {"groups", Array(Object({{"key", String()},
+                                               {"count", Integer()},
+                                               {"values", Array(Ref("Money"))},
+                                               {"rows", Array(Object())}}))
+                                     .Describe("One per key, in the order of `keys`; empty ones "
+                                               "too.")}}))},
+       {"count", Integer()},
+       {"values", Array(Ref("Money")).Describe("Opportunities only: value per currency.")}});
+  std::vector<Param> portfolio_params = {
+      Shared("min_position"),
+      Shared("as_of"),
+      Param{.name = "users",
+            .schema = String(),
+            .description = "Comma-separated user ids (responsible users); default: every active "
+                           "user, and anyone else who has records in the panel."},
+      Param{.name = "from", .schema = String().Format("date")},
+      Param{.name = "to", .schema = String().Format("date")},
+      Param{.name = "rows",
+            .schema = Integer().Range(0, 1000),
+            .description = "The rows each group shows, soonest date first; default 10. The "
+                           "export lists them all."}};
+  // Answers portfolio `groups` over `keys` (key, label) as JSON, or as a
+  // workbook: a summary sheet and the records (`columns`, `cells(row)`).
+  auto portfolio_answer =
+      [this](httplib::Response& res, const Workbook* xlsx, const std::set<std::string>& chosen,
+             const std::vector<std::pair<std::string, domain::Text>>& keys, const auto& groups,
+             bool valued, auto row_json, const std::vector<domain::Text>& columns, auto cells,
+             const domain::Text& sheet_name) {
+        std::vector<std::pair<std::string, std::string>> shown;  // id, display name
+        std::set<std::string> listed;
+        for (const auto& u : server_.models().identity.Users()) {
+          if (chosen.empty() ? u.active : chosen.contains(u.id)) {
+            shown.emplace_back(u.id, u.display_name);
+            listed.insert(u.id);
+          }
+        }
+        for (const auto& [at, group] : groups) {
+          if (listed.insert(at.first).second) {
+            auto user = server_.models().identity.User(at.first);
+            shown.emplace_back(at.first, user ? user->display_name : at.first);
+          }
+        }
+        if (xlsx) {
+          std::vector<domain::Text> summary_columns = {
+              {"Utilizator", "User"}, {"Grup", "Group"}, {"Număr", "Count"}};
+          if (valued) {
+            summary_columns.push_back({"Monedă", "Currency"});
+            summary_columns.push_back({"Valoare", "Value"});
+          }
+          Sheet summary{xlsx->Say({"Sumar", "Summary"}), xlsx->Header(summary_columns), {}};
+          Sheet records{xlsx->Say(sheet_name), xlsx->Header(columns), {}};
+          for (const auto& [user_id, display_name] : shown) {
+            for (const auto& [key, label] : keys) {
+              auto it = groups.find({user_id, key});
+              if (it == groups.end()) continue;
+              const auto& group = it->second;
+              std::vector<Cell> line = {display_name, xlsx->Say(label),
+                                        Cell::Number(static_cast<int64_t>(group.count))};
+              if (!valued || group.value.empty()) summary.rows.push_back(line);
+              for (const auto& [currency, minor] : valued ? group.value : decltype(group.value){}) {
+                auto with_value = line;
+                with_value.push_back(currency);
+                with_value.push_back(Cell::Money(minor));
+                summary.rows.push_back(std::move(with_value));
+              }
+              for (const auto& row : group.rows) {
+                std::vector<Cell> record = {display_name, xlsx->Say(label)};
+                for (Cell& c : cells(row)) record.push_back(std::move(c));
+                records.rows.push_back(std::move(record));
+              }
+            }
+          }
+          return SendWorkbook(res, {summary, records}, xlsx->file_name);
+        }
+        json users = json::array();
+        size_t count = 0;
+        std::map<std::string, int64_t> total;
+        for (const auto& [user_id, display_name] : shown) {
+          json user_groups = json::array();
+          size_t user_count = 0;
+          std::map<std::string, int64_t> user_total;
+          for (const auto& [key, label] : keys) {
+            json group = {{"key", key}, {"count", 0}, {"rows", json::array()}};
+            if (valued) group["values"] = json::array();
+            if (auto it = groups.find({user_id, key}); it != groups.end()) {
+              group["count"] = it->second.count;
+              user_count += it->second.count;
+              for (const auto& [c, v] : it->second.value) user_total[c] += v;
+              if (valued) group["values"] = Money(it->second.value);
+              for (const auto& row : it->second.rows) group["rows"].push_back(row_json(row));
+            }
+            user_groups.push_back(std::move(group));
+          }
+          count += user_count;
+          for (const auto& [c, v] : user_total) total[c] += v;
+          json user = {{"user_id", user_id},
+                       {"display_name", display_name},
+                       {"count", user_count},
+                       {"groups", std::move(user_groups)}};
+          if (valued) user["values"] = Money(user_total);
+          users.push_back(std::move(user));
+        }
+        json key_list = json::array();
+        for (const auto& [key, label] : keys) {
+          key_list.push_back({{"key", key}, {"label", {{"ro", label.ro}, {"en", label.en}}}});
+        }
+        json answer = {{"keys", key_list}, {"users", users}, {"count", count}};
+        if (valued) answer["values"] = Money(total);
+        SendJson(res, answer);
+      };
+  // The portfolio query's users, interval and rows; false when a problem
+  // was sent.
+  auto read_portfolio = [this](const Call& call, httplib::Response& res,
+                               projections::PortfolioQuery* query, const Workbook* xlsx) {
+    std::optional<Problem> bad = ReadUsers(call, server_.models().identity, &query->owners);
+    if (!bad) bad = ReadDay(call, "from", &query->from);
+    if (!bad) bad = ReadDay(call, "to", &query->to);
+    if (!bad && call.req.has_param("rows")) {
+      const std::string text = call.req.get_param_value("rows");
+      size_t n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || n > 1000) {
+        bad = BadParameter("rows", "un număr de la 0 la 1000.", "a number from 0 to 1000.");
+      }
+      query->rows = n;
+    }
+    if (bad) {
+      Send(res, *bad);
+      return false;
+    }
+    if (xlsx) query->rows = SIZE_MAX;
+    return true;
+  };
+
+  std::vector<Param> opportunity_params = portfolio_params;
+  opportunity_params.push_back(
+      Param{.name = "stages",
+            .schema = String(),
+            .description = "Comma-separated stage keys of the pipeline, and won or lost for "
+                           "closed opportunities; default: the pipeline's stages (open "
+                           "opportunities)."});
+  opportunity_params.push_back(
+      Param{.name = "date_field",
+            .schema = String().Enum({"close_date", "due_date", "created_at"}),
+            .description = "The date `from` and `to` bound, and rows are ordered by (default "
+                           "close_date; created_at by its UTC day)."});
+  PanelRoutes(
+      server_,
+      {.method = "GET",
+       .path = "/api/v1/dashboard/opportunity-portfolio",
+       .permission = Permission::kReadCrm,
+       .op = "getOpportunityPortfolio",
+       .summary = "The opportunity portfolio: opportunities by responsible user and stage, each "
+                  "group with its count, value and rows",
+       .tag = "dashboard",
+       .params = opportunity_params,
+       .answer = Ref("Portfolio"),
+       .errors = {503},
+       .reads = {&server_.models().opportunities, &server_.models().accounts,
+                 &server_.models().identity}},
+      "portofoliu-oportunitati.xlsx",
+      [this, read_portfolio, portfolio_answer](const Call& call, httplib::Response& res,
+                                               const Workbook* xlsx) {
+        projections::PortfolioQuery query;
+        if (!read_portfolio(call, res, &query, xlsx)) return;
+        query.date_field = call.req.has_param("date_field") ? call.req.get_param_value("date_field")
+                                                            : "close_date";
+        if (query.date_field != "close_date" && query.date_field != "due_date" &&
+            query.date_field != "created_at") {
+          return Send(res, BadParameter("date_field", "close_date, due_date sau created_at.",
+                                        "close_date, due_date or created_at."));
+        }
+        auto pipeline = server_.LoadFor(call, pipeline_, sales::kPipelineStream);
+        if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
+        std::vector<std::pair<std::string, domain::Text>> all;
+        std::vector<std::string> known, open;
+        for (const auto& stage : pipeline.value().state.stages) {
+          all.emplace_back(stage.key, stage.label);
+          open.push_back(stage.key);
+        }
+        for (const char* closed : {"won", "lost"})
+          all.emplace_back(closed, StatusLabels().at(closed));
+        for (const auto& [key, label] : all) known.push_back(key);
+        if (call.req.has_param("stages")) {
+          if (auto bad = ReadKeys(call, "stages", known, &query.keys)) return Send(res, *bad);
+        } else {
+          query.keys.insert(open.begin(), open.end());
+        }
+        std::vector<std::pair<std::string, domain::Text>> keys;
+        for (auto& k : all) {
+          if (query.keys.contains(k.first)) keys.push_back(std::move(k));
+        }
+        const auto& accounts = server_.models().accounts;
+        server_.Read<projections::Opportunities>(
+            call, res, server_.models().opportunities,
+            [&](const projections::Opportunities& model) {
+              portfolio_answer(
+                  res, xlsx, query.owners, keys, model.Portfolio(query), true,
+                  [&](const projections::OpportunityRow& row) {
+                    auto text = [](const std::string& v) { return v.empty() ? json() : json(v); };
+                    return json{{"id", row.id},
+                                {"title", row.title},
+                                {"account_id", row.account_id},
+                                {"account_name", accounts.NameOf(row.account_id)},
+                                {"stage", row.stage},
+                                {"status", row.status},
+                                {"value", domain::FormatMoney(row.value_minor)},
+                                {"currency", row.currency},
+                                {"close_date", text(row.close_date)},
+                                {"due_date", text(row.due_date)}};
+                  },
+                  {{"Utilizator", "User"},
+                   {"Stadiu", "Stage"},
+                   {"Titlu", "Title"},
+                   {"Cont", "Account"},
+                   {"Valoare", "Value"},
+                   {"Monedă", "Currency"},
+                   {"Data închiderii", "Close date"},
+                   {"Scadență", "Due date"}},
+                  [&](const projections::OpportunityRow& row) {
+                    return std::vector<Cell>{
+                        row.title,    accounts.NameOf(row.account_id), Cell::Money(row.value_minor),
+                        row.currency, Cell::Date(row.close_date),      Cell::Date(row.due_date)};
+                  },
+                  {"Oportunități", "Opportunities"});
+            });
+      });
+
+  std::vector<Param> activity_params = portfolio_params;
+  activity_params.push_back(Param{
+      .name = "statuses",
+      .schema = String(),
+      .description = "Comma-separated statuses (planned, in_progress, done, canceled); default: "
+                     "all."});
+  activity_params.push_back(
+      Param{.name = "date_field",
+            .schema = String().Enum({"due_date", "created_at"}),
+            .description = "The date `from` and `to` bound, and rows are ordered by (default "
+                           "due_date; created_at by its UTC day)."});
+  PanelRoutes(
+      server_,
+      {.method = "GET",
+       .path = "/api/v1/dashboard/activity-portfolio",
+       .permission = Permission::kReadCrm,
+       .op = "getActivityPortfolio",
+       .summary = "The activity portfolio: activities by responsible user and status, each group "
+                  "with its count and rows",
+       .tag = "dashboard",
+       .params = activity_params,
+       .answer = Ref("Portfolio"),
+       .errors = {503},
+       .reads = {&server_.models().activities, &server_.models().accounts,
+                 &server_.models().identity}},
+      "portofoliu-activitati.xlsx",
+      [this, read_portfolio, portfolio_answer](const Call& call, httplib::Response& res,
+                                               const Workbook* xlsx) {
+        projections::PortfolioQuery query;
+        if (!read_portfolio(call, res, &query, xlsx)) return;
+        query.date_field =
+            call.req.has_param("date_field") ? call.req.get_param_value("date_field") : "due_date";
+        if (query.date_field != "due_date" && query.date_field != "created_at") {
+          return Send(res, BadParameter("date_field", "due_date sau created_at.",
+                                        "due_date or created_at."));
+        }
+        std::vector<std::string> known(std::begin(sales::kActivityStatuses),
+                                       std::end(sales::kActivityStatuses));
+        if (auto bad = ReadKeys(call, "statuses", known, &query.keys)) return Send(res, *bad);
+        std::vector<std::pair<std::string, domain::Text>> keys;
+        for (const auto& k : known) {
+          if (query.keys.contains(k)) keys.emplace_back(k, StatusLabels().at(k));
+        }
+        const auto& accounts = server_.models().accounts;
+        server_.Read<projections::Activities>(
+            call, res, server_.models().activities, [&](const projections::Activities& model) {
+              portfolio_answer(
+                  res, xlsx, query.owners, keys, model.Portfolio(query), false,
+                  [&](const projections::ActivityRow& row) {
+                    auto text = [](const std::string& v) { return v.empty() ? json() : json(v); };
+                    return json{{"id", row.id},
+                                {"subject", row.subject},
+                                {"type", row.type},
+                                {"account_id", row.account_id},
+                                {"account_name", accounts.NameOf(row.account_id)},
+                                {"opportunity_id", text(row.opportunity_id)},
+                                {"status", row.status},
+                                {"due_date", text(row.due_date)}};
+                  },
+                  {{"Utilizator", "User"},
+                   {"Stare", "Status"},
+                   {"Subiect", "Subject"},
+                   {"Tip", "Type"},
+                   {"Cont", "Account"},
+                   {"Scadență", "Due date"}},
+                  [&](const projections::ActivityRow& row) {
+                    return std::vector<Cell>{row.subject, row.type, accounts.NameOf(row.account_id),
+                                             Cell::Date(row.due_date)};
+                  },
+                  {"Activități", "Activities"});
+            });
+      });
+
+  PanelRoutes(
+      server_,
       {.method = "GET",
        .path = "/api/v1/dashboard/funnel",
        .permission = Permission::kReadCrm,
@@ -378,7 +905,8 @@ void SalesModule::DashboardRoutes() {
        .answer = Ref("Funnel"),
        .errors = {503},
        .reads = {&server_.models().opportunities, &server_.models().identity}},
-      [this](const Call& call, httplib::Response& res) {
+      "estimare-vanzari.xlsx",
+      [this](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         projections::FunnelQuery query;
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
           return Send(res, *bad);
@@ -395,6 +923,7 @@ void SalesModule::DashboardRoutes() {
             call, res, server_.models().opportunities,
             [&](const projections::Opportunities& model) {
               const auto funnel = model.Funnel(query);
+              if (xlsx) return FunnelWorkbook(res, *xlsx, stages, funnel);
               json out = json::array();
               std::map<std::string, int64_t> total, total_weighted;
               size_t open = 0;

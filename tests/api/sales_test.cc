@@ -876,5 +876,189 @@ TEST_F(SalesTest, PlanningCountsWhatIsDueByDay) {
   ExpectProblem(client_->Get("/api/v1/dashboard/planning?users=nobody"), 400, "invalid_parameter");
 }
 
+// The opportunity portfolio: by responsible user and stage, each group with
+// its count, value and rows (soonest close date first); closed ones only
+// when asked; as_of; the export.
+TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
+  const std::string seller = AddSeller();
+  ASSERT_FALSE(seller.empty());
+  const std::string a = Open({{"title", "A"}, {"value", "1000.00"}, {"close_date", "2027-01-10"}});
+  const std::string b = Open({{"title", "B"}, {"value", "500.50"}, {"close_date", "2027-01-05"}});
+  Open({{"title", "C"},
+        {"value", "200"},
+        {"currency", "EUR"},
+        {"stage", "offer"},
+        {"owner_id", seller}});
+  const std::string d = Open({{"title", "D"}, {"value", "300"}});
+  const uint64_t all_open = store_->Head();
+  ASSERT_EQ(200, Post("/api/v1/opportunities/" + d + "/close", {{"outcome", "won"}})->status);
+
+  json p = Get("/api/v1/dashboard/opportunity-portfolio");
+  ASSERT_EQ(4u, p["keys"].size()) << p.dump();
+  EXPECT_EQ("prospecting", p["keys"][0]["key"]);
+  EXPECT_EQ("Comandă", p["keys"][3]["label"]["ro"]);
+  EXPECT_EQ(3, p["count"]) << "the won one is not in a stage";
+  ASSERT_EQ(2u, p["users"].size());
+  const json& admin = p["users"][0];
+  EXPECT_EQ("Administrator", admin["display_name"]);
+  EXPECT_EQ(2, admin["count"]);
+  const json& prospecting = admin["groups"][0];
+  EXPECT_EQ("prospecting", prospecting["key"]);
+  EXPECT_EQ(2, prospecting["count"]);
+  EXPECT_EQ((json{{{"currency", "RON"}, {"amount", "1500.50"}}}), prospecting["values"]);
+  ASSERT_EQ(2u, prospecting["rows"].size());
+  EXPECT_EQ(b, prospecting["rows"][0]["id"]) << "the sooner close date first";
+  EXPECT_EQ("Alfa", prospecting["rows"][0]["account_name"]);
+  EXPECT_EQ("500.50", prospecting["rows"][0]["value"]);
+  EXPECT_EQ(a, prospecting["rows"][1]["id"]);
+  EXPECT_EQ(0, admin["groups"][2]["count"]) << "empty groups are listed too";
+  const json& sales = p["users"][1];
+  EXPECT_EQ(seller, sales["user_id"]);
+  EXPECT_EQ(1, sales["groups"][2]["count"]);
+  EXPECT_EQ((json{{{"currency", "EUR"}, {"amount", "200.00"}}}), sales["values"]);
+
+  // Chosen stages (won ones too), users, rows and an interval.
+  p = Get("/api/v1/dashboard/opportunity-portfolio?stages=won,prospecting&rows=1");
+  ASSERT_EQ(2u, p["keys"].size());
+  EXPECT_EQ("prospecting", p["keys"][0]["key"]) << "pipeline order, closed ones after";
+  EXPECT_EQ("won", p["keys"][1]["key"]);
+  EXPECT_EQ(1, p["users"][0]["groups"][1]["count"]);
+  EXPECT_EQ(d, p["users"][0]["groups"][1]["rows"][0]["id"]);
+  EXPECT_EQ(1u, p["users"][0]["groups"][0]["rows"].size());
+  p = Get("/api/v1/dashboard/opportunity-portfolio?users=" + seller);
+  ASSERT_EQ(1u, p["users"].size());
+  EXPECT_EQ(1, p["count"]);
+  p = Get("/api/v1/dashboard/opportunity-portfolio?from=2027-01-06");
+  EXPECT_EQ(1, p["count"]) << "by close date: only A";
+  EXPECT_EQ(a, p["users"][0]["groups"][0]["rows"][0]["id"]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/opportunity-portfolio?stages=done"), 400,
+                "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/opportunity-portfolio?rows=many"), 400,
+                "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/opportunity-portfolio?date_field=title"), 400,
+                "invalid_parameter");
+
+  // As it stood before D was won.
+  p = Get("/api/v1/dashboard/opportunity-portfolio?as_of=" + std::to_string(all_open));
+  EXPECT_EQ(4, p["count"]);
+  EXPECT_EQ(3, p["users"][0]["groups"][0]["count"]);
+
+  // The export: a summary and every row, typed (money and counts as
+  // numbers, dates as dates), in English when asked.
+  auto r = client_->Get("/api/v1/dashboard/opportunity-portfolio.xlsx?lang=en&min_position=" +
+                        std::to_string(store_->Head()));
+  ASSERT_EQ(200, r->status) << r->body;
+  json book = testing::ReadWorkbook(r->body, dir_.Sub("portfolio.xlsx"));
+  const json& summary = book["Summary"];
+  ASSERT_EQ(3u, summary.size()) << book.dump();
+  EXPECT_EQ((json{"User", "Group", "Count", "Currency", "Value"}), summary[0]);
+  EXPECT_EQ((json{"Administrator", "Prospecting", 2, "RON", 1500.5}), summary[1]);
+  EXPECT_EQ((json{"Vânzător", "Offer", 1, "EUR", 200}), summary[2]);
+  const json& rows = book["Opportunities"];
+  ASSERT_EQ(4u, rows.size()) << book.dump();
+  EXPECT_EQ((json{"User", "Stage", "Title", "Account", "Value", "Currency", "Close date",
+                  "Due date"}),
+            rows[0]);
+  EXPECT_EQ((json{"Administrator", "Prospecting", "B", "Alfa", 500.5, "RON",
+                  "2027-01-05 00:00:00", nullptr}),
+            rows[1]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/opportunity-portfolio.xlsx?lang=de"), 400,
+                "invalid_parameter");
+}
+
+// The activity portfolio: by responsible user and status.
+TEST_F(SalesTest, TheActivityPortfolioGroupsByUserAndStatus) {
+  auto activity = [&](const std::string& subject, const std::string& due) {
+    auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                         {"type", "task"},
+                                         {"subject", subject},
+                                         {"due_date", due}});
+    EXPECT_EQ(201, r->status) << r->body;
+    return Body(r)["id"].get<std::string>();
+  };
+  const std::string later = activity("Mai târziu", "2027-02-10");
+  const std::string sooner = activity("Mai devreme", "2027-02-01");
+  const std::string done = activity("Gata", "2027-01-15");
+  ASSERT_EQ(200, Post("/api/v1/activities/" + done + "/status", {{"status", "done"}})->status);
+
+  json p = Get("/api/v1/dashboard/activity-portfolio");
+  ASSERT_EQ(4u, p["keys"].size()) << p.dump();
+  EXPECT_EQ((json{"planned", "in_progress", "done", "canceled"}),
+            (json{p["keys"][0]["key"], p["keys"][1]["key"], p["keys"][2]["key"],
+                  p["keys"][3]["key"]}));
+  EXPECT_EQ("Planificată", p["keys"][0]["label"]["ro"]);
+  EXPECT_FALSE(p.contains("values")) << "activities have no value";
+  ASSERT_EQ(1u, p["users"].size());
+  const json& planned = p["users"][0]["groups"][0];
+  EXPECT_EQ(2, planned["count"]);
+  EXPECT_EQ(sooner, planned["rows"][0]["id"]);
+  EXPECT_EQ("Alfa", planned["rows"][0]["account_name"]);
+  EXPECT_EQ(later, planned["rows"][1]["id"]);
+  EXPECT_EQ(1, p["users"][0]["groups"][2]["count"]);
+  EXPECT_EQ(3, p["count"]);
+
+  p = Get("/api/v1/dashboard/activity-portfolio?statuses=done&to=2027-01-31");
+  ASSERT_EQ(1u, p["keys"].size());
+  EXPECT_EQ(1, p["count"]);
+  EXPECT_EQ(done, p["users"][0]["groups"][0]["rows"][0]["id"]);
+  ExpectProblem(client_->Get("/api/v1/dashboard/activity-portfolio?statuses=open"), 400,
+                "invalid_parameter");
+
+  auto r = client_->Get("/api/v1/dashboard/activity-portfolio.xlsx?min_position=" +
+                        std::to_string(store_->Head()));
+  ASSERT_EQ(200, r->status) << r->body;
+  json book = testing::ReadWorkbook(r->body, dir_.Sub("activities.xlsx"));
+  EXPECT_EQ((json{"Utilizator", "Grup", "Număr"}), book["Sumar"][0]);
+  EXPECT_EQ((json{"Administrator", "Planificată", 2}), book["Sumar"][1]);
+  const json& rows = book["Activități"];
+  ASSERT_EQ(4u, rows.size()) << book.dump();
+  EXPECT_EQ((json{"Administrator", "Planificată", "Mai devreme", "task", "Alfa",
+                  "2027-02-01 00:00:00"}),
+            rows[1]);
+}
+
+// Every panel exports what it shows, typed, with ro/en headers.
+TEST_F(SalesTest, ThePanelsExportWhatTheyShow) {
+  Open({{"title", "A"}, {"value", "1000.00"}, {"stage", "offer"}, {"due_date", "2027-03-10"}});
+  auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                       {"type", "task"},
+                                       {"subject", "Sună"},
+                                       {"due_date", "2027-03-09"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string at = "min_position=" + std::to_string(store_->Head());
+
+  r = client_->Get("/api/v1/dashboard/funnel.xlsx?" + at);
+  ASSERT_EQ(200, r->status) << r->body;
+  json book = testing::ReadWorkbook(r->body, dir_.Sub("funnel.xlsx"));
+  const json& funnel = book["Estimare vânzări"];
+  ASSERT_EQ(5u, funnel.size()) << book.dump();  // a header and four stages
+  EXPECT_EQ("Stadiu", funnel[0][0]);
+  EXPECT_EQ((json{"Ofertare", 60, 1, "RON", 1000, 600, 1, 0, nullptr}), funnel[3]);
+  EXPECT_EQ((json{"Prospectare", 10, 0, nullptr, nullptr, nullptr, 0, 0, nullptr}), funnel[1]);
+
+  r = client_->Get("/api/v1/dashboard/planning.xlsx?today=2027-03-10&lang=en&" + at);
+  ASSERT_EQ(200, r->status) << r->body;
+  book = testing::ReadWorkbook(r->body, dir_.Sub("planning.xlsx"));
+  EXPECT_EQ((json{"Overdue", 0, 1}), book["Due"][1]);
+  EXPECT_EQ((json{"Today", 1, 0}), book["Due"][2]);
+  ASSERT_EQ(32u, book["Calendar"].size());
+  EXPECT_EQ((json{"2027-03-10 00:00:00", 1, 0}), book["Calendar"][10]);
+
+  // User actions: the counts, and the records (the activity report).
+  r = client_->Get("/api/v1/dashboard/user-actions.xlsx?" + at);
+  ASSERT_EQ(200, r->status) << r->body;
+  book = testing::ReadWorkbook(r->body, dir_.Sub("actions.xlsx"));
+  const json& counts = book["Acțiuni utilizatori"];
+  ASSERT_EQ(2u, counts.size()) << book.dump();
+  EXPECT_EQ((json{"Utilizator", "Conturi", "Contacte", "Oportunități", "Activități", "Apeluri",
+                  "SMS", "Note", "Total"}),
+            counts[0]);
+  EXPECT_EQ((json{"Administrator", 1, 0, 1, 1, 0, 0, 0, 3}), counts[1]);
+  const json& records = book["Înregistrări"];
+  ASSERT_EQ(4u, records.size());
+  EXPECT_EQ("Conturi", records[1][1]);
+  EXPECT_EQ(account_, records[1][2]);
+}
+
 }  // namespace
 }  // namespace crm::api
