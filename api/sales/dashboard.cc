@@ -109,11 +109,15 @@ struct Workbook {
 using PanelHandler =
     std::function<void(const Call& call, httplib::Response& res, const Workbook* xlsx)>;
 
+// Fills in the parameters a panel's request leaves out, from the caller's
+// saved settings of the panel.
+using PanelDefaults = std::function<void(const Call& call, httplib::Request* req)>;
+
 // Declares a panel's two routes: GET `spec.path` (JSON) and GET
 // `spec.path`.xlsx (the same panel, the same parameters, as a workbook named
-// `file_name`).
+// `file_name`). Parameters the request leaves out come from `defaults`.
 void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_name,
-                 PanelHandler handler) {
+                 PanelDefaults defaults, PanelHandler handler) {
   http::RouteSpec xlsx = spec;
   xlsx.path += ".xlsx";
   xlsx.op += "Xlsx";
@@ -123,16 +127,21 @@ void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_n
   xlsx.params.push_back(Param{.name = "lang",
                               .schema = String().Enum({"ro", "en"}),
                               .description = "The headers' language; default ro."});
-  server.Route(std::move(spec), [handler](const Call& call, httplib::Response& res) {
-    handler(call, res, nullptr);
-  });
-  server.Route(std::move(xlsx), [handler, file_name](const Call& call, httplib::Response& res) {
+  auto serve = [handler, defaults](const Call& call, httplib::Response& res, const Workbook* book) {
+    httplib::Request req = call.req;
+    defaults(call, &req);
+    const Call completed{req, call.principal, call.request_id, call.body, call.as_of};
+    handler(completed, res, book);
+  };
+  server.Route(std::move(spec),
+               [serve](const Call& call, httplib::Response& res) { serve(call, res, nullptr); });
+  server.Route(std::move(xlsx), [serve, file_name](const Call& call, httplib::Response& res) {
     const std::string lang = call.req.get_param_value("lang");
     if (!lang.empty() && lang != "ro" && lang != "en") {
       return Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
     }
     Workbook book{.en = lang == "en", .file_name = file_name};
-    handler(call, res, &book);
+    serve(call, res, &book);
   });
 }
 
@@ -309,6 +318,244 @@ void FunnelWorkbook(httplib::Response& res, const Workbook& xlsx,
 
 void SalesModule::DashboardRoutes() {
   server_.tags()["dashboard"] = "The dashboard's panels, read models over the sales records.";
+
+  // The dashboard's settings: which panels a user sees, in which order, and
+  // what each counts; a user's own (user_id), else the organization's, else
+  // every panel shown with its defaults.
+  auto dashboard_of = [this](const std::string& user_id, std::optional<uint64_t> as_of,
+                             std::string* source) -> Result<std::vector<settings::PanelSettings>> {
+    std::vector<std::string> whose = {user_id};
+    if (!user_id.empty()) whose.push_back("");  // then the organization's
+    for (const std::string& who : whose) {
+      const std::string stream = settings::DashboardStream(who);
+      auto loaded = as_of ? dashboards_.LoadAt(stream, *as_of) : dashboards_.Load(stream);
+      if (!loaded.ok()) return loaded.status();
+      if (loaded.value().state.set) {
+        *source = who.empty() ? "organization" : "user";
+        return settings::EveryPanel(loaded.value().state.panels);
+      }
+    }
+    *source = "default";
+    return settings::EveryPanel({});
+  };
+  auto dashboard_json = [](const std::vector<settings::PanelSettings>& panels,
+                           const std::string& source) {
+    json out = json::array();
+    for (const auto& p : panels) {
+      auto text = [](const std::string& v) { return v.empty() ? json() : json(v); };
+      out.push_back({{"panel", p.panel},
+                     {"shown", p.shown},
+                     {"users", p.users},
+                     {"keys", p.keys},
+                     {"entities", p.entities},
+                     {"period", text(p.period)},
+                     {"from", text(p.from)},
+                     {"to", text(p.to)},
+                     {"date_field", text(p.date_field)},
+                     {"link", text(p.link)}});
+    }
+    return json{{"source", source}, {"panels", out}};
+  };
+  std::vector<std::string> panel_names(std::begin(settings::kDashboardPanels),
+                                       std::end(settings::kDashboardPanels));
+  auto list_of = [](const char* what) { return Array(String()).MaxItems(100).Describe(what); };
+  server_.schemas()["DashboardPanel"] =
+      Object({{"panel", String().Enum(panel_names)},
+              {"shown", Boolean().Describe("Default true.")},
+              {"users", list_of("The responsible users (actors, for user actions) counted; "
+                                "none: everyone.")},
+              {"keys", list_of("The groups shown: stage keys (won, lost too) of the opportunity "
+                               "portfolio, statuses of the activity portfolio; none: the "
+                               "panel's default.")},
+              {"entities", list_of("The kinds of record user actions count; none: all.")},
+              {"period",
+               String()
+                   .Nullable()
+                   .Enum({"today", "this_month", "last_30_days", "this_quarter", "this_year"})
+                   .Describe("An interval relative to the day the panel is shown (in "
+                             "Romania); or fixed days in from and to.")},
+              {"from", String().Nullable().Format("date")},
+              {"to", String().Nullable().Format("date")},
+              {"date_field",
+               String().Nullable().Describe("The date the interval bounds: close_date, due_date "
+                                            "or created_at (funnel, portfolios).")},
+              {"link", String()
+                           .Nullable()
+                           .Enum({"opportunities", "activities", "accounts"})
+                           .Describe("The module the panel's links open.")}})
+          .Require({"panel"});
+  server_.schemas()["DashboardBody"] =
+      Object({{"panels", Array(Ref("DashboardPanel"))
+                             .MaxItems(20)
+                             .Describe("In the order they are shown; panels not listed follow "
+                                       "in the default order, shown.")}})
+          .Require({"panels"});
+  server_.schemas()["DashboardSettings"] =
+      Object({{"source", String().Enum({"user", "organization", "default"})},
+              {"panels", Array(Ref("DashboardPanel")).Describe("Every panel, in order.")}});
+
+  auto put_dashboard = [this](const Call& call, httplib::Response& res,
+                              const std::string& user_id) {
+    settings::SetDashboard set{.user_id = user_id, .panels = {}};
+    for (const json& p : call.body["panels"]) {
+      auto text = [&](const char* name) {
+        return p.contains(name) && p[name].is_string() ? p[name].get<std::string>() : "";
+      };
+      auto list = [&](const char* name) {
+        return p.contains(name) ? p[name].get<std::vector<std::string>>()
+                                : std::vector<std::string>{};
+      };
+      set.panels.push_back({.panel = text("panel"),
+                            .shown = p.value("shown", true),
+                            .users = list("users"),
+                            .keys = list("keys"),
+                            .entities = list("entities"),
+                            .period = text("period"),
+                            .from = text("from"),
+                            .to = text("to"),
+                            .date_field = text("date_field"),
+                            .link = text("link")});
+    }
+    for (const auto& u : server_.models().identity.Users()) set.users.insert(u.id);
+    auto pipeline = pipeline_.Load(sales::kPipelineStream);
+    if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
+    for (const auto& stage : pipeline.value().state.stages) set.stages.insert(stage.key);
+    set.stages.insert({"won", "lost"});
+    set.statuses.insert(std::begin(sales::kActivityStatuses), std::end(sales::kActivityStatuses));
+    set.entities.insert(std::begin(projections::kUserActionEntities),
+                        std::end(projections::kUserActionEntities));
+    domain::TransactOptions options;
+    if (!server_.CommandOptions(call, res, &options)) return;
+    const domain::Context ctx = server_.ContextOf(call);
+    auto outcome = dashboards_.Transact(
+        settings::DashboardStream(user_id), ctx,
+        [&](const settings::Dashboard::State& s) {
+          return settings::Dashboard::Decide(s, set, ctx);
+        },
+        options);
+    server_.Reply(res, outcome, "dashboard", false, "");
+  };
+  const std::vector<Param> command_params = {Shared("If-Match"), Shared("Idempotency-Key")};
+  server_.Route({.method = "GET",
+                 .path = "/api/v1/me/dashboard",
+                 .permission = Permission::kReadCrm,
+                 .op = "getMyDashboard",
+                 .summary = "My dashboard: every panel in order, shown or not, with what it "
+                            "counts (mine, else the organization's, else the defaults)",
+                 .tag = "dashboard",
+                 .params = {Shared("as_of")},
+                 .answer = Ref("DashboardSettings"),
+                 .reads = {&server_.models().identity}},
+                [dashboard_of, dashboard_json](const Call& call, httplib::Response& res) {
+                  std::string source;
+                  auto panels = dashboard_of(call.principal.id, call.as_of, &source);
+                  if (!panels.ok()) return Send(res, FromStatus(panels.status()));
+                  SendJson(res, dashboard_json(panels.value(), source));
+                });
+  server_.Route({.method = "PUT",
+                 .path = "/api/v1/me/dashboard",
+                 .permission = Permission::kReadCrm,
+                 .op = "setMyDashboard",
+                 .summary = "Set my dashboard: the panels in order, which are shown, and what "
+                            "each counts",
+                 .tag = "dashboard",
+                 .params = command_params,
+                 .body = Ref("DashboardBody"),
+                 .answer = Ref("CommandResult"),
+                 .errors = {412},
+                 .etag = true,
+                 .reads = {&server_.models().identity}},
+                [put_dashboard](const Call& call, httplib::Response& res) {
+                  put_dashboard(call, res, call.principal.id);
+                });
+  server_.Route({.method = "DELETE",
+                 .path = "/api/v1/me/dashboard",
+                 .permission = Permission::kReadCrm,
+                 .op = "clearMyDashboard",
+                 .summary = "Drop my dashboard settings (the organization's default applies)",
+                 .tag = "dashboard",
+                 .params = command_params,
+                 .answer = Ref("CommandResult"),
+                 .errors = {412},
+                 .etag = true,
+                 .reads = {&server_.models().identity}},
+                [this](const Call& call, httplib::Response& res) {
+                  domain::TransactOptions options;
+                  if (!server_.CommandOptions(call, res, &options)) return;
+                  const domain::Context ctx = server_.ContextOf(call);
+                  const settings::ClearDashboard clear{call.principal.id};
+                  auto outcome = dashboards_.Transact(
+                      settings::DashboardStream(call.principal.id), ctx,
+                      [&](const settings::Dashboard::State& s) {
+                        return settings::Dashboard::Decide(s, clear, ctx);
+                      },
+                      options);
+                  server_.Reply(res, outcome, "dashboard", false, "");
+                });
+  server_.Route({.method = "GET",
+                 .path = "/api/v1/settings/dashboard",
+                 .permission = Permission::kReadCrm,
+                 .op = "getDefaultDashboard",
+                 .summary = "The organization's default dashboard, which users without their own "
+                            "see",
+                 .tag = "dashboard",
+                 .params = {Shared("as_of")},
+                 .answer = Ref("DashboardSettings"),
+                 .reads = {&server_.models().identity}},
+                [dashboard_of, dashboard_json](const Call& call, httplib::Response& res) {
+                  std::string source;
+                  auto panels = dashboard_of("", call.as_of, &source);
+                  if (!panels.ok()) return Send(res, FromStatus(panels.status()));
+                  SendJson(res, dashboard_json(panels.value(), source));
+                });
+  server_.Route(
+      {.method = "PUT",
+       .path = "/api/v1/settings/dashboard",
+       .permission = Permission::kAdminister,
+       .op = "setDefaultDashboard",
+       .summary = "Set the organization's default dashboard (administrators)",
+       .tag = "dashboard",
+       .params = command_params,
+       .body = Ref("DashboardBody"),
+       .answer = Ref("CommandResult"),
+       .errors = {412},
+       .etag = true,
+       .reads = {&server_.models().identity}},
+      [put_dashboard](const Call& call, httplib::Response& res) { put_dashboard(call, res, ""); });
+
+  // A panel's parameters the request leaves out, from the caller's saved
+  // settings: users, the interval (a period as of today in Romania), the
+  // groups, the kinds and the date field.
+  auto saved = [this, dashboard_of](const std::string& panel) -> PanelDefaults {
+    return [this, dashboard_of, panel](const Call& call, httplib::Request* req) {
+      std::string source;
+      auto panels = dashboard_of(call.principal.id, std::nullopt, &source);
+      if (!panels.ok() || source == "default") return;
+      auto it = std::find_if(panels.value().begin(), panels.value().end(),
+                             [&](const settings::PanelSettings& p) { return p.panel == panel; });
+      if (it == panels.value().end()) return;
+      auto fill = [&](const std::string& name, const std::string& value) {
+        if (!value.empty() && !req->has_param(name)) req->params.emplace(name, value);
+      };
+      auto join = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+        return out;
+      };
+      fill("users", join(it->users));
+      fill(panel == "activity_portfolio" ? "statuses" : "stages", join(it->keys));
+      fill("entities", join(it->entities));
+      fill("date_field", it->date_field);
+      if (!req->has_param("from") && !req->has_param("to")) {
+        std::string from = it->from, to = it->to;
+        if (!it->period.empty()) {
+          settings::PeriodDays(it->period, domain::BucharestDate(server_.NowUs()), &from, &to);
+        }
+        fill("from", from);
+        fill("to", to);
+      }
+    };
+  };
   const auto money = [] { return String().Describe("Decimal string (\"12500.50\")."); };
   server_.schemas()["FunnelAmount"] =
       Object({{"currency", String()}, {"amount", money()}, {"weighted", money()}});
@@ -376,7 +623,7 @@ void SalesModule::DashboardRoutes() {
        .reads = {&server_.models().user_actions, &server_.models().identity,
                  &server_.models().accounts, &server_.models().opportunities,
                  &server_.models().activities}},
-      "actiuni-utilizatori.xlsx",
+      "actiuni-utilizatori.xlsx", saved("user_actions"),
       [this, entity_names](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         std::set<std::string> users, entities;
         int64_t from_us = 0, to_us = 0;
@@ -522,7 +769,8 @@ void SalesModule::DashboardRoutes() {
        .errors = {503},
        .reads = {&server_.models().opportunities, &server_.models().activities,
                  &server_.models().identity}},
-      "planificare.xlsx", [this](const Call& call, httplib::Response& res, const Workbook* xlsx) {
+      "planificare.xlsx", saved("planning"),
+      [this](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         projections::DueQuery query;
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
           return Send(res, *bad);
@@ -741,7 +989,7 @@ void SalesModule::DashboardRoutes() {
        .errors = {503},
        .reads = {&server_.models().opportunities, &server_.models().accounts,
                  &server_.models().identity}},
-      "portofoliu-oportunitati.xlsx",
+      "portofoliu-oportunitati.xlsx", saved("opportunity_portfolio"),
       [this, read_portfolio, portfolio_answer](const Call& call, httplib::Response& res,
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
@@ -834,7 +1082,7 @@ void SalesModule::DashboardRoutes() {
        .errors = {503},
        .reads = {&server_.models().activities, &server_.models().accounts,
                  &server_.models().identity}},
-      "portofoliu-activitati.xlsx",
+      "portofoliu-activitati.xlsx", saved("activity_portfolio"),
       [this, read_portfolio, portfolio_answer](const Call& call, httplib::Response& res,
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
@@ -905,7 +1153,7 @@ void SalesModule::DashboardRoutes() {
        .answer = Ref("Funnel"),
        .errors = {503},
        .reads = {&server_.models().opportunities, &server_.models().identity}},
-      "estimare-vanzari.xlsx",
+      "estimare-vanzari.xlsx", saved("funnel"),
       [this](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         projections::FunnelQuery query;
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {

@@ -20,6 +20,7 @@
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "domain/sales/type_list.h"
+#include "domain/settings/dashboard.h"
 #include "domain/transact.h"
 #include "eventstore/blob_store.h"
 #include "workers/reminder_scheduler.h"
@@ -67,6 +68,7 @@ class SalesModule final : public Module {
   domain::AggregateStore<sales::Attachment> attachments_{server_.store(), server_.ids()};
   domain::AggregateStore<sales::NotificationMarks> notification_marks_{server_.store(),
                                                                        server_.ids()};
+  domain::AggregateStore<settings::Dashboard> dashboards_{server_.store(), server_.ids()};
   std::mutex files_mu_;
   std::unique_ptr<eventstore::BlobStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;

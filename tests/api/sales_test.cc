@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "domain/time.h"
 #include "support/server_fixture.h"
 #include "support/workbook.h"
@@ -1058,6 +1060,99 @@ TEST_F(SalesTest, ThePanelsExportWhatTheyShow) {
   ASSERT_EQ(4u, records.size());
   EXPECT_EQ("Conturi", records[1][1]);
   EXPECT_EQ(account_, records[1][2]);
+}
+
+// Dashboard settings: the organization's default, a user's own, and the
+// panels falling back to them for what a request leaves out.
+TEST_F(SalesTest, DashboardSettingsArePerUserWithAnOrganizationDefault) {
+  const std::string seller = AddSeller();
+  ASSERT_FALSE(seller.empty());
+  json d = Get("/api/v1/me/dashboard");
+  EXPECT_EQ("default", d["source"]);
+  ASSERT_EQ(5u, d["panels"].size());
+  EXPECT_EQ("planning", d["panels"][0]["panel"]);
+  EXPECT_EQ(true, d["panels"][4]["shown"]);
+
+  // The organization's default, set by an administrator.
+  auto r = client_->Put(
+      "/api/v1/settings/dashboard",
+      json{{"panels", {{{"panel", "funnel"}, {"users", {seller}}, {"date_field", "due_date"}}}}}
+          .dump(),
+      kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  d = Get("/api/v1/me/dashboard");
+  EXPECT_EQ("organization", d["source"]);
+  ASSERT_EQ(5u, d["panels"].size()) << "the others follow, shown";
+  EXPECT_EQ("funnel", d["panels"][0]["panel"]);
+  EXPECT_EQ((json{seller}), d["panels"][0]["users"]);
+  EXPECT_EQ("planning", d["panels"][1]["panel"]);
+
+  // A user's own: order, hidden panels, groups and a period.
+  auto as_seller = NewClient(Login("vanzator", "long-enough-pw"));
+  ExpectProblem(as_seller->Put("/api/v1/settings/dashboard", json{{"panels", json::array()}}.dump(),
+                               kJson),
+                403, "forbidden");
+  r = as_seller->Put("/api/v1/me/dashboard",
+                     json{{"panels",
+                           {{{"panel", "opportunity_portfolio"},
+                             {"keys", {"won"}},
+                             {"period", "this_year"},
+                             {"link", "opportunities"}},
+                            {{"panel", "planning"}, {"shown", false}}}}}
+                         .dump(),
+                     kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  d = Get("/api/v1/me/dashboard", as_seller.get());
+  EXPECT_EQ("user", d["source"]);
+  EXPECT_EQ("opportunity_portfolio", d["panels"][0]["panel"]);
+  EXPECT_EQ("this_year", d["panels"][0]["period"]);
+  EXPECT_EQ(false, d["panels"][1]["shown"]);
+  EXPECT_EQ("organization", Get("/api/v1/me/dashboard")["source"]) << "the admin's is unchanged";
+
+  // The panel falls back to the saved settings: only won deals, closed this
+  // year (as of today in Romania); a parameter given wins.
+  const std::string this_year =
+      domain::BucharestDate(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count())
+          .substr(0, 4) +
+      "-01-01";
+  for (const std::string& day : {std::string("2000-01-01"), this_year}) {
+    const std::string won = Open({{"title", "Câștigată " + day}, {"close_date", day}});
+    ASSERT_EQ(200, Post("/api/v1/opportunities/" + won + "/close", {{"outcome", "won"}})->status);
+  }
+  Open({{"title", "Deschisă"}});
+  json p = Get("/api/v1/dashboard/opportunity-portfolio", as_seller.get());
+  ASSERT_EQ(1u, p["keys"].size()) << p.dump();
+  EXPECT_EQ("won", p["keys"][0]["key"]);
+  EXPECT_EQ(1, p["count"]) << "only the one closing this year: " << p.dump();
+  p = Get("/api/v1/dashboard/opportunity-portfolio?stages=prospecting&from=", as_seller.get());
+  EXPECT_EQ(1, p["count"]) << "what the request gives wins: " << p.dump();
+  p = Get("/api/v1/dashboard/opportunity-portfolio", nullptr);
+  EXPECT_EQ(4u, p["keys"].size()) << "the admin has no settings of this panel";
+
+  // Mistakes name the panel's field.
+  auto expect_invalid = [&](json panel, const std::string& field) {
+    auto bad = as_seller->Put("/api/v1/me/dashboard", json{{"panels", {panel}}}.dump(), kJson);
+    ASSERT_EQ(422, bad->status) << bad->body;
+    EXPECT_EQ(field, Body(bad)["errors"][0]["field"]) << bad->body;
+  };
+  expect_invalid({{"panel", "weather"}}, "panels.0.panel");
+  expect_invalid({{"panel", "planning"}, {"keys", {"won"}}}, "panels.0.keys");
+  expect_invalid({{"panel", "activity_portfolio"}, {"keys", {"won"}}}, "panels.0.keys");
+  expect_invalid({{"panel", "user_actions"}, {"entities", {"invoice_x"}}}, "panels.0.entities");
+  expect_invalid({{"panel", "funnel"}, {"users", {"nobody"}}}, "panels.0.users");
+  expect_invalid({{"panel", "funnel"}, {"period", "this_month"}, {"from", "2027-01-01"}},
+                 "panels.0.period");
+  expect_invalid({{"panel", "planning"}, {"date_field", "close_date"}}, "panels.0.date_field");
+  ExpectProblem(as_seller->Put("/api/v1/me/dashboard",
+                               json{{"panels", {{{"panel", "funnel"}, {"colour", "red"}}}}}.dump(),
+                               kJson),
+                400, "invalid_body");
+
+  // Dropping mine: the organization's applies again.
+  ASSERT_EQ(200, as_seller->Delete("/api/v1/me/dashboard")->status);
+  EXPECT_EQ("organization", Get("/api/v1/me/dashboard", as_seller.get())["source"]);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/settings/custom_fields.h"
+#include "domain/settings/dashboard.h"
 #include "domain/settings/field_settings.h"
 #include "support/given_when_then.h"
 
@@ -145,6 +146,31 @@ TEST(TableSettingsTest, ColumnsExistThePinnedOneIsShownAndTheSortIsSortable) {
       .When(ClearTableSettings{"account", "u1"})
       .ThenExpect({cleared});
   GivenWhenThen<TableSettings>().When(ClearTableSettings{"account", "u1"}).ThenExpect({});
+}
+
+TEST(DashboardPeriodTest, PeriodsAreDaysAsOfToday) {
+  std::string from, to;
+  ASSERT_TRUE(PeriodDays("this_quarter", "2027-05-17", &from, &to));
+  EXPECT_EQ("2027-04-01", from);
+  EXPECT_EQ("2027-05-17", to);
+  ASSERT_TRUE(PeriodDays("this_quarter", "2027-12-31", &from, &to));
+  EXPECT_EQ("2027-10-01", from);
+  ASSERT_TRUE(PeriodDays("last_30_days", "2027-03-01", &from, &to));
+  EXPECT_EQ("2027-01-31", from);
+  ASSERT_TRUE(PeriodDays("this_month", "2027-03-09", &from, &to));
+  EXPECT_EQ("2027-03-01", from);
+  ASSERT_TRUE(PeriodDays("this_year", "2027-03-09", &from, &to));
+  EXPECT_EQ("2027-01-01", from);
+  EXPECT_FALSE(PeriodDays("forever", "2027-03-09", &from, &to));
+}
+
+TEST(DashboardTest, EveryPanelKeepsTheSavedOrderThenTheRest) {
+  const auto panels = EveryPanel({{.panel = "funnel", .shown = false}});
+  ASSERT_EQ(std::size(kDashboardPanels), panels.size());
+  EXPECT_EQ("funnel", panels[0].panel);
+  EXPECT_FALSE(panels[0].shown);
+  EXPECT_EQ("planning", panels[1].panel);
+  EXPECT_TRUE(panels[1].shown);
 }
 
 }  // namespace
