@@ -90,7 +90,7 @@ const projections::Opportunities& Model() {
 void BM_OpportunitiesStageByValue(benchmark::State& state) {
   const auto& model = Model();
   projections::OpportunityQuery query;
-  query.equals["stage"] = "offer";
+  query.equals["stage"] = {"offer"};
   for (auto _ : state) {
     auto page = model.Query(query, {{"value", true}}, 0, 50);
     benchmark::DoNotOptimize(page);

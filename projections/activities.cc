@@ -102,12 +102,14 @@ Activities::Page Activities::Query(const ActivityQuery& query,
                                    size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
   const std::vector<std::string> words = SearchWords(query.q);
+  AnyOf filters = query.equals;
+  FoldFilters(&filters);
   std::vector<const ActivityRow*> matches;
   for (const ActivityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
     bool match = true;
     for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
-    for (const auto& [field, value] : query.equals) match = match && Field(row, field) == value;
+    match = match && MatchesAll(filters, row, Field);
     if (!query.due_from.empty() || !query.due_to.empty()) {
       match = match && !row.due_date.empty() &&
               (query.due_from.empty() || row.due_date >= query.due_from) &&

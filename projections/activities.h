@@ -31,10 +31,9 @@ struct ActivityRow {
 };
 
 struct ActivityQuery {
-  std::string q;                              // every word in the folded subject or details
-  std::map<std::string, std::string> equals;  // owner_id, type, status, account_id,
-                                              // opportunity_id, contact_id, custom.<key>
-  std::string due_from, due_to;               // inclusive YYYY-MM-DD; "" is open
+  std::string q;  // every word in the folded subject or details
+  AnyOf equals;   // owner_id, type, status, account_id, opportunity_id, contact_id, custom.<key>
+  std::string due_from, due_to;  // inclusive YYYY-MM-DD; "" is open
   bool include_archived = false;
   // The date bounds by index: due_from, due_to.
   std::string* Date(int index) { return index == 0 ? &due_from : &due_to; }

@@ -112,14 +112,14 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
                                          size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
   const std::vector<std::string> words = SearchWords(query.q);
+  AnyOf filters = query.equals;
+  FoldFilters(&filters);
   std::vector<const OpportunityRow*> matches;
   for (const OpportunityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
     bool match = true;
     for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
-    for (const auto& [field, value] : query.equals) {
-      match = match && OpportunityField(row, field) == value;
-    }
+    match = match && MatchesAll(filters, row, OpportunityField);
     auto in = [](const std::string& date, const std::string& from, const std::string& to) {
       if (from.empty() && to.empty()) return true;
       return !date.empty() && (from.empty() || date >= from) && (to.empty() || date <= to);

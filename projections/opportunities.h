@@ -67,9 +67,8 @@ struct FunnelStage {
 };
 
 struct OpportunityQuery {
-  std::string q;                              // every word in the folded title or details
-  std::map<std::string, std::string> equals;  // owner_id, stage, status, account_id, contact_id,
-                                              // currency, custom.<key>
+  std::string q;  // every word in the folded title or details
+  AnyOf equals;   // owner_id, stage, status, account_id, contact_id, currency, custom.<key>
   // Inclusive YYYY-MM-DD ranges; "" is open.
   std::string due_from, due_to, close_from, close_to;
   bool include_archived = false;

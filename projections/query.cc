@@ -15,6 +15,15 @@ std::vector<std::string> SearchWords(std::string_view q) {
   return words;
 }
 
+std::string FoldForFilter(std::string_view text) { return accounts::FoldText(text); }
+
+void FoldFilters(AnyOf* filters) {
+  for (auto& [name, values] : *filters) {
+    if (!name.starts_with("custom.")) continue;
+    for (auto& v : values) v = accounts::FoldText(v);
+  }
+}
+
 void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts) {
   if (due_date.empty()) return;
   // ISO dates compare as text.

@@ -20,6 +20,20 @@ namespace crm::projections {
 // matches when its folded text holds every one.
 std::vector<std::string> SearchWords(std::string_view q);
 
+// Equality filters of a list: field -> the values the row's field may have
+// (any one of them). A custom field ("custom.<key>") compares folded, so
+// "targ" finds "târg"; the others compare exactly.
+using AnyOf = std::map<std::string, std::vector<std::string>>;
+
+// Whether `row` passes every filter of `filters`, `field(row, name)` giving
+// a field's text. REQUIRES: the custom fields' values in `filters` folded
+// (FoldFilters).
+template <class Row, class Field>
+bool MatchesAll(const AnyOf& filters, const Row& row, Field field);
+
+// Folds the values of the custom fields of *filters, once per query.
+void FoldFilters(AnyOf* filters);
+
 // The sort key of a number, as text that compares as the number does.
 inline std::string NumberKey(int64_t n) {
   char text[24];
@@ -60,6 +74,19 @@ void SortRows(std::vector<const Row*>* rows, const std::vector<std::pair<std::st
   std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n), keyed.end(),
                     before);
   for (size_t i = 0; i < n; ++i) (*rows)[i] = keyed[i].row;
+}
+
+std::string FoldForFilter(std::string_view text);  // accounts::FoldText
+
+template <class Row, class Field>
+bool MatchesAll(const AnyOf& filters, const Row& row, Field field) {
+  for (const auto& [name, values] : filters) {
+    const bool custom = name.starts_with("custom.");
+    const std::string folded = custom ? FoldForFilter(field(row, name)) : std::string();
+    const std::string_view have = custom ? std::string_view(folded) : field(row, name);
+    if (std::find(values.begin(), values.end(), have) == values.end()) return false;
+  }
+  return true;
 }
 
 // Record ids by account id, in the order they came to each account.

@@ -733,8 +733,12 @@ void SalesModule::DashboardRoutes() {
             });
       });
 
-  server_.schemas()["DueCounts"] =
-      Object({{"overdue", Integer()}, {"today", Integer()}, {"upcoming", Integer()}});
+  server_.schemas()["DueCounts"] = Object(
+      {{"overdue", Integer()},
+       {"today", Integer()},
+       {"upcoming", Integer()},
+       {"lists", Object({{"overdue", String()}, {"today", String()}, {"upcoming", String()}})
+                     .Describe("The list (a path with its filters) of what each count counts.")}});
   server_.schemas()["Planning"] =
       Object({{"today", String().Format("date")},
               {"time_zone", String()},
@@ -786,8 +790,21 @@ void SalesModule::DashboardRoutes() {
         if (!domain::IsIsoDate(query.month + "-01")) {
           return Send(res, BadParameter("month", "o lună AAAA-LL.", "a month YYYY-MM."));
         }
-        auto counts = [](const projections::DueCounts& c) {
-          return json{{"overdue", c.overdue}, {"today", c.today}, {"upcoming", c.upcoming}};
+        // Each count with the list that shows what it counts.
+        std::string owners;
+        for (const auto& o : query.owners) owners += (owners.empty() ? "" : ",") + o;
+        auto counts = [&](const projections::DueCounts& c, const std::string& list) {
+          const std::string base = list + (owners.empty() ? "" : "&owner_id=" + owners);
+          const std::string yesterday = domain::AddDays(query.today, -1);
+          const std::string tomorrow = domain::AddDays(query.today, 1);
+          return json{
+              {"overdue", c.overdue},
+              {"today", c.today},
+              {"upcoming", c.upcoming},
+              {"lists",
+               {{"overdue", base + "&due_before=" + yesterday},
+                {"today", base + "&due_after=" + query.today + "&due_before=" + query.today},
+                {"upcoming", base + "&due_after=" + tomorrow + "&due_before=" + query.until}}}};
         };
         server_.Read<projections::Opportunities>(
             call, res, server_.models().opportunities,
@@ -808,12 +825,14 @@ void SalesModule::DashboardRoutes() {
                       calendar.push_back(
                           {{"date", day}, {"opportunities", n(o)}, {"activities", n(a)}});
                     }
-                    SendJson(res, {{"today", query.today},
-                                   {"time_zone", "Europe/Bucharest"},
-                                   {"opportunities", counts(o)},
-                                   {"activities", counts(a)},
-                                   {"month", query.month},
-                                   {"calendar", calendar}});
+                    SendJson(
+                        res,
+                        {{"today", query.today},
+                         {"time_zone", "Europe/Bucharest"},
+                         {"opportunities", counts(o, "/api/v1/opportunities?status=open")},
+                         {"activities", counts(a, "/api/v1/activities?status=planned,in_progress")},
+                         {"month", query.month},
+                         {"calendar", calendar}});
                   });
             });
       });
@@ -832,7 +851,11 @@ void SalesModule::DashboardRoutes() {
                       {"groups", Array(Object({{"key", String()},
                                                {"count", Integer()},
                                                {"values", Array(Ref("Money"))},
-                                               {"rows", Array(Object())}}))
+                                               {"rows", Array(Object())},
+                                               {"list", String().Nullable().Describe(
+                                                            "The list of the group's records (a "
+                                                            "path with its filters); null when "
+                                                            "the list cannot filter so.")}}))
                                      .Describe("One per key, in the order of `keys`; empty ones "
                                                "too.")}}))},
        {"count", Integer()},
@@ -856,7 +879,7 @@ void SalesModule::DashboardRoutes() {
       [this](httplib::Response& res, const Workbook* xlsx, const std::set<std::string>& chosen,
              const std::vector<std::pair<std::string, domain::Text>>& keys, const auto& groups,
              bool valued, auto row_json, const std::vector<domain::Text>& columns, auto cells,
-             const domain::Text& sheet_name) {
+             const domain::Text& sheet_name, auto link) {
         std::vector<std::pair<std::string, std::string>> shown;  // id, display name
         std::set<std::string> listed;
         for (const auto& u : server_.models().identity.Users()) {
@@ -911,7 +934,8 @@ void SalesModule::DashboardRoutes() {
           size_t user_count = 0;
           std::map<std::string, int64_t> user_total;
           for (const auto& [key, label] : keys) {
-            json group = {{"key", key}, {"count", 0}, {"rows", json::array()}};
+            json group = {
+                {"key", key}, {"count", 0}, {"rows", json::array()}, {"list", link(user_id, key)}};
             if (valued) group["values"] = json::array();
             if (auto it = groups.find({user_id, key}); it != groups.end()) {
               group["count"] = it->second.count;
@@ -1053,7 +1077,23 @@ void SalesModule::DashboardRoutes() {
                         row.title,    accounts.NameOf(row.account_id), Cell::Money(row.value_minor),
                         row.currency, Cell::Date(row.close_date),      Cell::Date(row.due_date)};
                   },
-                  {"Oportunități", "Opportunities"});
+                  {"Oportunități", "Opportunities"},
+                  [&](const std::string& user, const std::string& key) -> json {
+                    const bool open = key != "won" && key != "lost";
+                    std::string url = "/api/v1/opportunities?owner_id=" + user +
+                                      (open ? "&status=open&stage=" + key : "&status=" + key);
+                    if (query.date_field == "created_at" &&
+                        (!query.from.empty() || !query.to.empty())) {
+                      return nullptr;  // the list has no creation-date range
+                    }
+                    const bool close = query.date_field == "close_date";
+                    if (!query.from.empty()) {
+                      url += (close ? "&close_from=" : "&due_after=") + query.from;
+                    }
+                    if (!query.to.empty())
+                      url += (close ? "&close_to=" : "&due_before=") + query.to;
+                    return url;
+                  });
             });
       });
 
@@ -1126,7 +1166,17 @@ void SalesModule::DashboardRoutes() {
                     return std::vector<Cell>{row.subject, row.type, accounts.NameOf(row.account_id),
                                              Cell::Date(row.due_date)};
                   },
-                  {"Activități", "Activities"});
+                  {"Activități", "Activities"},
+                  [&](const std::string& user, const std::string& key) -> json {
+                    if (query.date_field == "created_at" &&
+                        (!query.from.empty() || !query.to.empty())) {
+                      return nullptr;  // the list has no creation-date range
+                    }
+                    std::string url = "/api/v1/activities?owner_id=" + user + "&status=" + key;
+                    if (!query.from.empty()) url += "&due_after=" + query.from;
+                    if (!query.to.empty()) url += "&due_before=" + query.to;
+                    return url;
+                  });
             });
       });
 

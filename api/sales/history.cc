@@ -117,7 +117,7 @@ void SalesModule::HistoryRoutes() {
           streams.push_back(sales::NoteStream(n.id));
         }
         projections::ActivityQuery activities;
-        activities.equals["opportunity_id"] = id;
+        activities.equals["opportunity_id"] = {id};
         activities.include_archived = true;
         for (const auto& t : server_.models().activities.Query(activities, {}, 0, SIZE_MAX).rows) {
           streams.push_back(sales::ActivityStream(t.id));

@@ -753,8 +753,9 @@ void SalesModule::SalesRoutes() {
   };
 
   // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
-  // search, equality filters on `fields` and custom.<key>, inclusive date
-  // ranges, sort, pages, and the caller's columns.
+  // search, equality filters on `fields` and custom.<key> (any of
+  // comma-separated values; custom fields folded), inclusive date ranges,
+  // sort, pages, and the caller's columns.
   auto list_routes = [this, cell](
                          http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
                          const auto& model, std::vector<std::string> fields,
@@ -778,7 +779,13 @@ void SalesModule::SalesRoutes() {
                                  "is not a filter of the " + std::string(entity) + " list."));
           return false;
         }
-        query->equals[name] = value;
+        // Any of the values: `owner_id=a,b`, or the parameter repeated.
+        auto& values = query->equals[name];
+        for (size_t start = 0; start <= value.size();) {
+          const size_t end = std::min(value.find(',', start), value.size());
+          values.push_back(value.substr(start, end - start));
+          start = end + 1;
+        }
       }
       for (const auto& [name, index] : dates) {
         const std::string v = call.req.get_param_value(name);

@@ -863,8 +863,19 @@ TEST_F(SalesTest, PlanningCountsWhatIsDueByDay) {
   json p = Get("/api/v1/dashboard/planning?today=2027-03-10");
   EXPECT_EQ("2027-03-10", p["today"]);
   EXPECT_EQ("Europe/Bucharest", p["time_zone"]);
-  EXPECT_EQ((json{{"overdue", 1}, {"today", 1}, {"upcoming", 1}}), p["activities"]);
-  EXPECT_EQ((json{{"overdue", 0}, {"today", 1}, {"upcoming", 0}}), p["opportunities"]);
+  auto counted = [](json c) {
+    c.erase("lists");
+    return c;
+  };
+  EXPECT_EQ((json{{"overdue", 1}, {"today", 1}, {"upcoming", 1}}), counted(p["activities"]));
+  EXPECT_EQ((json{{"overdue", 0}, {"today", 1}, {"upcoming", 0}}), counted(p["opportunities"]));
+  // Each count links to the list of what it counts.
+  for (const char* kind : {"activities", "opportunities"}) {
+    for (const char* count : {"overdue", "today", "upcoming"}) {
+      const json list = Get(p[kind]["lists"][count].get<std::string>());
+      EXPECT_EQ(p[kind][count], list["total"]) << kind << " " << count << ": " << p[kind].dump();
+    }
+  }
   EXPECT_EQ("2027-03", p["month"]);
   ASSERT_EQ(31u, p["calendar"].size());
   EXPECT_EQ((json{{"date", "2027-03-10"}, {"opportunities", 1}, {"activities", 1}}),
@@ -914,6 +925,17 @@ TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
   EXPECT_EQ("500.50", prospecting["rows"][0]["value"]);
   EXPECT_EQ(a, prospecting["rows"][1]["id"]);
   EXPECT_EQ(0, admin["groups"][2]["count"]) << "empty groups are listed too";
+  for (const json& user : p["users"]) {
+    for (const json& group : user["groups"]) {
+      EXPECT_EQ(group["count"], Get(group["list"].get<std::string>())["total"]) << group.dump();
+    }
+  }
+  // Lists take any of several values: both users' open deals.
+  const std::string admin_id = admin["user_id"];
+  EXPECT_EQ(3,
+            Get("/api/v1/opportunities?status=open&owner_id=" + admin_id + "," + seller)["total"]);
+  EXPECT_EQ(3, Get("/api/v1/opportunities?status=open,won&owner_id=" + admin_id)["total"]);
+  EXPECT_EQ(1, Get("/api/v1/opportunities?owner_id=" + seller + "&owner_id=nobody")["total"]);
   const json& sales = p["users"][1];
   EXPECT_EQ(seller, sales["user_id"]);
   EXPECT_EQ(1, sales["groups"][2]["count"]);
@@ -958,11 +980,11 @@ TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
   EXPECT_EQ((json{"Vânzător", "Offer", 1, "EUR", 200}), summary[2]);
   const json& rows = book["Opportunities"];
   ASSERT_EQ(4u, rows.size()) << book.dump();
-  EXPECT_EQ((json{"User", "Stage", "Title", "Account", "Value", "Currency", "Close date",
-                  "Due date"}),
-            rows[0]);
-  EXPECT_EQ((json{"Administrator", "Prospecting", "B", "Alfa", 500.5, "RON",
-                  "2027-01-05 00:00:00", nullptr}),
+  EXPECT_EQ(
+      (json{"User", "Stage", "Title", "Account", "Value", "Currency", "Close date", "Due date"}),
+      rows[0]);
+  EXPECT_EQ((json{"Administrator", "Prospecting", "B", "Alfa", 500.5, "RON", "2027-01-05 00:00:00",
+                  nullptr}),
             rows[1]);
   ExpectProblem(client_->Get("/api/v1/dashboard/opportunity-portfolio.xlsx?lang=de"), 400,
                 "invalid_parameter");
@@ -971,10 +993,9 @@ TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
 // The activity portfolio: by responsible user and status.
 TEST_F(SalesTest, TheActivityPortfolioGroupsByUserAndStatus) {
   auto activity = [&](const std::string& subject, const std::string& due) {
-    auto r = Post("/api/v1/activities", {{"account_id", account_},
-                                         {"type", "task"},
-                                         {"subject", subject},
-                                         {"due_date", due}});
+    auto r =
+        Post("/api/v1/activities",
+             {{"account_id", account_}, {"type", "task"}, {"subject", subject}, {"due_date", due}});
     EXPECT_EQ(201, r->status) << r->body;
     return Body(r)["id"].get<std::string>();
   };
@@ -985,9 +1006,9 @@ TEST_F(SalesTest, TheActivityPortfolioGroupsByUserAndStatus) {
 
   json p = Get("/api/v1/dashboard/activity-portfolio");
   ASSERT_EQ(4u, p["keys"].size()) << p.dump();
-  EXPECT_EQ((json{"planned", "in_progress", "done", "canceled"}),
-            (json{p["keys"][0]["key"], p["keys"][1]["key"], p["keys"][2]["key"],
-                  p["keys"][3]["key"]}));
+  EXPECT_EQ(
+      (json{"planned", "in_progress", "done", "canceled"}),
+      (json{p["keys"][0]["key"], p["keys"][1]["key"], p["keys"][2]["key"], p["keys"][3]["key"]}));
   EXPECT_EQ("Planificată", p["keys"][0]["label"]["ro"]);
   EXPECT_FALSE(p.contains("values")) << "activities have no value";
   ASSERT_EQ(1u, p["users"].size());
@@ -1014,9 +1035,9 @@ TEST_F(SalesTest, TheActivityPortfolioGroupsByUserAndStatus) {
   EXPECT_EQ((json{"Administrator", "Planificată", 2}), book["Sumar"][1]);
   const json& rows = book["Activități"];
   ASSERT_EQ(4u, rows.size()) << book.dump();
-  EXPECT_EQ((json{"Administrator", "Planificată", "Mai devreme", "task", "Alfa",
-                  "2027-02-01 00:00:00"}),
-            rows[1]);
+  EXPECT_EQ(
+      (json{"Administrator", "Planificată", "Mai devreme", "task", "Alfa", "2027-02-01 00:00:00"}),
+      rows[1]);
 }
 
 // Every panel exports what it shows, typed, with ro/en headers.
@@ -1089,9 +1110,9 @@ TEST_F(SalesTest, DashboardSettingsArePerUserWithAnOrganizationDefault) {
 
   // A user's own: order, hidden panels, groups and a period.
   auto as_seller = NewClient(Login("vanzator", "long-enough-pw"));
-  ExpectProblem(as_seller->Put("/api/v1/settings/dashboard", json{{"panels", json::array()}}.dump(),
-                               kJson),
-                403, "forbidden");
+  ExpectProblem(
+      as_seller->Put("/api/v1/settings/dashboard", json{{"panels", json::array()}}.dump(), kJson),
+      403, "forbidden");
   r = as_seller->Put("/api/v1/me/dashboard",
                      json{{"panels",
                            {{{"panel", "opportunity_portfolio"},
@@ -1145,10 +1166,10 @@ TEST_F(SalesTest, DashboardSettingsArePerUserWithAnOrganizationDefault) {
   expect_invalid({{"panel", "funnel"}, {"period", "this_month"}, {"from", "2027-01-01"}},
                  "panels.0.period");
   expect_invalid({{"panel", "planning"}, {"date_field", "close_date"}}, "panels.0.date_field");
-  ExpectProblem(as_seller->Put("/api/v1/me/dashboard",
-                               json{{"panels", {{{"panel", "funnel"}, {"colour", "red"}}}}}.dump(),
-                               kJson),
-                400, "invalid_body");
+  ExpectProblem(
+      as_seller->Put("/api/v1/me/dashboard",
+                     json{{"panels", {{{"panel", "funnel"}, {"colour", "red"}}}}}.dump(), kJson),
+      400, "invalid_body");
 
   // Dropping mine: the organization's applies again.
   ASSERT_EQ(200, as_seller->Delete("/api/v1/me/dashboard")->status);
