@@ -524,7 +524,7 @@ void SalesModule::DashboardRoutes() {
       [put_dashboard](const Call& call, httplib::Response& res) { put_dashboard(call, res, ""); });
 
   // A panel's parameters the request leaves out, from the caller's saved
-  // settings: users, the interval (a period as of today in Romania), the
+  // settings: users, the interval (a period around today in Romania), the
   // groups, the kinds and the date field.
   auto saved = [this, dashboard_of](const std::string& panel) -> PanelDefaults {
     return [this, dashboard_of, panel](const Call& call, httplib::Request* req) {

@@ -1,6 +1,7 @@
 #include "domain/settings/dashboard.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 #include "domain/time.h"
@@ -187,19 +188,31 @@ std::vector<PanelSettings> EveryPanel(const std::vector<PanelSettings>& saved) {
 
 bool PeriodDays(const std::string& period, const std::string& today, std::string* from,
                 std::string* to) {
-  *to = today;
+  const int year = std::stoi(today.substr(0, 4));
+  const int month = std::stoi(today.substr(5, 2));
+  // The first day of month `m` (1-based, may pass 12) of `year`.
+  auto first_of = [](int y, int m) {
+    y += (m - 1) / 12;
+    m = (m - 1) % 12 + 1;
+    char text[24];  // room for any int, though years have four digits
+    std::snprintf(text, sizeof text, "%04d-%02d-01", y, m);
+    return std::string(text);
+  };
   if (period == "today") {
-    *from = today;
-  } else if (period == "this_month") {
-    *from = today.substr(0, 8) + "01";
+    *from = *to = today;
   } else if (period == "last_30_days") {
     *from = domain::AddDays(today, -29);
+    *to = today;
+  } else if (period == "this_month") {
+    *from = first_of(year, month);
+    *to = domain::AddDays(first_of(year, month + 1), -1);
   } else if (period == "this_quarter") {
-    const int month = std::stoi(today.substr(5, 2));
     const int first = (month - 1) / 3 * 3 + 1;
-    *from = today.substr(0, 5) + (first < 10 ? "0" : "") + std::to_string(first) + "-01";
+    *from = first_of(year, first);
+    *to = domain::AddDays(first_of(year, first + 3), -1);
   } else if (period == "this_year") {
-    *from = today.substr(0, 5) + "01-01";
+    *from = first_of(year, 1);
+    *to = first_of(year, 12).substr(0, 8) + "31";
   } else {
     return false;
   }

@@ -71,9 +71,10 @@ inline std::string DashboardStream(const std::string& user_id) {
 // then the others in the default order, shown.
 std::vector<PanelSettings> EveryPanel(const std::vector<PanelSettings>& saved);
 
-// The days (YYYY-MM-DD, inclusive) of `period` seen on `today`: "today",
-// "this_month", "last_30_days" (today and the 29 days before), "this_quarter",
-// "this_year". False for another period.
+// The days (YYYY-MM-DD, inclusive) of `period` seen on `today`: "today";
+// "last_30_days" (today and the 29 days before); the whole calendar
+// "this_month", "this_quarter", "this_year" (so what falls due later in it
+// counts too). False for another period.
 bool PeriodDays(const std::string& period, const std::string& today, std::string* from,
                 std::string* to);
 

@@ -152,15 +152,24 @@ TEST(DashboardPeriodTest, PeriodsAreDaysAsOfToday) {
   std::string from, to;
   ASSERT_TRUE(PeriodDays("this_quarter", "2027-05-17", &from, &to));
   EXPECT_EQ("2027-04-01", from);
-  EXPECT_EQ("2027-05-17", to);
+  EXPECT_EQ("2027-06-30", to);
   ASSERT_TRUE(PeriodDays("this_quarter", "2027-12-31", &from, &to));
   EXPECT_EQ("2027-10-01", from);
+  EXPECT_EQ("2027-12-31", to);
   ASSERT_TRUE(PeriodDays("last_30_days", "2027-03-01", &from, &to));
   EXPECT_EQ("2027-01-31", from);
-  ASSERT_TRUE(PeriodDays("this_month", "2027-03-09", &from, &to));
-  EXPECT_EQ("2027-03-01", from);
+  EXPECT_EQ("2027-03-01", to);
+  ASSERT_TRUE(PeriodDays("this_month", "2028-02-09", &from, &to));
+  EXPECT_EQ("2028-02-01", from);
+  EXPECT_EQ("2028-02-29", to) << "a leap year";
+  ASSERT_TRUE(PeriodDays("this_month", "2027-12-09", &from, &to));
+  EXPECT_EQ("2027-12-31", to);
   ASSERT_TRUE(PeriodDays("this_year", "2027-03-09", &from, &to));
   EXPECT_EQ("2027-01-01", from);
+  EXPECT_EQ("2027-12-31", to);
+  ASSERT_TRUE(PeriodDays("today", "2027-03-09", &from, &to));
+  EXPECT_EQ("2027-03-09", from);
+  EXPECT_EQ("2027-03-09", to);
   EXPECT_FALSE(PeriodDays("forever", "2027-03-09", &from, &to));
 }
 
