@@ -48,13 +48,15 @@ std::chrono::sys_seconds LastSundayOneUtc(int y, unsigned m) {
 
 }  // namespace
 
+std::string UtcDate(int64_t unix_us) { return FormatRfc3339(unix_us).substr(0, 10); }
+
 std::string BucharestDate(int64_t unix_us) {
   using namespace std::chrono;
   const sys_time<microseconds> t{microseconds{unix_us}};
   const int y = static_cast<int>(year_month_day{floor<days>(t)}.year());
   const bool summer = t >= LastSundayOneUtc(y, 3) && t < LastSundayOneUtc(y, 10);
   const int64_t offset = int64_t{summer ? 3 : 2} * 3'600'000'000;
-  return FormatRfc3339(unix_us + offset).substr(0, 10);
+  return UtcDate(unix_us + offset);
 }
 
 std::string AddDays(std::string_view date, int days_to_add) {

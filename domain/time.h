@@ -18,6 +18,9 @@ std::string FormatRfc3339(int64_t unix_us);
 // text is not such a time or names an impossible date.
 std::optional<int64_t> ParseRfc3339(std::string_view text);
 
+// The UTC calendar day (YYYY-MM-DD) of instant `unix_us`.
+std::string UtcDate(int64_t unix_us);
+
 // The calendar day (YYYY-MM-DD) that UTC instant `unix_us` falls on in
 // Romania (Europe/Bucharest: UTC+2, and UTC+3 from the last Sunday of March
 // to the last Sunday of October, switching at 01:00 UTC, as the EU does).

@@ -152,9 +152,7 @@ PortfolioGroups<ActivityRow> Activities::Portfolio(const PortfolioQuery& query) 
         return row.archived ? std::string_view() : row.status;
       },
       [&](const ActivityRow& row) {
-        return query.date_field == "created_at"
-                   ? domain::FormatRfc3339(row.created_at_us).substr(0, 10)
-                   : row.due_date;
+        return query.date_field == "created_at" ? domain::UtcDate(row.created_at_us) : row.due_date;
       },
       [](const ActivityRow&, std::map<std::string, int64_t>*) {});
 }

@@ -11,6 +11,17 @@
 
 namespace crm::projections {
 
+namespace {
+
+// The day `row` has in `date_field` (close_date, due_date, or created_at by
+// its UTC day); "" for none.
+std::string DayOf(const OpportunityRow& row, const std::string& date_field) {
+  if (date_field == "created_at") return domain::UtcDate(row.created_at_us);
+  return date_field == "due_date" ? row.due_date : row.close_date;
+}
+
+}  // namespace
+
 std::string_view OpportunityField(const OpportunityRow& row, const std::string& field) {
   if (field == "owner_id") return row.owner_id;
   if (field == "stage") return row.stage;
@@ -175,10 +186,7 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
     if (row.archived) continue;
     if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
     if (!query.from.empty() || !query.to.empty()) {
-      const std::string day = query.date_field == "created_at"
-                                  ? domain::FormatRfc3339(row.created_at_us).substr(0, 10)
-                              : query.date_field == "due_date" ? row.due_date
-                                                               : row.close_date;
+      const std::string day = DayOf(row, query.date_field);
       if (day.empty() || (!query.from.empty() && day < query.from) ||
           (!query.to.empty() && day > query.to)) {
         continue;
@@ -250,12 +258,7 @@ PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& q
         if (row.archived) return {};
         return row.status == "open" ? row.stage : row.status;
       },
-      [&](const OpportunityRow& row) {
-        if (query.date_field == "created_at") {
-          return domain::FormatRfc3339(row.created_at_us).substr(0, 10);
-        }
-        return query.date_field == "due_date" ? row.due_date : row.close_date;
-      },
+      [&](const OpportunityRow& row) { return DayOf(row, query.date_field); },
       [](const OpportunityRow& row, std::map<std::string, int64_t>* value) {
         (*value)[row.currency] += row.value_minor;
       });

@@ -15,8 +15,6 @@ std::vector<std::string> SearchWords(std::string_view q) {
   return words;
 }
 
-std::string FoldForFilter(std::string_view text) { return accounts::FoldText(text); }
-
 void FoldFilters(AnyOf* filters) {
   for (auto& [name, values] : *filters) {
     if (!name.starts_with("custom.")) continue;

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/accounts/normalize.h"
+
 namespace crm::projections {
 
 // The words of search text `q`, folded (case and diacritics dropped); a row
@@ -29,7 +31,15 @@ using AnyOf = std::map<std::string, std::vector<std::string>>;
 // a field's text. REQUIRES: the custom fields' values in `filters` folded
 // (FoldFilters).
 template <class Row, class Field>
-bool MatchesAll(const AnyOf& filters, const Row& row, Field field);
+bool MatchesAll(const AnyOf& filters, const Row& row, Field field) {
+  for (const auto& [name, values] : filters) {
+    const bool custom = name.starts_with("custom.");
+    const std::string folded = custom ? accounts::FoldText(field(row, name)) : std::string();
+    const std::string_view have = custom ? std::string_view(folded) : field(row, name);
+    if (std::find(values.begin(), values.end(), have) == values.end()) return false;
+  }
+  return true;
+}
 
 // Folds the values of the custom fields of *filters, once per query.
 void FoldFilters(AnyOf* filters);
@@ -74,19 +84,6 @@ void SortRows(std::vector<const Row*>* rows, const std::vector<std::pair<std::st
   std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n), keyed.end(),
                     before);
   for (size_t i = 0; i < n; ++i) (*rows)[i] = keyed[i].row;
-}
-
-std::string FoldForFilter(std::string_view text);  // accounts::FoldText
-
-template <class Row, class Field>
-bool MatchesAll(const AnyOf& filters, const Row& row, Field field) {
-  for (const auto& [name, values] : filters) {
-    const bool custom = name.starts_with("custom.");
-    const std::string folded = custom ? FoldForFilter(field(row, name)) : std::string();
-    const std::string_view have = custom ? std::string_view(folded) : field(row, name);
-    if (std::find(values.begin(), values.end(), have) == values.end()) return false;
-  }
-  return true;
 }
 
 // Record ids by account id, in the order they came to each account.

@@ -112,9 +112,6 @@ Problem NoSuchCategory() {
   return NotFoundProblem("Categoria nu există.", "No such product category.");
 }
 
-// Today's date (UTC) as YYYY-MM-DD.
-std::string Today(int64_t now_us) { return domain::FormatRfc3339(now_us).substr(0, 10); }
-
 json VatRateJson(const cat::VatRate& r) {
   return {{"key", r.key},
           {"label", {{"ro", r.label.ro}, {"en", r.label.en}}},
@@ -208,7 +205,7 @@ json Catalog::ProductJson(const projections::ProductRow& row, const projections:
   const cat::Product::State& p = row.state;
   json custom = json::object();
   for (const auto& [key, value] : p.custom) custom[key] = value;
-  const auto rate = cat::RateOn(vat, p.vat_rate_key, Today(now_us));
+  const auto rate = cat::RateOn(vat, p.vat_rate_key, domain::UtcDate(now_us));
   return {
       {"id", row.id},
       {"code", p.code},
@@ -269,9 +266,7 @@ bool Catalog::ReadQuery(const Call& call, httplib::Response& res,
         query->include_archived = value == "true";
       }
     } else if (name == "category") {
-      for (size_t start = 0; start <= value.size();) {
-        const size_t end = std::min(value.find(',', start), value.size());
-        const std::string id = value.substr(start, end - start);
+      for (const std::string& id : CommaItems(value)) {
         auto within = cat::SelfAndDescendants(tree, id);
         if (within.empty()) {
           Send(res, BadParameter(name, "„" + id + "” nu este o categorie.",
@@ -279,7 +274,6 @@ bool Catalog::ReadQuery(const Call& call, httplib::Response& res,
           return false;
         }
         query->categories.insert(query->categories.end(), within.begin(), within.end());
-        start = end + 1;
       }
     } else if (name == "price") {
       const size_t dots = value.find("..");

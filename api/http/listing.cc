@@ -42,6 +42,16 @@ bool DecodeCursor(const std::string& cursor, size_t* offset) {
 
 }  // namespace
 
+std::vector<std::string> CommaItems(std::string_view text) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    items.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
 bool ReadPageRequest(const httplib::Request& req, httplib::Response& res,
                      const std::vector<std::string>& sortable, PageRequest* page) {
   page->limit = kDefaultLimit;

@@ -11,9 +11,25 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crm::api {
+
+// The items of a comma-separated parameter in order, empty ones too ("a,,b"
+// has three; "" has one, the empty item).
+std::vector<std::string> CommaItems(std::string_view text);
+
+// `items` joined by `separator`.
+template <class Items>
+std::string Joined(const Items& items, std::string_view separator = ",") {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
 
 struct PageRequest {
   size_t limit = 50;

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
-#include <sstream>
 
 #include "api/http/declare.h"
 #include "api/http/listing.h"
@@ -35,11 +34,8 @@ using nlohmann::json;
 
 // The items of a comma-separated parameter, empty ones left out.
 std::vector<std::string> CommaList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
-    if (!item.empty()) items.push_back(std::move(item));
-  }
+  std::vector<std::string> items = CommaItems(text);
+  std::erase(items, std::string());
   return items;
 }
 
@@ -77,20 +73,36 @@ std::optional<Problem> ReadInterval(const Call& call, int64_t* from_us, int64_t*
   return std::nullopt;
 }
 
-// The entity kinds of a comma-separated `entities`; a 400 problem names an
-// unknown one.
-std::optional<Problem> ReadEntities(const std::string& list_text, std::set<std::string>* out) {
-  for (std::string& kind : CommaList(list_text)) {
-    if (std::find(std::begin(projections::kUserActionEntities),
-                  std::end(projections::kUserActionEntities),
-                  kind) == std::end(projections::kUserActionEntities)) {
-      return BadParameter("entities", "„" + kind + "” nu este un tip de înregistrare.",
-                          "'" + kind + "' is not a kind of record.");
+// The items of `text` (parameter `name`, comma-separated) into *out, each
+// one of `known`; a 400 problem names the first that is not.
+std::optional<Problem> ReadChoices(const char* name, const std::string& text,
+                                   const std::vector<std::string>& known,
+                                   std::set<std::string>* out) {
+  for (std::string& item : CommaList(text)) {
+    if (std::find(known.begin(), known.end(), item) == known.end()) {
+      const std::string list = Joined(known, ", ");
+      return BadParameter(name, "„" + item + "” nu este unul dintre: " + list + ".",
+                          "'" + item + "' is not one of: " + list + ".");
     }
-    out->insert(std::move(kind));
+    out->insert(std::move(item));
   }
   return std::nullopt;
 }
+
+// Parameter `name` into *out: one of `known`, `fallback` when absent; a 400
+// problem otherwise.
+std::optional<Problem> ReadChoice(const Call& call, const char* name,
+                                  const std::vector<std::string>& known,
+                                  const std::string& fallback, std::string* out) {
+  *out = call.req.has_param(name) ? call.req.get_param_value(name) : fallback;
+  if (std::find(known.begin(), known.end(), *out) != known.end()) return std::nullopt;
+  const std::string list = Joined(known, ", ");
+  return BadParameter(name, "una dintre: " + list + ".", "one of: " + list + ".");
+}
+
+// The kinds of record user actions count.
+const std::vector<std::string> kEntityKinds(std::begin(projections::kUserActionEntities),
+                                            std::end(projections::kUserActionEntities));
 
 // A panel answered as an .xlsx workbook: its headers in the language asked
 // (lang=ro|en, Romanian by default).
@@ -109,9 +121,9 @@ struct Workbook {
 using PanelHandler =
     std::function<void(const Call& call, httplib::Response& res, const Workbook* xlsx)>;
 
-// Fills in the parameters a panel's request leaves out, from the caller's
-// saved settings of the panel.
-using PanelDefaults = std::function<void(const Call& call, httplib::Request* req)>;
+// The parameters a panel's request leaves out, from the caller's saved
+// settings of the panel (none when there are none).
+using PanelDefaults = std::function<httplib::Params(const Call& call)>;
 
 // Declares a panel's two routes: GET `spec.path` (JSON) and GET
 // `spec.path`.xlsx (the same panel, the same parameters, as a workbook named
@@ -128,10 +140,11 @@ void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_n
                               .schema = String().Enum({"ro", "en"}),
                               .description = "The headers' language; default ro."});
   auto serve = [handler, defaults](const Call& call, httplib::Response& res, const Workbook* book) {
-    httplib::Request req = call.req;
-    defaults(call, &req);
-    const Call completed{req, call.principal, call.request_id, call.body, call.as_of};
-    handler(completed, res, book);
+    httplib::Params added = defaults(call);
+    if (added.empty()) return handler(call, res, book);
+    httplib::Request req = call.req;  // the request, completed
+    req.params.merge(added);
+    handler(Call{req, call.principal, call.request_id, call.body, call.as_of}, res, book);
   };
   server.Route(std::move(spec),
                [serve](const Call& call, httplib::Response& res) { serve(call, res, nullptr); });
@@ -152,27 +165,6 @@ const std::map<std::string, domain::Text>& StatusLabels() {
       {"done", {"Finalizată", "Done"}},        {"canceled", {"Anulată", "Canceled"}},
       {"won", {"Câștigată", "Won"}},           {"lost", {"Pierdută", "Lost"}}};
   return *labels;
-}
-
-// The keys of a comma-separated parameter `name`, each one of `known`
-// (all of them when the parameter is absent); a 400 problem names the
-// first that is not.
-std::optional<Problem> ReadKeys(const Call& call, const char* name,
-                                const std::vector<std::string>& known, std::set<std::string>* out) {
-  if (!call.req.has_param(name)) {
-    out->insert(known.begin(), known.end());
-    return std::nullopt;
-  }
-  for (std::string& key : CommaList(call.req.get_param_value(name))) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      return BadParameter(name, "„" + key + "” nu este unul dintre: " + list + ".",
-                          "'" + key + "' is not one of: " + list + ".");
-    }
-    out->insert(std::move(key));
-  }
-  return std::nullopt;
 }
 
 json Money(const std::map<std::string, int64_t>& value) {
@@ -527,26 +519,22 @@ void SalesModule::DashboardRoutes() {
   // settings: users, the interval (a period around today in Romania), the
   // groups, the kinds and the date field.
   auto saved = [this, dashboard_of](const std::string& panel) -> PanelDefaults {
-    return [this, dashboard_of, panel](const Call& call, httplib::Request* req) {
+    return [this, dashboard_of, panel](const Call& call) {
+      httplib::Params added;
       std::string source;
       auto panels = dashboard_of(call.principal.id, std::nullopt, &source);
-      if (!panels.ok() || source == "default") return;
+      if (!panels.ok() || source == "default") return added;
       auto it = std::find_if(panels.value().begin(), panels.value().end(),
                              [&](const settings::PanelSettings& p) { return p.panel == panel; });
-      if (it == panels.value().end()) return;
+      if (it == panels.value().end()) return added;
       auto fill = [&](const std::string& name, const std::string& value) {
-        if (!value.empty() && !req->has_param(name)) req->params.emplace(name, value);
+        if (!value.empty() && !call.req.has_param(name)) added.emplace(name, value);
       };
-      auto join = [](const std::vector<std::string>& items) {
-        std::string out;
-        for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
-        return out;
-      };
-      fill("users", join(it->users));
-      fill(panel == "activity_portfolio" ? "statuses" : "stages", join(it->keys));
-      fill("entities", join(it->entities));
+      fill("users", Joined(it->users));
+      fill(panel == "activity_portfolio" ? "statuses" : "stages", Joined(it->keys));
+      fill("entities", Joined(it->entities));
       fill("date_field", it->date_field);
-      if (!req->has_param("from") && !req->has_param("to")) {
+      if (!call.req.has_param("from") && !call.req.has_param("to")) {
         std::string from = it->from, to = it->to;
         if (!it->period.empty()) {
           settings::PeriodDays(it->period, domain::BucharestDate(server_.NowUs()), &from, &to);
@@ -554,6 +542,7 @@ void SalesModule::DashboardRoutes() {
         fill("from", from);
         fill("to", to);
       }
+      return added;
     };
   };
   const auto money = [] { return String().Describe("Decimal string (\"12500.50\")."); };
@@ -620,15 +609,14 @@ void SalesModule::DashboardRoutes() {
        .params = counts_params,
        .answer = Ref("UserActions"),
        .errors = {503},
-       .reads = {&server_.models().user_actions, &server_.models().identity,
-                 &server_.models().accounts, &server_.models().opportunities,
-                 &server_.models().activities}},
+       .reads = {&server_.models().user_actions, &server_.models().identity}},
       "actiuni-utilizatori.xlsx", saved("user_actions"),
       [this, entity_names](const Call& call, httplib::Response& res, const Workbook* xlsx) {
         std::set<std::string> users, entities;
         int64_t from_us = 0, to_us = 0;
         if (auto bad = ReadUsers(call, server_.models().identity, &users)) return Send(res, *bad);
-        if (auto bad = ReadEntities(call.req.get_param_value("entities"), &entities)) {
+        if (auto bad = ReadChoices("entities", call.req.get_param_value("entities"), kEntityKinds,
+                                   &entities)) {
           return Send(res, *bad);
         }
         if (auto bad = ReadInterval(call, &from_us, &to_us)) return Send(res, *bad);
@@ -709,7 +697,7 @@ void SalesModule::DashboardRoutes() {
         }
         const std::string entity = call.req.get_param_value("entity");
         std::set<std::string> unused;
-        if (auto bad = ReadEntities(entity, &unused)) return Send(res, *bad);
+        if (auto bad = ReadChoices("entity", entity, kEntityKinds, &unused)) return Send(res, *bad);
         int64_t from_us = 0, to_us = 0;
         if (auto bad = ReadInterval(call, &from_us, &to_us)) return Send(res, *bad);
         PageRequest page;
@@ -791,8 +779,7 @@ void SalesModule::DashboardRoutes() {
           return Send(res, BadParameter("month", "o lună AAAA-LL.", "a month YYYY-MM."));
         }
         // Each count with the list that shows what it counts.
-        std::string owners;
-        for (const auto& o : query.owners) owners += (owners.empty() ? "" : ",") + o;
+        const std::string owners = Joined(query.owners);
         auto counts = [&](const projections::DueCounts& c, const std::string& list) {
           const std::string base = list + (owners.empty() ? "" : "&owner_id=" + owners);
           const std::string yesterday = domain::AddDays(query.today, -1);
@@ -873,13 +860,18 @@ void SalesModule::DashboardRoutes() {
             .schema = Integer().Range(0, 1000),
             .description = "The rows each group shows, soonest date first; default 10. The "
                            "export lists them all."}};
-  // Answers portfolio `groups` over `keys` (key, label) as JSON, or as a
-  // workbook: a summary sheet and the records (`columns`, `cells(row)`).
+  // Answers portfolio `groups` of `query` over `keys` (key, label) as JSON,
+  // with each group's list (`link(user, key)`), or as a workbook: a summary
+  // sheet and the records (`columns`, `cells(row)`).
   auto portfolio_answer =
-      [this](httplib::Response& res, const Workbook* xlsx, const std::set<std::string>& chosen,
+      [this](httplib::Response& res, const Workbook* xlsx, const projections::PortfolioQuery& query,
              const std::vector<std::pair<std::string, domain::Text>>& keys, const auto& groups,
              bool valued, auto row_json, const std::vector<domain::Text>& columns, auto cells,
              const domain::Text& sheet_name, auto link) {
+        const std::set<std::string>& chosen = query.owners;
+        // The lists filter by due and close dates, not by creation.
+        const bool linked =
+            query.date_field != "created_at" || (query.from.empty() && query.to.empty());
         std::vector<std::pair<std::string, std::string>> shown;  // id, display name
         std::set<std::string> listed;
         for (const auto& u : server_.models().identity.Users()) {
@@ -911,7 +903,8 @@ void SalesModule::DashboardRoutes() {
               std::vector<Cell> line = {display_name, xlsx->Say(label),
                                         Cell::Number(static_cast<int64_t>(group.count))};
               if (!valued || group.value.empty()) summary.rows.push_back(line);
-              for (const auto& [currency, minor] : valued ? group.value : decltype(group.value){}) {
+              for (const auto& [currency, minor] : group.value) {
+                if (!valued) break;
                 auto with_value = line;
                 with_value.push_back(currency);
                 with_value.push_back(Cell::Money(minor));
@@ -934,8 +927,10 @@ void SalesModule::DashboardRoutes() {
           size_t user_count = 0;
           std::map<std::string, int64_t> user_total;
           for (const auto& [key, label] : keys) {
-            json group = {
-                {"key", key}, {"count", 0}, {"rows", json::array()}, {"list", link(user_id, key)}};
+            json group = {{"key", key},
+                          {"count", 0},
+                          {"rows", json::array()},
+                          {"list", linked ? json(link(user_id, key)) : json()}};
             if (valued) group["values"] = json::array();
             if (auto it = groups.find({user_id, key}); it != groups.end()) {
               group["count"] = it->second.count;
@@ -1018,12 +1013,9 @@ void SalesModule::DashboardRoutes() {
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
         if (!read_portfolio(call, res, &query, xlsx)) return;
-        query.date_field = call.req.has_param("date_field") ? call.req.get_param_value("date_field")
-                                                            : "close_date";
-        if (query.date_field != "close_date" && query.date_field != "due_date" &&
-            query.date_field != "created_at") {
-          return Send(res, BadParameter("date_field", "close_date, due_date sau created_at.",
-                                        "close_date, due_date or created_at."));
+        if (auto bad = ReadChoice(call, "date_field", {"close_date", "due_date", "created_at"},
+                                  "close_date", &query.date_field)) {
+          return Send(res, *bad);
         }
         auto pipeline = server_.LoadFor(call, pipeline_, sales::kPipelineStream);
         if (!pipeline.ok()) return Send(res, FromStatus(pipeline.status()));
@@ -1036,10 +1028,11 @@ void SalesModule::DashboardRoutes() {
         for (const char* closed : {"won", "lost"})
           all.emplace_back(closed, StatusLabels().at(closed));
         for (const auto& [key, label] : all) known.push_back(key);
-        if (call.req.has_param("stages")) {
-          if (auto bad = ReadKeys(call, "stages", known, &query.keys)) return Send(res, *bad);
-        } else {
+        if (!call.req.has_param("stages")) {
           query.keys.insert(open.begin(), open.end());
+        } else if (auto bad = ReadChoices("stages", call.req.get_param_value("stages"), known,
+                                          &query.keys)) {
+          return Send(res, *bad);
         }
         std::vector<std::pair<std::string, domain::Text>> keys;
         for (auto& k : all) {
@@ -1050,7 +1043,7 @@ void SalesModule::DashboardRoutes() {
             call, res, server_.models().opportunities,
             [&](const projections::Opportunities& model) {
               portfolio_answer(
-                  res, xlsx, query.owners, keys, model.Portfolio(query), true,
+                  res, xlsx, query, keys, model.Portfolio(query), true,
                   [&](const projections::OpportunityRow& row) {
                     auto text = [](const std::string& v) { return v.empty() ? json() : json(v); };
                     return json{{"id", row.id},
@@ -1078,14 +1071,10 @@ void SalesModule::DashboardRoutes() {
                         row.currency, Cell::Date(row.close_date),      Cell::Date(row.due_date)};
                   },
                   {"Oportunități", "Opportunities"},
-                  [&](const std::string& user, const std::string& key) -> json {
+                  [&](const std::string& user, const std::string& key) {
                     const bool open = key != "won" && key != "lost";
                     std::string url = "/api/v1/opportunities?owner_id=" + user +
                                       (open ? "&status=open&stage=" + key : "&status=" + key);
-                    if (query.date_field == "created_at" &&
-                        (!query.from.empty() || !query.to.empty())) {
-                      return nullptr;  // the list has no creation-date range
-                    }
                     const bool close = query.date_field == "close_date";
                     if (!query.from.empty()) {
                       url += (close ? "&close_from=" : "&due_after=") + query.from;
@@ -1127,15 +1116,18 @@ void SalesModule::DashboardRoutes() {
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
         if (!read_portfolio(call, res, &query, xlsx)) return;
-        query.date_field =
-            call.req.has_param("date_field") ? call.req.get_param_value("date_field") : "due_date";
-        if (query.date_field != "due_date" && query.date_field != "created_at") {
-          return Send(res, BadParameter("date_field", "due_date sau created_at.",
-                                        "due_date or created_at."));
+        if (auto bad = ReadChoice(call, "date_field", {"due_date", "created_at"}, "due_date",
+                                  &query.date_field)) {
+          return Send(res, *bad);
         }
         std::vector<std::string> known(std::begin(sales::kActivityStatuses),
                                        std::end(sales::kActivityStatuses));
-        if (auto bad = ReadKeys(call, "statuses", known, &query.keys)) return Send(res, *bad);
+        if (!call.req.has_param("statuses")) {
+          query.keys.insert(known.begin(), known.end());
+        } else if (auto bad = ReadChoices("statuses", call.req.get_param_value("statuses"), known,
+                                          &query.keys)) {
+          return Send(res, *bad);
+        }
         std::vector<std::pair<std::string, domain::Text>> keys;
         for (const auto& k : known) {
           if (query.keys.contains(k)) keys.emplace_back(k, StatusLabels().at(k));
@@ -1144,7 +1136,7 @@ void SalesModule::DashboardRoutes() {
         server_.Read<projections::Activities>(
             call, res, server_.models().activities, [&](const projections::Activities& model) {
               portfolio_answer(
-                  res, xlsx, query.owners, keys, model.Portfolio(query), false,
+                  res, xlsx, query, keys, model.Portfolio(query), false,
                   [&](const projections::ActivityRow& row) {
                     auto text = [](const std::string& v) { return v.empty() ? json() : json(v); };
                     return json{{"id", row.id},
@@ -1167,11 +1159,7 @@ void SalesModule::DashboardRoutes() {
                                              Cell::Date(row.due_date)};
                   },
                   {"Activități", "Activities"},
-                  [&](const std::string& user, const std::string& key) -> json {
-                    if (query.date_field == "created_at" &&
-                        (!query.from.empty() || !query.to.empty())) {
-                      return nullptr;  // the list has no creation-date range
-                    }
+                  [&](const std::string& user, const std::string& key) {
                     std::string url = "/api/v1/activities?owner_id=" + user + "&status=" + key;
                     if (!query.from.empty()) url += "&due_after=" + query.from;
                     if (!query.to.empty()) url += "&due_before=" + query.to;

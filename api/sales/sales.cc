@@ -781,11 +781,7 @@ void SalesModule::SalesRoutes() {
         }
         // Any of the values: `owner_id=a,b`, or the parameter repeated.
         auto& values = query->equals[name];
-        for (size_t start = 0; start <= value.size();) {
-          const size_t end = std::min(value.find(',', start), value.size());
-          values.push_back(value.substr(start, end - start));
-          start = end + 1;
-        }
+        for (std::string& v : CommaItems(value)) values.push_back(std::move(v));
       }
       for (const auto& [name, index] : dates) {
         const std::string v = call.req.get_param_value(name);

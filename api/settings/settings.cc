@@ -248,9 +248,7 @@ bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response
       return false;
     }
     out->names.clear();
-    for (size_t start = 0; start <= given.size();) {
-      const size_t end = std::min(given.find(',', start), given.size());
-      const std::string name = given.substr(start, end - start);
+    for (const std::string& name : CommaItems(given)) {
       const bool known = list.Column(name) || (name.starts_with("custom.") && defs.ok() &&
                                                defs.value().state.Find(name.substr(7)));
       if (!known) {
@@ -259,7 +257,6 @@ bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response
         return false;
       }
       out->names.push_back(name);
-      start = end + 1;
     }
   }
   if (!call.req.has_param("sort") && !out->table.sort.empty()) {

@@ -990,6 +990,24 @@ TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
                 "invalid_parameter");
 }
 
+// Equality filters take any of several values, and custom fields compare
+// folded (case and diacritics ignored).
+TEST_F(SalesTest, ListFiltersTakeSeveralValuesAndFoldCustomFields) {
+  auto r = Post("/api/v1/custom-fields", {{"entity", "opportunity"},
+                                         {"key", "source"},
+                                         {"label", {{"ro", "Sursă"}, {"en", "Source"}}},
+                                         {"type", "text"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  Open({{"title", "Din târg"}, {"custom", {{"source", "Târgul Expo"}}}});
+  Open({{"title", "De pe web"}, {"custom", {{"source", "Web"}}}, {"stage", "offer"}});
+  Open({{"title", "Fără sursă"}});
+  EXPECT_EQ(1, Get("/api/v1/opportunities?custom.source=targul%20expo")["total"]);
+  EXPECT_EQ(2, Get("/api/v1/opportunities?custom.source=TARGUL%20EXPO,web")["total"]);
+  EXPECT_EQ(0, Get("/api/v1/opportunities?custom.source=targ")["total"]) << "equality, not search";
+  EXPECT_EQ(2, Get("/api/v1/opportunities?stage=prospecting,approach")["total"]);
+  EXPECT_EQ(3, Get("/api/v1/opportunities?stage=prospecting&stage=offer")["total"]);
+}
+
 // The activity portfolio: by responsible user and status.
 TEST_F(SalesTest, TheActivityPortfolioGroupsByUserAndStatus) {
   auto activity = [&](const std::string& subject, const std::string& due) {
