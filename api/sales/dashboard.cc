@@ -1197,8 +1197,10 @@ void SalesModule::DashboardRoutes() {
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
           return Send(res, *bad);
         }
-        if (call.req.has_param("date_field"))
-          query.date_field = call.req.get_param_value("date_field");
+        if (auto bad = ReadChoice(call, "date_field", {"close_date", "due_date", "created_at"},
+                                  "close_date", &query.date_field)) {
+          return Send(res, *bad);
+        }
         if (auto bad = ReadDay(call, "from", &query.from)) return Send(res, *bad);
         if (auto bad = ReadDay(call, "to", &query.to)) return Send(res, *bad);
         auto pipeline = server_.LoadFor(call, pipeline_, sales::kPipelineStream);

@@ -749,6 +749,8 @@ TEST_F(SalesTest, TheFunnelCountsValuesConversionsAndTimeInStage) {
   EXPECT_EQ(1, f["open"]);
   ExpectProblem(client_->Get("/api/v1/dashboard/funnel?users=nobody"), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/dashboard/funnel?from=2026-13-01"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/dashboard/funnel?date_field=title"), 400,
+                "invalid_parameter");
   // By close date: none of them closes before 2000.
   f = Get("/api/v1/dashboard/funnel?to=2000-01-01");
   EXPECT_EQ(0, f["open"]);
