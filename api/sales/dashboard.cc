@@ -89,12 +89,11 @@ std::optional<Problem> ReadChoices(const char* name, const std::string& text,
   return std::nullopt;
 }
 
-// Parameter `name` into *out: one of `known`, `fallback` when absent; a 400
+// Parameter `name` into *out: one of `known`, the first when absent; a 400
 // problem otherwise.
 std::optional<Problem> ReadChoice(const Call& call, const char* name,
-                                  const std::vector<std::string>& known,
-                                  const std::string& fallback, std::string* out) {
-  *out = call.req.has_param(name) ? call.req.get_param_value(name) : fallback;
+                                  const std::vector<std::string>& known, std::string* out) {
+  *out = call.req.has_param(name) ? call.req.get_param_value(name) : known.front();
   if (std::find(known.begin(), known.end(), *out) != known.end()) return std::nullopt;
   const std::string list = Joined(known, ", ");
   return BadParameter(name, "una dintre: " + list + ".", "one of: " + list + ".");
@@ -360,12 +359,12 @@ void SalesModule::DashboardRoutes() {
                                "portfolio, statuses of the activity portfolio; none: the "
                                "panel's default.")},
               {"entities", list_of("The kinds of record user actions count; none: all.")},
-              {"period",
-               String()
-                   .Nullable()
-                   .Enum({"today", "this_month", "last_30_days", "this_quarter", "this_year"})
-                   .Describe("An interval relative to the day the panel is shown (in "
-                             "Romania); or fixed days in from and to.")},
+              {"period", String()
+                             .Nullable()
+                             .Enum({std::begin(settings::kDashboardPeriods),
+                                    std::end(settings::kDashboardPeriods)})
+                             .Describe("An interval relative to the day the panel is shown (in "
+                                       "Romania); or fixed days in from and to.")},
               {"from", String().Nullable().Format("date")},
               {"to", String().Nullable().Format("date")},
               {"date_field",
@@ -373,7 +372,8 @@ void SalesModule::DashboardRoutes() {
                                             "or created_at (funnel, portfolios).")},
               {"link", String()
                            .Nullable()
-                           .Enum({"opportunities", "activities", "accounts"})
+                           .Enum({std::begin(settings::kDashboardLinks),
+                                  std::end(settings::kDashboardLinks)})
                            .Describe("The module the panel's links open.")}})
           .Require({"panel"});
   server_.schemas()["DashboardBody"] =
@@ -991,7 +991,7 @@ void SalesModule::DashboardRoutes() {
                            "opportunities)."});
   opportunity_params.push_back(
       Param{.name = "date_field",
-            .schema = String().Enum({"close_date", "due_date", "created_at"}),
+            .schema = String().Enum(settings::PanelDateFields("opportunity_portfolio")),
             .description = "The date `from` and `to` bound, and rows are ordered by (default "
                            "close_date; created_at by its UTC day)."});
   PanelRoutes(
@@ -1013,8 +1013,9 @@ void SalesModule::DashboardRoutes() {
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
         if (!read_portfolio(call, res, &query, xlsx)) return;
-        if (auto bad = ReadChoice(call, "date_field", {"close_date", "due_date", "created_at"},
-                                  "close_date", &query.date_field)) {
+        if (auto bad =
+                ReadChoice(call, "date_field", settings::PanelDateFields("opportunity_portfolio"),
+                           &query.date_field)) {
           return Send(res, *bad);
         }
         auto pipeline = server_.LoadFor(call, pipeline_, sales::kPipelineStream);
@@ -1094,7 +1095,7 @@ void SalesModule::DashboardRoutes() {
                      "all."});
   activity_params.push_back(
       Param{.name = "date_field",
-            .schema = String().Enum({"due_date", "created_at"}),
+            .schema = String().Enum(settings::PanelDateFields("activity_portfolio")),
             .description = "The date `from` and `to` bound, and rows are ordered by (default "
                            "due_date; created_at by its UTC day)."});
   PanelRoutes(
@@ -1116,8 +1117,9 @@ void SalesModule::DashboardRoutes() {
                                                const Workbook* xlsx) {
         projections::PortfolioQuery query;
         if (!read_portfolio(call, res, &query, xlsx)) return;
-        if (auto bad = ReadChoice(call, "date_field", {"due_date", "created_at"}, "due_date",
-                                  &query.date_field)) {
+        if (auto bad =
+                ReadChoice(call, "date_field", settings::PanelDateFields("activity_portfolio"),
+                           &query.date_field)) {
           return Send(res, *bad);
         }
         std::vector<std::string> known(std::begin(sales::kActivityStatuses),
@@ -1183,7 +1185,7 @@ void SalesModule::DashboardRoutes() {
                         .description = "Comma-separated user ids whose opportunities count "
                                        "(their responsible user); default: everyone's."},
                   Param{.name = "date_field",
-                        .schema = String().Enum({"close_date", "due_date", "created_at"}),
+                        .schema = String().Enum(settings::PanelDateFields("funnel")),
                         .description = "The date `from` and `to` bound (default close_date; "
                                        "created_at by its UTC day)."},
                   Param{.name = "from", .schema = String().Format("date")},
@@ -1197,8 +1199,8 @@ void SalesModule::DashboardRoutes() {
         if (auto bad = ReadUsers(call, server_.models().identity, &query.owners)) {
           return Send(res, *bad);
         }
-        if (auto bad = ReadChoice(call, "date_field", {"close_date", "due_date", "created_at"},
-                                  "close_date", &query.date_field)) {
+        if (auto bad = ReadChoice(call, "date_field", settings::PanelDateFields("funnel"),
+                                  &query.date_field)) {
           return Send(res, *bad);
         }
         if (auto bad = ReadDay(call, "from", &query.from)) return Send(res, *bad);

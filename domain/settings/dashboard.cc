@@ -28,13 +28,6 @@ std::string Listed(const char* const (&options)[N]) {
 bool TakesKeys(const std::string& panel) {
   return panel == "opportunity_portfolio" || panel == "activity_portfolio";
 }
-std::vector<std::string> DateFields(const std::string& panel) {
-  if (panel == "funnel" || panel == "opportunity_portfolio") {
-    return {"close_date", "due_date", "created_at"};
-  }
-  if (panel == "activity_portfolio") return {"due_date", "created_at"};
-  return {};
-}
 
 // Checks one panel (at "panels.<i>") into *errors.
 void CheckPanel(const SetDashboard& set, const PanelSettings& p, const std::string& at,
@@ -88,7 +81,7 @@ void CheckPanel(const SetDashboard& set, const PanelSettings& p, const std::stri
   if (!p.from.empty() && !p.to.empty() && p.to < p.from) {
     error("to", "before_from", "Ultima zi este după prima.", "The last day is after the first.");
   }
-  const std::vector<std::string> fields = DateFields(p.panel);
+  const std::vector<std::string> fields = PanelDateFields(p.panel);
   if (!p.date_field.empty() &&
       std::find(fields.begin(), fields.end(), p.date_field) == fields.end()) {
     std::string list;
@@ -124,6 +117,14 @@ PanelSettings FromEvent(const DashboardPanelT& e) {
 }
 
 }  // namespace
+
+std::vector<std::string> PanelDateFields(const std::string& panel) {
+  if (panel == "funnel" || panel == "opportunity_portfolio") {
+    return {"close_date", "due_date", "created_at"};
+  }
+  if (panel == "activity_portfolio") return {"due_date", "created_at"};
+  return {};
+}
 
 domain::Decision<Dashboard::Event> Dashboard::Decide(const State& state, const Command& command,
                                                      const domain::Context&) {

@@ -27,6 +27,10 @@ inline constexpr const char* kDashboardPeriods[] = {"today", "this_month", "last
 // The modules a panel's links may open.
 inline constexpr const char* kDashboardLinks[] = {"opportunities", "activities", "accounts"};
 
+// The date fields panel `panel` may bound its interval by, the default
+// first; none for a panel without one.
+std::vector<std::string> PanelDateFields(const std::string& panel);
+
 // One panel's settings; empty lists are "all", empty texts the default.
 struct PanelSettings {
   std::string panel;
