@@ -98,6 +98,34 @@ void BM_OpportunitiesStageByValue(benchmark::State& state) {
 }
 BENCHMARK(BM_OpportunitiesStageByValue)->Unit(benchmark::kMillisecond);
 
+// The opportunity portfolio: every open one by owner and stage, with the
+// first `range(0)` rows of each group.
+void BM_OpportunityPortfolio(benchmark::State& state) {
+  const auto& model = Model();
+  projections::PortfolioQuery query;
+  query.keys = {std::begin(kStages), std::end(kStages)};
+  query.date_field = "close_date";
+  query.rows = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    auto groups = model.Portfolio(query);
+    benchmark::DoNotOptimize(groups);
+  }
+}
+BENCHMARK(BM_OpportunityPortfolio)->Arg(0)->Arg(10)->Unit(benchmark::kMillisecond);
+
+// The funnel over every opportunity: counts, values, conversion and time in
+// stage.
+void BM_Funnel(benchmark::State& state) {
+  const auto& model = Model();
+  projections::FunnelQuery query;
+  for (const char* stage : kStages) query.stages.push_back({stage, 50});
+  for (auto _ : state) {
+    auto funnel = model.Funnel(query);
+    benchmark::DoNotOptimize(funnel);
+  }
+}
+BENCHMARK(BM_Funnel)->Unit(benchmark::kMillisecond);
+
 void BM_OpportunitiesOfAccount(benchmark::State& state) {
   const auto& model = Model();
   for (auto _ : state) {
