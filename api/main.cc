@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   }
 
   auto models = std::make_unique<crm::projections::ReadModels>();
-  crm::workers::ProjectionRunner runner(*store);
+  crm::workers::ProjectionRunner runner(
+      *store, {.snapshot_every = config.snapshot_every, .as_of_cache = config.as_of_cache});
   for (auto* p : models->all()) runner.Register(p, models->LaneOf(p));
   const auto started = std::chrono::steady_clock::now();
   if (auto s = runner.CatchUp(); !s.ok()) {

@@ -44,6 +44,9 @@ constexpr int kStreams = static_cast<int>(keys::ColumnFamily::kStreams);
 constexpr int kDedup = static_cast<int>(keys::ColumnFamily::kDedup);
 constexpr int kMeta = static_cast<int>(keys::ColumnFamily::kMeta);
 constexpr int kPrivate = static_cast<int>(keys::ColumnFamily::kPrivate);
+constexpr int kSnapshots = static_cast<int>(keys::ColumnFamily::kSnapshots);
+// Snapshot values are cut in chunks so no RocksDB value is larger than this.
+constexpr size_t kSnapshotChunk = size_t{4} << 20;
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
@@ -972,6 +975,77 @@ Result<VerifyReport> EventStore::Verify() const {
     return broken(report.checked, "head record does not match the chain");
   }
   return report;
+}
+
+// A snapshot is chunks 0..n-1 under one prefix; chunk 0 starts with the
+// total size (u64) and the chunk count (u32), so a partial one is refused.
+Status EventStore::PutSnapshot(std::string_view name, uint64_t position, std::string_view bytes) {
+  const auto chunks = static_cast<uint32_t>((bytes.size() + kSnapshotChunk - 1) / kSnapshotChunk);
+  rocksdb::WriteBatch batch;
+  for (uint32_t i = 0; i < std::max<uint32_t>(chunks, 1); ++i) {
+    std::string value;
+    if (i == 0) {
+      keys::PutBigEndian64(&value, bytes.size());
+      keys::PutBigEndian64(&value, chunks);
+    }
+    const size_t from = size_t{i} * kSnapshotChunk;
+    if (from < bytes.size()) value.append(bytes.substr(from, kSnapshotChunk));
+    batch.Put(cf(kSnapshots), keys::SnapshotKey(name, position, i), value);
+  }
+  // No WAL: a snapshot lost in a crash only costs a longer replay. The flush
+  // makes it durable and frees the memtable it filled.
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  if (Status s = FromRocks(db_->Write(wo, &batch)); !s.ok()) return s;
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  return FromRocks(db_->Flush(flush, cf(kSnapshots)));
+}
+
+Result<std::vector<uint64_t>> EventStore::SnapshotPositions(std::string_view name) const {
+  std::string prefix(name);
+  prefix.push_back('\0');
+  std::vector<uint64_t> positions;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kSnapshots)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 12) continue;
+    const uint64_t position = keys::GetBigEndian64(it->key().data() + prefix.size());
+    if (positions.empty() || positions.back() != position) positions.push_back(position);
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return positions;
+}
+
+Result<std::optional<std::string>> EventStore::ReadSnapshot(std::string_view name,
+                                                           uint64_t position) const {
+  const std::string first = keys::SnapshotKey(name, position, 0);
+  const std::string_view prefix(first.data(), first.size() - 4);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kSnapshots)));
+  it->Seek(first);
+  if (!it->Valid() || it->key() != rocksdb::Slice(first) || it->value().size() < 16) {
+    if (!it->status().ok()) return FromRocks(it->status());
+    return std::optional<std::string>();
+  }
+  const uint64_t size = keys::GetBigEndian64(it->value().data());
+  const uint64_t chunks = keys::GetBigEndian64(it->value().data() + 8);
+  std::string bytes;
+  bytes.reserve(size);
+  bytes.append(it->value().data() + 16, it->value().size() - 16);
+  uint64_t seen = 1;
+  for (it->Next(); it->Valid() && it->key().starts_with(prefix); it->Next(), ++seen) {
+    bytes.append(it->value().data(), it->value().size());
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (seen < std::max<uint64_t>(chunks, 1) || bytes.size() != size) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::move(bytes));
+}
+
+Status EventStore::DeleteSnapshot(std::string_view name, uint64_t position) {
+  std::string from = keys::SnapshotKey(name, position, 0);
+  std::string to = keys::SnapshotKey(name, position + 1, 0);
+  return FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), cf(kSnapshots), from, to));
 }
 
 Status EventStore::Checkpoint(const std::string& dir) const {

@@ -186,6 +186,19 @@ class EventStore {
   // with IOError.
   Status PutPrivate(std::string_view key, std::string_view value);
 
+  // Snapshots of read models (written by the projection runner), kept beside
+  // the log but outside it: not hashed, exported or replayed, and disposable.
+  // `name` is a model's name (no NUL); `bytes` are opaque here.
+  // Writes `bytes` as `name`'s snapshot at `position`, atomically. Fails with
+  // IOError.
+  Status PutSnapshot(std::string_view name, uint64_t position, std::string_view bytes);
+  // The positions of `name`'s snapshots, oldest first.
+  Result<std::vector<uint64_t>> SnapshotPositions(std::string_view name) const;
+  // The bytes of `name`'s snapshot at `position`; nullopt when there is none
+  // (or it is incomplete).
+  Result<std::optional<std::string>> ReadSnapshot(std::string_view name, uint64_t position) const;
+  Status DeleteSnapshot(std::string_view name, uint64_t position);
+
   // OK while the store takes writes; after a failed write (a full disk, say)
   // the ReadOnly status every write now fails with. Reads go on either way.
   Status WriteError() const;

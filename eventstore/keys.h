@@ -25,6 +25,10 @@
 //                                                   an append but kept out of the log (not
 //                                                   hashed, exported or served), e.g.
 //                                                   password hashes
+// snapshots      model-name 0x00 position:u64       a read model's state at `position`, in
+//                chunk:u32                          chunks of at most 4 MiB (SnapshotChunk);
+//                                                   opaque to the store. Disposable: deleting
+//                                                   them only makes the next start-up replay
 //
 // Stream ids are 1 to 512 bytes and never contain 0x00, so "stream 0x00" is a
 // prefix no other stream shares.
@@ -36,10 +40,19 @@
 namespace crm::eventstore::keys {
 
 // Caution: the order is the order column families are opened in. Append only.
-enum class ColumnFamily : uint8_t { kDefault = 0, kLog, kStreams, kDedup, kMeta, kPrivate, kCount };
+enum class ColumnFamily : uint8_t {
+  kDefault = 0,
+  kLog,
+  kStreams,
+  kDedup,
+  kMeta,
+  kPrivate,
+  kSnapshots,
+  kCount
+};
 
-inline constexpr const char* kColumnFamilyNames[] = {"default", "log",  "streams",
-                                                     "dedup",   "meta", "private"};
+inline constexpr const char* kColumnFamilyNames[] = {"default", "log",     "streams",  "dedup",
+                                                     "meta",    "private", "snapshots"};
 
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr size_t kHashSize = 32;
@@ -86,6 +99,15 @@ inline void AssignStreamKey(std::string* key, std::string_view stream, uint64_t 
 inline std::string StreamKey(std::string_view stream, uint64_t version) {
   std::string key;
   AssignStreamKey(&key, stream, version);
+  return key;
+}
+
+// The key of chunk `chunk` of model `name`'s snapshot at `position`.
+inline std::string SnapshotKey(std::string_view name, uint64_t position, uint32_t chunk) {
+  std::string key(name);
+  key.push_back('\0');
+  PutBigEndian64(&key, position);
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(chunk >> shift));
   return key;
 }
 

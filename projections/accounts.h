@@ -32,6 +32,14 @@ struct AccountRow {
   int64_t updated_at_us = 0;
 };
 
+template <class Archive>
+void Fields(Archive& ar, AccountRow& row) {
+  auto& [id, code, text, vat_payer, folder_id, owner_id, custom, contacts, archived, merged_into,
+         version, created_at_us, updated_at_us] = row;
+  ar(id, code, text, vat_payer, folder_id, owner_id, custom, contacts, archived, merged_into,
+     version, created_at_us, updated_at_us);
+}
+
 struct AccountQuery {
   std::optional<std::set<std::string>> folders;  // in one of these (all when empty)
   std::string q;                                 // every word must occur (folded)
@@ -48,7 +56,7 @@ struct AccountQuery {
   bool include_archived = false;
 };
 
-class Accounts final : public Projection {
+class Accounts final : public Snapshotted<Accounts> {
  public:
   std::string_view Name() const override { return "accounts"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -98,7 +106,21 @@ class Accounts final : public Projection {
     std::string owner_id;
     bool archived = false;
     std::vector<std::string> folded;
+    // The row pointer is not written: Restored points it again.
+    template <class Archive>
+    friend void Fields(Archive& ar, Slot& slot) {
+      ar(slot.search, slot.folder_id, slot.owner_id, slot.archived, slot.folded);
+    }
   };
+  friend class Snapshotted<Accounts>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(rows_, slots_, index_, by_code_, grams_, by_name_, by_key_, keys_of_);
+  }
+  void Restored() {
+    for (size_t i = 0; i < slots_.size(); ++i) slots_[i].row = &rows_[i];
+  }
   // The slots matching `query`, in creation order. REQUIRES: mutex() held.
   std::vector<const Slot*> Match(const AccountQuery& query) const;
   // All GUARDED_BY(mutex()).

@@ -30,6 +30,22 @@ struct ActivityRow {
   std::string search;  // folded subject and details
 };
 
+template <class Archive>
+void Fields(Archive& ar, sales::CommunicationRecord& record) {
+  auto& [direction, phone, duration_seconds, outcome, at_us] = record;
+  ar(direction, phone, duration_seconds, outcome, at_us);
+}
+
+template <class Archive>
+void Fields(Archive& ar, ActivityRow& row) {
+  auto& [id, account_id, opportunity_id, contact_id, owner_id, type, subject, details, status,
+         due_date, reminder_at_us, reminder_fired, custom, communication, archived, version,
+         created_at_us, updated_at_us, search] = row;
+  ar(id, account_id, opportunity_id, contact_id, owner_id, type, subject, details, status, due_date,
+     reminder_at_us, reminder_fired, custom, communication, archived, version, created_at_us,
+     updated_at_us, search);
+}
+
 struct ActivityQuery {
   std::string q;  // every word in the folded subject or details
   AnyOf equals;   // owner_id, type, status, account_id, opportunity_id, contact_id, custom.<key>
@@ -39,7 +55,7 @@ struct ActivityQuery {
   std::string* Date(int index) { return index == 0 ? &due_from : &due_to; }
 };
 
-class Activities final : public Projection {
+class Activities final : public Snapshotted<Activities> {
  public:
   using QueryType = ActivityQuery;
   std::string_view Name() const override { return "activities"; }
@@ -63,6 +79,12 @@ class Activities final : public Projection {
   PortfolioGroups<ActivityRow> Portfolio(const PortfolioQuery& query) const;
 
  private:
+  friend class Snapshotted<Activities>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(rows_, index_, by_account_);
+  }
   std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
   ByAccount by_account_;                           // GUARDED_BY(mutex())

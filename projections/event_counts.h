@@ -14,7 +14,7 @@
 
 namespace crm::projections {
 
-class EventCounts final : public Projection {
+class EventCounts final : public Snapshotted<EventCounts> {
  public:
   std::string_view Name() const override { return "event_counts"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -24,6 +24,12 @@ class EventCounts final : public Projection {
   std::map<std::string, uint64_t> by_type() const;
 
  private:
+  friend class Snapshotted<EventCounts>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(total_, by_type_);
+  }
   uint64_t total_ = 0;  // GUARDED_BY(mutex())
   struct Hash {
     using is_transparent = void;

@@ -13,6 +13,17 @@
 
 namespace crm::projections {
 
+template <class Archive>
+void Fields(Archive& ar, accounts::Folders::Node& node) {
+  auto& [parent_id, name] = node;
+  ar(parent_id, name);
+}
+
+template <class Archive>
+void Fields(Archive& ar, accounts::Folders::State& state) {
+  ar(state.nodes);
+}
+
 struct FolderView {
   std::string id;
   std::string parent_id;  // empty for the root
@@ -22,7 +33,7 @@ struct FolderView {
   std::vector<std::string> path;  // names from the root down to this folder
 };
 
-class FolderTree final : public Projection {
+class FolderTree final : public Snapshotted<FolderTree> {
  public:
   std::string_view Name() const override { return "folders"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -38,7 +49,17 @@ class FolderTree final : public Projection {
   struct Placement {
     std::string folder_id;
     bool archived = false;
+    template <class Archive>
+    friend void Fields(Archive& ar, Placement& placement) {
+      ar(placement.folder_id, placement.archived);
+    }
   };
+  friend class Snapshotted<FolderTree>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(tree_, placements_, accounts_, version_);
+  }
   accounts::Folders::State tree_;                // GUARDED_BY(mutex())
   std::map<std::string, Placement> placements_;  // GUARDED_BY(mutex()): account -> folder
   std::map<std::string, size_t> accounts_;       // GUARDED_BY(mutex()): folder -> count

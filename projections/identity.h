@@ -29,6 +29,14 @@ struct UserView {
   int64_t updated_at_us = 0;
 };
 
+template <class Archive>
+void Fields(Archive& ar, UserView& user) {
+  auto& [id, username, display_name, email, role, active, version, credentials_version, position,
+         created_at_us, updated_at_us] = user;
+  ar(id, username, display_name, email, role, active, version, credentials_version, position,
+     created_at_us, updated_at_us);
+}
+
 struct ApiKeyView {
   std::string id;
   std::string name;
@@ -39,6 +47,12 @@ struct ApiKeyView {
   int64_t created_at_us = 0;
 };
 
+template <class Archive>
+void Fields(Archive& ar, ApiKeyView& key) {
+  auto& [id, name, role, created_by, active, version, created_at_us] = key;
+  ar(id, name, role, created_by, active, version, created_at_us);
+}
+
 // Who is behind a request.
 struct Principal {
   enum class Kind { kUser, kApiKey } kind = Kind::kUser;
@@ -48,7 +62,7 @@ struct Principal {
   std::string actor() const { return kind == Kind::kUser ? id : "apikey-" + id; }
 };
 
-class Identity final : public Projection {
+class Identity final : public Snapshotted<Identity> {
  public:
   std::string_view Name() const override { return "identity"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -71,7 +85,17 @@ class Identity final : public Projection {
     std::string session_id;
     std::string user_id;
     int64_t expires_at_us = 0;
+    template <class Archive>
+    friend void Fields(Archive& ar, SessionRow& session) {
+      ar(session.session_id, session.user_id, session.expires_at_us);
+    }
   };
+  friend class Snapshotted<Identity>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(users_, user_by_name_, sessions_, session_tokens_, keys_, key_by_token_, sessions_started_);
+  }
   void EndSessionsOf(const std::string& user_id);
 
   // All GUARDED_BY(mutex()).

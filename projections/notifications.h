@@ -20,7 +20,7 @@
 
 namespace crm::projections {
 
-class PendingReminders final : public Projection {
+class PendingReminders final : public Snapshotted<PendingReminders> {
  public:
   // Called with (key, due_us) when a reminder is set or moved, (key, 0) when
   // it is cleared or delivered. Called with the runner's lock held: it must
@@ -37,6 +37,13 @@ class PendingReminders final : public Projection {
   std::map<std::string, int64_t> All() const;
 
  private:
+  friend class Snapshotted<PendingReminders>;
+  // Every member below but the listener, which is not state; snapshots hold
+  // exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(due_);
+  }
   std::map<std::string, int64_t> due_;  // GUARDED_BY(mutex())
   Listener listener_;                   // GUARDED_BY(mutex())
 };
@@ -52,7 +59,13 @@ struct Notification {
   bool read = false;
 };
 
-class Notifications final : public Projection {
+template <class Archive>
+void Fields(Archive& ar, Notification& notification) {
+  auto& [id, kind, record, title, actor, at_us, due_us, read] = notification;
+  ar(id, kind, record, title, actor, at_us, due_us, read);
+}
+
+class Notifications final : public Snapshotted<Notifications> {
  public:
   std::string_view Name() const override { return "notifications"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -62,6 +75,12 @@ class Notifications final : public Projection {
   std::optional<Notification> Find(const std::string& user, const std::string& id) const;
 
  private:
+  friend class Snapshotted<Notifications>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(by_user_, titles_);
+  }
   // GUARDED_BY(mutex())
   std::unordered_map<std::string, std::vector<Notification>> by_user_;
   std::unordered_map<std::string, std::string> titles_;  // "opportunity/<id>" -> title

@@ -24,6 +24,12 @@ struct StageStay {
   int64_t left_us = 0;
 };
 
+template <class Archive>
+void Fields(Archive& ar, StageStay& stay) {
+  auto& [stage, entered_us, left_us] = stay;
+  ar(stage, entered_us, left_us);
+}
+
 struct OpportunityRow {
   std::string id, account_id, contact_id, owner_id;
   std::string title, details, stage, status = "open", currency = "RON";
@@ -39,6 +45,16 @@ struct OpportunityRow {
   std::string search;            // folded title and details
   std::vector<StageStay> stays;  // in the order they happened
 };
+
+template <class Archive>
+void Fields(Archive& ar, OpportunityRow& row) {
+  auto& [id, account_id, contact_id, owner_id, title, details, stage, status, currency, due_date,
+         close_date, close_reason, value_minor, reminder_at_us, reminder_fired, custom, archived,
+         version, created_at_us, updated_at_us, search, stays] = row;
+  ar(id, account_id, contact_id, owner_id, title, details, stage, status, currency, due_date,
+     close_date, close_reason, value_minor, reminder_at_us, reminder_fired, custom, archived,
+     version, created_at_us, updated_at_us, search, stays);
+}
 
 // The sales funnel (the dashboard's "sales estimate"): which opportunities
 // count, and the pipeline's stages in order with their probabilities.
@@ -79,7 +95,7 @@ struct OpportunityQuery {
   }
 };
 
-class Opportunities final : public Projection {
+class Opportunities final : public Snapshotted<Opportunities> {
  public:
   using QueryType = OpportunityQuery;
   std::string_view Name() const override { return "opportunities"; }
@@ -109,6 +125,12 @@ class Opportunities final : public Projection {
   PortfolioGroups<OpportunityRow> Portfolio(const PortfolioQuery& query) const;
 
  private:
+  friend class Snapshotted<Opportunities>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(rows_, index_, by_account_);
+  }
   std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order
   std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
   ByAccount by_account_;                           // GUARDED_BY(mutex())

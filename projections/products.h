@@ -27,6 +27,37 @@ struct ProductRow {
   std::string search;  // folded code, name and description
 };
 
+template <class Archive>
+void Fields(Archive& ar, catalog::Product::State& state) {
+  auto& [exists, archived, code, name, description, category_id, unit, price_minor, currency,
+         vat_rate_key, active, custom] = state;
+  ar(exists, archived, code, name, description, category_id, unit, price_minor, currency,
+     vat_rate_key, active, custom);
+}
+
+template <class Archive>
+void Fields(Archive& ar, ProductRow& row) {
+  auto& [id, state, version, created_at_us, updated_at_us, search] = row;
+  ar(id, state, version, created_at_us, updated_at_us, search);
+}
+
+template <class Archive>
+void Fields(Archive& ar, domain::Text& text) {
+  auto& [ro, en] = text;
+  ar(ro, en);
+}
+
+template <class Archive>
+void Fields(Archive& ar, catalog::ProductCategories::Node& node) {
+  auto& [parent_id, name] = node;
+  ar(parent_id, name);
+}
+
+template <class Archive>
+void Fields(Archive& ar, catalog::ProductCategories::State& state) {
+  ar(state.nodes);
+}
+
 struct ProductQuery {
   std::string q;                              // every word in the folded code, name, description
   std::vector<std::string> categories;        // any of these (a category and those below it)
@@ -36,7 +67,7 @@ struct ProductQuery {
   bool include_archived = false;
 };
 
-class Products final : public Projection {
+class Products final : public Snapshotted<Products> {
  public:
   std::string_view Name() const override { return "products"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -60,6 +91,12 @@ class Products final : public Projection {
   std::string CategoryPath(const std::string& id) const;
 
  private:
+  friend class Snapshotted<Products>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(rows_, index_, categories_);
+  }
   std::string PathLocked(const std::string& id) const;
 
   std::deque<ProductRow> rows_;                    // GUARDED_BY(mutex()), creation order

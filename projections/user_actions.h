@@ -28,7 +28,13 @@ struct UserAction {
   int64_t at_us = 0;
 };
 
-class UserActions final : public Projection {
+template <class Archive>
+void Fields(Archive& ar, UserAction& action) {
+  auto& [user_id, entity, id, account_id, at_us] = action;
+  ar(user_id, entity, id, account_id, at_us);
+}
+
+class UserActions final : public Snapshotted<UserActions> {
  public:
   std::string_view Name() const override { return "user_actions"; }
   void Apply(const eventstore::RecordedEvent& event) override;
@@ -44,6 +50,12 @@ class UserActions final : public Projection {
                                 int64_t to_us, size_t offset, size_t limit, size_t* total) const;
 
  private:
+  friend class Snapshotted<UserActions>;
+  // Every member below; snapshots hold exactly these.
+  template <class Archive>
+  void Members(Archive& ar) {
+    ar(actions_);
+  }
   // The actions in [from_us, to_us], as a range of actions_.
   std::pair<size_t, size_t> Range(int64_t from_us, int64_t to_us) const;
 

@@ -6,6 +6,7 @@
 //   crmctl [--data-dir DIR] replay [--until P] rebuild every read model, print events/s
 //   crmctl [--data-dir DIR] backup DIR        consistent checkpoint into DIR
 //   crmctl [--data-dir DIR] stats             events, streams, bytes, events per type
+//   crmctl [--data-dir DIR] snapshots [--drop] the read models' snapshots (--drop: delete them)
 //   crmctl [--data-dir DIR] generate [--accounts N] [--opportunities N] [--activities N]
 //          [--users N] [--days N] [--seed S] [--today YYYY-MM-DD]
 //                                             realistic data into a new data directory
@@ -41,6 +42,8 @@ constexpr const char* kUsage =
     "  replay [--until P]  rebuild every read model from the log; print events/s\n"
     "  backup DIR          write a consistent checkpoint of the data into DIR\n"
     "  stats               counts of events, streams, bytes and events per type\n"
+    "  snapshots [--drop]  the positions of each read model's snapshots; --drop deletes\n"
+    "                      them all (the next start-up replays the whole log)\n"
     "  generate [--accounts N] [--opportunities N] [--activities N] [--users N]\n"
     "           [--days N] [--seed S] [--today YYYY-MM-DD]\n"
     "                      write realistic data (Romanian companies, people, deals moving\n"
@@ -185,6 +188,23 @@ int Generate(const std::string& data_dir, const crm::tools::GenerateOptions& opt
   return 0;
 }
 
+int Snapshots(EventStore& store, bool drop) {
+  auto models = std::make_unique<crm::projections::ReadModels>();
+  for (const auto* model : models->all()) {
+    auto positions = store.SnapshotPositions(model->Name());
+    if (!positions.ok()) return Fail(positions.status().ToString());
+    std::printf("%-20s", std::string(model->Name()).c_str());
+    for (uint64_t p : *positions) {
+      std::printf(" %llu", static_cast<unsigned long long>(p));
+      if (drop) {
+        if (Status s = store.DeleteSnapshot(model->Name(), p); !s.ok()) return Fail(s.ToString());
+      }
+    }
+    std::printf(drop ? "  (dropped)\n" : "\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,7 +232,8 @@ int main(int argc, char** argv) {
   uint64_t position = 0;
   if (args.size() == 3 && (args[1] == "--from" || args[1] == "--until")) {
     if (!ParsePosition(args[2], &position)) return Fail("not a position: " + std::string(args[2]));
-  } else if (args.size() != 1 && !(command == "backup" && args.size() == 2)) {
+  } else if (args.size() != 1 && !(command == "backup" && args.size() == 2) &&
+             !(command == "snapshots" && args.size() == 2 && args[1] == "--drop")) {
     std::fputs(kUsage, stderr);
     return 2;
   }
@@ -225,6 +246,7 @@ int main(int argc, char** argv) {
   if (command == "export") return Export(store, position ? position : 1);
   if (command == "replay") return Replay(store, position);
   if (command == "stats") return Stats(store);
+  if (command == "snapshots") return Snapshots(store, args.size() == 2);
   if (command == "backup") {
     Status s = store.Checkpoint(std::string(args[1]));
     if (!s.ok()) return Fail(s.ToString());

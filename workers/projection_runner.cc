@@ -1,13 +1,43 @@
 #include "workers/projection_runner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <shared_mutex>
+
+#include "projections/read_model_code.h"
 
 namespace crm::workers {
 
 namespace {
 constexpr size_t kBatch = 4096;
+
+// The stored snapshot is the code id, a NUL, then the model's bytes.
+std::string SnapshotPrefix(const std::string& code) { return code + '\0'; }
+
+// Which of `positions` (ascending) to drop so that the rest stay evenly
+// spread: the one (never the newest) whose neighbours are closest together.
+size_t Thinnest(const std::vector<uint64_t>& positions) {
+  size_t best = 0;
+  uint64_t best_gap = UINT64_MAX;
+  for (size_t i = 0; i + 1 < positions.size(); ++i) {
+    const uint64_t gap = positions[i + 1] - (i == 0 ? 0 : positions[i - 1]);
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = i;
+    }
+  }
+  return best;
+}
+}  // namespace
+
+ProjectionRunner::ProjectionRunner(eventstore::EventStore& store, Options options)
+    : store_(store), writable_(&store), options_(std::move(options)) {
+  if (options_.code.empty()) options_.code = projections::kReadModelCode;
+}
+
+ProjectionRunner::ProjectionRunner(const eventstore::EventStore& store) : store_(store) {
+  options_.snapshot_every = 0;
 }
 
 void ProjectionRunner::Register(projections::Projection* projection, std::string_view lane) {
@@ -64,6 +94,110 @@ Status ProjectionRunner::ApplyBatch(Lane& lane, size_t max) {
   return s;
 }
 
+std::optional<std::string> ProjectionRunner::ReadSnapshot(std::string_view model,
+                                                          uint64_t position) const {
+  auto bytes = store_.ReadSnapshot(model, position);
+  if (!bytes.ok() || !bytes->has_value() || !(*bytes)->starts_with(SnapshotPrefix(options_.code))) {
+    return std::nullopt;
+  }
+  return std::move(**bytes);
+}
+
+void ProjectionRunner::Restore(Lane& lane) {
+  if (!writable_) return;
+  auto positions = store_.SnapshotPositions(lane.projections.front()->Name());
+  if (!positions.ok()) return;
+  const uint64_t head = store_.Head();
+  for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
+    if (*p > head) continue;
+    std::vector<std::string> snapshots;
+    for (const auto* model : lane.projections) {
+      auto bytes = ReadSnapshot(model->Name(), *p);
+      if (!bytes) break;
+      snapshots.push_back(std::move(*bytes));
+    }
+    if (snapshots.size() < lane.projections.size()) continue;  // not all of the lane's models
+    std::vector<std::unique_lock<std::shared_mutex>> locks;
+    for (auto* model : lane.projections) locks.emplace_back(model->mutex());
+    const size_t skip = SnapshotPrefix(options_.code).size();
+    for (size_t i = 0; i < snapshots.size(); ++i) {
+      if (!lane.projections[i]->Load(std::string_view(snapshots[i]).substr(skip))) {
+        std::fprintf(stderr, "crm: the snapshot of %s at %llu does not read back; replaying\n",
+                     std::string(lane.projections[i]->Name()).c_str(),
+                     static_cast<unsigned long long>(*p));
+        for (auto* model : lane.projections) model->Clear();
+        return;
+      }
+    }
+    lane.restored_from = *p;
+    lane.snapshot.store(*p);
+    Publish(lane, *p);
+    return;
+  }
+}
+
+Status ProjectionRunner::Snapshot(Lane& lane) {
+  if (!writable_) return Status::OK();
+  const uint64_t at = lane.applied.load();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string_view, std::string>> saved;
+  {
+    // Shared: queries go on meanwhile, and only this thread applies to the lane.
+    std::vector<std::shared_lock<std::shared_mutex>> locks;
+    for (auto* model : lane.projections) locks.emplace_back(model->mutex());
+    for (auto* model : lane.projections) {
+      std::string bytes = SnapshotPrefix(options_.code);
+      if (model->Save(&bytes)) saved.emplace_back(model->Name(), std::move(bytes));
+    }
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  size_t total = 0;
+  for (auto& [name, bytes] : saved) {
+    total += bytes.size();
+    if (Status s = Keep(name, at, bytes); !s.ok()) return s;
+    bytes = std::string();
+  }
+  const auto t2 = std::chrono::steady_clock::now();
+  std::fprintf(stderr, "crm: snapshot of %s at %llu: %.1f MB (%.2f s to save, %.2f s to store)\n",
+               lane.name.c_str(), static_cast<unsigned long long>(at),
+               static_cast<double>(total) / 1e6, std::chrono::duration<double>(t1 - t0).count(),
+               std::chrono::duration<double>(t2 - t1).count());
+  lane.snapshot.store(at);
+  return Status::OK();
+}
+
+Status ProjectionRunner::Keep(std::string_view model, uint64_t position,
+                              std::string_view bytes) const {
+  std::lock_guard lock(snapshots_mu_);
+  if (Status s = writable_->PutSnapshot(model, position, bytes); !s.ok()) return s;
+  auto positions = store_.SnapshotPositions(model);
+  if (!positions.ok()) return positions.status();
+  while (positions->size() > std::max<size_t>(options_.snapshots_kept, 1)) {
+    const size_t drop = Thinnest(*positions);
+    if (Status s = writable_->DeleteSnapshot(model, (*positions)[drop]); !s.ok()) return s;
+    positions->erase(positions->begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  return Status::OK();
+}
+
+void ProjectionRunner::MaybeSnapshot(Lane& lane) {
+  if (!writable_ || options_.snapshot_every == 0 ||
+      lane.applied.load() < lane.snapshot.load() + options_.snapshot_every) {
+    return;
+  }
+  if (Status s = Snapshot(lane); !s.ok()) {
+    // A missed snapshot only lengthens the next replay: the lane goes on.
+    std::fprintf(stderr, "crm: cannot snapshot %s: %s\n", lane.name.c_str(), s.ToString().c_str());
+  }
+}
+
+Status ProjectionRunner::SnapshotAll() {
+  for (auto& lane : lanes_) {
+    if (Status s = Snapshot(*lane); !s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 Status ProjectionRunner::CatchUp() {
   // Lanes catch up side by side, one thread per core: start-up replays
   // millions of events, and the heavy models are in different lanes.
@@ -76,6 +210,7 @@ Status ProjectionRunner::CatchUp() {
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < lanes_.size();) {
       Lane& lane = *lanes_[i];
+      Restore(lane);
       while (lane.applied.load() < target) {
         const uint64_t before = lane.applied.load();
         Status s = ApplyBatch(lane, kBatch);
@@ -99,11 +234,14 @@ void ProjectionRunner::Start() {
   for (auto& owned : lanes_) {
     Lane& lane = *owned;
     lane.thread = std::jthread([this, &lane](const std::stop_token& stop) {
+      // After a long catch-up, in the background: serving starts first.
+      MaybeSnapshot(lane);
       while (!stop.stop_requested()) {
         const uint64_t at = lane.applied.load();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
         if (store_.WaitForHead(at, deadline, stop) <= at) continue;
         if (Status s = ApplyBatch(lane, kBatch); !s.ok()) return Fail(s);
+        MaybeSnapshot(lane);
       }
     });
   }
@@ -113,6 +251,15 @@ void ProjectionRunner::Stop() {
   for (auto& lane : lanes_) lane->thread.request_stop();
   for (auto& lane : lanes_) {
     if (lane->thread.joinable()) lane->thread.join();
+  }
+  // So that the next start-up replays nothing.
+  for (auto& lane : lanes_) {
+    if (writable_ && lane->applied.load() > lane->snapshot.load() && error().ok()) {
+      if (Status s = Snapshot(*lane); !s.ok()) {
+        std::fprintf(stderr, "crm: cannot snapshot %s: %s\n", lane->name.c_str(),
+                     s.ToString().c_str());
+      }
+    }
   }
 }
 
@@ -156,17 +303,44 @@ std::vector<ProjectionRunner::Report> ProjectionRunner::Reports() const {
   for (const auto& lane : lanes_) {
     const uint64_t at = lane->applied.load();
     for (const auto* p : lane->projections) {
-      reports.push_back({std::string(p->Name()), at, head > at ? head - at : 0});
+      reports.push_back({std::string(p->Name()), at, head > at ? head - at : 0,
+                         lane->snapshot.load(), lane->restored_from});
     }
   }
   return reports;
 }
 
-Result<std::unique_ptr<projections::Projection>> ProjectionRunner::AsOf(
+Result<std::shared_ptr<const projections::Projection>> ProjectionRunner::AsOf(
     const projections::Projection& prototype, uint64_t until) const {
-  std::unique_ptr<projections::Projection> past = prototype.Fresh();
+  if (options_.as_of_cache > 0) {
+    std::lock_guard cached(past_mu_);
+    for (auto it = past_.begin(); it != past_.end(); ++it) {
+      if (it->prototype == &prototype && it->position == until) {
+        Past hit = *it;
+        past_.erase(it);
+        past_.push_front(hit);
+        return hit.model;
+      }
+    }
+  }
+  std::shared_ptr<projections::Projection> past = prototype.Fresh();
   std::unique_lock lock(past->mutex());
   uint64_t next = 1;
+  // From the newest snapshot at or before `until`, when there is one.
+  if (writable_) {
+    auto positions = store_.SnapshotPositions(prototype.Name());
+    if (!positions.ok()) return positions.status();
+    const size_t skip = SnapshotPrefix(options_.code).size();
+    for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
+      if (*p > until) continue;
+      auto bytes = ReadSnapshot(prototype.Name(), *p);
+      if (bytes && past->Load(std::string_view(*bytes).substr(skip))) {
+        next = *p + 1;
+        break;
+      }
+    }
+  }
+  const uint64_t from = next;
   while (next <= until) {
     Status s = store_.ReadLog(next, std::min<uint64_t>(until - next + 1, kBatch),
                               [&](const eventstore::RecordedEvent& e) {
@@ -177,8 +351,26 @@ Result<std::unique_ptr<projections::Projection>> ProjectionRunner::AsOf(
     if (!s.ok()) return s;
     if (next <= until && next > store_.Head()) break;
   }
+  // A long fold leaves a snapshot where it ended, so the next question about
+  // this part of the past starts there.
+  if (writable_ && options_.snapshot_every > 0 && next > from + options_.snapshot_every) {
+    std::string bytes = SnapshotPrefix(options_.code);
+    if (past->Save(&bytes)) {
+      if (Status s = Keep(prototype.Name(), next - 1, bytes); !s.ok()) {
+        std::fprintf(stderr, "crm: cannot snapshot %s: %s\n", std::string(prototype.Name()).c_str(),
+                     s.ToString().c_str());
+      }
+    }
+  }
   lock.unlock();
-  return past;
+  // Only a complete past is kept: one asked beyond the head would miss what
+  // comes later.
+  if (options_.as_of_cache > 0 && next > until) {
+    std::lock_guard cached(past_mu_);
+    past_.push_front({&prototype, until, past});
+    if (past_.size() > options_.as_of_cache) past_.pop_back();
+  }
+  return std::shared_ptr<const projections::Projection>(std::move(past));
 }
 
 }  // namespace crm::workers

@@ -11,11 +11,24 @@
 // projections::ReadModels::LaneOf). Queries also use the runner to rebuild a
 // read model "as of" a past position.
 //
+// Snapshots. Every `snapshot_every` events a lane writes a snapshot of each
+// of its models (Projection::Save) into the store, once more when the
+// runner stops, and after a long catch-up (in the background, once serving).
+// CatchUp starts each lane from its newest snapshot and replays only the
+// tail. AsOf starts from the newest snapshot of the model at or before the
+// position asked for, and when it still had to fold more than
+// `snapshot_every` events it leaves a snapshot of its own where it ended: the
+// past is filled in where it is asked about. A snapshot carries the read
+// models' code id (kReadModelCode): one written by other code is never read,
+// so a model whose code changed is rebuilt by replay. Snapshots are thinned
+// out evenly to at most `snapshots_kept` per model.
+//
 // Thread safety: Register before Start; everything else from any thread.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,7 +46,15 @@ namespace crm::workers {
 class ProjectionRunner {
  public:
   // `store` must outlive the runner.
-  explicit ProjectionRunner(const eventstore::EventStore& store) : store_(store) {}
+  struct Options {
+    uint64_t snapshot_every = 100'000;  // events between a lane's snapshots; 0: none
+    size_t snapshots_kept = 16;         // per model
+    size_t as_of_cache = 2;             // past models AsOf keeps for the next question
+    std::string code;                   // the read models' code id; "": kReadModelCode
+  };
+  ProjectionRunner(eventstore::EventStore& store, Options options);
+  // Without snapshots, for tools that only read the log.
+  explicit ProjectionRunner(const eventstore::EventStore& store);
   ~ProjectionRunner() { Stop(); }
 
   // Adds a projection (not owned; it must outlive the runner) to the lane
@@ -48,7 +69,12 @@ class ProjectionRunner {
 
   // Follows the log, one thread per projection, until Stop.
   void Start();
+  // Stops following the log, and snapshots every lane that moved since its
+  // last snapshot.
   void Stop();
+
+  // Snapshots every lane now (at its position). Fails with IOError.
+  Status SnapshotAll();
 
   // Position of the last event applied to every projection.
   uint64_t position() const;
@@ -70,22 +96,40 @@ class ProjectionRunner {
   struct Report {
     std::string name;
     uint64_t position = 0;
-    uint64_t lag = 0;  // committed events not yet applied
+    uint64_t lag = 0;            // committed events not yet applied
+    uint64_t snapshot = 0;       // position of its lane's last snapshot (0: none)
+    uint64_t restored_from = 0;  // the snapshot start-up began from (0: none)
   };
   std::vector<Report> Reports() const;
 
-  // A fresh instance of `prototype`'s kind with events 1..`until` applied:
-  // the read model as it was at that position.
-  Result<std::unique_ptr<projections::Projection>> AsOf(const projections::Projection& prototype,
-                                                        uint64_t until) const;
+  // An instance of `prototype`'s kind with events 1..`until` applied: the
+  // read model as it was at that position (at the head when `until` is
+  // beyond it). The last `as_of_cache` answers are kept, so paging through
+  // one past position folds it once.
+  Result<std::shared_ptr<const projections::Projection>> AsOf(
+      const projections::Projection& prototype, uint64_t until) const;
 
  private:
   struct Lane {
     std::string name;
     std::vector<projections::Projection*> projections;
     std::atomic<uint64_t> applied{0};
+    std::atomic<uint64_t> snapshot{0};  // position of the last snapshot written or read
+    uint64_t restored_from = 0;         // written by CatchUp only
     std::jthread thread;
   };
+  // Starts `lane` from its newest usable snapshot, if any.
+  void Restore(Lane& lane);
+  // Snapshots `lane` at its position, then thins out its old snapshots.
+  // REQUIRES: called by the thread that applies to the lane.
+  Status Snapshot(Lane& lane);
+  // Snapshots `lane` when it moved `snapshot_every` events since the last
+  // one; a failure is logged, and the lane goes on.
+  void MaybeSnapshot(Lane& lane);
+  // Stores `model`'s snapshot at `position`, then thins out its snapshots.
+  Status Keep(std::string_view model, uint64_t position, std::string_view bytes) const;
+  // The bytes of `model`'s snapshot at `position`, when its code is ours.
+  std::optional<std::string> ReadSnapshot(std::string_view model, uint64_t position) const;
   const Lane* LaneOf(const projections::Projection& projection) const;
   // Applies up to `max` events after the lane's position to its projection.
   Status ApplyBatch(Lane& lane, size_t max);
@@ -95,8 +139,18 @@ class ProjectionRunner {
             const std::function<uint64_t()>& applied) const;
 
   const eventstore::EventStore& store_;
+  eventstore::EventStore* writable_ = nullptr;  // null: snapshots off
+  Options options_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   mutable std::mutex mu_;
+  mutable std::mutex snapshots_mu_;  // one Keep at a time
+  struct Past {
+    const projections::Projection* prototype;
+    uint64_t position;
+    std::shared_ptr<const projections::Projection> model;
+  };
+  mutable std::mutex past_mu_;
+  mutable std::deque<Past> past_;  // GUARDED_BY(past_mu_), most recent first
   mutable std::condition_variable applied_cv_;
   Status error_;  // GUARDED_BY(mu_)
 };

@@ -21,6 +21,10 @@ constexpr const char* kHelp =
     "  --max-attachment-bytes N  largest uploaded file (CRM_MAX_ATTACHMENT_BYTES;\n"
     "                        default 25 MiB)\n"
     "  --max-streams N       live event streams served at once (CRM_MAX_STREAMS; default 256)\n"
+    "  --snapshot-every N    events between snapshots of the read models, 0 for none\n"
+    "                        (CRM_SNAPSHOT_EVERY; default 100000)\n"
+    "  --as-of-cache N       past read models kept in memory for as_of queries\n"
+    "                        (CRM_AS_OF_CACHE; default 2)\n"
     "  --token-ttl-hours N   lifetime of a sign-in token (CRM_TOKEN_TTL_HOURS; default 12)\n"
     "  --cors-origins LIST   origins a browser frontend may call from, comma-separated,\n"
     "                        or * for any (CRM_CORS_ORIGINS; default none)\n"
@@ -71,6 +75,13 @@ std::variant<ServerConfig, ConfigHelp, ConfigError> ParseConfig(
        }},
       {"--max-streams", "CRM_MAX_STREAMS",
        [&](std::string_view v) { return ParseSize(v, 100000, &config.max_streams); }},
+      {"--snapshot-every", "CRM_SNAPSHOT_EVERY",
+       [&](std::string_view v) {
+         size_t every = 0;
+         return ParseSize(v, size_t{1} << 40, &every) && (config.snapshot_every = every, true);
+       }},
+      {"--as-of-cache", "CRM_AS_OF_CACHE",
+       [&](std::string_view v) { return ParseSize(v, 64, &config.as_of_cache); }},
       {"--token-ttl-hours", "CRM_TOKEN_TTL_HOURS",
        [&](std::string_view v) {
          size_t hours = 0;

@@ -30,6 +30,11 @@ struct ServerConfig {
   // (--max-connections-per-address, CRM_MAX_CONNECTIONS_PER_ADDRESS).
   size_t max_connections_per_address = 128;
   size_t max_streams = 256;  // live event streams served at once (--max-streams, CRM_MAX_STREAMS)
+  // Events between read-model snapshots (--snapshot-every, CRM_SNAPSHOT_EVERY;
+  // 0: none), and past read models kept for "as of" queries
+  // (--as-of-cache, CRM_AS_OF_CACHE). See workers::ProjectionRunner.
+  uint64_t snapshot_every = 100'000;
+  size_t as_of_cache = 2;
   std::chrono::milliseconds min_position_wait{2000};  // bound of a min_position wait
   AuthConfig auth;                                    // token lifetime, password hashing
   // Origins a browser frontend may call the API from (--cors-origins,

@@ -104,7 +104,14 @@ http::Schemas NamedSchemas() {
             {"writable", Boolean().Describe("false after a failed write: see /admin/store/resume")},
             {"write_error", String()},
             {"projections",
-             Array(Object({{"name", String()}, {"position", Integer()}, {"lag", Integer()}})
+             Array(Object({{"name", String()},
+                           {"position", Integer()},
+                           {"lag", Integer()},
+                           {"snapshot", Integer().Describe("position of the model's last "
+                                                           "snapshot; 0: none")},
+                           {"restored_from",
+                            Integer().Describe("the snapshot start-up began from; 0: a full "
+                                               "replay")}})
                        .Open())}})
            .Open()},
       {"CommandResult",
@@ -435,7 +442,11 @@ void Server::Routes() {
           if (!AwaitMinPosition(call.req, res)) return;
           nlohmann::json items = nlohmann::json::array();
           for (const auto& r : runner_.Reports()) {
-            items.push_back({{"name", r.name}, {"position", r.position}, {"lag", r.lag}});
+            items.push_back({{"name", r.name},
+                             {"position", r.position},
+                             {"lag", r.lag},
+                             {"snapshot", r.snapshot},
+                             {"restored_from", r.restored_from}});
           }
           const Status write_error = store_.WriteError();
           nlohmann::json body = {
