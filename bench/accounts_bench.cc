@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <memory>
+#include <shared_mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -98,6 +99,36 @@ void BM_AccountsFilterOwner(benchmark::State& state) {
 void BM_AccountsSortByName(benchmark::State& state) { Query(state, {}, {{"name", true}}); }
 void BM_AccountsSortByCity(benchmark::State& state) { Query(state, {}, {{"city", false}}); }
 void BM_AccountsPage(benchmark::State& state) { Query(state, {}, {}); }
+// Snapshots of the same model: its state written as bytes, and read back
+// into an empty model (start-up and "as of" do the second).
+void BM_AccountsSnapshotSave(benchmark::State& state) {
+  const auto& model = Model();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::shared_lock lock(model.mutex());
+    std::string out;
+    if (!model.Save(&out)) std::abort();
+    bytes = out.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+void BM_AccountsSnapshotLoad(benchmark::State& state) {
+  const auto& model = Model();
+  std::string bytes;
+  {
+    std::shared_lock lock(model.mutex());
+    if (!model.Save(&bytes)) std::abort();
+  }
+  for (auto _ : state) {
+    projections::Accounts loaded;
+    std::unique_lock lock(loaded.mutex());
+    if (!loaded.Load(bytes)) std::abort();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes.size() * state.iterations()));
+}
+BENCHMARK(BM_AccountsSnapshotSave)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AccountsSnapshotLoad)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AccountsSearch)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AccountsFilterCity)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AccountsFilterOwner)->Unit(benchmark::kMillisecond);

@@ -47,6 +47,7 @@ constexpr int kPrivate = static_cast<int>(keys::ColumnFamily::kPrivate);
 constexpr int kSnapshots = static_cast<int>(keys::ColumnFamily::kSnapshots);
 // Snapshot values are cut in chunks so no RocksDB value is larger than this.
 constexpr size_t kSnapshotChunk = size_t{4} << 20;
+constexpr size_t kSnapshotHead = 4096;  // the bytes chunk 0 carries
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
@@ -978,25 +979,31 @@ Result<VerifyReport> EventStore::Verify() const {
 }
 
 // A snapshot is chunks 0..n-1 under one prefix; chunk 0 starts with the
-// total size (u64) and the chunk count (u32), so a partial one is refused.
+// total size (u64) and the chunk count (u64), so a partial one is refused.
+// Readers only concatenate the chunks: where they are cut is the writer's.
 Status EventStore::PutSnapshot(std::string_view name, uint64_t position, std::string_view bytes) {
-  const auto chunks = static_cast<uint32_t>((bytes.size() + kSnapshotChunk - 1) / kSnapshotChunk);
-  rocksdb::WriteBatch batch;
-  for (uint32_t i = 0; i < std::max<uint32_t>(chunks, 1); ++i) {
+  // Chunk 0 is small (the header and the first bytes), so that checking
+  // whose a snapshot is reads little; the rest follows in chunks of 4 MiB.
+  const std::string_view first = bytes.substr(0, kSnapshotHead);
+  const std::string_view rest = bytes.substr(first.size());
+  const uint64_t chunks = 1 + (rest.size() + kSnapshotChunk - 1) / kSnapshotChunk;
+  // No WAL: a snapshot lost in a crash only costs a longer replay. Chunks go
+  // one by one (no batch copies them all), the first last: until it is
+  // there, the snapshot does not exist.
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  for (uint64_t i = chunks; i-- > 0;) {
     std::string value;
     if (i == 0) {
       keys::PutBigEndian64(&value, bytes.size());
       keys::PutBigEndian64(&value, chunks);
+      value.append(first);
+    } else {
+      value.append(rest.substr((i - 1) * kSnapshotChunk, kSnapshotChunk));
     }
-    const size_t from = size_t{i} * kSnapshotChunk;
-    if (from < bytes.size()) value.append(bytes.substr(from, kSnapshotChunk));
-    batch.Put(cf(kSnapshots), keys::SnapshotKey(name, position, i), value);
+    const std::string key = keys::SnapshotKey(name, position, static_cast<uint32_t>(i));
+    if (Status s = FromRocks(db_->Put(wo, cf(kSnapshots), key, value)); !s.ok()) return s;
   }
-  // No WAL: a snapshot lost in a crash only costs a longer replay. The flush
-  // makes it durable and frees the memtable it filled.
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  if (Status s = FromRocks(db_->Write(wo, &batch)); !s.ok()) return s;
   rocksdb::FlushOptions flush;
   flush.wait = false;
   return FromRocks(db_->Flush(flush, cf(kSnapshots)));
@@ -1017,10 +1024,16 @@ Result<std::vector<uint64_t>> EventStore::SnapshotPositions(std::string_view nam
 }
 
 Result<std::optional<std::string>> EventStore::ReadSnapshot(std::string_view name,
-                                                           uint64_t position) const {
+                                                            uint64_t position,
+                                                            std::string_view expect) const {
   const std::string first = keys::SnapshotKey(name, position, 0);
   const std::string_view prefix(first.data(), first.size() - 4);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kSnapshots)));
+  // Read once, whole: not worth the block cache's room, which the log's
+  // recent blocks use better.
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = size_t{2} << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSnapshots)));
   it->Seek(first);
   if (!it->Valid() || it->key() != rocksdb::Slice(first) || it->value().size() < 16) {
     if (!it->status().ok()) return FromRocks(it->status());
@@ -1028,6 +1041,9 @@ Result<std::optional<std::string>> EventStore::ReadSnapshot(std::string_view nam
   }
   const uint64_t size = keys::GetBigEndian64(it->value().data());
   const uint64_t chunks = keys::GetBigEndian64(it->value().data() + 8);
+  if (!std::string_view(it->value().data() + 16, it->value().size() - 16).starts_with(expect)) {
+    return std::optional<std::string>();
+  }
   std::string bytes;
   bytes.reserve(size);
   bytes.append(it->value().data() + 16, it->value().size() - 16);
@@ -1036,10 +1052,20 @@ Result<std::optional<std::string>> EventStore::ReadSnapshot(std::string_view nam
     bytes.append(it->value().data(), it->value().size());
   }
   if (!it->status().ok()) return FromRocks(it->status());
-  if (seen < std::max<uint64_t>(chunks, 1) || bytes.size() != size) {
+  if (seen != chunks || bytes.size() != size) {
     return std::optional<std::string>();
   }
   return std::optional<std::string>(std::move(bytes));
+}
+
+Result<bool> EventStore::SnapshotStartsWith(std::string_view name, uint64_t position,
+                                            std::string_view prefix) const {
+  std::string value;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), cf(kSnapshots),
+                                keys::SnapshotKey(name, position, 0), &value);
+  if (rs.IsNotFound()) return false;
+  if (!rs.ok()) return FromRocks(rs);
+  return value.size() >= 16 && std::string_view(value).substr(16).starts_with(prefix);
 }
 
 Status EventStore::DeleteSnapshot(std::string_view name, uint64_t position) {

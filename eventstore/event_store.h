@@ -189,14 +189,21 @@ class EventStore {
   // Snapshots of read models (written by the projection runner), kept beside
   // the log but outside it: not hashed, exported or replayed, and disposable.
   // `name` is a model's name (no NUL); `bytes` are opaque here.
-  // Writes `bytes` as `name`'s snapshot at `position`, atomically. Fails with
-  // IOError.
+  // Writes `bytes` as `name`'s snapshot at `position`: chunk by chunk, the
+  // first one last, so a snapshot cut short by a crash is never read. Fails
+  // with IOError.
   Status PutSnapshot(std::string_view name, uint64_t position, std::string_view bytes);
   // The positions of `name`'s snapshots, oldest first.
   Result<std::vector<uint64_t>> SnapshotPositions(std::string_view name) const;
-  // The bytes of `name`'s snapshot at `position`; nullopt when there is none
-  // (or it is incomplete).
-  Result<std::optional<std::string>> ReadSnapshot(std::string_view name, uint64_t position) const;
+  // The bytes of `name`'s snapshot at `position`; nullopt when there is none,
+  // it is incomplete, or it does not start with `prefix` (then only its
+  // first chunk is read).
+  Result<std::optional<std::string>> ReadSnapshot(std::string_view name, uint64_t position,
+                                                  std::string_view prefix = {}) const;
+  // Whether `name`'s snapshot at `position` exists and starts with `prefix`;
+  // reads only its first chunk.
+  Result<bool> SnapshotStartsWith(std::string_view name, uint64_t position,
+                                  std::string_view prefix) const;
   Status DeleteSnapshot(std::string_view name, uint64_t position);
 
   // OK while the store takes writes; after a failed write (a full disk, say)

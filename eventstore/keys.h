@@ -25,10 +25,12 @@
 //                                                   an append but kept out of the log (not
 //                                                   hashed, exported or served), e.g.
 //                                                   password hashes
-// snapshots      model-name 0x00 position:u64       a read model's state at `position`, in
-//                chunk:u32                          chunks of at most 4 MiB (SnapshotChunk);
-//                                                   opaque to the store. Disposable: deleting
-//                                                   them only makes the next start-up replay
+// snapshots      model-name 0x00 position:u64       a read model's state at `position`, opaque
+//                chunk:u32                          to the store: chunk 0 holds size:u64
+//                                                   count:u64 and the first 4 KiB, chunks
+//                                                   1.. the rest by 4 MiB. Disposable:
+//                                                   deleting them only makes the next
+//                                                   start-up replay
 //
 // Stream ids are 1 to 512 bytes and never contain 0x00, so "stream 0x00" is a
 // prefix no other stream shares.

@@ -1,5 +1,9 @@
 #include "workers/projection_runner.h"
 
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -17,6 +21,14 @@ std::string SnapshotPrefix(const std::string& code) { return code + '\0'; }
 
 // Which of `positions` (ascending) to drop so that the rest stay evenly
 // spread: the one (never the newest) whose neighbours are closest together.
+// Past models are large and short-lived: what they held goes back to the
+// system, not to the allocator's free lists where it would swell the
+// process for good.
+void DeleteAndTrim(projections::Projection* model) {
+  delete model;
+  malloc_trim(0);
+}
+
 size_t Thinnest(const std::vector<uint64_t>& positions) {
   size_t best = 0;
   uint64_t best_gap = UINT64_MAX;
@@ -96,8 +108,8 @@ Status ProjectionRunner::ApplyBatch(Lane& lane, size_t max) {
 
 std::optional<std::string> ProjectionRunner::ReadSnapshot(std::string_view model,
                                                           uint64_t position) const {
-  auto bytes = store_.ReadSnapshot(model, position);
-  if (!bytes.ok() || !bytes->has_value() || !(*bytes)->starts_with(SnapshotPrefix(options_.code))) {
+  auto bytes = store_.ReadSnapshot(model, position, SnapshotPrefix(options_.code));
+  if (!bytes.ok() || !bytes->has_value()) {
     return std::nullopt;
   }
   return std::move(**bytes);
@@ -201,6 +213,7 @@ Status ProjectionRunner::SnapshotAll() {
 Status ProjectionRunner::CatchUp() {
   // Lanes catch up side by side, one thread per core: start-up replays
   // millions of events, and the heavy models are in different lanes.
+  Prune();
   const uint64_t target = store_.Head();
   const size_t workers =
       std::min<size_t>(lanes_.size(), std::max(1u, std::thread::hardware_concurrency()));
@@ -227,6 +240,7 @@ Status ProjectionRunner::CatchUp() {
   for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
+  malloc_trim(0);  // the snapshots read and the replay's garbage
   return failed;
 }
 
@@ -245,9 +259,21 @@ void ProjectionRunner::Start() {
       }
     });
   }
+  if (writable_ && options_.backfill && options_.snapshot_every > 0) {
+    historian_ = std::jthread([this](const std::stop_token& stop) {
+      // Below the lanes and the requests: it only prepares answers.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 15);
+      if (Status s = Backfill(stop); !s.ok()) {
+        std::fprintf(stderr, "crm: cannot fill in snapshots of the past: %s\n",
+                     s.ToString().c_str());
+      }
+    });
+  }
 }
 
 void ProjectionRunner::Stop() {
+  historian_.request_stop();
+  if (historian_.joinable()) historian_.join();
   for (auto& lane : lanes_) lane->thread.request_stop();
   for (auto& lane : lanes_) {
     if (lane->thread.joinable()) lane->thread.join();
@@ -310,6 +336,87 @@ std::vector<ProjectionRunner::Report> ProjectionRunner::Reports() const {
   return reports;
 }
 
+uint64_t ProjectionRunner::StartFromSnapshot(projections::Projection& past, std::string_view model,
+                                             uint64_t until) const {
+  if (!writable_) return 1;
+  auto positions = store_.SnapshotPositions(model);
+  if (!positions.ok()) return 1;
+  const size_t skip = SnapshotPrefix(options_.code).size();
+  for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
+    if (*p > until) continue;
+    auto bytes = ReadSnapshot(model, *p);
+    if (bytes && past.Load(std::string_view(*bytes).substr(skip))) return *p + 1;
+  }
+  return 1;
+}
+
+Status ProjectionRunner::Fold(projections::Projection& past, uint64_t* next, uint64_t until,
+                              const std::stop_token& stop) const {
+  while (*next <= until && !stop.stop_requested()) {
+    Status s = store_.ReadLog(*next, std::min<uint64_t>(until - *next + 1, kBatch),
+                              [&](const eventstore::RecordedEvent& e) {
+                                past.Apply(e);
+                                *next = e.position + 1;
+                                return true;
+                              });
+    if (!s.ok()) return s;
+    if (*next <= until && *next > store_.Head()) break;
+  }
+  return Status::OK();
+}
+
+void ProjectionRunner::Prune() {
+  if (!writable_) return;
+  const std::string ours = SnapshotPrefix(options_.code);
+  for (const auto& lane : lanes_) {
+    for (const auto* model : lane->projections) {
+      auto positions = store_.SnapshotPositions(model->Name());
+      if (!positions.ok()) continue;
+      for (uint64_t p : *positions) {
+        auto mine = store_.SnapshotStartsWith(model->Name(), p, ours);
+        if (!mine.ok() || *mine) continue;
+        if (Status s = writable_->DeleteSnapshot(model->Name(), p); !s.ok()) {
+          std::fprintf(stderr, "crm: cannot delete an old snapshot: %s\n", s.ToString().c_str());
+        }
+      }
+    }
+  }
+}
+
+Status ProjectionRunner::Backfill(const std::stop_token& stop) {
+  if (!writable_ || options_.snapshot_every == 0) return Status::OK();
+  const uint64_t head = store_.Head();
+  const size_t kept = std::max<size_t>(options_.snapshots_kept, 3);
+  const uint64_t step = std::max<uint64_t>(options_.snapshot_every, head / (kept - 2));
+  for (const auto& lane : lanes_) {
+    for (const auto* model : lane->projections) {
+      auto positions = store_.SnapshotPositions(model->Name());
+      if (!positions.ok()) return positions.status();
+      std::vector<uint64_t> gaps;  // where a snapshot is wanted and none is near
+      for (uint64_t at = step; at + step / 2 < head; at += step) {
+        const bool near = std::any_of(positions->begin(), positions->end(), [&](uint64_t p) {
+          return p + step / 2 > at && p < at + step / 2;
+        });
+        if (!near) gaps.push_back(at);
+      }
+      if (gaps.empty()) continue;
+      std::unique_ptr<projections::Projection, void (*)(projections::Projection*)> past(
+          model->Fresh().release(), DeleteAndTrim);
+      std::unique_lock lock(past->mutex());
+      uint64_t next = StartFromSnapshot(*past, model->Name(), gaps.front());
+      for (uint64_t gap : gaps) {
+        if (next > gap + 1) continue;
+        if (Status s = Fold(*past, &next, gap, stop); !s.ok()) return s;
+        if (stop.stop_requested()) return Status::OK();
+        std::string bytes = SnapshotPrefix(options_.code);
+        if (!past->Save(&bytes)) break;
+        if (Status s = Keep(model->Name(), gap, bytes); !s.ok()) return s;
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<const projections::Projection>> ProjectionRunner::AsOf(
     const projections::Projection& prototype, uint64_t until) const {
   if (options_.as_of_cache > 0) {
@@ -323,34 +430,11 @@ Result<std::shared_ptr<const projections::Projection>> ProjectionRunner::AsOf(
       }
     }
   }
-  std::shared_ptr<projections::Projection> past = prototype.Fresh();
+  std::shared_ptr<projections::Projection> past(prototype.Fresh().release(), DeleteAndTrim);
   std::unique_lock lock(past->mutex());
-  uint64_t next = 1;
-  // From the newest snapshot at or before `until`, when there is one.
-  if (writable_) {
-    auto positions = store_.SnapshotPositions(prototype.Name());
-    if (!positions.ok()) return positions.status();
-    const size_t skip = SnapshotPrefix(options_.code).size();
-    for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
-      if (*p > until) continue;
-      auto bytes = ReadSnapshot(prototype.Name(), *p);
-      if (bytes && past->Load(std::string_view(*bytes).substr(skip))) {
-        next = *p + 1;
-        break;
-      }
-    }
-  }
+  uint64_t next = StartFromSnapshot(*past, prototype.Name(), until);
   const uint64_t from = next;
-  while (next <= until) {
-    Status s = store_.ReadLog(next, std::min<uint64_t>(until - next + 1, kBatch),
-                              [&](const eventstore::RecordedEvent& e) {
-                                past->Apply(e);
-                                next = e.position + 1;
-                                return true;
-                              });
-    if (!s.ok()) return s;
-    if (next <= until && next > store_.Head()) break;
-  }
+  if (Status s = Fold(*past, &next, until); !s.ok()) return s;
   // A long fold leaves a snapshot where it ended, so the next question about
   // this part of the past starts there.
   if (writable_ && options_.snapshot_every > 0 && next > from + options_.snapshot_every) {
@@ -366,9 +450,13 @@ Result<std::shared_ptr<const projections::Projection>> ProjectionRunner::AsOf(
   // Only a complete past is kept: one asked beyond the head would miss what
   // comes later.
   if (options_.as_of_cache > 0 && next > until) {
+    std::optional<Past> evicted;  // freed outside the lock: that takes a while
     std::lock_guard cached(past_mu_);
     past_.push_front({&prototype, until, past});
-    if (past_.size() > options_.as_of_cache) past_.pop_back();
+    if (past_.size() > options_.as_of_cache) {
+      evicted = std::move(past_.back());
+      past_.pop_back();
+    }
   }
   return std::shared_ptr<const projections::Projection>(std::move(past));
 }

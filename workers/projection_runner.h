@@ -28,8 +28,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,7 +50,10 @@ class ProjectionRunner {
     uint64_t snapshot_every = 100'000;  // events between a lane's snapshots; 0: none
     size_t snapshots_kept = 16;         // per model
     size_t as_of_cache = 2;             // past models AsOf keeps for the next question
-    std::string code;                   // the read models' code id; "": kReadModelCode
+    // Fill in snapshots of the past in the background after start-up (see
+    // Backfill), so that AsOf anywhere folds at most about one step.
+    bool backfill = true;
+    std::string code;  // the read models' code id; "": kReadModelCode
   };
   ProjectionRunner(eventstore::EventStore& store, Options options);
   // Without snapshots, for tools that only read the log.
@@ -75,6 +78,13 @@ class ProjectionRunner {
 
   // Snapshots every lane now (at its position). Fails with IOError.
   Status SnapshotAll();
+
+  // Makes sure each model has a snapshot about every `snapshot_every` events
+  // of the log (at most `snapshots_kept`, evenly spaced): folds a copy of the
+  // model from its last snapshot before the first gap and saves one at each
+  // gap on the way. Start runs it once on a low-priority thread; `stop` ends
+  // it between batches.
+  Status Backfill(const std::stop_token& stop = {});
 
   // Position of the last event applied to every projection.
   uint64_t position() const;
@@ -126,6 +136,15 @@ class ProjectionRunner {
   // Snapshots `lane` when it moved `snapshot_every` events since the last
   // one; a failure is logged, and the lane goes on.
   void MaybeSnapshot(Lane& lane);
+  // Deletes the snapshots other code wrote: this build never reads them.
+  void Prune();
+  // Loads into `past` (empty) `prototype`'s newest snapshot at or before
+  // `until`; the next position to apply (1 when none loads).
+  uint64_t StartFromSnapshot(projections::Projection& past, std::string_view model,
+                             uint64_t until) const;
+  // Applies the events from *next up to `until` (or the head) to `past`.
+  Status Fold(projections::Projection& past, uint64_t* next, uint64_t until,
+              const std::stop_token& stop = {}) const;
   // Stores `model`'s snapshot at `position`, then thins out its snapshots.
   Status Keep(std::string_view model, uint64_t position, std::string_view bytes) const;
   // The bytes of `model`'s snapshot at `position`, when its code is ours.
@@ -142,6 +161,7 @@ class ProjectionRunner {
   eventstore::EventStore* writable_ = nullptr;  // null: snapshots off
   Options options_;
   std::vector<std::unique_ptr<Lane>> lanes_;
+  std::jthread historian_;  // runs Backfill once after Start
   mutable std::mutex mu_;
   mutable std::mutex snapshots_mu_;  // one Keep at a time
   struct Past {

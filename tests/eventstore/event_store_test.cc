@@ -411,3 +411,58 @@ TEST(EventStoreTest, SecondOpenOfTheSameDirectoryFails) {
 
 }  // namespace
 }  // namespace crm::eventstore
+
+namespace crm::eventstore {
+namespace {
+
+TEST(SnapshotStoreTest, KeepsSnapshotsBesideTheLogInChunks) {
+  testing::TempDir dir;
+  std::string big(9u << 20, '\0');  // three chunks
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 % 251);
+  {
+    auto store = testing::OpenOrDie(dir.path());
+    ASSERT_TRUE(store->PutSnapshot("accounts", 500, "code\0small").ok());
+    ASSERT_TRUE(store->PutSnapshot("accounts", 90, big).ok());
+    ASSERT_TRUE(store->PutSnapshot("accounts", 7, "").ok());
+    ASSERT_TRUE(store->PutSnapshot("accounts-archive", 1, "other model").ok());
+  }
+  auto store = testing::OpenOrDie(dir.path());  // they outlive a restart
+  auto positions = store->SnapshotPositions("accounts");
+  ASSERT_TRUE(positions.ok());
+  EXPECT_EQ((std::vector<uint64_t>{7, 90, 500}), *positions);
+  auto read = store->ReadSnapshot("accounts", 90);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_TRUE(**read == big);
+  auto empty = store->ReadSnapshot("accounts", 7);
+  ASSERT_TRUE(empty.ok() && empty->has_value());
+  EXPECT_EQ("", **empty);
+  // A snapshot that does not start as expected is not read.
+  auto other = store->ReadSnapshot("accounts", 500, "another code");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  auto starts = store->SnapshotStartsWith("accounts", 500, "code");
+  ASSERT_TRUE(starts.ok());
+  EXPECT_TRUE(*starts);
+  starts = store->SnapshotStartsWith("accounts", 500, "another code");
+  ASSERT_TRUE(starts.ok());
+  EXPECT_FALSE(*starts);
+  starts = store->SnapshotStartsWith("accounts", 91, "");
+  ASSERT_TRUE(starts.ok());
+  EXPECT_FALSE(*starts);
+  auto missing = store->ReadSnapshot("accounts", 91);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  ASSERT_TRUE(store->DeleteSnapshot("accounts", 90).ok());
+  positions = store->SnapshotPositions("accounts");
+  ASSERT_TRUE(positions.ok());
+  EXPECT_EQ((std::vector<uint64_t>{7, 500}), *positions);
+  auto archive = store->SnapshotPositions("accounts-archive");
+  ASSERT_TRUE(archive.ok());
+  EXPECT_EQ(std::vector<uint64_t>{1}, *archive);
+  // Snapshots are not events: the log did not move.
+  EXPECT_EQ(0u, store->Head());
+}
+
+}  // namespace
+}  // namespace crm::eventstore

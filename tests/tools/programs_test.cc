@@ -79,14 +79,21 @@ TEST(ProgramsTest, ServerServesThenDrainsOnSigterm) {
   EXPECT_NE(std::string::npos, rest.find("GET /healthz 200")) << rest;
   EXPECT_NE(std::string::npos, rest.find("stopped cleanly")) << rest;
 
-  // A restart reopens the same log, keeps the sessions, and creates nothing.
+  // A restart reopens the same log, keeps the sessions, and creates nothing;
+  // its read models start from the snapshots the stop wrote.
   Process again(CRM_SERVER, {"--port", "0", "--data-dir", dir.Sub("data")});
   const int port2 = StartServer(again);
   ASSERT_GT(port2, 0);
   httplib::Client client2("127.0.0.1", port2);
-  r = client2.Get("/api/v1/events", SignIn(port2, "first-admin-pass"));
+  const auto signed_in = SignIn(port2, "first-admin-pass");
+  r = client2.Get("/api/v1/events", signed_in);
   ASSERT_TRUE(r);
   EXPECT_EQ(head + 1, nlohmann::json::parse(r->body)["head"]) << "only the new sign-in";
+  r = client2.Get("/api/v1/projections", signed_in);
+  ASSERT_TRUE(r);
+  for (const auto& model : nlohmann::json::parse(r->body)["projections"]) {
+    EXPECT_EQ(head, model["restored_from"]) << model.dump();
+  }
   again.Signal(SIGINT);
   again.ReadAll();
   EXPECT_EQ(0, again.Wait());

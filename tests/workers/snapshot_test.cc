@@ -280,6 +280,12 @@ TEST_F(SnapshotTest, SnapshotsOfOtherCodeOrUnreadableOnesAreIgnored) {
     ASSERT_TRUE(runner.CatchUp().ok());
     for (const auto& report : runner.Reports()) EXPECT_EQ(0u, report.restored_from);
     EXPECT_EQ(full, StateOf(models));
+    // And deleted: this build would never read them.
+    for (const auto& [name, bytes] : full) {
+      auto positions = store_->SnapshotPositions(name);
+      ASSERT_TRUE(positions.ok());
+      EXPECT_TRUE(positions->empty()) << name;
+    }
   }
   // Our code's prefix, then bytes that do not read back: a full replay.
   const uint64_t head = store_->Head();
@@ -291,6 +297,38 @@ TEST_F(SnapshotTest, SnapshotsOfOtherCodeOrUnreadableOnesAreIgnored) {
   ASSERT_TRUE(runner.CatchUp().ok());
   for (const auto& report : runner.Reports()) EXPECT_EQ(0u, report.restored_from);
   EXPECT_EQ(full, StateOf(models));
+}
+
+TEST_F(SnapshotTest, BackfillLeavesASnapshotEveryStepOfThePast) {
+  const uint64_t head = store_->Head();
+  ReadModels models;
+  ProjectionRunner runner(*store_, {.snapshot_every = 200, .as_of_cache = 0});
+  RegisterAll(runner, models);
+  ASSERT_TRUE(runner.CatchUp().ok());
+  ASSERT_TRUE(runner.Backfill().ok());
+  std::vector<uint64_t> wanted;
+  for (uint64_t at = 200; at + 100 < head; at += 200) wanted.push_back(at);
+  for (auto* model : models.all()) {
+    auto positions = store_->SnapshotPositions(model->Name());
+    ASSERT_TRUE(positions.ok());
+    EXPECT_EQ(wanted, *positions) << model->Name();
+  }
+  // Each one is the model as it was there.
+  ProjectionRunner plain(std::as_const(*store_));
+  for (uint64_t at : wanted) {
+    auto bytes = store_->ReadSnapshot("opportunities", at);
+    ASSERT_TRUE(bytes.ok() && bytes->has_value());
+    auto past = plain.AsOf(models.opportunities, at);
+    ASSERT_TRUE(past.ok());
+    std::string expected = std::string(projections::kReadModelCode) + '\0';
+    ASSERT_TRUE((*past)->Save(&expected));
+    EXPECT_TRUE(expected == **bytes) << "at " << at;
+  }
+  // A second run finds nothing missing.
+  ASSERT_TRUE(runner.Backfill().ok());
+  auto again = store_->SnapshotPositions("accounts");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(wanted, *again);
 }
 
 TEST_F(SnapshotTest, AFollowingLaneSnapshotsEveryNEventsAndKeepsAFew) {
