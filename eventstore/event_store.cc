@@ -1014,10 +1014,14 @@ Result<std::vector<uint64_t>> EventStore::SnapshotPositions(std::string_view nam
   prefix.push_back('\0');
   std::vector<uint64_t> positions;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kSnapshots)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != prefix.size() + 12) continue;
+  // One seek per snapshot, past its chunks: stepping through them would
+  // read (and decompress) every byte of every snapshot.
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);) {
+    if (it->key().size() != prefix.size() + 12) break;
     const uint64_t position = keys::GetBigEndian64(it->key().data() + prefix.size());
-    if (positions.empty() || positions.back() != position) positions.push_back(position);
+    positions.push_back(position);
+    if (position == UINT64_MAX) break;
+    it->Seek(keys::SnapshotKey(name, position + 1, 0));
   }
   if (!it->status().ok()) return FromRocks(it->status());
   return positions;

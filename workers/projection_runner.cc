@@ -184,6 +184,12 @@ Status ProjectionRunner::Keep(std::string_view model, uint64_t position,
   if (Status s = writable_->PutSnapshot(model, position, bytes); !s.ok()) return s;
   auto positions = store_.SnapshotPositions(model);
   if (!positions.ok()) return positions.status();
+  // One a little older is no longer worth its room (restarts would pile
+  // them up at the head).
+  std::erase_if(*positions, [&](uint64_t p) {
+    if (p >= position || p + options_.snapshot_every / 2 <= position) return false;
+    return writable_->DeleteSnapshot(model, p).ok();
+  });
   while (positions->size() > std::max<size_t>(options_.snapshots_kept, 1)) {
     const size_t drop = Thinnest(*positions);
     if (Status s = writable_->DeleteSnapshot(model, (*positions)[drop]); !s.ok()) return s;

@@ -351,6 +351,9 @@ TEST_F(SnapshotTest, AFollowingLaneSnapshotsEveryNEventsAndKeepsAFew) {
   ASSERT_FALSE(positions->empty());
   EXPECT_EQ(last, positions->back()) << "Stop snapshots the last position";
   EXPECT_GE(positions->size(), 2u);
+  for (size_t i = 1; i < positions->size(); ++i) {
+    EXPECT_GE((*positions)[i] - (*positions)[i - 1], 25u) << "a newer one replaces a near one";
+  }
 }
 
 }  // namespace
