@@ -178,58 +178,7 @@ std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
   return it == by_key_.end() || it->second.empty() ? "" : *it->second.begin();
 }
 
-namespace {
-
-// Compares canonical decimal texts ("-12", "12.50") exactly, without floating
-// point: <0, 0, >0. Not a number compares below every number.
-int CompareDecimal(std::string_view a, std::string_view b) {
-  auto valid = [](std::string_view v) {
-    size_t i = v.starts_with('-') ? 1 : 0;
-    if (i == v.size()) return false;
-    bool dot = false;
-    for (; i < v.size(); ++i) {
-      if (v[i] == '.' && !dot) {
-        dot = true;
-      } else if (v[i] < '0' || v[i] > '9') {
-        return false;
-      }
-    }
-    return true;
-  };
-  const bool va = valid(a), vb = valid(b);
-  if (!va || !vb) return va == vb ? 0 : (va ? 1 : -1);
-  const bool na = a.starts_with('-'), nb = b.starts_with('-');
-  if (na != nb) return na ? -1 : 1;
-  if (na) {
-    a.remove_prefix(1);
-    b.remove_prefix(1);
-  }
-  auto split = [](std::string_view v) {
-    const size_t dot = std::min(v.find('.'), v.size());
-    std::string_view whole = v.substr(0, dot);
-    while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
-    return std::pair{whole, dot < v.size() ? v.substr(dot + 1) : std::string_view()};
-  };
-  auto [wa, fa] = split(a);
-  auto [wb, fb] = split(b);
-  int c = wa.size() != wb.size() ? (wa.size() < wb.size() ? -1 : 1) : wa.compare(wb);
-  if (c == 0) {
-    for (size_t i = 0; i < std::max(fa.size(), fb.size()) && c == 0; ++i) {
-      const char da = i < fa.size() ? fa[i] : '0', db = i < fb.size() ? fb[i] : '0';
-      c = da == db ? 0 : (da < db ? -1 : 1);
-    }
-  }
-  c = c < 0 ? -1 : (c > 0 ? 1 : 0);
-  return na ? -c : c;
-}
-
-// Microseconds of an RFC 3339 time or a YYYY-MM-DD day (its start).
-std::optional<int64_t> TimeOf(const std::string& text) {
-  if (text.size() == 10) return domain::ParseRfc3339(text + "T00:00:00Z");
-  return domain::ParseRfc3339(text);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) const {
   const std::vector<std::string> words = SearchWords(query.q);
@@ -244,38 +193,9 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
     const int i = TextFieldIndex(field);
     equals.push_back({i, field, i >= 0 ? accounts::FoldText(value) : value});
   }
-  struct Bounds {
-    std::string field;
-    AccountQuery::Range range;
-    std::optional<int64_t> from_us, to_us;
-  };
-  std::vector<Bounds> ranges;
-  for (const auto& [field, range] : query.ranges) {
-    Bounds b{field, range, std::nullopt, std::nullopt};
-    if (range.kind == AccountQuery::Range::Kind::kTime) {
-      b.from_us = range.from.empty() ? std::nullopt : TimeOf(range.from);
-      b.to_us = range.to.empty() ? std::nullopt : TimeOf(range.to);
-      // A bare day as the upper bound includes that whole day.
-      if (b.to_us && range.to.size() == 10) *b.to_us += 86'400'000'000 - 1;
-    }
-    ranges.push_back(std::move(b));
-  }
-  auto in_range = [](const Bounds& b, const AccountRow& row) {
-    using Kind = AccountQuery::Range::Kind;
-    if (b.range.kind == Kind::kTime) {
-      std::optional<int64_t> t = b.field == "created_at" ? std::optional<int64_t>(row.created_at_us)
-                                 : b.field == "updated_at"
-                                     ? std::optional<int64_t>(row.updated_at_us)
-                                     : TimeOf(std::string(FieldValue(row, b.field)));
-      return t && (!b.from_us || *t >= *b.from_us) && (!b.to_us || *t <= *b.to_us);
-    }
-    const std::string_view v = FieldValue(row, b.field);
-    if (v.empty()) return false;
-    if (b.range.kind == Kind::kNumber) {
-      return (b.range.from.empty() || CompareDecimal(v, b.range.from) >= 0) &&
-             (b.range.to.empty() || CompareDecimal(v, b.range.to) <= 0);
-    }
-    return (b.range.from.empty() || v >= b.range.from) && (b.range.to.empty() || v <= b.range.to);
+  const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
+  auto text_of = [](const AccountRow& row, const std::string& field) {
+    return FieldValue(row, field);
   };
   // With a word of three or more bytes, only the rows listed under its
   // rarest trigram can match; without one (or when even the rarest is
@@ -309,7 +229,7 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
                         : e.field == "folder_id" ? slot.folder_id == e.value
                                                  : FieldValue(*slot.row, e.field) == e.value);
     }
-    for (const Bounds& b : ranges) match = match && in_range(b, *slot.row);
+    match = match && InRanges(ranges, *slot.row, text_of, Times<AccountRow>);
     if (match) out.push_back(&slot);
   }
   return out;

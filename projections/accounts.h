@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "projections/projection.h"
+#include "projections/query.h"
 
 namespace crm::projections {
 
@@ -48,11 +49,8 @@ struct AccountQuery {
   std::map<std::string, std::string> equals;
   // An inclusive range per field; an empty bound is open. Kind says how
   // values compare.
-  struct Range {
-    enum class Kind { kNumber, kText, kTime } kind = Kind::kText;
-    std::string from, to;  // kTime: RFC 3339 or YYYY-MM-DD, compared as times
-  };
-  std::map<std::string, Range> ranges;
+  using Range = ValueRange;
+  Ranges ranges;
   bool include_archived = false;
 };
 

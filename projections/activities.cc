@@ -104,6 +104,7 @@ Activities::Page Activities::Query(const ActivityQuery& query,
   const std::vector<std::string> words = SearchWords(query.q);
   AnyOf filters = query.equals;
   FoldFilters(&filters);
+  const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
   std::vector<const ActivityRow*> matches;
   for (const ActivityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
@@ -115,6 +116,7 @@ Activities::Page Activities::Query(const ActivityQuery& query,
               (query.due_from.empty() || row.due_date >= query.due_from) &&
               (query.due_to.empty() || row.due_date <= query.due_to);
     }
+    match = match && InRanges(ranges, row, Field, Times<ActivityRow>);
     if (match) matches.push_back(&row);
   }
   SortRows(

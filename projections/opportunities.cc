@@ -5,6 +5,7 @@
 
 #include "domain/accounts/normalize.h"
 #include "domain/event_codec.h"
+#include "domain/money.h"
 #include "domain/sales/opportunity.h"
 #include "domain/time.h"
 #include "projections/query.h"
@@ -125,6 +126,11 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
   const std::vector<std::string> words = SearchWords(query.q);
   AnyOf filters = query.equals;
   FoldFilters(&filters);
+  const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
+  auto text_of = [](const OpportunityRow& row, const std::string& field) {
+    return field == "value" ? domain::FormatMoney(row.value_minor)
+                            : std::string(OpportunityField(row, field));
+  };
   std::vector<const OpportunityRow*> matches;
   for (const OpportunityRow& row : rows_) {
     if (row.archived && !query.include_archived) continue;
@@ -136,15 +142,26 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
       return !date.empty() && (from.empty() || date >= from) && (to.empty() || date <= to);
     };
     match = match && in(row.due_date, query.due_from, query.due_to) &&
-            in(row.close_date, query.close_from, query.close_to);
+            in(row.close_date, query.close_from, query.close_to) &&
+            InRanges(ranges, row, text_of, Times<OpportunityRow>);
     if (match) matches.push_back(&row);
+  }
+  std::unordered_map<std::string, int64_t> stage_rank;
+  for (size_t i = 0; i < query.stage_order.size(); ++i) {
+    stage_rank.emplace(query.stage_order[i], static_cast<int64_t>(i));
   }
   SortRows(
       &matches, sort,
-      [](const OpportunityRow& row, const std::string& field) {
+      [&stage_rank](const OpportunityRow& row, const std::string& field) {
         if (field == "created_at") return NumberKey(row.created_at_us);
         if (field == "updated_at") return NumberKey(row.updated_at_us);
         if (field == "value") return NumberKey(row.value_minor);
+        if (field == "stage") {
+          auto it = stage_rank.find(row.stage);
+          return it != stage_rank.end() ? NumberKey(it->second)
+                                        : NumberKey(static_cast<int64_t>(stage_rank.size())) +
+                                              accounts::FoldText(row.stage);
+        }
         return accounts::FoldText(OpportunityField(row, field));
       },
       limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);

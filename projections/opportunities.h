@@ -87,6 +87,10 @@ struct OpportunityQuery {
   AnyOf equals;   // owner_id, stage, status, account_id, contact_id, currency, custom.<key>
   // Inclusive YYYY-MM-DD ranges; "" is open.
   std::string due_from, due_to, close_from, close_to;
+  Ranges ranges;  // value, due_date, close_date, created_at, updated_at, custom.<key>
+  // sort=stage follows this order (the pipeline's); other stages come after,
+  // by name.
+  std::vector<std::string> stage_order;
   bool include_archived = false;
   // The date bounds by index: due_from, due_to, close_from, close_to.
   std::string* Date(int index) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,6 +22,63 @@ namespace crm::projections {
 // The words of search text `q`, folded (case and diacritics dropped); a row
 // matches when its folded text holds every one.
 std::vector<std::string> SearchWords(std::string_view q);
+
+// A range filter `field=from..to` of a list, either end open (empty):
+// numbers compare as exact decimals, times as instants (a day YYYY-MM-DD is
+// its first instant, and as the upper end the whole day), texts as text.
+struct ValueRange {
+  enum class Kind { kNumber, kText, kTime } kind = Kind::kText;
+  std::string from, to;
+};
+using Ranges = std::map<std::string, ValueRange>;
+
+// One range, its time ends parsed once, to check many rows with.
+class RangeCheck {
+ public:
+  RangeCheck(std::string field, const ValueRange& range);
+  const std::string& field() const { return field_; }
+  ValueRange::Kind kind() const { return range_.kind; }
+  // Whether a row's `value` of the field lies in the range; an empty one never does.
+  bool Matches(std::string_view value) const;
+  bool MatchesTime(int64_t us) const;
+
+ private:
+  std::string field_;
+  ValueRange range_;
+  std::optional<int64_t> from_us_, to_us_;
+};
+
+// Whether `row` lies in every range; `field(row, name)` gives a field's text,
+// `time(row, name)` a time field's microseconds (nullopt: not a time field).
+template <class Row, class Field, class Time>
+bool InRanges(const std::vector<RangeCheck>& ranges, const Row& row, Field field, Time time) {
+  for (const auto& range : ranges) {
+    if (range.kind() == ValueRange::Kind::kTime) {
+      if (auto us = time(row, range.field())) {
+        if (!range.MatchesTime(*us)) return false;
+        continue;
+      }
+    }
+    if (!range.Matches(field(row, range.field()))) return false;
+  }
+  return true;
+}
+std::vector<RangeCheck> RangeChecks(const Ranges& ranges);
+
+// The time fields every record row has, for InRanges.
+template <class Row>
+std::optional<int64_t> Times(const Row& row, const std::string& field) {
+  if (field == "created_at") return row.created_at_us;
+  if (field == "updated_at") return row.updated_at_us;
+  return std::nullopt;
+}
+
+// Compares canonical decimal texts ("-12", "12.50") exactly, without floating
+// point: <0, 0, >0. Not a number compares below every number.
+int CompareDecimal(std::string_view a, std::string_view b);
+
+// Microseconds of an RFC 3339 time or a YYYY-MM-DD day (its start).
+std::optional<int64_t> TimeOf(const std::string& text);
 
 // Equality filters of a list: field -> the values the row's field may have
 // (any one of them). A custom field ("custom.<key>") compares folded, so

@@ -620,59 +620,16 @@ void AccountsModule::AccountRoutes() {
         Send(res, BadParameter(name, "nu este un câmp al contului.", "is not an account field."));
         return false;
       }
-      const size_t dots = value.find("..");
-      if (dots == std::string::npos && !times) {
+      // A number or date field takes a range "from..to" or one value; a
+      // value not of its kind is 400, never a silent empty answer.
+      std::optional<projections::ValueRange::Kind> kind =
+          settings_.CustomRangeKind("account", name);
+      if (times) kind = projections::ValueRange::Kind::kTime;
+      if (!kind && value.find("..") == std::string::npos) {
         query->equals[name] = value;
         continue;
       }
-      // A range "from..to" (either end may be open) of a number or a date.
-      using Kind = projections::AccountQuery::Range::Kind;
-      std::optional<Kind> kind;
-      if (times) kind = Kind::kTime;
-      if (name.starts_with("custom.")) {
-        auto defs = settings_.CustomFieldsOf("account");
-        const auto* def = defs.ok() ? defs.value().Find(name.substr(7)) : nullptr;
-        if (def && (def->type == "number" || def->type == "decimal")) kind = Kind::kNumber;
-        if (def && def->type == "date") kind = Kind::kTime;
-      }
-      projections::AccountQuery::Range range;
-      range.from = value.substr(0, dots);
-      range.to = dots == std::string::npos ? value : value.substr(dots + 2);
-      if (dots == std::string::npos) range.from = value;  // a time equals itself: one instant
-      const bool times_ok =
-          kind != Kind::kTime || ((range.from.empty() || domain::ParseRfc3339(range.from) ||
-                                   domain::ParseRfc3339(range.from + "T00:00:00Z")) &&
-                                  (range.to.empty() || domain::ParseRfc3339(range.to) ||
-                                   domain::ParseRfc3339(range.to + "T00:00:00Z")));
-      if (!kind || !times_ok) {
-        Send(res, BadParameter(name,
-                               "un interval „de..până” se dă doar pentru numere și date "
-                               "(2026-01-01..2026-01-31, 10.., ..99.5).",
-                               "a range 'from..to' is for numbers and dates only "
-                               "(2026-01-01..2026-01-31, 10.., ..99.5)."));
-        return false;
-      }
-      auto decimal = [](const std::string& v) {
-        size_t i = v.starts_with('-') ? 1 : 0, dots = 0, digits = 0;
-        for (; i < v.size(); ++i) {
-          if (v[i] == '.') {
-            ++dots;
-          } else if (std::isdigit(static_cast<unsigned char>(v[i]))) {
-            ++digits;
-          } else {
-            return false;
-          }
-        }
-        return digits > 0 && dots <= 1 && v.size() <= 40;
-      };
-      if (*kind == Kind::kNumber && ((!range.from.empty() && !decimal(range.from)) ||
-                                     (!range.to.empty() && !decimal(range.to)))) {
-        Send(res, BadParameter(name, "capetele intervalului sunt numere (10..99.5).",
-                               "the range's ends are numbers (10..99.5)."));
-        return false;
-      }
-      range.kind = *kind;
-      query->ranges[name] = range;
+      if (!ReadRange(res, name, value, kind, &query->ranges[name])) return false;
     }
     const std::string folder = call.req.get_param_value("folder");
     if (!folder.empty()) {

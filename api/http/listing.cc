@@ -3,9 +3,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include "api/http/problem.h"
+#include "domain/time.h"
 
 namespace crm::api {
 
@@ -40,7 +43,63 @@ bool DecodeCursor(const std::string& cursor, size_t* offset) {
   return ec == std::errc() && end == raw.data() + len;
 }
 
+bool IsDecimal(const std::string& v) {
+  size_t i = v.starts_with('-') ? 1 : 0, dots = 0, digits = 0;
+  for (; i < v.size(); ++i) {
+    if (v[i] == '.') {
+      ++dots;
+    } else if (std::isdigit(static_cast<unsigned char>(v[i]))) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && dots <= 1 && v.size() <= 40;
+}
+
+bool IsTime(const std::string& v) {
+  return domain::ParseRfc3339(v) || (v.size() == 10 && domain::ParseRfc3339(v + "T00:00:00Z"));
+}
+
 }  // namespace
+
+bool ReadRange(httplib::Response& res, const std::string& name, const std::string& value,
+               std::optional<projections::ValueRange::Kind> kind, projections::ValueRange* out) {
+  using Kind = projections::ValueRange::Kind;
+  if (!kind || *kind == Kind::kText) {
+    Send(res, BadParameter(name,
+                           "un interval „de..până” se dă doar pentru numere și date "
+                           "(2026-01-01..2026-01-31, 10.., ..99.5).",
+                           "a range 'from..to' is for numbers and dates only "
+                           "(2026-01-01..2026-01-31, 10.., ..99.5)."));
+    return false;
+  }
+  const size_t dots = value.find("..");
+  out->kind = *kind;
+  out->from = value.substr(0, dots);
+  out->to = dots == std::string::npos ? value : value.substr(dots + 2);
+  for (const std::string* end : {&out->from, &out->to}) {
+    if (end->empty()) continue;
+    if (*kind == Kind::kNumber && !IsDecimal(*end)) {
+      Send(res, BadParameter(name, "se așteaptă un număr sau un interval de numere (10..99.5).",
+                             "expects a number or a range of numbers (10..99.5)."));
+      return false;
+    }
+    if (*kind == Kind::kTime && !IsTime(*end)) {
+      Send(res, BadParameter(name,
+                             "se așteaptă o dată AAAA-LL-ZZ, un moment RFC 3339 sau un interval "
+                             "(2026-01-01..2026-01-31).",
+                             "expects a date YYYY-MM-DD, an RFC 3339 time or a range "
+                             "(2026-01-01..2026-01-31)."));
+      return false;
+    }
+  }
+  if (dots == std::string::npos && value.empty()) {
+    Send(res, BadParameter(name, "nu poate fi gol.", "cannot be empty."));
+    return false;
+  }
+  return true;
+}
 
 std::vector<std::string> CommaItems(std::string_view text) {
   std::vector<std::string> items;

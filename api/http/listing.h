@@ -10,9 +10,12 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "projections/query.h"
 
 namespace crm::api {
 
@@ -30,6 +33,13 @@ std::string Joined(const Items& items, std::string_view separator = ",") {
   }
   return out;
 }
+
+// Reads filter `name=value` of a typed field as a range: "from..to" (either
+// end open) or one value (a range of one). `kind` is the field's (nullopt: a
+// field that takes no range). False, with a 400 sent, when `value` is not of
+// the kind, or the field takes no range.
+bool ReadRange(httplib::Response& res, const std::string& name, const std::string& value,
+               std::optional<projections::ValueRange::Kind> kind, projections::ValueRange* out);
 
 struct PageRequest {
   size_t limit = 50;

@@ -52,27 +52,30 @@ http::Schemas NamedSchemas() {
                {"close_date", String().Nullable().Format("date")},
                {"reminder_at", String().Nullable().Format("date-time")},
                {"custom", Ref("CustomValues")}})},
-      {"Opportunity", Object({{"id", String()},
-                              {"account_id", String()},
-                              {"contact_id", String().Nullable()},
-                              {"title", String()},
-                              {"details", String().Nullable()},
-                              {"value", String()},
-                              {"value_minor", Integer()},
-                              {"currency", String()},
-                              {"stage", String()},
-                              {"status", String().Enum({"open", "won", "lost"})},
-                              {"close_reason", String().Nullable()},
-                              {"owner_id", String()},
-                              {"due_date", String().Nullable()},
-                              {"close_date", String().Nullable()},
-                              {"reminder_at", String().Nullable()},
-                              {"custom", Object().Values(String())},
-                              {"archived", Boolean()},
-                              {"version", Integer()},
-                              {"created_at", String().Format("date-time")},
-                              {"updated_at", String().Format("date-time")}})
-                          .Open()},
+      {"Opportunity",
+       Object({{"id", String()},
+               {"account_id", String()},
+               {"contact_id", String().Nullable()},
+               {"title", String()},
+               {"details", String().Nullable()},
+               {"value", String()},
+               {"value_minor", Integer()},
+               {"currency", String()},
+               {"stage", String()},
+               {"status", String().Enum({"open", "won", "lost"})},
+               {"close_reason", String().Nullable()},
+               {"owner_id", String()},
+               {"account_name", String().Describe("In lists: the account's name now.")},
+               {"owner_name", String().Nullable().Describe("In lists: the user's display name.")},
+               {"due_date", String().Nullable()},
+               {"close_date", String().Nullable()},
+               {"reminder_at", String().Nullable()},
+               {"custom", Object().Values(String())},
+               {"archived", Boolean()},
+               {"version", Integer()},
+               {"created_at", String().Format("date-time")},
+               {"updated_at", String().Format("date-time")}})
+           .Open()},
       {"OpportunityPage", Object({{"items", Array(Ref("Opportunity"))},
                                   {"next_cursor", String().Nullable()},
                                   {"total", Integer()},
@@ -116,6 +119,10 @@ http::Schemas NamedSchemas() {
                {"details", String().Nullable()},
                {"status", String()},
                {"owner_id", String()},
+               {"account_name", String().Describe("In lists: the account's name now.")},
+               {"owner_name", String().Nullable().Describe("In lists: the user's display name.")},
+               {"opportunity_title",
+                String().Nullable().Describe("In lists: the opportunity's title now.")},
                {"due_date", String().Nullable()},
                {"reminder_at", String().Nullable()},
                {"custom", Object().Values(String())},
@@ -752,20 +759,47 @@ void SalesModule::SalesRoutes() {
     return (*names)[key] = name;
   };
 
+  // The names beside a list row's ids (as they are now), so that a frontend
+  // needs no request per row: account_name, owner_name, opportunity_title.
+  auto with_names = [this](json* item) {
+    auto text = [&](const char* key) {
+      auto it = item->find(key);
+      return it != item->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (const std::string id = text("account_id"); !id.empty()) {
+      (*item)["account_name"] = server_.models().accounts.NameOf(id);
+    }
+    if (const std::string id = text("owner_id"); !id.empty()) {
+      auto user = server_.models().identity.User(id);
+      (*item)["owner_name"] = user ? json(user->display_name) : json(nullptr);
+    }
+    if (const std::string id = text("opportunity_id"); !id.empty()) {
+      auto opportunity = server_.models().opportunities.Get(id);
+      (*item)["opportunity_title"] = opportunity ? json(opportunity->title) : json(nullptr);
+    }
+  };
+
   // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
   // search, equality filters on `fields` and custom.<key> (any of
-  // comma-separated values; custom fields folded), inclusive date ranges,
-  // sort, pages, and the caller's columns.
-  auto list_routes = [this, cell](
+  // comma-separated values; custom fields folded), ranges `from..to` (or one
+  // value) on the `typed` fields and on number and date custom fields, the
+  // older inclusive date bounds `dates`, sort, pages, and the caller's columns.
+  using RangeKinds = std::map<std::string, projections::ValueRange::Kind>;
+  using Kind = projections::ValueRange::Kind;
+  auto list_routes = [this, cell, with_names, stage_keys](
                          http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
-                         const auto& model, std::vector<std::string> fields,
+                         const auto& model, std::vector<std::string> fields, RangeKinds typed,
                          const std::vector<std::pair<std::string, int>>& dates, auto to_json,
                          const std::string& sheet_name, const std::string& file_name) {
     using Model = std::remove_cvref_t<decltype(model)>;
     using Query = typename Model::QueryType;
     // The query of a request; false when a problem was sent.
-    auto read_query = [fields, dates, entity](const Call& call, httplib::Response& res,
-                                              Query* query) {
+    auto read_query = [this, fields, typed, dates, entity, stage_keys](
+                          const Call& call, httplib::Response& res, Query* query) {
+      if constexpr (requires { query->stage_order; }) {
+        auto stages = stage_keys();  // sort=stage is in the pipeline's order
+        if (stages.ok()) query->stage_order = std::move(stages).value();
+      }
       query->q = call.req.get_param_value("q");
       query->include_archived = call.req.get_param_value("include_archived") == "true";
       std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor",
@@ -773,11 +807,17 @@ void SalesModule::SalesRoutes() {
       for (const auto& [name, unused] : dates) reserved.insert(name);
       for (const auto& [name, value] : call.req.params) {
         if (reserved.count(name)) continue;
+        auto kind = settings_.CustomRangeKind(entity, name);
+        if (auto it = typed.find(name); it != typed.end()) kind = it->second;
         if (std::find(fields.begin(), fields.end(), name) == fields.end() &&
-            !name.starts_with("custom.")) {
+            !name.starts_with("custom.") && !kind) {
           Send(res, BadParameter(name, "nu este un filtru al listei.",
                                  "is not a filter of the " + std::string(entity) + " list."));
           return false;
+        }
+        if (kind || value.find("..") != std::string::npos) {
+          if (!ReadRange(res, name, value, kind, &query->ranges[name])) return false;
+          continue;
         }
         // Any of the values: `owner_id=a,b`, or the parameter repeated.
         auto& values = query->equals[name];
@@ -793,7 +833,7 @@ void SalesModule::SalesRoutes() {
       }
       return true;
     };
-    server_.Route(std::move(list_spec), [this, &model, read_query, to_json, entity](
+    server_.Route(std::move(list_spec), [this, &model, read_query, to_json, entity, with_names](
                                             const Call& call, httplib::Response& res) {
       Query query;
       if (!read_query(call, res, &query)) return;
@@ -805,7 +845,9 @@ void SalesModule::SalesRoutes() {
         const auto found = m.Query(query, request.sort, request.offset, request.limit);
         json items = json::array();
         for (const auto& row : found.rows) {
-          items.push_back(columns.all ? to_json(row) : RowJson(to_json(row), columns.names));
+          json item = columns.all ? to_json(row) : RowJson(to_json(row), columns.names);
+          with_names(&item);
+          items.push_back(std::move(item));
         }
         json page;
         if (PageAnswer(res, request, found.total, std::move(items), &page)) {
@@ -846,7 +888,8 @@ void SalesModule::SalesRoutes() {
        .op = "listOpportunities",
        .summary =
            "Opportunities: search (q), filters (owner_id, stage, status, account_id, contact_id, "
-           "currency, custom.<key>, due_after/due_before, close_from/close_to), sort, pages",
+           "currency, custom.<key>: any of a,b), ranges from..to (value, due_date, close_date, "
+           "created_at, updated_at, number and date custom fields), sort, pages",
        .tag = "sales",
        .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
                   Shared("as_of"), Param{.name = "q", .schema = String()},
@@ -855,6 +898,15 @@ void SalesModule::SalesRoutes() {
                   Param{.name = "due_before", .schema = String().Format("date")},
                   Param{.name = "close_from", .schema = String().Format("date")},
                   Param{.name = "close_to", .schema = String().Format("date")},
+                  Param{.name = "value",
+                        .schema = String(),
+                        .description = "A range from..to of decimal amounts (1000..20000, "
+                                       "5000.., ..999.99) or one amount."},
+                  Param{.name = "close_date",
+                        .schema = String(),
+                        .description = "A range of days or times (2026-01-01..2026-03-31, "
+                                       "2026-01-01..) or one day; due_date, created_at and "
+                                       "updated_at take the same."},
                   Param{.name = "include_archived", .schema = Boolean()},
                   Param{.name = "columns",
                         .schema = String(),
@@ -883,6 +935,11 @@ void SalesModule::SalesRoutes() {
        .errors = {503}},
       "opportunity", server_.models().opportunities,
       {"owner_id", "stage", "status", "account_id", "contact_id", "currency"},
+      {{"value", Kind::kNumber},
+       {"due_date", Kind::kTime},
+       {"close_date", Kind::kTime},
+       {"created_at", Kind::kTime},
+       {"updated_at", Kind::kTime}},
       {{"due_after", 0}, {"due_before", 1}, {"close_from", 2}, {"close_to", 3}}, OpportunityJson,
       "Oportunități", "oportunitati.xlsx");
 
@@ -1223,7 +1280,8 @@ void SalesModule::SalesRoutes() {
        .permission = Permission::kReadCrm,
        .op = "listActivities",
        .summary = "Activities: search (q), filters (owner_id, type, status, account_id, "
-                  "opportunity_id, contact_id, custom.<key>, due_after/due_before), sort, pages",
+                  "opportunity_id, contact_id, custom.<key>: any of a,b), ranges from..to "
+                  "(due_date, created_at, updated_at, number and date custom fields), sort, pages",
        .tag = "sales",
        .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
                   Shared("as_of"), Param{.name = "q", .schema = String()},
@@ -1263,6 +1321,7 @@ void SalesModule::SalesRoutes() {
        .errors = {503}},
       "activity", server_.models().activities,
       {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
+      {{"due_date", Kind::kTime}, {"created_at", Kind::kTime}, {"updated_at", Kind::kTime}},
       {{"due_after", 0}, {"due_before", 1}}, ActivityJson, "Activități", "activitati.xlsx");
 
   server_.Route({.method = "GET",

@@ -196,6 +196,18 @@ domain::Outcome<settings::CustomFields::State> SettingsModule::CustomFieldsOf(
   return loaded.value().state;
 }
 
+std::optional<projections::ValueRange::Kind> SettingsModule::CustomRangeKind(
+    const std::string& entity, const std::string& name) {
+  if (!name.starts_with("custom.")) return std::nullopt;
+  auto defs = CustomFieldsOf(entity);
+  const auto* def = defs.ok() ? defs.value().Find(name.substr(7)) : nullptr;
+  if (!def) return std::nullopt;
+  if (def->type == "number" || def->type == "decimal")
+    return projections::ValueRange::Kind::kNumber;
+  if (def->type == "date") return projections::ValueRange::Kind::kTime;
+  return std::nullopt;
+}
+
 domain::Outcome<accounts::AccountRules> SettingsModule::RulesNow(const std::string& entity) {
   auto fields = custom_fields_.Load(settings::CustomFieldsStream(entity));
   if (!fields.ok()) return fields.status();

@@ -46,6 +46,10 @@ class SettingsModule final : public Module {
   std::optional<domain::Text> FieldLabel(const std::string& entity, const std::string& name);
   // The custom fields defined for `entity`.
   domain::Outcome<settings::CustomFields::State> CustomFieldsOf(const std::string& entity);
+  // How list filter "custom.<key>" of `entity` compares as a range: a
+  // number or a date field's kind; nullopt for the others (text, choices).
+  std::optional<projections::ValueRange::Kind> CustomRangeKind(const std::string& entity,
+                                                               const std::string& name);
 
   // The list columns `user_id` sees for `entity`: their own settings, else
   // the organization's, else the built-in default; *source says which

@@ -996,9 +996,9 @@ TEST_F(SalesTest, TheOpportunityPortfolioGroupsByUserAndStage) {
 // folded (case and diacritics ignored).
 TEST_F(SalesTest, ListFiltersTakeSeveralValuesAndFoldCustomFields) {
   auto r = Post("/api/v1/custom-fields", {{"entity", "opportunity"},
-                                         {"key", "source"},
-                                         {"label", {{"ro", "Sursă"}, {"en", "Source"}}},
-                                         {"type", "text"}});
+                                          {"key", "source"},
+                                          {"label", {{"ro", "Sursă"}, {"en", "Source"}}},
+                                          {"type", "text"}});
   ASSERT_EQ(201, r->status) << r->body;
   Open({{"title", "Din târg"}, {"custom", {{"source", "Târgul Expo"}}}});
   Open({{"title", "De pe web"}, {"custom", {{"source", "Web"}}}, {"stage", "offer"}});
@@ -1008,6 +1008,115 @@ TEST_F(SalesTest, ListFiltersTakeSeveralValuesAndFoldCustomFields) {
   EXPECT_EQ(0, Get("/api/v1/opportunities?custom.source=targ")["total"]) << "equality, not search";
   EXPECT_EQ(2, Get("/api/v1/opportunities?stage=prospecting,approach")["total"]);
   EXPECT_EQ(3, Get("/api/v1/opportunities?stage=prospecting&stage=offer")["total"]);
+}
+
+// One grammar for ranges: from..to (either end open) or one value, on money,
+// dates, times and number or date custom fields; a value of the wrong kind is
+// 400, never a silent empty list.
+TEST_F(SalesTest, ListsTakeRangesOfNumbersAndDates) {
+  auto r = Post("/api/v1/custom-fields", {{"entity", "opportunity"},
+                                          {"key", "employees"},
+                                          {"label", {{"ro", "Angajați"}, {"en", "Employees"}}},
+                                          {"type", "number"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  r = Post("/api/v1/custom-fields", {{"entity", "activity"},
+                                     {"key", "visit"},
+                                     {"label", {{"ro", "Vizită"}, {"en", "Visit"}}},
+                                     {"type", "date"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string small = Open({{"title", "Mică"},
+                                  {"value", "999.99"},
+                                  {"due_date", "2027-01-10"},
+                                  {"custom", {{"employees", "9"}}}});
+  const std::string exact = Open({{"title", "Exactă"},
+                                  {"value", "1000.00"},
+                                  {"due_date", "2027-01-31"},
+                                  {"custom", {{"employees", "120"}}}});
+  const std::string big = Open({{"title", "Mare"}, {"value", "20000.50"}});
+  auto ids = [&](const std::string& query) {
+    json page = Get("/api/v1/opportunities?" + query + "&sort=value");
+    std::vector<std::string> out;
+    for (const auto& item : page["items"]) out.push_back(item["id"]);
+    EXPECT_EQ(out.size(), page["total"].get<size_t>()) << query;
+    return out;
+  };
+  EXPECT_EQ((std::vector<std::string>{exact, big}), ids("value=1000..20000.50"));
+  EXPECT_EQ((std::vector<std::string>{small, exact}), ids("value=..1000"));
+  EXPECT_EQ((std::vector<std::string>{big}), ids("value=1000.01.."));
+  EXPECT_EQ((std::vector<std::string>{exact}), ids("value=1000"));
+  EXPECT_EQ((std::vector<std::string>{small, exact}), ids("due_date=2027-01-01..2027-01-31"))
+      << "a day as the upper end is the whole day";
+  EXPECT_EQ((std::vector<std::string>{exact}), ids("due_date=2027-01-31"));
+  EXPECT_EQ((std::vector<std::string>{exact}), ids("custom.employees=10..200"));
+  EXPECT_EQ((std::vector<std::string>{small}), ids("custom.employees=9.0"));
+  EXPECT_EQ((std::vector<std::string>{small, exact, big}),
+            ids("created_at=2000-01-01..&value=0.."));
+  EXPECT_TRUE(ids("created_at=..2000-01-01").empty());
+
+  ExpectProblem(client_->Get("/api/v1/opportunities?value=abc"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/opportunities?value=1..x"), 400, "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/opportunities?custom.employees=abc"), 400,
+                "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/opportunities?due_date=31.01.2027"), 400,
+                "invalid_parameter");
+  ExpectProblem(client_->Get("/api/v1/opportunities?title=a..b"), 400, "invalid_parameter");
+  r = client_->Get("/api/v1/opportunities?stage=a..b");
+  ExpectProblem(r, 400, "invalid_parameter");
+  EXPECT_NE(std::string::npos, r->body.find("numere și date")) << r->body;
+  EXPECT_NE(std::string::npos, r->body.find("numbers and dates only")) << r->body;
+
+  auto visit = [&](const std::string& subject, const std::string& on) {
+    auto created = Post("/api/v1/activities", {{"account_id", account_},
+                                               {"type", "meeting"},
+                                               {"subject", subject},
+                                               {"due_date", "2027-02-01"},
+                                               {"custom", {{"visit", on}}}});
+    EXPECT_EQ(201, created->status) << created->body;
+  };
+  visit("Prima", "2027-01-05");
+  visit("A doua", "2027-03-05");
+  EXPECT_EQ(1, Get("/api/v1/activities?custom.visit=2027-01-01..2027-01-31")["total"]);
+  EXPECT_EQ(2, Get("/api/v1/activities?due_date=2027-02-01&custom.visit=2027-01-01..")["total"]);
+  ExpectProblem(client_->Get("/api/v1/activities?custom.visit=ianuarie"), 400, "invalid_parameter");
+  // The export takes the same grammar.
+  r = client_->Get("/api/v1/opportunities.xlsx?value=1000..&columns=title,value&min_position=" +
+                   std::to_string(store_->Head()));
+  ASSERT_EQ(200, r->status) << r->body;
+  json book = testing::ReadWorkbook(r->body, dir_.Sub("ranges.xlsx"));
+  EXPECT_EQ(3u, book["Oportunități"].size()) << book.dump();  // a header and two rows
+}
+
+// List rows carry the names beside their ids, and stages sort in the
+// pipeline's order, not by name.
+TEST_F(SalesTest, ListRowsCarryNamesAndSortStagesInPipelineOrder) {
+  const std::string offer = Open({{"title", "La ofertă"}, {"stage", "offer"}});
+  const std::string first = Open({{"title", "La început"}});  // prospecting
+  const std::string second = Open({{"title", "La abordare"}, {"stage", "approach"}});
+  json page = Get("/api/v1/opportunities?sort=stage");
+  ASSERT_EQ(3u, page["items"].size()) << page.dump();
+  EXPECT_EQ(first, page["items"][0]["id"]);
+  EXPECT_EQ(second, page["items"][1]["id"]);
+  EXPECT_EQ(offer, page["items"][2]["id"]);
+  page = Get("/api/v1/opportunities?sort=-stage");
+  EXPECT_EQ(offer, page["items"][0]["id"]);
+  EXPECT_EQ("Alfa", page["items"][0]["account_name"]);
+  EXPECT_EQ("Administrator", page["items"][0]["owner_name"]);
+  // Also with chosen columns.
+  page = Get("/api/v1/opportunities?columns=title,account_id&sort=stage");
+  EXPECT_EQ("Alfa", page["items"][0]["account_name"]);
+  EXPECT_FALSE(page["items"][0].contains("owner_name")) << "owner_id is not a chosen column";
+
+  auto r = Post("/api/v1/activities", {{"account_id", account_},
+                                       {"opportunity_id", offer},
+                                       {"type", "task"},
+                                       {"subject", "Trimite oferta"}});
+  ASSERT_EQ(201, r->status) << r->body;
+  page = Get("/api/v1/activities?columns=subject,account_id,opportunity_id,owner_id");
+  ASSERT_EQ(1u, page["items"].size());
+  const json& task = page["items"][0];
+  EXPECT_EQ("Alfa", task.value("account_name", "")) << page.dump();
+  EXPECT_EQ("La ofertă", task.value("opportunity_title", "")) << page.dump();
+  EXPECT_EQ("Administrator", task.value("owner_name", "")) << page.dump();
 }
 
 // The activity portfolio: by responsible user and status.
