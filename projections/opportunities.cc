@@ -143,7 +143,7 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
     };
     match = match && in(row.due_date, query.due_from, query.due_to) &&
             in(row.close_date, query.close_from, query.close_to) &&
-            InRanges(ranges, row, text_of, Times<OpportunityRow>);
+            (ranges.empty() || InRanges(ranges, row, text_of, Times<OpportunityRow>));
     if (match) matches.push_back(&row);
   }
   std::unordered_map<std::string, int64_t> stage_rank;
