@@ -1,5 +1,6 @@
 // crm-server: opens the event store, rebuilds the read models, serves HTTP.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -112,10 +113,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crm-server: cannot listen on %s:%d\n", config.bind.c_str(), config.port);
     return 1;
   }
-  std::printf(
-      "crm-server %s: serving http://%s:%d with data in %s (%llu events replayed in %.3fs)\n",
-      kServerVersion, config.bind.c_str(), server.port(), config.data_dir.c_str(),
-      static_cast<unsigned long long>(store->Head()), replay_s);
+  uint64_t restored = UINT64_MAX;  // the oldest snapshot a lane started from
+  for (const auto& report : runner.Reports()) restored = std::min(restored, report.restored_from);
+  const std::string how =
+      restored > 0 && restored != UINT64_MAX
+          ? "read models from snapshots at " + std::to_string(restored) + ", caught up in"
+          : "read models replayed in";
+  std::printf("crm-server %s: serving http://%s:%d with data in %s (%llu events; %s %.3fs)\n",
+              kServerVersion, config.bind.c_str(), server.port(), config.data_dir.c_str(),
+              static_cast<unsigned long long>(store->Head()), how.c_str(), replay_s);
   std::fflush(stdout);
 
   std::thread signal_thread([&] {

@@ -987,7 +987,7 @@ Status EventStore::PutSnapshot(std::string_view name, uint64_t position, std::st
   const std::string_view first = bytes.substr(0, kSnapshotHead);
   const std::string_view rest = bytes.substr(first.size());
   const uint64_t chunks = 1 + (rest.size() + kSnapshotChunk - 1) / kSnapshotChunk;
-  // No WAL: a snapshot lost in a crash only costs a longer replay. Chunks go
+  // No WAL (the flush below makes it durable). Chunks go
   // one by one (no batch copies them all), the first last: until it is
   // there, the snapshot does not exist.
   rocksdb::WriteOptions wo;
@@ -1004,8 +1004,11 @@ Status EventStore::PutSnapshot(std::string_view name, uint64_t position, std::st
     const std::string key = keys::SnapshotKey(name, position, static_cast<uint32_t>(i));
     if (Status s = FromRocks(db_->Put(wo, cf(kSnapshots), key, value)); !s.ok()) return s;
   }
+  // Then flushed, and waited for: a flush still queued when the store closes
+  // is dropped (there is no WAL to recover it from), and the older snapshots
+  // a caller deletes next must not go before this one is on disk.
   rocksdb::FlushOptions flush;
-  flush.wait = false;
+  flush.wait = true;
   return FromRocks(db_->Flush(flush, cf(kSnapshots)));
 }
 

@@ -464,5 +464,25 @@ TEST(SnapshotStoreTest, KeepsSnapshotsBesideTheLogInChunks) {
   EXPECT_EQ(0u, store->Head());
 }
 
+// A snapshot written just before the store closes is there when it opens
+// again: its flush is not left queued at the close.
+TEST(SnapshotStoreTest, ASnapshotWrittenJustBeforeCloseSurvives) {
+  testing::TempDir dir;
+  const std::string bytes(5u << 20, 's');
+  for (uint64_t i = 1; i <= 8; ++i) {
+    {
+      auto store = testing::OpenOrDie(dir.path());
+      if (i > 1) {
+        ASSERT_TRUE(store->DeleteSnapshot("m", i - 1).ok());
+      }
+      ASSERT_TRUE(store->PutSnapshot("m", i, bytes).ok());
+    }
+    auto store = testing::OpenOrDie(dir.path());
+    auto positions = store->SnapshotPositions("m");
+    ASSERT_TRUE(positions.ok());
+    EXPECT_EQ(std::vector<uint64_t>{i}, *positions) << "round " << i;
+  }
+}
+
 }  // namespace
 }  // namespace crm::eventstore

@@ -286,6 +286,27 @@ TEST_F(SnapshotTest, SnapshotsOfOtherCodeOrUnreadableOnesAreIgnored) {
       ASSERT_TRUE(positions.ok());
       EXPECT_TRUE(positions->empty()) << name;
     }
+    // Ours at the same position take their place.
+    ASSERT_TRUE(runner.SnapshotAll().ok());
+    for (const auto& [name, bytes] : full) {
+      auto positions = store_->SnapshotPositions(name);
+      ASSERT_TRUE(positions.ok());
+      EXPECT_EQ(std::vector<uint64_t>{store_->Head()}, *positions) << name;
+      auto read = store_->ReadSnapshot(name, store_->Head());
+      ASSERT_TRUE(read.ok());
+      EXPECT_TRUE(read->has_value()) << name;
+    }
+  }
+  {
+    // And they outlive a restart of the store.
+    const uint64_t head = store_->Head();
+    store_.reset();
+    store_ = testing::OpenOrDie(dir_.path());
+    for (const auto& [name, bytes] : full) {
+      auto positions = store_->SnapshotPositions(name);
+      ASSERT_TRUE(positions.ok());
+      EXPECT_EQ(std::vector<uint64_t>{head}, *positions) << name << " after a restart";
+    }
   }
   // Our code's prefix, then bytes that do not read back: a full replay.
   const uint64_t head = store_->Head();
