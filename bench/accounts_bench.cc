@@ -88,12 +88,12 @@ void BM_AccountsSearch(benchmark::State& state) {
 }
 void BM_AccountsFilterCity(benchmark::State& state) {
   projections::AccountQuery q;
-  q.equals["city"] = "Brașov";
+  q.equals["city"] = {"Brașov"};
   Query(state, q, {});
 }
 void BM_AccountsFilterOwner(benchmark::State& state) {
   projections::AccountQuery q;
-  q.equals["owner_id"] = "u3";
+  q.equals["owner_id"] = {"u3"};
   Query(state, q, {});
 }
 void BM_AccountsSortByName(benchmark::State& state) { Query(state, {}, {{"name", true}}); }

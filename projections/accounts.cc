@@ -183,15 +183,27 @@ namespace {}  // namespace
 std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) const {
   const std::vector<std::string> words = SearchWords(query.q);
   // Each filter resolved once: a text field compares its folded slot value.
+  // Any of its values matches; text and custom fields compare folded.
   struct Equals {
     int text_index;
     std::string field;
-    std::string value;
+    std::vector<std::string> values;
+    bool folded;
+    bool Has(std::string_view v) const {
+      for (const std::string& value : values) {
+        if (value.size() == v.size() && std::string_view(value) == v) return true;
+      }
+      return false;
+    }
   };
   std::vector<Equals> equals;
-  for (const auto& [field, value] : query.equals) {
+  for (const auto& [field, values] : query.equals) {
     const int i = TextFieldIndex(field);
-    equals.push_back({i, field, i >= 0 ? accounts::FoldText(value) : value});
+    Equals e{i, field, values, i >= 0 || field.starts_with("custom.")};
+    if (e.folded) {
+      for (auto& v : e.values) v = accounts::FoldText(v);
+    }
+    equals.push_back(std::move(e));
   }
   const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
   auto text_of = [](const AccountRow& row, const std::string& field) {
@@ -224,10 +236,18 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
     bool match = true;
     for (const auto& w : words) match = match && slot.search.find(w) != std::string::npos;
     for (const Equals& e : equals) {
-      match = match && (e.text_index >= 0        ? slot.folded[e.text_index] == e.value
-                        : e.field == "owner_id"  ? slot.owner_id == e.value
-                        : e.field == "folder_id" ? slot.folder_id == e.value
-                                                 : FieldValue(*slot.row, e.field) == e.value);
+      if (!match) break;
+      if (e.text_index >= 0) {
+        match = e.Has(slot.folded[e.text_index]);
+      } else if (e.field == "owner_id") {
+        match = e.Has(slot.owner_id);
+      } else if (e.field == "folder_id") {
+        match = e.Has(slot.folder_id);
+      } else if (e.folded) {
+        match = e.Has(accounts::FoldText(FieldValue(*slot.row, e.field)));
+      } else {
+        match = e.Has(FieldValue(*slot.row, e.field));
+      }
     }
     match = match && InRanges(ranges, *slot.row, text_of, Times<AccountRow>);
     if (match) out.push_back(&slot);

@@ -46,7 +46,7 @@ struct AccountQuery {
   std::string q;                                 // every word must occur (folded)
   // field (or "custom.<key>") -> value. Standard text fields compare folded
   // (case and diacritics ignored); the others exactly.
-  std::map<std::string, std::string> equals;
+  AnyOf equals;  // any of the values; text and custom fields compare folded
   // An inclusive range per field; an empty bound is open. Kind says how
   // values compare.
   using Range = ValueRange;

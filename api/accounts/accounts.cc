@@ -626,7 +626,9 @@ void AccountsModule::AccountRoutes() {
           settings_.CustomRangeKind("account", name);
       if (times) kind = projections::ValueRange::Kind::kTime;
       if (!kind && value.find("..") == std::string::npos) {
-        query->equals[name] = value;
+        // Any of the values: `city=Brașov,Cluj-Napoca`, or the parameter repeated.
+        auto& values = query->equals[name];
+        for (std::string& v : CommaItems(value)) values.push_back(std::move(v));
         continue;
       }
       if (!ReadRange(res, name, value, kind, &query->ranges[name])) return false;

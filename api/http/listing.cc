@@ -102,11 +102,15 @@ bool ReadRange(httplib::Response& res, const std::string& name, const std::strin
 }
 
 std::vector<std::string> CommaItems(std::string_view text) {
-  std::vector<std::string> items;
-  for (size_t start = 0; start <= text.size();) {
-    const size_t end = std::min(text.find(',', start), text.size());
-    items.emplace_back(text.substr(start, end - start));
-    start = end + 1;
+  std::vector<std::string> items(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == ',' || text[i + 1] == '\\')) {
+      items.back().push_back(text[++i]);
+    } else if (text[i] == ',') {
+      items.emplace_back();
+    } else {
+      items.back().push_back(text[i]);
+    }
   }
   return items;
 }

@@ -20,7 +20,8 @@
 namespace crm::api {
 
 // The items of a comma-separated parameter in order, empty ones too ("a,,b"
-// has three; "" has one, the empty item).
+// has three; "" has one, the empty item). A comma inside an item is written
+// \, and a backslash before one \\ (so "Popescu\, Ion SRL" is one item).
 std::vector<std::string> CommaItems(std::string_view text);
 
 // `items` joined by `separator`.

@@ -212,6 +212,16 @@ TEST_F(AccountSettingsTest, FiltersCompareTextFoldedAndTakeRangesOfNumbersAndDat
   ExpectProblem(client_->Get("/api/v1/accounts?created_at=yesterday.."), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/accounts?custom.employees=abc.."), 400, "invalid_parameter");
   ExpectProblem(client_->Get("/api/v1/accounts?custom.employees=1e3..5"), 400, "invalid_parameter");
+  // One value of a number field is that number; a word is refused, not an
+  // empty list.
+  EXPECT_EQ(V({"Mică"}), names("custom.employees=9.0"));
+  ExpectProblem(client_->Get("/api/v1/accounts?custom.employees=abc"), 400, "invalid_parameter");
+  // Any of several values, as in every list; "\," is a comma inside one.
+  EXPECT_EQ(V({"Mare", "Medie", "Mică"}), names("city=brasov,IASI"));
+  EXPECT_EQ(V({"Mare", "Mică"}), names("name=Mare&name=mica"));
+  Create({{"name", "Popescu, Ion SRL"}, {"city", "Cluj-Napoca"}});
+  EXPECT_EQ(V({"Popescu, Ion SRL"}), names("name=Popescu%5C,%20Ion%20SRL"));
+  EXPECT_EQ(V({}), names("name=Popescu,%20Ion%20SRL")) << "two values, neither a name";
 }
 
 TEST_F(AccountSettingsTest, RequiredAndUniqueRulesHoldAndUniqueValuesAreReleased) {

@@ -76,7 +76,7 @@ class AccountsModelTest : public ::testing::Test {
   std::vector<std::string> Got(bool descending, size_t offset, size_t limit,
                                const std::string& city = "") {
     AccountQuery query;
-    if (!city.empty()) query.equals["city"] = city;
+    if (!city.empty()) query.equals["city"] = {city};
     std::vector<std::string> out;
     for (const auto& row : model_.Query(query, {{"name", descending}}, offset, limit).rows) {
       out.push_back(row.id);
