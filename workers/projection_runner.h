@@ -73,7 +73,7 @@ class ProjectionRunner {
   // Follows the log, one thread per projection, until Stop.
   void Start();
   // Stops following the log, and snapshots every lane that moved since its
-  // last snapshot.
+  // last snapshot (by more than snapshot_every / 100 events, when it has one).
   void Stop();
 
   // Snapshots every lane now (at its position). Fails with IOError.
