@@ -122,6 +122,14 @@ void ProjectionRunner::Restore(Lane& lane) {
   const uint64_t head = store_.Head();
   for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
     if (*p > head) continue;
+    // Only where every model of the lane has one: checked on first chunks,
+    // before reading hundreds of megabytes.
+    const bool complete =
+        std::all_of(lane.projections.begin(), lane.projections.end(), [&](const auto* model) {
+          auto ours = store_.SnapshotStartsWith(model->Name(), *p, SnapshotPrefix(options_.code));
+          return ours.ok() && *ours;
+        });
+    if (!complete) continue;
     std::vector<std::string> snapshots;
     for (const auto* model : lane.projections) {
       auto bytes = ReadSnapshot(model->Name(), *p);

@@ -216,6 +216,28 @@ TEST_F(SnapshotTest, SnapshotPlusTailEqualsAFullReplayModelByModel) {
   EXPECT_EQ(Answers(replayed_), Answers(restored));
 }
 
+TEST_F(SnapshotTest, ALaneStartsOnlyWhereAllItsModelsHaveASnapshot) {
+  const auto full = FullReplay();
+  const uint64_t head = store_->Head();
+  {
+    // Every model has a snapshot at a quarter of the log; the accounts model
+    // alone also at the half (not the folders beside it in its lane).
+    ReadModels prototypes;
+    ProjectionRunner runner(*store_, {.snapshot_every = 100, .as_of_cache = 0});
+    for (auto* model : prototypes.all()) ASSERT_TRUE(runner.AsOf(*model, head / 4).ok());
+    ASSERT_TRUE(runner.AsOf(prototypes.accounts, head / 2).ok());
+  }
+  ReadModels restored;
+  ProjectionRunner runner(*store_, {.snapshot_every = 0});
+  RegisterAll(runner, restored);
+  ASSERT_TRUE(runner.CatchUp().ok());
+  for (const auto& report : runner.Reports()) {
+    EXPECT_EQ(head / 4, report.restored_from) << report.name;
+  }
+  EXPECT_EQ(full, StateOf(restored));
+  EXPECT_EQ(Answers(replayed_), Answers(restored));
+}
+
 TEST_F(SnapshotTest, ARestartStartsFromTheSnapshotTheStopWrote) {
   const auto full = FullReplay();
   {
