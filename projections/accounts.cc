@@ -206,9 +206,6 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
     equals.push_back(std::move(e));
   }
   const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-  auto text_of = [](const AccountRow& row, const std::string& field) {
-    return FieldValue(row, field);
-  };
   // With a word of three or more bytes, only the rows listed under its
   // rarest trigram can match; without one (or when even the rarest is
   // common) every row is checked.
@@ -249,7 +246,7 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
         match = e.Has(FieldValue(*slot.row, e.field));
       }
     }
-    match = match && InRanges(ranges, *slot.row, text_of, Times<AccountRow>);
+    match = match && InRanges(ranges, *slot.row, FieldValue, Times<AccountRow>);
     if (match) out.push_back(&slot);
   }
   return out;

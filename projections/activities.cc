@@ -111,12 +111,7 @@ Activities::Page Activities::Query(const ActivityQuery& query,
     bool match = true;
     for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
     match = match && MatchesAll(filters, row, Field);
-    if (!query.due_from.empty() || !query.due_to.empty()) {
-      match = match && !row.due_date.empty() &&
-              (query.due_from.empty() || row.due_date >= query.due_from) &&
-              (query.due_to.empty() || row.due_date <= query.due_to);
-    }
-    match = match && InRanges(ranges, row, Field, Times<ActivityRow>);
+    match = match && (ranges.empty() || InRanges(ranges, row, Field, Times<ActivityRow>));
     if (match) matches.push_back(&row);
   }
   SortRows(

@@ -49,11 +49,8 @@ void Fields(Archive& ar, ActivityRow& row) {
 struct ActivityQuery {
   std::string q;  // every word in the folded subject or details
   AnyOf equals;   // owner_id, type, status, account_id, opportunity_id, contact_id, custom.<key>
-  std::string due_from, due_to;  // inclusive YYYY-MM-DD; "" is open
-  Ranges ranges;                 // due_date, created_at, updated_at, custom.<key>
+  Ranges ranges;  // due_date, created_at, updated_at, custom.<key>
   bool include_archived = false;
-  // The date bounds by index: due_from, due_to.
-  std::string* Date(int index) { return index == 0 ? &due_from : &due_to; }
 };
 
 class Activities final : public Snapshotted<Activities> {

@@ -112,6 +112,12 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   }
 }
 
+std::string Opportunities::TitleOf(const std::string& id) const {
+  std::shared_lock lock(mutex());
+  auto it = index_.find(id);
+  return it == index_.end() ? "" : rows_[it->second].title;
+}
+
 std::optional<OpportunityRow> Opportunities::Get(const std::string& id) const {
   std::shared_lock lock(mutex());
   auto it = index_.find(id);
@@ -137,13 +143,7 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
     bool match = true;
     for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
     match = match && MatchesAll(filters, row, OpportunityField);
-    auto in = [](const std::string& date, const std::string& from, const std::string& to) {
-      if (from.empty() && to.empty()) return true;
-      return !date.empty() && (from.empty() || date >= from) && (to.empty() || date <= to);
-    };
-    match = match && in(row.due_date, query.due_from, query.due_to) &&
-            in(row.close_date, query.close_from, query.close_to) &&
-            (ranges.empty() || InRanges(ranges, row, text_of, Times<OpportunityRow>));
+    match = match && (ranges.empty() || InRanges(ranges, row, text_of, Times<OpportunityRow>));
     if (match) matches.push_back(&row);
   }
   std::unordered_map<std::string, int64_t> stage_rank;

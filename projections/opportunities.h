@@ -85,18 +85,11 @@ struct FunnelStage {
 struct OpportunityQuery {
   std::string q;  // every word in the folded title or details
   AnyOf equals;   // owner_id, stage, status, account_id, contact_id, currency, custom.<key>
-  // Inclusive YYYY-MM-DD ranges; "" is open.
-  std::string due_from, due_to, close_from, close_to;
   Ranges ranges;  // value, due_date, close_date, created_at, updated_at, custom.<key>
   // sort=stage follows this order (the pipeline's); other stages come after,
   // by name.
   std::vector<std::string> stage_order;
   bool include_archived = false;
-  // The date bounds by index: due_from, due_to, close_from, close_to.
-  std::string* Date(int index) {
-    std::string* dates[] = {&due_from, &due_to, &close_from, &close_to};
-    return dates[index];
-  }
 };
 
 class Opportunities final : public Snapshotted<Opportunities> {
@@ -107,6 +100,8 @@ class Opportunities final : public Snapshotted<Opportunities> {
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Opportunities>(); }
 
   std::optional<OpportunityRow> Get(const std::string& id) const;
+  // The title of opportunity `id`; "" when there is none.
+  std::string TitleOf(const std::string& id) const;
   struct Page {
     size_t total = 0;
     std::vector<OpportunityRow> rows;

@@ -68,6 +68,8 @@ std::optional<int64_t> TimeOf(const std::string& text) {
 RangeCheck::RangeCheck(std::string field, const ValueRange& range)
     : field_(std::move(field)), range_(range) {
   if (range.kind != ValueRange::Kind::kTime) return;
+  auto day_or_open = [](const std::string& end) { return end.empty() || end.size() == 10; };
+  days_ = day_or_open(range.from) && day_or_open(range.to);
   if (!range.from.empty()) from_us_ = TimeOf(range.from);
   if (!range.to.empty()) to_us_ = TimeOf(range.to);
   // A bare day as the upper end includes that whole day.
@@ -83,6 +85,8 @@ bool RangeCheck::Matches(std::string_view value) const {
   if (value.empty()) return false;
   switch (range_.kind) {
     case ValueRange::Kind::kTime: {
+      // A day within days needs no parsing: YYYY-MM-DD compares as text.
+      if (days_ && value.size() == 10) break;
       auto us = TimeOf(std::string(value));
       return us && MatchesTime(*us);
     }

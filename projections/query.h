@@ -46,6 +46,7 @@ class RangeCheck {
   std::string field_;
   ValueRange range_;
   std::optional<int64_t> from_us_, to_us_;
+  bool days_ = false;  // a time range whose ends are days (or open): days compare as text
 };
 
 // Whether `row` lies in every range; `field(row, name)` gives a field's text,

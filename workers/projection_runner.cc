@@ -106,6 +106,16 @@ Status ProjectionRunner::ApplyBatch(Lane& lane, size_t max) {
   return s;
 }
 
+std::optional<std::string> ProjectionRunner::Saved(const projections::Projection& model) const {
+  std::string bytes = SnapshotPrefix(options_.code);
+  if (!model.Save(&bytes)) return std::nullopt;
+  return bytes;
+}
+
+std::string_view ProjectionRunner::Body(const std::string& stored) const {
+  return std::string_view(stored).substr(SnapshotPrefix(options_.code).size());
+}
+
 std::optional<std::string> ProjectionRunner::ReadSnapshot(std::string_view model,
                                                           uint64_t position) const {
   auto bytes = store_.ReadSnapshot(model, position, SnapshotPrefix(options_.code));
@@ -139,9 +149,8 @@ void ProjectionRunner::Restore(Lane& lane) {
     if (snapshots.size() < lane.projections.size()) continue;  // not all of the lane's models
     std::vector<std::unique_lock<std::shared_mutex>> locks;
     for (auto* model : lane.projections) locks.emplace_back(model->mutex());
-    const size_t skip = SnapshotPrefix(options_.code).size();
     for (size_t i = 0; i < snapshots.size(); ++i) {
-      if (!lane.projections[i]->Load(std::string_view(snapshots[i]).substr(skip))) {
+      if (!lane.projections[i]->Load(Body(snapshots[i]))) {
         std::fprintf(stderr, "crm: the snapshot of %s at %llu does not read back; replaying\n",
                      std::string(lane.projections[i]->Name()).c_str(),
                      static_cast<unsigned long long>(*p));
@@ -166,8 +175,7 @@ Status ProjectionRunner::Snapshot(Lane& lane) {
     std::vector<std::shared_lock<std::shared_mutex>> locks;
     for (auto* model : lane.projections) locks.emplace_back(model->mutex());
     for (auto* model : lane.projections) {
-      std::string bytes = SnapshotPrefix(options_.code);
-      if (model->Save(&bytes)) saved.emplace_back(model->Name(), std::move(bytes));
+      if (auto bytes = Saved(*model)) saved.emplace_back(model->Name(), std::move(*bytes));
     }
   }
   const auto t1 = std::chrono::steady_clock::now();
@@ -360,11 +368,10 @@ uint64_t ProjectionRunner::StartFromSnapshot(projections::Projection& past, std:
   if (!writable_) return 1;
   auto positions = store_.SnapshotPositions(model);
   if (!positions.ok()) return 1;
-  const size_t skip = SnapshotPrefix(options_.code).size();
   for (auto p = positions->rbegin(); p != positions->rend(); ++p) {
     if (*p > until) continue;
     auto bytes = ReadSnapshot(model, *p);
-    if (bytes && past.Load(std::string_view(*bytes).substr(skip))) return *p + 1;
+    if (bytes && past.Load(Body(*bytes))) return *p + 1;
   }
   return 1;
 }
@@ -427,9 +434,9 @@ Status ProjectionRunner::Backfill(const std::stop_token& stop) {
         if (next > gap + 1) continue;
         if (Status s = Fold(*past, &next, gap, stop); !s.ok()) return s;
         if (stop.stop_requested()) return Status::OK();
-        std::string bytes = SnapshotPrefix(options_.code);
-        if (!past->Save(&bytes)) break;
-        if (Status s = Keep(model->Name(), gap, bytes); !s.ok()) return s;
+        auto bytes = Saved(*past);
+        if (!bytes) break;
+        if (Status s = Keep(model->Name(), gap, *bytes); !s.ok()) return s;
       }
     }
   }
@@ -457,9 +464,8 @@ Result<std::shared_ptr<const projections::Projection>> ProjectionRunner::AsOf(
   // A long fold leaves a snapshot where it ended, so the next question about
   // this part of the past starts there.
   if (writable_ && options_.snapshot_every > 0 && next > from + options_.snapshot_every) {
-    std::string bytes = SnapshotPrefix(options_.code);
-    if (past->Save(&bytes)) {
-      if (Status s = Keep(prototype.Name(), next - 1, bytes); !s.ok()) {
+    if (auto bytes = Saved(*past)) {
+      if (Status s = Keep(prototype.Name(), next - 1, *bytes); !s.ok()) {
         std::fprintf(stderr, "crm: cannot snapshot %s: %s\n", std::string(prototype.Name()).c_str(),
                      s.ToString().c_str());
       }

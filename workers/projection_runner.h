@@ -147,6 +147,11 @@ class ProjectionRunner {
               const std::stop_token& stop = {}) const;
   // Stores `model`'s snapshot at `position`, then thins out its snapshots.
   Status Keep(std::string_view model, uint64_t position, std::string_view bytes) const;
+  // What is stored of `model` (REQUIRES: its mutex held): our code id, then
+  // its Save; nullopt for a model that is not snapshotted. Body is the part
+  // a stored snapshot gives Load.
+  std::optional<std::string> Saved(const projections::Projection& model) const;
+  std::string_view Body(const std::string& stored) const;
   // The bytes of `model`'s snapshot at `position`, when its code is ours.
   std::optional<std::string> ReadSnapshot(std::string_view model, uint64_t position) const;
   const Lane* LaneOf(const projections::Projection& projection) const;

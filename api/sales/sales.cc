@@ -726,10 +726,28 @@ void SalesModule::SalesRoutes() {
         server_.Reply(res, outcome, "pipeline", false, "");
       });
 
+  // The name of the record an id column names, as it is now: a user's
+  // display name, an account's name, a contact's (of `account_id`) or an
+  // opportunity's title; "" when there is none.
+  auto name_of = [this](const std::string& column, const std::string& id,
+                        const std::string& account_id) -> std::string {
+    if (column == "owner_id") {
+      auto user = server_.models().identity.User(id);
+      return user ? user->display_name : "";
+    }
+    if (column == "account_id") return server_.models().accounts.NameOf(id);
+    if (column == "opportunity_id") return server_.models().opportunities.TitleOf(id);
+    auto account = server_.models().accounts.Get(account_id);
+    if (!account || !account->contacts.count(id)) return "";
+    auto& contact = account->contacts.at(id);
+    const std::string first = contact["first_name"], last = contact["last_name"];
+    return first + (first.empty() || last.empty() ? "" : " ") + last;
+  };
+
   // An export's cell: the record's JSON member as text, users, accounts,
   // contacts and opportunities by name (looked up once per export in *names).
-  auto cell = [this](const json& full, const std::string& column,
-                     std::map<std::string, std::string>* names) -> std::string {
+  auto cell = [name_of](const json& full, const std::string& column,
+                        std::map<std::string, std::string>* names) -> std::string {
     const json& v = column.starts_with("custom.")
                         ? full.value("custom", json::object()).value(column.substr(7), json())
                         : full.value(column, json());
@@ -739,43 +757,29 @@ void SalesModule::SalesRoutes() {
     static const std::set<std::string> kNamed = {"owner_id", "account_id", "contact_id",
                                                  "opportunity_id"};
     if (!kNamed.count(column)) return id;
-    const std::string key = column + "/" + full.value("account_id", "") + "/" + id;
+    const std::string account_id = full.value("account_id", "");
+    const std::string key = column + "/" + account_id + "/" + id;
     if (auto it = names->find(key); it != names->end()) return it->second;
-    std::string name = id;
-    if (column == "owner_id") {
-      if (auto user = server_.models().identity.User(id)) name = user->display_name;
-    } else if (column == "account_id") {
-      if (auto account = server_.models().accounts.Get(id)) name = account->text["name"];
-    } else if (column == "contact_id") {
-      auto account = server_.models().accounts.Get(full.value("account_id", ""));
-      if (account && account->contacts.count(id)) {
-        auto& contact = account->contacts.at(id);
-        const std::string first = contact["first_name"], last = contact["last_name"];
-        name = first + (first.empty() || last.empty() ? "" : " ") + last;
-      }
-    } else if (auto opportunity = server_.models().opportunities.Get(id)) {
-      name = opportunity->title;
-    }
-    return (*names)[key] = name;
+    const std::string name = name_of(column, id, account_id);
+    return (*names)[key] = name.empty() ? id : name;
   };
 
   // The names beside a list row's ids (as they are now), so that a frontend
   // needs no request per row: account_name, owner_name, opportunity_title.
-  auto with_names = [this](json* item) {
+  auto with_names = [name_of](json* item) {
     auto text = [&](const char* key) {
       auto it = item->find(key);
       return it != item->end() && it->is_string() ? it->get<std::string>() : std::string();
     };
     if (const std::string id = text("account_id"); !id.empty()) {
-      (*item)["account_name"] = server_.models().accounts.NameOf(id);
+      (*item)["account_name"] = name_of("account_id", id, "");
     }
-    if (const std::string id = text("owner_id"); !id.empty()) {
-      auto user = server_.models().identity.User(id);
-      (*item)["owner_name"] = user ? json(user->display_name) : json(nullptr);
-    }
-    if (const std::string id = text("opportunity_id"); !id.empty()) {
-      auto opportunity = server_.models().opportunities.Get(id);
-      (*item)["opportunity_title"] = opportunity ? json(opportunity->title) : json(nullptr);
+    for (const auto& [column, member] :
+         {std::pair{"owner_id", "owner_name"}, std::pair{"opportunity_id", "opportunity_title"}}) {
+      if (const std::string id = text(column); !id.empty()) {
+        const std::string name = name_of(column, id, "");
+        (*item)[member] = name.empty() ? json(nullptr) : json(name);
+      }
     }
   };
 
@@ -783,13 +787,18 @@ void SalesModule::SalesRoutes() {
   // search, equality filters on `fields` and custom.<key> (any of
   // comma-separated values; custom fields folded), ranges `from..to` (or one
   // value) on the `typed` fields and on number and date custom fields, the
-  // older inclusive date bounds `dates`, sort, pages, and the caller's columns.
+  // older inclusive date bounds `dates` (one end of a field's range), sort,
+  // pages, and the caller's columns.
+  struct DateBound {
+    std::string field;
+    bool upper;
+  };
   using RangeKinds = std::map<std::string, projections::ValueRange::Kind>;
   using Kind = projections::ValueRange::Kind;
   auto list_routes = [this, cell, with_names, stage_keys](
                          http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
                          const auto& model, std::vector<std::string> fields, RangeKinds typed,
-                         const std::vector<std::pair<std::string, int>>& dates, auto to_json,
+                         const std::map<std::string, DateBound>& dates, auto to_json,
                          const std::string& sheet_name, const std::string& file_name) {
     using Model = std::remove_cvref_t<decltype(model)>;
     using Query = typename Model::QueryType;
@@ -823,13 +832,16 @@ void SalesModule::SalesRoutes() {
         auto& values = query->equals[name];
         for (std::string& v : CommaItems(value)) values.push_back(std::move(v));
       }
-      for (const auto& [name, index] : dates) {
+      for (const auto& [name, bound] : dates) {
         const std::string v = call.req.get_param_value(name);
-        if (!v.empty() && !domain::IsIsoDate(v)) {
+        if (v.empty()) continue;
+        if (!domain::IsIsoDate(v)) {
           Send(res, BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
           return false;
         }
-        *query->Date(index) = v;
+        auto& range = query->ranges[bound.field];
+        range.kind = Kind::kTime;
+        (bound.upper ? range.to : range.from) = v;
       }
       return true;
     };
@@ -940,8 +952,11 @@ void SalesModule::SalesRoutes() {
        {"close_date", Kind::kTime},
        {"created_at", Kind::kTime},
        {"updated_at", Kind::kTime}},
-      {{"due_after", 0}, {"due_before", 1}, {"close_from", 2}, {"close_to", 3}}, OpportunityJson,
-      "Oportunități", "oportunitati.xlsx");
+      {{"due_after", {"due_date", false}},
+       {"due_before", {"due_date", true}},
+       {"close_from", {"close_date", false}},
+       {"close_to", {"close_date", true}}},
+      OpportunityJson, "Oportunități", "oportunitati.xlsx");
 
   server_.Route({.method = "GET",
                  .path = "/api/v1/opportunities/{id}",
@@ -1322,7 +1337,8 @@ void SalesModule::SalesRoutes() {
       "activity", server_.models().activities,
       {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
       {{"due_date", Kind::kTime}, {"created_at", Kind::kTime}, {"updated_at", Kind::kTime}},
-      {{"due_after", 0}, {"due_before", 1}}, ActivityJson, "Activități", "activitati.xlsx");
+      {{"due_after", {"due_date", false}}, {"due_before", {"due_date", true}}}, ActivityJson,
+      "Activități", "activitati.xlsx");
 
   server_.Route({.method = "GET",
                  .path = "/api/v1/activities/{id}",
