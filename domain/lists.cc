@@ -11,57 +11,58 @@ constexpr const char* kAccountSortable[] = {
     "fiscal_code", "trade_register", "phone",  "mobile",    "email", "website",
     "address",     "city",           "county", "country",   "iban",  "bank"};
 
-constexpr accounts::ColumnLabel kOpportunityColumns[] = {
+constexpr ColumnLabel kOpportunityColumns[] = {
     {"title", "Titlu", "Title"},
-    {"account_id", "Cont", "Account"},
-    {"contact_id", "Persoană de contact", "Contact"},
-    {"value", "Valoare", "Value"},
-    {"currency", "Monedă", "Currency"},
-    {"stage", "Etapă", "Stage"},
-    {"status", "Stare", "Status"},
+    {"account_id", "Cont", "Account", ColumnType::kRecord},
+    {"contact_id", "Persoană de contact", "Contact", ColumnType::kRecord},
+    {"value", "Valoare", "Value", ColumnType::kMoney},
+    {"currency", "Monedă", "Currency", ColumnType::kChoice},
+    {"stage", "Etapă", "Stage", ColumnType::kChoice},
+    {"status", "Stare", "Status", ColumnType::kChoice},
     {"close_reason", "Motiv", "Reason"},
-    {"owner_id", "Responsabil", "Responsible user"},
-    {"due_date", "Următorul contact", "Next contact"},
-    {"close_date", "Data estimată", "Expected close"},
-    {"reminder_at", "Memento", "Reminder"},
+    {"owner_id", "Responsabil", "Responsible user", ColumnType::kRecord},
+    {"due_date", "Următorul contact", "Next contact", ColumnType::kDate},
+    {"close_date", "Data estimată", "Expected close", ColumnType::kDate},
+    {"reminder_at", "Memento", "Reminder", ColumnType::kTime},
     {"details", "Detalii", "Details"},
-    {"created_at", "Creat la", "Created at"},
-    {"updated_at", "Modificat la", "Updated at"}};
+    {"created_at", "Creat la", "Created at", ColumnType::kTime},
+    {"updated_at", "Modificat la", "Updated at", ColumnType::kTime}};
 constexpr const char* kOpportunityDefaults[] = {"title", "account_id", "value",    "currency",
                                                 "stage", "owner_id",   "due_date", "close_date"};
 constexpr const char* kOpportunitySortable[] = {"title",      "value",      "stage",
                                                 "status",     "due_date",   "close_date",
                                                 "created_at", "updated_at", "owner_id"};
 
-constexpr accounts::ColumnLabel kActivityColumns[] = {
+constexpr ColumnLabel kActivityColumns[] = {
     {"subject", "Subiect", "Subject"},
-    {"type", "Tip", "Type"},
-    {"status", "Stare", "Status"},
-    {"account_id", "Cont", "Account"},
-    {"opportunity_id", "Oportunitate", "Opportunity"},
-    {"contact_id", "Persoană de contact", "Contact"},
-    {"owner_id", "Responsabil", "Responsible user"},
-    {"due_date", "Termen", "Due date"},
-    {"reminder_at", "Memento", "Reminder"},
+    {"type", "Tip", "Type", ColumnType::kChoice},
+    {"status", "Stare", "Status", ColumnType::kChoice},
+    {"account_id", "Cont", "Account", ColumnType::kRecord},
+    {"opportunity_id", "Oportunitate", "Opportunity", ColumnType::kRecord},
+    {"contact_id", "Persoană de contact", "Contact", ColumnType::kRecord},
+    {"owner_id", "Responsabil", "Responsible user", ColumnType::kRecord},
+    {"due_date", "Termen", "Due date", ColumnType::kDate},
+    {"reminder_at", "Memento", "Reminder", ColumnType::kTime},
     {"details", "Detalii", "Details"},
-    {"created_at", "Creat la", "Created at"},
-    {"updated_at", "Modificat la", "Updated at"}};
+    {"created_at", "Creat la", "Created at", ColumnType::kTime},
+    {"updated_at", "Modificat la", "Updated at", ColumnType::kTime}};
 constexpr const char* kActivityDefaults[] = {"subject",    "type",     "status",
                                              "account_id", "owner_id", "due_date"};
 constexpr const char* kActivitySortable[] = {"subject",    "type",       "status",  "due_date",
                                              "created_at", "updated_at", "owner_id"};
 
-constexpr accounts::ColumnLabel kProductColumns[] = {{"code", "Cod", "Code"},
-                                                     {"name", "Denumire", "Name"},
-                                                     {"category_id", "Categorie", "Category"},
-                                                     {"unit", "U.M.", "Unit"},
-                                                     {"price", "Preț", "Price"},
-                                                     {"currency", "Monedă", "Currency"},
-                                                     {"vat_rate_key", "Cotă TVA", "VAT rate"},
-                                                     {"active", "Activ", "Active"},
-                                                     {"description", "Descriere", "Description"},
-                                                     {"created_at", "Creat la", "Created at"},
-                                                     {"updated_at", "Modificat la", "Updated at"}};
+constexpr ColumnLabel kProductColumns[] = {
+    {"code", "Cod", "Code"},
+    {"name", "Denumire", "Name"},
+    {"category_id", "Categorie", "Category", ColumnType::kRecord},
+    {"unit", "U.M.", "Unit"},
+    {"price", "Preț", "Price", ColumnType::kMoney},
+    {"currency", "Monedă", "Currency", ColumnType::kChoice},
+    {"vat_rate_key", "Cotă TVA", "VAT rate", ColumnType::kChoice},
+    {"active", "Activ", "Active", ColumnType::kBool},
+    {"description", "Descriere", "Description"},
+    {"created_at", "Creat la", "Created at", ColumnType::kTime},
+    {"updated_at", "Modificat la", "Updated at", ColumnType::kTime}};
 constexpr const char* kProductDefaults[] = {"code",  "name",     "category_id",  "unit",
                                             "price", "currency", "vat_rate_key", "active"};
 constexpr const char* kProductSortable[] = {"code",         "name",       "category",
@@ -78,9 +79,9 @@ const ListSpec kLists[] = {
 
 }  // namespace
 
-const accounts::ColumnLabel* ListSpec::Column(std::string_view column) const {
+const ColumnLabel* ListSpec::Column(std::string_view column) const {
   auto it = std::find_if(columns.begin(), columns.end(),
-                         [&](const accounts::ColumnLabel& c) { return column == c.column; });
+                         [&](const ColumnLabel& c) { return column == c.column; });
   return it == columns.end() ? nullptr : &*it;
 }
 

@@ -15,13 +15,13 @@ namespace crm::domain {
 
 struct ListSpec {
   std::string_view entity;
-  std::span<const accounts::ColumnLabel> columns;  // in the built-in order
+  std::span<const ColumnLabel> columns;  // in the built-in order
   std::span<const char* const> defaults;           // the built-in table's columns
   std::string_view pinned;                         // the built-in pinned column
   std::string_view sort;                           // the built-in sort ("" for none)
   std::span<const char* const> sortable;
 
-  const accounts::ColumnLabel* Column(std::string_view column) const;
+  const ColumnLabel* Column(std::string_view column) const;
   bool Sorts(std::string_view field) const;
 };
 

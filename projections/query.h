@@ -66,11 +66,15 @@ bool InRanges(const std::vector<RangeCheck>& ranges, const Row& row, Field field
 }
 std::vector<RangeCheck> RangeChecks(const Ranges& ranges);
 
-// The time fields every record row has, for InRanges.
+// The time fields of a record row, for InRanges: those every row has, and a
+// reminder's when the row has one set (none matches no range).
 template <class Row>
 std::optional<int64_t> Times(const Row& row, const std::string& field) {
   if (field == "created_at") return row.created_at_us;
   if (field == "updated_at") return row.updated_at_us;
+  if constexpr (requires { row.reminder_at_us; }) {
+    if (field == "reminder_at" && row.reminder_at_us != 0) return row.reminder_at_us;
+  }
   return std::nullopt;
 }
 

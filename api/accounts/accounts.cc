@@ -607,7 +607,7 @@ void AccountsModule::AccountRoutes() {
     query->include_archived = call.req.get_param_value("include_archived") == "true";
     static const std::set<std::string> kReserved = {
         "q",    "folder",       "recursive", "include_archived", "limit", "cursor",
-        "sort", "min_position", "as_of",     "columns"};
+        "sort", "min_position", "as_of",     "columns",          "lang"};
     for (const auto& [name, value] : call.req.params) {
       if (kReserved.count(name)) continue;
       const bool times = name == "created_at" || name == "updated_at";
@@ -682,8 +682,9 @@ void AccountsModule::AccountRoutes() {
               const auto found = model.Query(query, request.sort, request.offset, request.limit);
               json items = json::array();
               for (const auto& a : found.rows) {
-                items.push_back(columns.all ? AccountJson(a)
-                                            : RowJson(AccountJson(a), columns.names));
+                json item = columns.all ? AccountJson(a) : RowJson(AccountJson(a), columns.names);
+                WithNames(server_.models(), *domain::ListOf("account"), &item);
+                items.push_back(std::move(item));
               }
               json page;
               if (PageAnswer(res, request, found.total, std::move(items), &page)) {
@@ -1017,10 +1018,11 @@ void AccountsModule::AccountRoutes() {
        .path = "/api/v1/accounts.xlsx",
        .permission = Permission::kReadCrm,
        .op = "exportAccounts",
-       .summary = "The accounts list as an .xlsx workbook (same filters and sort as the list; "
-                  "Romanian headers)",
+       .summary = "The accounts list as an .xlsx workbook (same filters, sort and columns as the "
+                  "list; typed cells, headers and labels in ro or en)",
        .tag = "accounts",
-       .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
+       .params = {Shared("sort"), Shared("min_position"), Shared("as_of"), ExportLangParam(),
+                  Param{.name = "columns", .schema = String()},
                   Param{.name = "q", .schema = String()},
                   Param{.name = "folder", .schema = String()},
                   Param{.name = "recursive", .schema = Boolean()},
@@ -1032,38 +1034,20 @@ void AccountsModule::AccountRoutes() {
         projections::AccountQuery query;
         if (!read_query(call, res, &query)) return;
         PageRequest request;
-        ListColumns columns;
-        const domain::ListSpec& list = *domain::ListOf("account");
-        if (!settings_.ReadListRequest(call, res, list, &request, &columns)) return;
-        Sheet sheet{"Conturi", settings_.ColumnHeaders(list, columns.names), {}};
+        std::optional<ListExport> sheet;
+        const ChoiceLabels kinds = {{"kind",
+                                     {{"company", {"Persoană juridică", "Company"}},
+                                      {"person", {"Persoană fizică", "Person"}}}}};
+        if (!settings_.ReadExportRequest(call, res, *domain::ListOf("account"), kinds, &request,
+                                         &sheet)) {
+          return;
+        }
         server_.Read<projections::Accounts>(
             call, res, server_.models().accounts, [&](const projections::Accounts& model) {
-              const auto found = model.Query(query, request.sort, 0, SIZE_MAX);
-              for (const auto& a : found.rows) {
-                std::vector<Cell> row;
-                for (const auto& column : columns.names) {
-                  if (column == "vat_payer") {
-                    row.push_back(a.vat_payer ? "da" : "nu");
-                  } else if (column == "folder_id") {
-                    auto folder = server_.models().folders.Folder(a.folder_id);
-                    std::string path;
-                    for (const auto& name : folder ? folder->path : std::vector<std::string>{}) {
-                      path += (path.empty() ? "" : "/") + name;
-                    }
-                    row.push_back(path);
-                  } else if (column == "owner_id") {
-                    auto owner = server_.models().identity.User(a.owner_id);
-                    row.push_back(owner ? owner->display_name : a.owner_id);
-                  } else if (column == "created_at" || column == "updated_at") {
-                    row.push_back(domain::FormatRfc3339(column == "created_at" ? a.created_at_us
-                                                                               : a.updated_at_us));
-                  } else {
-                    row.push_back(std::string(projections::FieldValue(a, column)));
-                  }
-                }
-                sheet.rows.push_back(std::move(row));
+              for (const auto& a : model.Query(query, request.sort, 0, SIZE_MAX).rows) {
+                sheet->Add(AccountJson(a));
               }
-              SendWorkbook(res, {sheet}, "conturi.xlsx");
+              SendWorkbook(res, {std::move(*sheet).Done("Conturi")}, "conturi.xlsx");
             });
       });
 

@@ -248,8 +248,8 @@ json Catalog::CategoryJson(const cat::ProductCategories::State& tree, const std:
 bool Catalog::ReadQuery(const Call& call, httplib::Response& res,
                         const cat::ProductCategories::State& tree,
                         projections::ProductQuery* query) {
-  static const std::set<std::string> kPaging = {"limit",        "cursor", "sort",
-                                                "min_position", "as_of",  "columns"};
+  static const std::set<std::string> kPaging = {"limit", "cursor",  "sort", "min_position",
+                                                "as_of", "columns", "lang"};
   static const std::set<std::string> kEquals = {"unit", "currency", "vat_rate_key"};
   for (const auto& [name, value] : call.req.params) {
     if (kPaging.count(name)) continue;
@@ -580,7 +580,8 @@ void Catalog::Register(Server& server) {
   std::vector<Param> list_params = {Shared("limit"), Shared("cursor"), Shared("sort"),
                                     Shared("min_position"), Shared("as_of")};
   list_params.insert(list_params.end(), filters.begin(), filters.end());
-  std::vector<Param> export_params = {Shared("sort"), Shared("min_position"), Shared("as_of")};
+  std::vector<Param> export_params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
+                                      ExportLangParam()};
   export_params.insert(export_params.end(), filters.begin(), filters.end());
 
   // The rows of a list request: false when a problem was sent.
@@ -639,7 +640,7 @@ void Catalog::Register(Server& server) {
        .permission = Permission::kReadCrm,
        .op = "exportProducts",
        .summary = "The products list as an .xlsx workbook (same filters, sort and columns as the "
-                  "list; Romanian headers; categories by name)",
+                  "list; typed cells; headers and labels in ro or en; categories by name)",
        .tag = "catalog",
        .params = export_params,
        .content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -647,33 +648,22 @@ void Catalog::Register(Server& server) {
        .errors = {503}},
       [this, list](const Call& call, httplib::Response& res) {
         PageRequest request;
-        ListColumns columns;
-        const domain::ListSpec& spec = *domain::ListOf("product");
-        if (!settings_.ReadListRequest(call, res, spec, &request, &columns)) return;
-        request.offset = 0;
+        std::optional<ListExport> sheet;
+        if (!settings_.ReadExportRequest(call, res, *domain::ListOf("product"), {}, &request,
+                                         &sheet)) {
+          return;
+        }
         auto vat = vat_rates_.Load(cat::kVatRatesStream);
         if (!vat.ok()) return Send(res, FromStatus(vat.status()));
-        Sheet sheet{"Produse", settings_.ColumnHeaders(spec, columns.names), {}};
         server_.Read<projections::Products>(
             call, res, server_.models().products, [&](const projections::Products& m) {
               std::vector<projections::ProductRow> rows;
               size_t total = 0;
               if (!list(call, res, m, request, SIZE_MAX, &rows, &total)) return;
               for (const auto& row : rows) {
-                const json full = ProductJson(row, m, vat.value().state, server_.NowUs());
-                auto& cells = sheet.rows.emplace_back();
-                for (const auto& column : columns.names) {
-                  json v = column == "category_id" ? full["category_name"]
-                           : column.starts_with("custom.")
-                               ? full["custom"].value(column.substr(7), json())
-                               : full.value(column, json());
-                  if (column == "active") v = v == true ? "da" : "nu";
-                  cells.push_back(v.is_string() ? v.get<std::string>()
-                                  : v.is_null() ? ""
-                                                : v.dump());
-                }
+                sheet->Add(ProductJson(row, m, vat.value().state, server_.NowUs()));
               }
-              SendWorkbook(res, {sheet}, "produse.xlsx");
+              SendWorkbook(res, {std::move(*sheet).Done("Produse")}, "produse.xlsx");
             });
       });
   server.Route({.method = "GET",

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -27,6 +28,8 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
   format_set_num_format(money, "#,##0.00");
   lxw_format* date = workbook_add_format(workbook);
   format_set_num_format(date, "yyyy-mm-dd");
+  lxw_format* time = workbook_add_format(workbook);
+  format_set_num_format(time, "yyyy-mm-dd hh:mm:ss");
   for (const Sheet& sheet : sheets) {
     lxw_worksheet* worksheet = workbook_add_worksheet(workbook, sheet.name.c_str());
     for (size_t c = 0; c < sheet.header.size(); ++c) {
@@ -51,6 +54,25 @@ Result<std::string> XlsxBytes(const std::vector<Sheet>& sheets) {
             worksheet_write_number(worksheet, row, col, static_cast<double>(cell.number) / 100,
                                    money);
             break;
+          case Cell::Kind::kDecimal: {
+            char* end = nullptr;
+            const double value = std::strtod(cell.text.c_str(), &end);
+            if (end != cell.text.c_str() && *end == '\0') {
+              worksheet_write_number(worksheet, row, col, value, nullptr);
+            } else {
+              worksheet_write_string(worksheet, row, col, cell.text.c_str(), nullptr);
+            }
+            break;
+          }
+          case Cell::Kind::kTime: {
+            const time_t seconds = static_cast<time_t>(cell.number / 1'000'000);
+            std::tm utc{};
+            gmtime_r(&seconds, &utc);
+            lxw_datetime at{utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                            utc.tm_hour,        utc.tm_min,     static_cast<double>(utc.tm_sec)};
+            worksheet_write_datetime(worksheet, row, col, &at, time);
+            break;
+          }
           case Cell::Kind::kDate: {
             lxw_datetime day{};
             if (std::sscanf(cell.text.c_str(), "%4d-%2d-%2d", &day.year, &day.month, &day.day) ==

@@ -157,15 +157,6 @@ void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_n
   });
 }
 
-// The labels of the activity statuses, and of a closed opportunity's.
-const std::map<std::string, domain::Text>& StatusLabels() {
-  static const auto* labels = new std::map<std::string, domain::Text>{
-      {"planned", {"Planificată", "Planned"}}, {"in_progress", {"În desfășurare", "In progress"}},
-      {"done", {"Finalizată", "Done"}},        {"canceled", {"Anulată", "Canceled"}},
-      {"won", {"Câștigată", "Won"}},           {"lost", {"Pierdută", "Lost"}}};
-  return *labels;
-}
-
 json Money(const std::map<std::string, int64_t>& value) {
   json out = json::array();
   for (const auto& [currency, minor] : value) {
@@ -1027,7 +1018,7 @@ void SalesModule::DashboardRoutes() {
           open.push_back(stage.key);
         }
         for (const char* closed : {"won", "lost"})
-          all.emplace_back(closed, StatusLabels().at(closed));
+          all.emplace_back(closed, sales::StatusLabels().at(closed));
         for (const auto& [key, label] : all) known.push_back(key);
         if (!call.req.has_param("stages")) {
           query.keys.insert(open.begin(), open.end());
@@ -1132,7 +1123,7 @@ void SalesModule::DashboardRoutes() {
         }
         std::vector<std::pair<std::string, domain::Text>> keys;
         for (const auto& k : known) {
-          if (query.keys.contains(k)) keys.emplace_back(k, StatusLabels().at(k));
+          if (query.keys.contains(k)) keys.emplace_back(k, sales::StatusLabels().at(k));
         }
         const auto& accounts = server_.models().accounts;
         server_.Read<projections::Activities>(

@@ -726,84 +726,46 @@ void SalesModule::SalesRoutes() {
         server_.Reply(res, outcome, "pipeline", false, "");
       });
 
-  // The name of the record an id column names, as it is now: a user's
-  // display name, an account's name, a contact's (of `account_id`) or an
-  // opportunity's title; "" when there is none.
-  auto name_of = [this](const std::string& column, const std::string& id,
-                        const std::string& account_id) -> std::string {
-    if (column == "owner_id") {
-      auto user = server_.models().identity.User(id);
-      return user ? user->display_name : "";
+  // The labels of the choices the sales lists show: stages (the
+  // pipeline's), statuses, activity types.
+  auto choice_labels = [this]() {
+    ChoiceLabels labels;
+    labels["status"] = sales::StatusLabels();
+    if (auto pipeline = pipeline_.Load(sales::kPipelineStream); pipeline.ok()) {
+      for (const auto& s : pipeline.value().state.stages) labels["stage"][s.key] = s.label;
     }
-    if (column == "account_id") return server_.models().accounts.NameOf(id);
-    if (column == "opportunity_id") return server_.models().opportunities.TitleOf(id);
-    auto account = server_.models().accounts.Get(account_id);
-    if (!account || !account->contacts.count(id)) return "";
-    auto& contact = account->contacts.at(id);
-    const std::string first = contact["first_name"], last = contact["last_name"];
-    return first + (first.empty() || last.empty() ? "" : " ") + last;
+    if (auto types = activity_types_.Load(sales::kActivityTypesStream); types.ok()) {
+      for (const auto& t : types.value().state.types) labels["type"][t.key] = t.label;
+    }
+    return labels;
   };
 
-  // An export's cell: the record's JSON member as text, users, accounts,
-  // contacts and opportunities by name (looked up once per export in *names).
-  auto cell = [name_of](const json& full, const std::string& column,
-                        std::map<std::string, std::string>* names) -> std::string {
-    const json& v = column.starts_with("custom.")
-                        ? full.value("custom", json::object()).value(column.substr(7), json())
-                        : full.value(column, json());
-    if (v.is_null()) return "";
-    if (!v.is_string()) return v.dump();
-    const std::string id = v.get<std::string>();
-    static const std::set<std::string> kNamed = {"owner_id", "account_id", "contact_id",
-                                                 "opportunity_id"};
-    if (!kNamed.count(column)) return id;
-    const std::string account_id = full.value("account_id", "");
-    const std::string key = column + "/" + account_id + "/" + id;
-    if (auto it = names->find(key); it != names->end()) return it->second;
-    const std::string name = name_of(column, id, account_id);
-    return (*names)[key] = name.empty() ? id : name;
-  };
-
-  // The names beside a list row's ids (as they are now), so that a frontend
-  // needs no request per row: account_name, owner_name, opportunity_title.
-  auto with_names = [name_of](json* item) {
-    auto text = [&](const char* key) {
-      auto it = item->find(key);
-      return it != item->end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    if (const std::string id = text("account_id"); !id.empty()) {
-      (*item)["account_name"] = name_of("account_id", id, "");
-    }
-    for (const auto& [column, member] :
-         {std::pair{"owner_id", "owner_name"}, std::pair{"opportunity_id", "opportunity_title"}}) {
-      if (const std::string id = text(column); !id.empty()) {
-        const std::string name = name_of(column, id, "");
-        (*item)[member] = name.empty() ? json(nullptr) : json(name);
-      }
-    }
-  };
-
-  // A list of records and its .xlsx export (GET <path> and <path>.xlsx):
-  // search, equality filters on `fields` and custom.<key> (any of
-  // comma-separated values; custom fields folded), ranges `from..to` (or one
-  // value) on the `typed` fields and on number and date custom fields, the
-  // older inclusive date bounds `dates` (one end of a field's range), sort,
-  // pages, and the caller's columns.
+  // A list of records and its .xlsx export (GET <path> and <path>.xlsx),
+  // their filters those of the list's columns (domain/lists.h): any of
+  // comma-separated values on record and choice columns and custom.<key>
+  // (custom fields folded), ranges `from..to` (or one value) on amounts,
+  // dates and times and on number and date custom fields; the older
+  // inclusive date bounds `dates` (one end of a field's range); search,
+  // sort, pages and the caller's columns.
   struct DateBound {
     std::string field;
     bool upper;
   };
-  using RangeKinds = std::map<std::string, projections::ValueRange::Kind>;
   using Kind = projections::ValueRange::Kind;
-  auto list_routes = [this, cell, with_names, stage_keys](
+  auto list_routes = [this, stage_keys, choice_labels](
                          http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
-                         const auto& model, std::vector<std::string> fields, RangeKinds typed,
-                         const std::map<std::string, DateBound>& dates, auto to_json,
-                         const std::string& sheet_name, const std::string& file_name) {
+                         const auto& model, const std::map<std::string, DateBound>& dates,
+                         auto to_json, const std::string& sheet_name,
+                         const std::string& file_name) {
     using Model = std::remove_cvref_t<decltype(model)>;
     using Query = typename Model::QueryType;
+    const domain::ListSpec list = *domain::ListOf(entity);
+    for (auto* spec : {&list_spec, &export_spec}) {
+      for (Param& param : ListFilterParams(list)) spec->params.push_back(std::move(param));
+    }
+    export_spec.params.push_back(ExportLangParam());
     // The query of a request; false when a problem was sent.
-    auto read_query = [this, fields, typed, dates, entity, stage_keys](
+    auto read_query = [this, list, dates, entity, stage_keys](
                           const Call& call, httplib::Response& res, Query* query) {
       if constexpr (requires { query->stage_order; }) {
         auto stages = stage_keys();  // sort=stage is in the pipeline's order
@@ -811,15 +773,19 @@ void SalesModule::SalesRoutes() {
       }
       query->q = call.req.get_param_value("q");
       query->include_archived = call.req.get_param_value("include_archived") == "true";
-      std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor",
-                                        "sort", "min_position",     "as_of", "columns"};
+      std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor", "sort",
+                                        "lang", "min_position",     "as_of", "columns"};
       for (const auto& [name, unused] : dates) reserved.insert(name);
       for (const auto& [name, value] : call.req.params) {
         if (reserved.count(name)) continue;
+        const auto* column = list.Column(name);
         auto kind = settings_.CustomRangeKind(entity, name);
-        if (auto it = typed.find(name); it != typed.end()) kind = it->second;
-        if (std::find(fields.begin(), fields.end(), name) == fields.end() &&
-            !name.starts_with("custom.") && !kind) {
+        if (column && domain::FiltersByRange(column->type)) {
+          kind = column->type == domain::ColumnType::kMoney ? Kind::kNumber : Kind::kTime;
+        }
+        const bool by_value = (column && domain::FiltersByValue(column->type)) ||
+                              (!column && name.starts_with("custom."));
+        if (!by_value && !kind) {
           Send(res, BadParameter(name, "nu este un filtru al listei.",
                                  "is not a filter of the " + std::string(entity) + " list."));
           return false;
@@ -845,20 +811,19 @@ void SalesModule::SalesRoutes() {
       }
       return true;
     };
-    server_.Route(std::move(list_spec), [this, &model, read_query, to_json, entity, with_names](
+    server_.Route(std::move(list_spec), [this, &model, list, read_query, to_json](
                                             const Call& call, httplib::Response& res) {
       Query query;
       if (!read_query(call, res, &query)) return;
       PageRequest request;
       ListColumns columns;
-      if (!settings_.ReadListRequest(call, res, *domain::ListOf(entity), &request, &columns))
-        return;
+      if (!settings_.ReadListRequest(call, res, list, &request, &columns)) return;
       server_.Read<Model>(call, res, model, [&](const Model& m) {
         const auto found = m.Query(query, request.sort, request.offset, request.limit);
         json items = json::array();
         for (const auto& row : found.rows) {
           json item = columns.all ? to_json(row) : RowJson(to_json(row), columns.names);
-          with_names(&item);
+          WithNames(server_.models(), list, &item);
           items.push_back(std::move(item));
         }
         json page;
@@ -869,28 +834,23 @@ void SalesModule::SalesRoutes() {
         }
       });
     });
-    server_.Route(std::move(export_spec),
-                  [this, &model, read_query, to_json, entity, cell = cell, sheet_name, file_name](
-                      const Call& call, httplib::Response& res) {
-                    Query query;
-                    if (!read_query(call, res, &query)) return;
-                    PageRequest request;
-                    ListColumns columns;
-                    const domain::ListSpec& list = *domain::ListOf(entity);
-                    if (!settings_.ReadListRequest(call, res, list, &request, &columns)) return;
-                    Sheet sheet{sheet_name, settings_.ColumnHeaders(list, columns.names), {}};
-                    server_.Read<Model>(call, res, model, [&](const Model& m) {
-                      std::map<std::string, std::string> names;
-                      for (const auto& row : m.Query(query, request.sort, 0, SIZE_MAX).rows) {
-                        const json full = to_json(row);
-                        auto& cells = sheet.rows.emplace_back();
-                        for (const auto& column : columns.names) {
-                          cells.push_back(cell(full, column, &names));
-                        }
-                      }
-                      SendWorkbook(res, {sheet}, file_name);
-                    });
-                  });
+    server_.Route(
+        std::move(export_spec), [this, &model, list, read_query, to_json, choice_labels, sheet_name,
+                                 file_name](const Call& call, httplib::Response& res) {
+          Query query;
+          if (!read_query(call, res, &query)) return;
+          PageRequest request;
+          std::optional<ListExport> sheet;
+          if (!settings_.ReadExportRequest(call, res, list, choice_labels(), &request, &sheet)) {
+            return;
+          }
+          server_.Read<Model>(call, res, model, [&](const Model& m) {
+            for (const auto& row : m.Query(query, request.sort, 0, SIZE_MAX).rows) {
+              sheet->Add(to_json(row));
+            }
+            SendWorkbook(res, {std::move(*sheet).Done(sheet_name)}, file_name);
+          });
+        });
   };
 
   list_routes(
@@ -905,20 +865,10 @@ void SalesModule::SalesRoutes() {
        .tag = "sales",
        .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
                   Shared("as_of"), Param{.name = "q", .schema = String()},
-                  Param{.name = "status", .schema = String().Enum({"open", "won", "lost"})},
                   Param{.name = "due_after", .schema = String().Format("date")},
                   Param{.name = "due_before", .schema = String().Format("date")},
                   Param{.name = "close_from", .schema = String().Format("date")},
                   Param{.name = "close_to", .schema = String().Format("date")},
-                  Param{.name = "value",
-                        .schema = String(),
-                        .description = "A range from..to of decimal amounts (1000..20000, "
-                                       "5000.., ..999.99) or one amount."},
-                  Param{.name = "close_date",
-                        .schema = String(),
-                        .description = "A range of days or times (2026-01-01..2026-03-31, "
-                                       "2026-01-01..) or one day; due_date, created_at and "
-                                       "updated_at take the same."},
                   Param{.name = "include_archived", .schema = Boolean()},
                   Param{.name = "columns",
                         .schema = String(),
@@ -932,7 +882,7 @@ void SalesModule::SalesRoutes() {
        .permission = Permission::kReadCrm,
        .op = "exportOpportunities",
        .summary = "The opportunities list as an .xlsx workbook (same filters, sort and columns as "
-                  "the list; Romanian headers; users, accounts and contacts by name)",
+                  "the list; typed cells; headers and labels in ro or en; records by name)",
        .tag = "sales",
        .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
                   Param{.name = "q", .schema = String()},
@@ -946,12 +896,6 @@ void SalesModule::SalesRoutes() {
        .answer = String().Format("binary"),
        .errors = {503}},
       "opportunity", server_.models().opportunities,
-      {"owner_id", "stage", "status", "account_id", "contact_id", "currency"},
-      {{"value", Kind::kNumber},
-       {"due_date", Kind::kTime},
-       {"close_date", Kind::kTime},
-       {"created_at", Kind::kTime},
-       {"updated_at", Kind::kTime}},
       {{"due_after", {"due_date", false}},
        {"due_before", {"due_date", true}},
        {"close_from", {"close_date", false}},
@@ -1300,12 +1244,6 @@ void SalesModule::SalesRoutes() {
        .tag = "sales",
        .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
                   Shared("as_of"), Param{.name = "q", .schema = String()},
-                  Param{.name = "type",
-                        .schema = String(),
-                        .description =
-                            "phone, email, visit, meeting, task, sms or a type users added"},
-                  Param{.name = "status",
-                        .schema = String().Enum({"planned", "in_progress", "done", "canceled"})},
                   Param{.name = "due_after", .schema = String().Format("date")},
                   Param{.name = "due_before", .schema = String().Format("date")},
                   Param{.name = "include_archived", .schema = Boolean()},
@@ -1321,7 +1259,7 @@ void SalesModule::SalesRoutes() {
        .permission = Permission::kReadCrm,
        .op = "exportActivities",
        .summary = "The activities list as an .xlsx workbook (same filters, sort and columns as the "
-                  "list; Romanian headers; users, accounts, contacts and opportunities by name)",
+                  "list; typed cells; headers and labels in ro or en; records by name)",
        .tag = "sales",
        .params = {Shared("sort"), Shared("min_position"), Shared("as_of"),
                   Param{.name = "q", .schema = String()},
@@ -1335,8 +1273,6 @@ void SalesModule::SalesRoutes() {
        .answer = String().Format("binary"),
        .errors = {503}},
       "activity", server_.models().activities,
-      {"owner_id", "type", "status", "account_id", "opportunity_id", "contact_id"},
-      {{"due_date", Kind::kTime}, {"created_at", Kind::kTime}, {"updated_at", Kind::kTime}},
       {{"due_after", {"due_date", false}}, {"due_before", {"due_date", true}}}, ActivityJson,
       "Activități", "activitati.xlsx");
 

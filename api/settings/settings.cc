@@ -253,6 +253,14 @@ bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response
     out->all = true;
     out->names.clear();
     for (const auto& c : list.columns) out->names.push_back(c.column);
+    auto defs = CustomFieldsOf(entity);
+    if (!defs.ok()) {
+      Send(res, FromStatus(defs.status()));
+      return false;
+    }
+    for (const auto& def : defs.value().fields) {
+      if (def.active) out->names.push_back("custom." + def.key);
+    }
   } else if (!given.empty()) {
     auto defs = custom_fields_.Load(settings::CustomFieldsStream(entity));
     if (!defs.ok()) {
@@ -278,18 +286,26 @@ bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response
   return true;
 }
 
-std::vector<std::string> SettingsModule::ColumnHeaders(const domain::ListSpec& list,
-                                                       const std::vector<std::string>& names) {
-  auto defs = custom_fields_.Load(settings::CustomFieldsStream(std::string(list.entity)));
-  std::vector<std::string> header;
-  for (const auto& column : names) {
-    const auto* def = column.starts_with("custom.") && defs.ok()
-                          ? defs.value().state.Find(column.substr(7))
-                          : nullptr;
-    const auto* builtin = list.Column(column);
-    header.push_back(def ? def->label.ro : builtin ? builtin->ro : column);
+bool SettingsModule::ReadExportRequest(const Server::Call& call, httplib::Response& res,
+                                       const domain::ListSpec& list, ChoiceLabels labels,
+                                       PageRequest* request, std::optional<ListExport>* out) {
+  const std::string lang = call.req.get_param_value("lang");
+  if (!lang.empty() && lang != "ro" && lang != "en") {
+    Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
+    return false;
   }
-  return header;
+  ListColumns columns;
+  if (!ReadListRequest(call, res, list, request, &columns)) return false;
+  request->offset = 0;
+  request->limit = SIZE_MAX;
+  auto defs = CustomFieldsOf(std::string(list.entity));
+  if (!defs.ok()) {
+    Send(res, FromStatus(defs.status()));
+    return false;
+  }
+  out->emplace(server_.models(), list, std::move(columns.names), std::move(defs).value().fields,
+               lang == "en", std::move(labels));
+  return true;
 }
 
 void SettingsModule::Register(Server&) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/http/list_export.h"
 #include "api/http/listing.h"
 #include "api/http/problem.h"
 #include "api/http/server.h"
@@ -59,14 +60,19 @@ class SettingsModule final : public Module {
                                           std::string* source,
                                           std::optional<uint64_t> as_of = std::nullopt);
   // Reads a list's paging and sort (fields `list` sorts by) and its columns:
-  // `columns=a,b` (or `all`), else the caller's table settings, whose sort
-  // applies when `sort` is not given. False, with a problem sent, for a bad
-  // parameter or an unknown column.
+  // `columns=a,b` (or `all`: every column, the active custom fields too),
+  // else the caller's table settings, whose sort applies when `sort` is not
+  // given. False, with a problem sent, for a bad parameter or an unknown
+  // column.
   bool ReadListRequest(const Server::Call& call, httplib::Response& res,
                        const domain::ListSpec& list, PageRequest* request, ListColumns* columns);
-  // The header row of an export: each column's Romanian label.
-  std::vector<std::string> ColumnHeaders(const domain::ListSpec& list,
-                                         const std::vector<std::string>& names);
+  // Reads an export's request: the list's (every row, in its sort) and its
+  // language (lang=ro|en, default ro) into *out, which then writes the
+  // columns chosen, `labels` naming the keys of choice columns. False, with a
+  // problem sent, for a bad parameter.
+  bool ReadExportRequest(const Server::Call& call, httplib::Response& res,
+                         const domain::ListSpec& list, ChoiceLabels labels, PageRequest* request,
+                         std::optional<ListExport>* out);
 
   // Before fields of `entity` become unique, the module that owns the
   // entity claims the values its records hold now. False, with *problem set,

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/columns.h"
 #include "domain/decider.h"
 #include "domain/settings/custom_fields.h"
 #include "schemas/accounts_generated.h"
@@ -27,18 +28,15 @@ using settings::NormalizeCustomValue;
 
 // What a list of accounts can show (besides "custom.<key>"), in the
 // built-in order, with the headers of exports and of the import template.
-struct ColumnLabel {
-  const char* column;
-  const char* ro;
-  const char* en;
-};
+using domain::ColumnLabel;
+using domain::ColumnType;
 inline constexpr ColumnLabel kAccountColumns[] = {
     {"code", "Cod", "Code"},
     {"name", "Nume", "Name"},
-    {"kind", "Tip", "Kind"},
+    {"kind", "Tip", "Kind", ColumnType::kChoice},
     {"fiscal_code", "Cod fiscal", "Fiscal code"},
     {"trade_register", "Nr. Reg. Com.", "Trade register no."},
-    {"vat_payer", "Plătitor TVA", "VAT payer"},
+    {"vat_payer", "Plătitor TVA", "VAT payer", ColumnType::kBool},
     {"phone", "Telefon", "Phone"},
     {"mobile", "Mobil", "Mobile"},
     {"email", "E-mail", "Email"},
@@ -49,10 +47,10 @@ inline constexpr ColumnLabel kAccountColumns[] = {
     {"country", "Țară", "Country"},
     {"iban", "IBAN", "IBAN"},
     {"bank", "Banca", "Bank"},
-    {"folder_id", "Dosar", "Folder"},
-    {"owner_id", "Responsabil", "Responsible user"},
-    {"created_at", "Creat la", "Created at"},
-    {"updated_at", "Modificat la", "Updated at"}};
+    {"folder_id", "Dosar", "Folder", ColumnType::kRecord},
+    {"owner_id", "Responsabil", "Responsible user", ColumnType::kRecord},
+    {"created_at", "Creat la", "Created at", ColumnType::kTime},
+    {"updated_at", "Modificat la", "Updated at", ColumnType::kTime}};
 inline constexpr const char* kAccountDefaultColumns[] = {"code",  "name",  "fiscal_code", "city",
                                                          "phone", "email", "owner_id"};
 

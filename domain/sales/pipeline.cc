@@ -7,6 +7,18 @@
 
 namespace crm::sales {
 
+const std::map<std::string, domain::Text>& StatusLabels() {
+  static const auto* labels =
+      new std::map<std::string, domain::Text>{{"open", {"Deschisă", "Open"}},
+                                              {"won", {"Câștigată", "Won"}},
+                                              {"lost", {"Pierdută", "Lost"}},
+                                              {"planned", {"Planificată", "Planned"}},
+                                              {"in_progress", {"În desfășurare", "In progress"}},
+                                              {"done", {"Finalizată", "Done"}},
+                                              {"canceled", {"Anulată", "Canceled"}}};
+  return *labels;
+}
+
 std::vector<StageDef> DefaultStages() {
   return {{"prospecting", {"Prospectare", "Prospecting"}, 10},
           {"approach", {"Abordare", "Approach"}, 30},

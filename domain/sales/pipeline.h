@@ -5,6 +5,7 @@
 // Administrators rename, add and reorder stages; a stage that open
 // opportunities are in is not removed.
 
+#include <map>
 #include <set>
 #include <string>
 #include <variant>
@@ -26,6 +27,10 @@ struct StageDef {
 
 // The pipeline before anyone set one.
 std::vector<StageDef> DefaultStages();
+
+// The labels of the statuses records have: an opportunity's (open, won,
+// lost) and an activity's (planned, in_progress, done, canceled).
+const std::map<std::string, domain::Text>& StatusLabels();
 
 struct SetPipeline {
   std::vector<StageDef> stages;

@@ -286,6 +286,21 @@ TEST_F(AccountsTest, ExportIsAWorkbookThatOpenpyxlReads) {
   EXPECT_EQ("14399840", cells[3][3]);
   EXPECT_EQ("Conturi", cells[3][16]);
   EXPECT_EQ("Administrator", cells[3][17]);
+  EXPECT_EQ("Persoană juridică", cells[1][2]) << "a kind by its label";
+  EXPECT_EQ(19u, cells[1][18].get<std::string>().size()) << "created_at is a date and time";
+  // In English: headers, kinds and yes/no.
+  r = client_->Get("/api/v1/accounts.xlsx?sort=name&q=a&columns=name,kind,vat_payer&lang=en");
+  ASSERT_EQ(200, r->status) << r->body;
+  const json en = testing::ReadWorkbook(r->body, dir_.Sub("export-en.xlsx"))["Conturi"];
+  ASSERT_EQ(4u, en.size()) << en.dump();
+  EXPECT_EQ((json{"Name", "Kind", "VAT payer"}), en[0]);
+  EXPECT_EQ((json{"Beta", "Company", "yes"}), en[1]);
+  ExpectProblem(client_->Get("/api/v1/accounts.xlsx?lang=fr"), 400, "invalid_parameter");
+  // The list's rows carry the owner's and the folder's names beside their ids.
+  const json page = List("sort=name&q=beta&columns=name,owner_id,folder_id");
+  ASSERT_EQ(1u, page["items"].size()) << page.dump();
+  EXPECT_EQ("Administrator", page["items"][0]["owner_name"]);
+  EXPECT_EQ("Conturi", page["items"][0]["folder_name"]);
 }
 
 TEST_F(AccountsTest, ContactsAreAddedChangedRemovedAndSearchable) {

@@ -599,7 +599,7 @@ TEST_F(SalesTest, OpportunityAndActivityListsFollowTableSettingsAndExportToXlsx)
   json cells = testing::ReadWorkbook(r->body, dir_.Sub("o.xlsx"))["Oportunități"];
   ASSERT_EQ(3u, cells.size());
   EXPECT_EQ((json{"Titlu", "Valoare", "Persoană de contact", "Responsabil"}), cells[0]);
-  EXPECT_EQ((json{"Mare", "2500.50", "Ana Pop", "Administrator"}), cells[1]);
+  EXPECT_EQ((json{"Mare", 2500.5, "Ana Pop", "Administrator"}), cells[1]) << "money is a number";
   EXPECT_EQ("Mică", cells[2][0]);
 
   // Activities: the organization's table applies to whoever has none.
@@ -1084,6 +1084,74 @@ TEST_F(SalesTest, ListsTakeRangesOfNumbersAndDates) {
   ASSERT_EQ(200, r->status) << r->body;
   json book = testing::ReadWorkbook(r->body, dir_.Sub("ranges.xlsx"));
   EXPECT_EQ(3u, book["Oportunități"].size()) << book.dump();  // a header and two rows
+}
+
+// Exports are typed, read back by openpyxl: amounts as numbers, dates and
+// times as dates, stages, statuses and choices by their labels, records by
+// their names, in the language asked; columns=all adds the custom fields.
+TEST_F(SalesTest, ExportsAreTypedAndSpeakTheLanguageAsked) {
+  for (const json& field :
+       {json{{"entity", "opportunity"},
+             {"key", "employees"},
+             {"label", {{"ro", "Angajați"}, {"en", "Employees"}}},
+             {"type", "decimal"}},
+        json{{"entity", "opportunity"},
+             {"key", "segment"},
+             {"label", {{"ro", "Segment"}, {"en", "Segment"}}},
+             {"type", "select"},
+             {"options",
+              {{{"key", "smb"}, {"label", {{"ro", "IMM"}, {"en", "SMB"}}}},
+               {{"key", "big"}, {"label", {{"ro", "Corporație"}, {"en", "Enterprise"}}}}}}},
+        json{{"entity", "opportunity"},
+             {"key", "key_account"},
+             {"label", {{"ro", "Cont cheie"}, {"en", "Key account"}}},
+             {"type", "boolean"}}}) {
+    auto r = Post("/api/v1/custom-fields", field);
+    ASSERT_EQ(201, r->status) << r->body;
+  }
+  Open({{"title", "Tipărită"},
+        {"value", "1234.56"},
+        {"stage", "offer"},
+        {"due_date", "2027-01-15"},
+        {"custom", {{"employees", "12.5"}, {"segment", "big"}, {"key_account", "true"}}}});
+  const std::string at = "&min_position=" + std::to_string(store_->Head());
+  auto read = [&](const std::string& query) {
+    auto r = client_->Get("/api/v1/opportunities.xlsx?" + query + at);
+    EXPECT_EQ(200, r->status) << r->body;
+    return testing::ReadWorkbook(r->body, dir_.Sub("typed.xlsx"))["Oportunități"];
+  };
+  auto column = [](const json& sheet, const std::string& header) {
+    const json& headers = sheet.at(0);
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i] == header) return sheet.at(1).at(i);
+    }
+    ADD_FAILURE() << "no column " << header << " in " << headers.dump();
+    return json();
+  };
+  json en = read("columns=all&lang=en");
+  ASSERT_EQ(2u, en.size()) << en.dump();
+  EXPECT_EQ(1234.56, column(en, "Value"));
+  EXPECT_EQ("Offer", column(en, "Stage"));
+  EXPECT_EQ("Open", column(en, "Status"));
+  EXPECT_EQ("Alfa", column(en, "Account"));
+  EXPECT_EQ("Administrator", column(en, "Responsible user"));
+  EXPECT_EQ("2027-01-15 00:00:00", column(en, "Next contact")) << "a date, not text";
+  EXPECT_TRUE(column(en, "Created at").get<std::string>().starts_with("20"))
+      << column(en, "Created at");
+  EXPECT_EQ(19u, column(en, "Created at").get<std::string>().size()) << "a date and time";
+  EXPECT_EQ(12.5, column(en, "Employees")) << "a decimal custom field is a number";
+  EXPECT_EQ("Enterprise", column(en, "Segment"));
+  EXPECT_EQ("yes", column(en, "Key account"));
+  json ro = read("columns=all");
+  EXPECT_EQ("Ofertare", column(ro, "Etapă"));
+  EXPECT_EQ("Deschisă", column(ro, "Stare"));
+  EXPECT_EQ("Corporație", column(ro, "Segment"));
+  EXPECT_EQ("da", column(ro, "Cont cheie"));
+  EXPECT_EQ(1234.56, column(ro, "Valoare"));
+  ExpectProblem(client_->Get("/api/v1/opportunities.xlsx?lang=de"), 400, "invalid_parameter");
+  // The list's own rows carry the names too, and reminder_at takes a range.
+  EXPECT_EQ(0, Get("/api/v1/opportunities?reminder_at=2000-01-01..")["total"]);
+  ExpectProblem(client_->Get("/api/v1/opportunities?reminder_at=soon"), 400, "invalid_parameter");
 }
 
 // List rows carry the names beside their ids, and stages sort in the
