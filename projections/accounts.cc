@@ -172,6 +172,21 @@ std::string Accounts::NameOf(const std::string& id) const {
   return name == rows_[it->second].text.end() ? "" : name->second;
 }
 
+std::unordered_set<std::string> Accounts::IdsNamed(const std::vector<std::string>& words) const {
+  std::shared_lock lock(mutex());
+  std::unordered_set<std::string> out;
+  if (words.empty()) return out;
+  for (const Slot& slot : slots_) {
+    if (slot.folded.empty()) continue;
+    const std::string& name = slot.folded[kNameIndex];
+    if (std::all_of(words.begin(), words.end(),
+                    [&](const std::string& w) { return name.find(w) != std::string::npos; })) {
+      out.insert(slot.row->id);
+    }
+  }
+  return out;
+}
+
 std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
   std::shared_lock lock(mutex());
   auto it = by_key_.find("fiscal:" + fiscal_code);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "projections/projection.h"
@@ -68,6 +69,9 @@ class Accounts final : public Snapshotted<Accounts> {
   std::string IdByFiscalCode(const std::string& fiscal_code) const;
   // The name of account `id`; "" when there is none.
   std::string NameOf(const std::string& id) const;
+  // The ids of the accounts (archived ones too) whose folded name holds
+  // every one of `words` (SearchWords); none for no words.
+  std::unordered_set<std::string> IdsNamed(const std::vector<std::string>& words) const;
 
   struct Page {
     size_t total = 0;              // rows matching

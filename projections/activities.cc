@@ -40,13 +40,8 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
       env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
   if (!decoded) return;
   const std::string id(stream.substr(9));
-  auto [at, added] = index_.emplace(id, rows_.size());
-  if (added) {
-    rows_.emplace_back();
-    rows_.back().id = id;
-    rows_.back().created_at_us = env.recorded_at_us();
-  }
-  ActivityRow& row = rows_[at->second];
+  bool added = false;
+  ActivityRow& row = table_.Upsert(id, env.recorded_at_us(), &added);
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Activity::State s{!added,
                            row.archived,
@@ -65,7 +60,7 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
                            row.communication};
   s = sales::Activity::Evolve(std::move(s), *decoded);
   row.archived = s.archived;
-  FileUnderAccount(&by_account_, id, row.account_id, s.account_id);
+  table_.FileUnderAccount(id, row.account_id, s.account_id);
   row.account_id = s.account_id;
   row.opportunity_id = s.opportunity_id;
   row.contact_id = s.contact_id;
@@ -86,54 +81,28 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
 
 std::optional<ActivityRow> Activities::Get(const std::string& id) const {
   std::shared_lock lock(mutex());
-  auto it = index_.find(id);
-  if (it == index_.end()) return std::nullopt;
-  return rows_[it->second];
+  const ActivityRow* row = table_.Find(id);
+  return row ? std::optional(*row) : std::nullopt;
 }
 
 std::vector<std::string> Activities::IdsOfAccount(const std::string& account_id) const {
   std::shared_lock lock(mutex());
-  auto it = by_account_.find(account_id);
-  return it == by_account_.end() ? std::vector<std::string>() : it->second;
+  return table_.OfAccount(account_id);
 }
 
-Activities::Page Activities::Query(const ActivityQuery& query,
-                                   const std::vector<std::pair<std::string, bool>>& sort,
+Activities::Page Activities::Query(const ActivityQuery& query, const SortFields& sort,
                                    size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
-  const std::vector<std::string> words = SearchWords(query.q);
-  AnyOf filters = query.equals;
-  FoldFilters(&filters);
-  const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-  std::vector<const ActivityRow*> matches;
-  for (const ActivityRow& row : rows_) {
-    if (row.archived && !query.include_archived) continue;
-    bool match = true;
-    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
-    match = match && MatchesAll(filters, row, Field);
-    match = match && (ranges.empty() || InRanges(ranges, row, Field, Times<ActivityRow>));
-    if (match) matches.push_back(&row);
-  }
-  SortRows(
-      &matches, sort,
-      [](const ActivityRow& row, const std::string& field) {
-        if (field == "created_at") return NumberKey(row.created_at_us);
-        if (field == "updated_at") return NumberKey(row.updated_at_us);
-        return accounts::FoldText(Field(row, field));
-      },
-      limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);
-  Page page;
-  page.total = matches.size();
-  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
-    page.rows.push_back(*matches[i]);
-  }
-  return page;
+  return table_.Select(query, sort, offset, limit, Field, Field,
+                       [](const ActivityRow& row, const std::string& field) {
+                         return DefaultSortKey(row, field, Field);
+                       });
 }
 
 DueCounts Activities::Due(const DueQuery& query) const {
   std::shared_lock lock(mutex());
   DueCounts counts;
-  for (const ActivityRow& row : rows_) {
+  for (const ActivityRow& row : table_.rows()) {
     if (row.archived || (row.status != "planned" && row.status != "in_progress")) continue;
     if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
     CountDue(query, row.due_date, &counts);
@@ -144,7 +113,7 @@ DueCounts Activities::Due(const DueQuery& query) const {
 PortfolioGroups<ActivityRow> Activities::Portfolio(const PortfolioQuery& query) const {
   std::shared_lock lock(mutex());
   return GroupRows<ActivityRow>(
-      rows_, query,
+      table_.rows(), query,
       [](const ActivityRow& row) -> std::string_view {
         return row.archived ? std::string_view() : row.status;
       },

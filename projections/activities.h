@@ -13,6 +13,7 @@
 #include "domain/sales/activity.h"
 #include "projections/projection.h"
 #include "projections/query.h"
+#include "projections/record_table.h"
 
 namespace crm::projections {
 
@@ -61,15 +62,11 @@ class Activities final : public Snapshotted<Activities> {
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Activities>(); }
 
   std::optional<ActivityRow> Get(const std::string& id) const;
-  struct Page {
-    size_t total = 0;
-    std::vector<ActivityRow> rows;
-  };
+  using Page = RecordTable<ActivityRow>::Page;
   // The ids of `account_id`'s activities (archived ones too), oldest first.
   std::vector<std::string> IdsOfAccount(const std::string& account_id) const;
   // Sorted by `sort` (field, descending), ties by creation.
-  Page Query(const ActivityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
-             size_t offset, size_t limit) const;
+  Page Query(const ActivityQuery& query, const SortFields& sort, size_t offset, size_t limit) const;
   // Unarchived activities still to do (planned, in progress) by due date.
   DueCounts Due(const DueQuery& query) const;
   // Unarchived activities by owner and status. query.date_field is due_date
@@ -81,11 +78,9 @@ class Activities final : public Snapshotted<Activities> {
   // Every member below; snapshots hold exactly these.
   template <class Archive>
   void Members(Archive& ar) {
-    ar(rows_, index_, by_account_);
+    ar(table_);
   }
-  std::deque<ActivityRow> rows_;                   // GUARDED_BY(mutex()), creation order
-  std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
-  ByAccount by_account_;                           // GUARDED_BY(mutex())
+  RecordTable<ActivityRow> table_;  // GUARDED_BY(mutex())
 };
 
 }  // namespace crm::projections

@@ -49,13 +49,8 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
       env.type()->string_view(), {env.payload()->data(), env.payload()->size()});
   if (!decoded) return;
   const std::string id(stream.substr(12));
-  auto [at, added] = index_.emplace(id, rows_.size());
-  if (added) {
-    rows_.emplace_back();
-    rows_.back().id = id;
-    rows_.back().created_at_us = env.recorded_at_us();
-  }
-  OpportunityRow& row = rows_[at->second];
+  bool added = false;
+  OpportunityRow& row = table_.Upsert(id, env.recorded_at_us(), &added);
   const std::string stage_before = row.stage, status_before = row.status;
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Opportunity::State s;
@@ -83,7 +78,7 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   }
   row.archived = s.archived;
   row.status = s.status;
-  FileUnderAccount(&by_account_, id, row.account_id, s.account_id);
+  table_.FileUnderAccount(id, row.account_id, s.account_id);
   row.account_id = s.account_id;
   row.contact_id = s.contact_id;
   row.owner_id = s.owner_id;
@@ -114,47 +109,30 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
 
 std::string Opportunities::TitleOf(const std::string& id) const {
   std::shared_lock lock(mutex());
-  auto it = index_.find(id);
-  return it == index_.end() ? "" : rows_[it->second].title;
+  const OpportunityRow* row = table_.Find(id);
+  return row ? row->title : "";
 }
 
 std::optional<OpportunityRow> Opportunities::Get(const std::string& id) const {
   std::shared_lock lock(mutex());
-  auto it = index_.find(id);
-  if (it == index_.end()) return std::nullopt;
-  return rows_[it->second];
+  const OpportunityRow* row = table_.Find(id);
+  return row ? std::optional(*row) : std::nullopt;
 }
 
-Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
-                                         const std::vector<std::pair<std::string, bool>>& sort,
+Opportunities::Page Opportunities::Query(const OpportunityQuery& query, const SortFields& sort,
                                          size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
-  const std::vector<std::string> words = SearchWords(query.q);
-  AnyOf filters = query.equals;
-  FoldFilters(&filters);
-  const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-  auto text_of = [](const OpportunityRow& row, const std::string& field) {
-    return field == "value" ? domain::FormatMoney(row.value_minor)
-                            : std::string(OpportunityField(row, field));
-  };
-  std::vector<const OpportunityRow*> matches;
-  for (const OpportunityRow& row : rows_) {
-    if (row.archived && !query.include_archived) continue;
-    bool match = true;
-    for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
-    match = match && MatchesAll(filters, row, OpportunityField);
-    match = match && (ranges.empty() || InRanges(ranges, row, text_of, Times<OpportunityRow>));
-    if (match) matches.push_back(&row);
-  }
   std::unordered_map<std::string, int64_t> stage_rank;
   for (size_t i = 0; i < query.stage_order.size(); ++i) {
     stage_rank.emplace(query.stage_order[i], static_cast<int64_t>(i));
   }
-  SortRows(
-      &matches, sort,
+  return table_.Select(
+      query, sort, offset, limit, OpportunityField,
+      [](const OpportunityRow& row, const std::string& field) {
+        return field == "value" ? domain::FormatMoney(row.value_minor)
+                                : std::string(OpportunityField(row, field));
+      },
       [&stage_rank](const OpportunityRow& row, const std::string& field) {
-        if (field == "created_at") return NumberKey(row.created_at_us);
-        if (field == "updated_at") return NumberKey(row.updated_at_us);
         if (field == "value") return NumberKey(row.value_minor);
         if (field == "stage") {
           auto it = stage_rank.find(row.stage);
@@ -162,25 +140,16 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query,
                                         : NumberKey(static_cast<int64_t>(stage_rank.size())) +
                                               accounts::FoldText(row.stage);
         }
-        return accounts::FoldText(OpportunityField(row, field));
-      },
-      limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);
-  Page page;
-  page.total = matches.size();
-  for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
-    page.rows.push_back(*matches[i]);
-  }
-  return page;
+        return DefaultSortKey(row, field, OpportunityField);
+      });
 }
 
 std::vector<std::string> Opportunities::IdsOfAccount(const std::string& account_id,
                                                      bool include_archived) const {
   std::shared_lock lock(mutex());
   std::vector<std::string> out;
-  auto it = by_account_.find(account_id);
-  if (it == by_account_.end()) return out;
-  for (const auto& id : it->second) {
-    if (include_archived || !rows_[index_.at(id)].archived) out.push_back(id);
+  for (const auto& id : table_.OfAccount(account_id)) {
+    if (include_archived || !table_.Find(id)->archived) out.push_back(id);
   }
   return out;
 }
@@ -199,7 +168,7 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   };
   std::vector<char> entered(query.stages.size());
   std::vector<std::vector<int64_t>> durations(query.stages.size());
-  for (const OpportunityRow& row : rows_) {
+  for (const OpportunityRow& row : table_.rows()) {
     if (row.archived) continue;
     if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
     if (!query.from.empty() || !query.to.empty()) {
@@ -259,7 +228,7 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
 DueCounts Opportunities::Due(const DueQuery& query) const {
   std::shared_lock lock(mutex());
   DueCounts counts;
-  for (const OpportunityRow& row : rows_) {
+  for (const OpportunityRow& row : table_.rows()) {
     if (row.archived || row.status != "open") continue;
     if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
     CountDue(query, row.due_date, &counts);
@@ -270,7 +239,7 @@ DueCounts Opportunities::Due(const DueQuery& query) const {
 PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& query) const {
   std::shared_lock lock(mutex());
   return GroupRows<OpportunityRow>(
-      rows_, query,
+      table_.rows(), query,
       [](const OpportunityRow& row) -> std::string_view {
         if (row.archived) return {};
         return row.status == "open" ? row.stage : row.status;
@@ -284,7 +253,7 @@ PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& q
 std::set<std::string> Opportunities::StagesInUse() const {
   std::shared_lock lock(mutex());
   std::set<std::string> out;
-  for (const auto& row : rows_) {
+  for (const auto& row : table_.rows()) {
     if (!row.archived && row.status == "open") out.insert(row.stage);
   }
   return out;

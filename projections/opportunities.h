@@ -9,10 +9,12 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "projections/projection.h"
 #include "projections/query.h"
+#include "projections/record_table.h"
 
 namespace crm::projections {
 
@@ -83,7 +85,8 @@ struct FunnelStage {
 };
 
 struct OpportunityQuery {
-  std::string q;  // every word in the folded title or details
+  std::string q;  // every word in the folded title or details, or in its account's name:
+  std::unordered_set<std::string> q_accounts;  // the accounts whose name has q's words
   AnyOf equals;   // owner_id, stage, status, account_id, contact_id, currency, custom.<key>
   Ranges ranges;  // value, due_date, close_date, created_at, updated_at, custom.<key>
   // sort=stage follows this order (the pipeline's); other stages come after,
@@ -102,13 +105,10 @@ class Opportunities final : public Snapshotted<Opportunities> {
   std::optional<OpportunityRow> Get(const std::string& id) const;
   // The title of opportunity `id`; "" when there is none.
   std::string TitleOf(const std::string& id) const;
-  struct Page {
-    size_t total = 0;
-    std::vector<OpportunityRow> rows;
-  };
+  using Page = RecordTable<OpportunityRow>::Page;
   // Sorted by `sort` (field, descending), ties by creation.
-  Page Query(const OpportunityQuery& query, const std::vector<std::pair<std::string, bool>>& sort,
-             size_t offset, size_t limit) const;
+  Page Query(const OpportunityQuery& query, const SortFields& sort, size_t offset,
+             size_t limit) const;
   // The ids of `account_id`'s opportunities, oldest first.
   std::vector<std::string> IdsOfAccount(const std::string& account_id, bool include_archived) const;
   // The stages open, unarchived opportunities are in.
@@ -128,11 +128,9 @@ class Opportunities final : public Snapshotted<Opportunities> {
   // Every member below; snapshots hold exactly these.
   template <class Archive>
   void Members(Archive& ar) {
-    ar(rows_, index_, by_account_);
+    ar(table_);
   }
-  std::deque<OpportunityRow> rows_;                // GUARDED_BY(mutex()), creation order
-  std::unordered_map<std::string, size_t> index_;  // GUARDED_BY(mutex())
-  ByAccount by_account_;                           // GUARDED_BY(mutex())
+  RecordTable<OpportunityRow> table_;  // GUARDED_BY(mutex())
 };
 
 // The text of `field` in `row` ("" when unset), a view into the row.

@@ -772,6 +772,13 @@ void SalesModule::SalesRoutes() {
         if (stages.ok()) query->stage_order = std::move(stages).value();
       }
       query->q = call.req.get_param_value("q");
+      if constexpr (requires { query->q_accounts; }) {
+        // An opportunity matches q by its account's name too.
+        if (!query->q.empty()) {
+          query->q_accounts =
+              server_.models().accounts.IdsNamed(projections::SearchWords(query->q));
+        }
+      }
       query->include_archived = call.req.get_param_value("include_archived") == "true";
       std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor", "sort",
                                         "lang", "min_position",     "as_of", "columns"};
@@ -859,9 +866,10 @@ void SalesModule::SalesRoutes() {
        .permission = Permission::kReadCrm,
        .op = "listOpportunities",
        .summary =
-           "Opportunities: search (q), filters (owner_id, stage, status, account_id, contact_id, "
-           "currency, custom.<key>: any of a,b), ranges from..to (value, due_date, close_date, "
-           "created_at, updated_at, number and date custom fields), sort, pages",
+           "Opportunities: search (q: title, details or the account's name), filters (owner_id, "
+           "stage, status, account_id, contact_id, currency, custom.<key>: any of a,b), ranges "
+           "from..to (value, due_date, close_date, reminder_at, created_at, updated_at, number "
+           "and date custom fields), sort, pages",
        .tag = "sales",
        .params = {Shared("limit"), Shared("cursor"), Shared("sort"), Shared("min_position"),
                   Shared("as_of"), Param{.name = "q", .schema = String()},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 
 #include "domain/time.h"
 #include "support/server_fixture.h"
@@ -1152,6 +1153,28 @@ TEST_F(SalesTest, ExportsAreTypedAndSpeakTheLanguageAsked) {
   // The list's own rows carry the names too, and reminder_at takes a range.
   EXPECT_EQ(0, Get("/api/v1/opportunities?reminder_at=2000-01-01..")["total"]);
   ExpectProblem(client_->Get("/api/v1/opportunities?reminder_at=soon"), 400, "invalid_parameter");
+}
+
+// An opportunity search matches its account's name too (folded), as well as
+// its own title and details; every word must be found in one or the other.
+TEST_F(SalesTest, AnOpportunitySearchMatchesItsAccountsName) {
+  auto r = client_->Post("/api/v1/accounts", json{{"name", "Țesătoria Ștefan"}}.dump(), kJson);
+  ASSERT_EQ(201, r->status) << r->body;
+  const std::string weaver = Body(r)["id"];
+  const std::string contract = Open({{"title", "Contract anual"}, {"account_id", weaver}});
+  const std::string mention = Open({{"title", "Vizită la țesătorie"}});  // of Alfa
+  Open({{"title", "Altceva"}});
+  auto ids = [&](const std::string& q) {
+    std::set<std::string> out;
+    const json page = Get("/api/v1/opportunities?q=" + q);
+    for (const auto& item : page["items"]) out.insert(item["id"]);
+    return out;
+  };
+  EXPECT_EQ((std::set<std::string>{contract}), ids("tesatoria%20stefan"));
+  EXPECT_EQ((std::set<std::string>{contract, mention}), ids("tesator"));
+  EXPECT_EQ((std::set<std::string>{contract}), ids("contract"));
+  EXPECT_TRUE(ids("stefan%20altceva").empty()) << "each word in the same place";
+  EXPECT_EQ(2u, ids("alfa").size()) << "Alfa's two, not the weaver's";
 }
 
 // List rows carry the names beside their ids, and stages sort in the
