@@ -98,6 +98,27 @@ void BM_OpportunitiesStageByValue(benchmark::State& state) {
 }
 BENCHMARK(BM_OpportunitiesStageByValue)->Unit(benchmark::kMillisecond);
 
+// The first page of every opportunity by one field, and a filter alone.
+void BM_OpportunitiesSortByValue(benchmark::State& state) {
+  const auto& model = Model();
+  for (auto _ : state) {
+    auto page = model.Query({}, {{"value", true}}, 0, 50);
+    benchmark::DoNotOptimize(page);
+  }
+}
+BENCHMARK(BM_OpportunitiesSortByValue)->Unit(benchmark::kMillisecond);
+
+void BM_OpportunitiesFilterStage(benchmark::State& state) {
+  const auto& model = Model();
+  projections::OpportunityQuery query;
+  query.equals["stage"] = {"offer"};
+  for (auto _ : state) {
+    auto page = model.Query(query, {}, 0, 50);
+    benchmark::DoNotOptimize(page);
+  }
+}
+BENCHMARK(BM_OpportunitiesFilterStage)->Unit(benchmark::kMillisecond);
+
 // The opportunity portfolio: every open one by owner and stage, with the
 // first `range(0)` rows of each group.
 void BM_OpportunityPortfolio(benchmark::State& state) {

@@ -9,8 +9,12 @@
 // Row has at least: id, archived, created_at_us, updated_at_us and search
 // (its folded text); a Fields(ar, Row&) for snapshots.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +57,7 @@ class RecordTable {
       rows_.back().id = id;
       rows_.back().created_at_us = at_us;
     }
+    orders_.Changed(at->second, rows_.size());
     return rows_[at->second];
   }
   const Row* Find(const std::string& id) const {
@@ -77,7 +82,11 @@ class RecordTable {
   // equals, ranges and include_archived), sorted by `sort`, ties by
   // creation. `text(row, field)` is a field's text (a view into the row),
   // for filters; `range_text(row, field)` the text ranges compare (an
-  // amount's decimal text); `key(row, field)` a field's sort key.
+  // amount's decimal text); `key(row, field)` a field's sort key, which may
+  // depend on the query's stage_order only.
+  //
+  // A sort by one field walks a kept order of every row by that field
+  // (Orders), so a page costs the filter's pass, not a sort.
   template <class Query, class Text, class RangeText, class Key>
   Page Select(const Query& query, const SortFields& sort, size_t offset, size_t limit, Text text,
               RangeText range_text, Key key) const {
@@ -85,36 +94,162 @@ class RecordTable {
     AnyOf filters = query.equals;
     FoldFilters(&filters);
     const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-    std::vector<const Row*> matches;
-    for (const Row& row : rows_) {
-      if (row.archived && !query.include_archived) continue;
+    auto matches = [&](const Row& row) {
+      if (row.archived && !query.include_archived) return false;
       bool match = true;
       for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
       if constexpr (requires { query.q_accounts; }) {
         match = match || (!words.empty() && query.q_accounts.contains(row.account_id));
       }
-      match = match && MatchesAll(filters, row, text);
-      match = match && (ranges.empty() || InRanges(ranges, row, range_text, Times<Row>));
-      if (match) matches.push_back(&row);
-    }
-    SortRows(&matches, sort, key, limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit);
+      return match && MatchesAll(filters, row, text) &&
+             (ranges.empty() || InRanges(ranges, row, range_text, Times<Row>));
+    };
     Page page;
-    page.total = matches.size();
-    for (size_t i = offset; i < matches.size() && i < offset + limit; ++i) {
-      page.rows.push_back(*matches[i]);
+    const size_t end = limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit;
+    if (sort.size() == 1) {
+      std::string salt;
+      if constexpr (requires { query.stage_order; }) {
+        for (const auto& stage : query.stage_order) salt += stage + '\x1f';
+      }
+      const auto order = orders_.Get(rows_, sort[0].first, sort[0].second, salt, key);
+      // The filter in creation order (the rows' memory in sequence), then
+      // the order's walk over the small vector of hits.
+      std::vector<char> hit(rows_.size());
+      for (size_t i = 0; i < rows_.size(); ++i) hit[i] = matches(rows_[i]);
+      for (const uint32_t i : *order) {
+        if (!hit[i]) continue;
+        if (page.total >= offset && page.total < end) page.rows.push_back(rows_[i]);
+        ++page.total;
+      }
+      return page;
     }
+    std::vector<const Row*> found;
+    for (const Row& row : rows_) {
+      if (matches(row)) found.push_back(&row);
+    }
+    SortRows(&found, sort, key, end);
+    page.total = found.size();
+    for (size_t i = offset; i < found.size() && i < end; ++i) page.rows.push_back(*found[i]);
     return page;
   }
 
  private:
   template <class Archive>
   friend void Fields(Archive& ar, RecordTable& table) {
+    table.orders_.Clear();  // a snapshot read replaces the rows
     ar(table.rows_, table.index_, table.by_account_);
   }
+
+  // Orders of every row (indexes into rows_) by one sort field and
+  // direction, ties by creation, kept between queries. An event marks the
+  // row it changed; the next query by that order moves only the rows marked
+  // since (a binary search each, computing log n keys), or sorts again when
+  // many changed. Queries share a model's lock, so the orders have a mutex
+  // of their own; the order a query walks is immutable (replaced, not
+  // changed). Not in snapshots: a restored table starts without orders.
+  class Orders {
+   public:
+    using Order = std::shared_ptr<const std::vector<uint32_t>>;
+    Orders() = default;
+    Orders(const Orders&) {}  // a copy of a table builds its own orders
+    Orders& operator=(const Orders&) {
+      Clear();
+      return *this;
+    }
+
+    // Row `index` changed (the table has `rows` rows). REQUIRES: the
+    // model's lock held exclusively.
+    // (Queries, which take mutex_, hold it shared: none runs meanwhile.)
+    void Changed(size_t index, size_t rows) {
+      if (orders_.empty()) return;
+      ++generation_;
+      changed_at_.resize(rows, 0);
+      changed_at_[index] = generation_;
+    }
+    void Clear() {
+      std::lock_guard lock(mutex_);
+      orders_.clear();
+      changed_at_.clear();
+    }
+
+    template <class Key>
+    Order Get(const std::deque<Row>& rows, const std::string& field, bool descending,
+              const std::string& salt, Key key) {
+      std::lock_guard lock(mutex_);
+      auto before = [&](uint32_t a, const std::string& key_a, uint32_t b,
+                        const std::string& key_b) {
+        const int c = key_a.compare(key_b);
+        if (c != 0) return descending ? c > 0 : c < 0;
+        return a < b;
+      };
+      const std::string name = (descending ? "-" : "+") + field + '\0' + salt;
+      Kept& kept = orders_[name];
+      kept.used = ++uses_;
+      changed_at_.resize(rows.size(), 0);
+      std::vector<uint32_t> moved;
+      if (kept.order) {
+        for (size_t i = 0; i < rows.size(); ++i) {
+          if (i >= kept.order->size() || changed_at_[i] > kept.generation) {
+            moved.push_back(static_cast<uint32_t>(i));
+          }
+        }
+      }
+      if (!kept.order || moved.size() > rows.size() / 16) {
+        std::vector<std::string> keys;
+        keys.reserve(rows.size());
+        for (const Row& row : rows) keys.push_back(key(row, field));
+        auto order = std::make_shared<std::vector<uint32_t>>(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i) (*order)[i] = static_cast<uint32_t>(i);
+        std::sort(order->begin(), order->end(),
+                  [&](uint32_t a, uint32_t b) { return before(a, keys[a], b, keys[b]); });
+        kept.order = std::move(order);
+      } else if (!moved.empty()) {
+        std::vector<char> is_moved(rows.size(), 0);
+        for (const uint32_t i : moved) is_moved[i] = 1;
+        auto order = std::make_shared<std::vector<uint32_t>>();
+        order->reserve(rows.size());
+        for (const uint32_t i : *kept.order) {
+          if (!is_moved[i]) order->push_back(i);
+        }
+        for (const uint32_t i : moved) {
+          const std::string k = key(rows[i], field);
+          auto at = std::partition_point(order->begin(), order->end(), [&](uint32_t other) {
+            return before(other, key(rows[other], field), i, k);
+          });
+          order->insert(at, i);
+        }
+        kept.order = std::move(order);
+      }
+      kept.generation = generation_;
+      // A few orders per table: the least recently used goes.
+      while (orders_.size() > kMaxOrders) {
+        auto oldest = orders_.begin();
+        for (auto it = orders_.begin(); it != orders_.end(); ++it) {
+          if (it->second.used < oldest->second.used) oldest = it;
+        }
+        orders_.erase(oldest);
+      }
+      return orders_.at(name).order;
+    }
+
+   private:
+    static constexpr size_t kMaxOrders = 8;
+    struct Kept {
+      Order order;
+      uint64_t generation = 0;  // of the last change it reflects
+      uint64_t used = 0;
+    };
+    std::mutex mutex_;
+    std::map<std::string, Kept> orders_;  // by direction, field and salt
+    std::vector<uint64_t> changed_at_;    // the generation each row last changed at
+    uint64_t generation_ = 0;
+    uint64_t uses_ = 0;
+  };
 
   std::deque<Row> rows_;                           // creation order
   std::unordered_map<std::string, size_t> index_;  // id -> index in rows_
   ByAccount by_account_;
+  mutable Orders orders_;
 };
 
 }  // namespace crm::projections

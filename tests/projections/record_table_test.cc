@@ -1,0 +1,155 @@
+// The record table under the opportunities model: a sort by one field walks
+// a kept order that events update row by row (or rebuild when many
+// changed); its pages must always equal plain sorting, also after changes,
+// new rows and a stage order that differs between queries.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "domain/ids.h"
+#include "domain/sales/opportunity.h"
+#include "domain/transact.h"
+#include "projections/opportunities.h"
+#include "support/events.h"
+#include "support/temp_dir.h"
+#include "workers/projection_runner.h"
+
+namespace crm::projections {
+namespace {
+
+const char* const kStages[] = {"prospecting", "approach", "offer", "order"};
+
+class RecordTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runner_.Register(&model_);
+    Open(2000);
+  }
+
+  template <class Event>
+  void Append(eventstore::AppendRequest* request, const std::string& id, const Event& e) {
+    auto& part = request->parts.emplace_back();
+    part.stream = sales::OpportunityStream(id);
+    part.events.push_back(domain::MakeEvent(e, domain::Context{}, gen_));
+  }
+  void Commit(eventstore::AppendRequest request) {
+    ASSERT_TRUE(store_->Append(std::move(request)).ok());
+    ASSERT_TRUE(runner_.CatchUp().ok());
+  }
+  void Open(size_t n) {
+    eventstore::AppendRequest request;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = values_.size();
+      sales::OpportunityOpenedT e;
+      e.opportunity_id = "o" + std::to_string(100000 + i);
+      e.account_id = "a1";
+      e.title = "Oportunitate " + std::to_string(i % 97);
+      e.value_minor = static_cast<int64_t>(random_() % 50) * 1000;  // many ties
+      e.currency = "RON";
+      e.stage = kStages[i % 4];
+      e.owner_id = "u1";
+      ids_.push_back(e.opportunity_id);
+      values_.push_back(e.value_minor);
+      stages_.push_back(e.stage);
+      Append(&request, e.opportunity_id, e);
+    }
+    Commit(std::move(request));
+  }
+  void ChangeValues(size_t n) {
+    // n different opportunities (one append takes a stream once).
+    std::vector<size_t> picked(ids_.size());
+    for (size_t i = 0; i < picked.size(); ++i) picked[i] = i;
+    std::shuffle(picked.begin(), picked.end(), random_);
+    eventstore::AppendRequest request;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = picked[k];
+      sales::OpportunityChangedT e;
+      e.changed = {"value"};
+      e.currency = "RON";
+      e.value_minor = static_cast<int64_t>(random_() % 50) * 1000;
+      values_[i] = e.value_minor;
+      Append(&request, ids_[i], e);
+    }
+    Commit(std::move(request));
+  }
+
+  // The ids of rows [offset, offset + limit) in `stage` ("" for all) by
+  // value, ties by creation, as plain sorting says.
+  std::vector<std::string> Expected(bool descending, size_t offset, size_t limit,
+                                    const std::string& stage = "") {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < ids_.size(); ++i) {
+      if (stage.empty() || stages_[i] == stage) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return descending ? values_[a] > values_[b] : values_[a] < values_[b];
+    });
+    std::vector<std::string> out;
+    for (size_t k = offset; k < order.size() && k < offset + limit; ++k) {
+      out.push_back(ids_[order[k]]);
+    }
+    return out;
+  }
+  std::vector<std::string> Got(const SortFields& sort, size_t offset, size_t limit,
+                               const std::string& stage = "", size_t* total = nullptr) {
+    OpportunityQuery query;
+    if (!stage.empty()) query.equals["stage"] = {stage};
+    const auto page = model_.Query(query, sort, offset, limit);
+    if (total) *total = page.total;
+    std::vector<std::string> out;
+    for (const auto& row : page.rows) out.push_back(row.id);
+    return out;
+  }
+  void ExpectPagesMatch(const std::string& when) {
+    for (const bool descending : {false, true}) {
+      for (const size_t offset : {size_t{0}, size_t{37}, ids_.size() - 5}) {
+        EXPECT_EQ(Expected(descending, offset, 50), Got({{"value", descending}}, offset, 50))
+            << when << (descending ? ", descending" : ", ascending") << ", offset " << offset;
+      }
+      size_t total = 0;
+      EXPECT_EQ(Expected(descending, 10, 20, "offer"),
+                Got({{"value", descending}}, 10, 20, "offer", &total))
+          << when << ", filtered";
+      EXPECT_EQ(Expected(descending, 0, SIZE_MAX, "offer").size(), total) << when;
+    }
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<eventstore::EventStore> store_ = testing::OpenOrDie(dir_.path());
+  workers::ProjectionRunner runner_{*store_};
+  Opportunities model_;
+  domain::IdGenerator gen_;
+  std::mt19937 random_{12345};
+  std::vector<std::string> ids_, stages_;
+  std::vector<int64_t> values_;
+};
+
+TEST_F(RecordTableTest, AKeptOrderFollowsChangesNewRowsAndRebuilds) {
+  ExpectPagesMatch("first query");
+  ExpectPagesMatch("the kept order, unchanged");
+  ChangeValues(20);  // a few: moved one by one
+  ExpectPagesMatch("after 20 changes");
+  Open(15);  // new rows join the order
+  ExpectPagesMatch("after new rows");
+  ChangeValues(600);  // many: sorted again
+  ExpectPagesMatch("after 600 changes");
+  // Two fields take the plain sort, and agree with the kept order's ties.
+  EXPECT_EQ(Got({{"value", true}}, 0, 100), Got({{"value", true}, {"created_at", false}}, 0, 100));
+}
+
+TEST_F(RecordTableTest, TheStageOrderOfEachQueryIsKeptApart) {
+  OpportunityQuery query;
+  query.stage_order = {"prospecting", "approach", "offer", "order"};
+  auto first = model_.Query(query, {{"stage", false}}, 0, 1).rows;
+  ASSERT_EQ(1u, first.size());
+  EXPECT_EQ("prospecting", first[0].stage);
+  query.stage_order = {"order", "offer", "approach", "prospecting"};
+  first = model_.Query(query, {{"stage", false}}, 0, 1).rows;
+  ASSERT_EQ(1u, first.size());
+  EXPECT_EQ("order", first[0].stage) << "a new pipeline order is a new kept order";
+}
+
+}  // namespace
+}  // namespace crm::projections
