@@ -41,7 +41,8 @@ void Activities::Apply(const eventstore::RecordedEvent& event) {
   if (!decoded) return;
   const std::string id(stream.substr(9));
   bool added = false;
-  ActivityRow& row = table_.Upsert(id, env.recorded_at_us(), &added);
+  const auto changing = table_.Upsert(id, env.recorded_at_us(), &added);
+  ActivityRow& row = *changing;
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Activity::State s{!added,
                            row.archived,

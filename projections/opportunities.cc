@@ -50,7 +50,8 @@ void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   if (!decoded) return;
   const std::string id(stream.substr(12));
   bool added = false;
-  OpportunityRow& row = table_.Upsert(id, env.recorded_at_us(), &added);
+  const auto changing = table_.Upsert(id, env.recorded_at_us(), &added);
+  OpportunityRow& row = *changing;
   const std::string stage_before = row.stage, status_before = row.status;
   // The aggregate's own fold keeps the fields; the row mirrors it.
   sales::Opportunity::State s;

@@ -47,18 +47,34 @@ class RecordTable {
     std::vector<Row> rows;
   };
 
+  // A row an event is changing: when it goes, the table notes what its
+  // queries read without touching the row (whether it is archived).
+  class Changing {
+   public:
+    Changing(RecordTable* table, size_t index) : table_(table), index_(index) {}
+    Changing(const Changing&) = delete;
+    Changing& operator=(const Changing&) = delete;
+    ~Changing() { table_->archived_[index_] = table_->rows_[index_].archived; }
+    Row& operator*() const { return table_->rows_[index_]; }
+
+   private:
+    RecordTable* table_;
+    size_t index_;
+  };
+
   // The row of record `id`, made (with its id and creation time `at_us`)
   // when it is new; *added says whether it was.
-  Row& Upsert(const std::string& id, int64_t at_us, bool* added) {
+  [[nodiscard]] Changing Upsert(const std::string& id, int64_t at_us, bool* added) {
     auto [at, is_new] = index_.emplace(id, rows_.size());
     *added = is_new;
     if (is_new) {
       rows_.emplace_back();
       rows_.back().id = id;
       rows_.back().created_at_us = at_us;
+      archived_.push_back(0);
     }
     orders_.Changed(at->second, rows_.size());
-    return rows_[at->second];
+    return Changing(this, at->second);
   }
   const Row* Find(const std::string& id) const {
     auto it = index_.find(id);
@@ -104,6 +120,13 @@ class RecordTable {
       return match && MatchesAll(filters, row, text) &&
              (ranges.empty() || InRanges(ranges, row, range_text, Times<Row>));
     };
+    // Whether row i is selected; without filters, read from the archived
+    // flags alone, never touching the (large, scattered) row.
+    const bool all = words.empty() && filters.empty() && ranges.empty();
+    auto selected = [&](size_t i) {
+      if (archived_[i] && !query.include_archived) return false;
+      return all || matches(rows_[i]);
+    };
     Page page;
     const size_t end = limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit;
     if (sort.size() == 1) {
@@ -115,7 +138,7 @@ class RecordTable {
       // The filter in creation order (the rows' memory in sequence), then
       // the order's walk over the small vector of hits.
       std::vector<char> hit(rows_.size());
-      for (size_t i = 0; i < rows_.size(); ++i) hit[i] = matches(rows_[i]);
+      for (size_t i = 0; i < rows_.size(); ++i) hit[i] = selected(i);
       for (const uint32_t i : *order) {
         if (!hit[i]) continue;
         if (page.total >= offset && page.total < end) page.rows.push_back(rows_[i]);
@@ -124,8 +147,8 @@ class RecordTable {
       return page;
     }
     std::vector<const Row*> found;
-    for (const Row& row : rows_) {
-      if (matches(row)) found.push_back(&row);
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      if (selected(i)) found.push_back(&rows_[i]);
     }
     SortRows(&found, sort, key, end);
     page.total = found.size();
@@ -138,6 +161,12 @@ class RecordTable {
   friend void Fields(Archive& ar, RecordTable& table) {
     table.orders_.Clear();  // a snapshot read replaces the rows
     ar(table.rows_, table.index_, table.by_account_);
+    // Read into a fresh table (the only kind snapshots are read into): its
+    // flags follow the rows read. A write leaves them as they are.
+    if (table.archived_.size() != table.rows_.size()) {
+      table.archived_.clear();
+      for (const Row& row : table.rows_) table.archived_.push_back(row.archived);
+    }
   }
 
   // Orders of every row (indexes into rows_) by one sort field and
@@ -249,6 +278,7 @@ class RecordTable {
   std::deque<Row> rows_;                           // creation order
   std::unordered_map<std::string, size_t> index_;  // id -> index in rows_
   ByAccount by_account_;
+  std::vector<char> archived_;  // rows_[i].archived, contiguous for the filter pass
   mutable Orders orders_;
 };
 

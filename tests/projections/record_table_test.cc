@@ -139,6 +139,27 @@ TEST_F(RecordTableTest, AKeptOrderFollowsChangesNewRowsAndRebuilds) {
   EXPECT_EQ(Got({{"value", true}}, 0, 100), Got({{"value", true}, {"created_at", false}}, 0, 100));
 }
 
+// Archived rows leave every page (read from the table's own flags when
+// nothing else filters) and come back with include_archived.
+TEST_F(RecordTableTest, ArchivedRowsLeaveThePagesUnlessAsked) {
+  size_t total = 0;
+  Got({{"value", true}}, 0, 10, "", &total);
+  ASSERT_EQ(ids_.size(), total);
+  const std::string top = Got({{"value", true}}, 0, 1)[0];
+  eventstore::AppendRequest request;
+  Append(&request, top, sales::OpportunityArchivedT{});
+  Commit(std::move(request));
+  for (const SortFields& sort : {SortFields{{"value", true}}, SortFields{}}) {
+    const auto page = model_.Query({}, sort, 0, SIZE_MAX);
+    EXPECT_EQ(ids_.size() - 1, page.total);
+    EXPECT_TRUE(std::none_of(page.rows.begin(), page.rows.end(),
+                             [&](const OpportunityRow& row) { return row.id == top; }));
+    OpportunityQuery all;
+    all.include_archived = true;
+    EXPECT_EQ(ids_.size(), model_.Query(all, sort, 0, 1).total);
+  }
+}
+
 TEST_F(RecordTableTest, TheStageOrderOfEachQueryIsKeptApart) {
   OpportunityQuery query;
   query.stage_order = {"prospecting", "approach", "offer", "order"};
