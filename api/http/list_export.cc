@@ -26,6 +26,12 @@ const json& MemberOf(const json& record, const std::string& column) {
   return it == object->end() ? kNull : *it;
 }
 
+// The member a list row carries beside id column `column`.
+std::string NameMember(const std::string& column) {
+  if (column == "opportunity_id") return "opportunity_title";
+  return column.substr(0, column.size() - 3) + "_name";  // "<record>_id"
+}
+
 std::string Text(const json& value) {
   if (value.is_null()) return "";
   return value.is_string() ? value.get<std::string>() : value.dump();
@@ -54,6 +60,16 @@ std::vector<http::Param> ListFilterParams(const domain::ListSpec& list) {
     }
   }
   return out;
+}
+
+bool ReadLang(const httplib::Request& req, httplib::Response& res, bool* en) {
+  const std::string lang = req.get_param_value("lang");
+  if (!lang.empty() && lang != "ro" && lang != "en") {
+    Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
+    return false;
+  }
+  *en = lang == "en";
+  return true;
 }
 
 http::Param ExportLangParam() {
@@ -93,11 +109,6 @@ std::string RecordName(const projections::ReadModels& models, const std::string&
   return "";
 }
 
-std::string NameMember(const std::string& column) {
-  if (column == "opportunity_id") return "opportunity_title";
-  return column.substr(0, column.size() - 3) + "_name";  // "<record>_id"
-}
-
 void WithNames(const projections::ReadModels& models, const domain::ListSpec& list, json* item) {
   const std::string account_id = Text(MemberOf(*item, "account_id"));
   for (const auto& c : list.columns) {
@@ -112,8 +123,8 @@ void WithNames(const projections::ReadModels& models, const domain::ListSpec& li
 }
 
 ListExport::ListExport(const projections::ReadModels& models, const domain::ListSpec& list,
-                       std::vector<std::string> columns,
-                       std::vector<settings::CustomFieldDef> custom, bool en, ChoiceLabels labels)
+                       std::vector<std::string> columns, settings::CustomFields::State custom,
+                       bool en, ChoiceLabels labels)
     : models_(models),
       list_(list),
       columns_(std::move(columns)),
@@ -125,11 +136,8 @@ ListExport::ListExport(const projections::ReadModels& models, const domain::List
       sheet_.header.push_back(en_ ? builtin->en : builtin->ro);
       continue;
     }
-    std::string header = column;
-    for (const auto& def : custom_) {
-      if ("custom." + def.key == column) header = Say(def.label);
-    }
-    sheet_.header.push_back(std::move(header));
+    const auto* def = column.starts_with("custom.") ? custom_.Find(column.substr(7)) : nullptr;
+    sheet_.header.push_back(def ? Say(def->label) : column);
   }
 }
 
@@ -156,15 +164,14 @@ Cell ListExport::CellOf(const std::string& column, const json& record) {
     return it == labels->end() ? Cell(text) : Cell(Say(it->second));
   };
   if (column.starts_with("custom.")) {
-    for (const auto& def : custom_) {
-      if ("custom." + def.key != column) continue;
-      if (def.type == "number" || def.type == "decimal") return Cell::Decimal(text);
-      if (def.type == "date") return Cell::Date(text);
-      if (def.type == "boolean") return yes_no(text == "true");
-      if (def.type == "select") {
-        for (size_t i = 0; i < def.options.size() && i < def.option_labels.size(); ++i) {
-          if (def.options[i] == text) return Cell(Say(def.option_labels[i]));
-        }
+    const auto* def = custom_.Find(column.substr(7));
+    if (!def) return Cell(text);
+    if (def->type == "number" || def->type == "decimal") return Cell::Decimal(text);
+    if (def->type == "date") return Cell::Date(text);
+    if (def->type == "boolean") return yes_no(text == "true");
+    if (def->type == "select") {
+      for (size_t i = 0; i < def->options.size() && i < def->option_labels.size(); ++i) {
+        if (def->options[i] == text) return Cell(Say(def->option_labels[i]));
       }
     }
     return Cell(text);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/formats/xlsx_writer.h"
+#include "api/http/problem.h"
 #include "api/http/route.h"
 #include "domain/lists.h"
 #include "domain/rejection.h"
@@ -24,6 +25,9 @@ namespace crm::api {
 std::vector<http::Param> ListFilterParams(const domain::ListSpec& list);
 // An export's `lang=ro|en`: the language of its headers and labels.
 http::Param ExportLangParam();
+// Reads `lang` (ro when absent) into *en; false, with a problem sent, for
+// another language.
+bool ReadLang(const httplib::Request& req, httplib::Response& res, bool* en);
 
 // The name of the record that id column `column` names, as it is now: a
 // user's display name (owner_id), an account's name, a contact's (of
@@ -32,13 +36,10 @@ http::Param ExportLangParam();
 std::string RecordName(const projections::ReadModels& models, const std::string& column,
                        const std::string& id, const std::string& account_id);
 
-// The member a list row carries beside id column `column`: account_name,
-// owner_name, folder_name, contact_name, category_name, opportunity_title.
-std::string NameMember(const std::string& column);
-
-// Adds to list row *item the names beside its ids, for each record column of
-// `list` it holds (null when the record is gone), so that a frontend needs no
-// request per row.
+// Adds to list row *item the names beside its ids (account_name,
+// owner_name, folder_name, contact_name, category_name, opportunity_title),
+// for each record column of `list` it holds (null when the record is gone), so that a frontend
+// needs no request per row.
 void WithNames(const projections::ReadModels& models, const domain::ListSpec& list,
                nlohmann::json* item);
 
@@ -51,8 +52,8 @@ using ChoiceLabels = std::map<std::string, std::map<std::string, domain::Text>>;
 class ListExport {
  public:
   ListExport(const projections::ReadModels& models, const domain::ListSpec& list,
-             std::vector<std::string> columns, std::vector<settings::CustomFieldDef> custom,
-             bool en, ChoiceLabels labels);
+             std::vector<std::string> columns, settings::CustomFields::State custom, bool en,
+             ChoiceLabels labels);
 
   // One record, as the API answers it (custom fields under "custom").
   void Add(const nlohmann::json& record);
@@ -66,7 +67,7 @@ class ListExport {
   const projections::ReadModels& models_;
   const domain::ListSpec& list_;
   std::vector<std::string> columns_;
-  std::vector<settings::CustomFieldDef> custom_;
+  settings::CustomFields::State custom_;
   bool en_;
   ChoiceLabels labels_;
   Sheet sheet_;

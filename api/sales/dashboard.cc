@@ -148,11 +148,8 @@ void PanelRoutes(Server& server, http::RouteSpec spec, const std::string& file_n
   server.Route(std::move(spec),
                [serve](const Call& call, httplib::Response& res) { serve(call, res, nullptr); });
   server.Route(std::move(xlsx), [serve, file_name](const Call& call, httplib::Response& res) {
-    const std::string lang = call.req.get_param_value("lang");
-    if (!lang.empty() && lang != "ro" && lang != "en") {
-      return Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
-    }
-    Workbook book{.en = lang == "en", .file_name = file_name};
+    Workbook book{.file_name = file_name};
+    if (!ReadLang(call.req, res, &book.en)) return;
     serve(call, res, &book);
   });
 }

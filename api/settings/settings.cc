@@ -289,11 +289,8 @@ bool SettingsModule::ReadListRequest(const Server::Call& call, httplib::Response
 bool SettingsModule::ReadExportRequest(const Server::Call& call, httplib::Response& res,
                                        const domain::ListSpec& list, ChoiceLabels labels,
                                        PageRequest* request, std::optional<ListExport>* out) {
-  const std::string lang = call.req.get_param_value("lang");
-  if (!lang.empty() && lang != "ro" && lang != "en") {
-    Send(res, BadParameter("lang", "ro sau en.", "ro or en."));
-    return false;
-  }
+  bool en = false;
+  if (!ReadLang(call.req, res, &en)) return false;
   ListColumns columns;
   if (!ReadListRequest(call, res, list, request, &columns)) return false;
   request->offset = 0;
@@ -303,8 +300,8 @@ bool SettingsModule::ReadExportRequest(const Server::Call& call, httplib::Respon
     Send(res, FromStatus(defs.status()));
     return false;
   }
-  out->emplace(server_.models(), list, std::move(columns.names), std::move(defs).value().fields,
-               lang == "en", std::move(labels));
+  out->emplace(server_.models(), list, std::move(columns.names), std::move(defs).value(), en,
+               std::move(labels));
   return true;
 }
 
