@@ -1153,6 +1153,15 @@ TEST_F(SalesTest, ExportsAreTypedAndSpeakTheLanguageAsked) {
   // The list's own rows carry the names too, and reminder_at takes a range.
   EXPECT_EQ(0, Get("/api/v1/opportunities?reminder_at=2000-01-01..")["total"]);
   ExpectProblem(client_->Get("/api/v1/opportunities?reminder_at=soon"), 400, "invalid_parameter");
+  // One with a reminder is found by a range around it, and only by one.
+  const std::string reminded = Open({{"title", "Cu memento"}});
+  auto r = client_->Patch("/api/v1/opportunities/" + reminded,
+                          json{{"reminder_at", "2027-01-10T09:00:00Z"}}.dump(), kJson);
+  ASSERT_EQ(200, r->status) << r->body;
+  const json around = Get("/api/v1/opportunities?reminder_at=2027-01-10..2027-01-10");
+  ASSERT_EQ(1, around["total"]) << around.dump();
+  EXPECT_EQ(reminded, around["items"][0]["id"]);
+  EXPECT_EQ(0, Get("/api/v1/opportunities?reminder_at=2027-01-11..")["total"]);
 }
 
 // An opportunity search matches its account's name too (folded), as well as
