@@ -119,6 +119,31 @@ void BM_OpportunitiesFilterStage(benchmark::State& state) {
 }
 BENCHMARK(BM_OpportunitiesFilterStage)->Unit(benchmark::kMillisecond);
 
+// A search: the opportunities whose folded title holds a word, by value.
+void BM_OpportunitiesSearch(benchmark::State& state) {
+  const auto& model = Model();
+  projections::OpportunityQuery query;
+  query.q = "licente 777";
+  for (auto _ : state) {
+    auto page = model.Query(query, {{"value", true}}, 0, 50);
+    benchmark::DoNotOptimize(page);
+  }
+}
+BENCHMARK(BM_OpportunitiesSearch)->Unit(benchmark::kMillisecond);
+
+// Filters on two fields at once (owner and status), unsorted.
+void BM_OpportunitiesFilterOwnerStatus(benchmark::State& state) {
+  const auto& model = Model();
+  projections::OpportunityQuery query;
+  query.equals["owner_id"] = {"u3", "u5"};
+  query.equals["status"] = {"open"};
+  for (auto _ : state) {
+    auto page = model.Query(query, {}, 0, 50);
+    benchmark::DoNotOptimize(page);
+  }
+}
+BENCHMARK(BM_OpportunitiesFilterOwnerStatus)->Unit(benchmark::kMillisecond);
+
 // The opportunity portfolio: every open one by owner and stage, with the
 // first `range(0)` rows of each group.
 void BM_OpportunityPortfolio(benchmark::State& state) {

@@ -176,7 +176,10 @@ std::unordered_set<std::string> Accounts::IdsNamed(const std::vector<std::string
   std::shared_lock lock(mutex());
   std::unordered_set<std::string> out;
   if (words.empty()) return out;
-  for (const Slot& slot : slots_) {
+  const auto candidates = Candidates(words);
+  const size_t count = candidates ? candidates->size() : slots_.size();
+  for (size_t c = 0; c < count; ++c) {
+    const Slot& slot = slots_[candidates ? (*candidates)[c] : c];
     if (slot.folded.empty()) continue;
     const std::string& name = slot.folded[kNameIndex];
     if (std::all_of(words.begin(), words.end(),
@@ -194,6 +197,26 @@ std::string Accounts::IdByFiscalCode(const std::string& fiscal_code) const {
 }
 
 namespace {}  // namespace
+
+std::optional<std::vector<uint32_t>> Accounts::Candidates(
+    const std::vector<std::string>& words) const {
+  // With a word of three or more bytes, only the slots listed under its
+  // rarest trigram can match; without one (or when even the rarest is
+  // common) every slot is checked.
+  const std::vector<uint32_t>* rarest = nullptr;
+  for (const auto& w : words) {
+    for (uint32_t gram : Trigrams(w)) {
+      auto it = grams_.find(gram);
+      if (it == grams_.end()) return std::vector<uint32_t>();  // no slot ever held it
+      if (!rarest || it->second.size() < rarest->size()) rarest = &it->second;
+    }
+  }
+  if (!rarest || rarest->size() >= slots_.size() / 4) return std::nullopt;
+  std::vector<uint32_t> candidates = *rarest;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  return candidates;
+}
 
 std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) const {
   const std::vector<std::string> words = SearchWords(query.q);
@@ -221,28 +244,11 @@ std::vector<const Accounts::Slot*> Accounts::Match(const AccountQuery& query) co
     equals.push_back(std::move(e));
   }
   const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-  // With a word of three or more bytes, only the rows listed under its
-  // rarest trigram can match; without one (or when even the rarest is
-  // common) every row is checked.
-  const std::vector<uint32_t>* rarest = nullptr;
-  for (const auto& w : words) {
-    for (uint32_t gram : Trigrams(w)) {
-      auto it = grams_.find(gram);
-      if (it == grams_.end()) return {};  // no row ever held it
-      if (!rarest || it->second.size() < rarest->size()) rarest = &it->second;
-    }
-  }
-  std::vector<uint32_t> candidates;
-  const bool narrowed = rarest && rarest->size() < slots_.size() / 4;
-  if (narrowed) {
-    candidates = *rarest;
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  }
+  const auto candidates = Candidates(words);
   std::vector<const Slot*> out;
-  const size_t count = narrowed ? candidates.size() : slots_.size();
+  const size_t count = candidates ? candidates->size() : slots_.size();
   for (size_t c = 0; c < count; ++c) {
-    const Slot& slot = slots_[narrowed ? candidates[c] : c];
+    const Slot& slot = slots_[candidates ? (*candidates)[c] : c];
     if (slot.archived && !query.include_archived) continue;
     if (query.folders && !query.folders->count(slot.folder_id)) continue;
     bool match = true;

@@ -123,6 +123,10 @@ class Accounts final : public Snapshotted<Accounts> {
   void Restored() {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].row = &rows_[i];
   }
+  // The slots a search for `words` (folded) need check, in creation order:
+  // those listed under its rarest trigram; nullopt for every slot (no word
+  // has a trigram rare enough). REQUIRES: mutex() held.
+  std::optional<std::vector<uint32_t>> Candidates(const std::vector<std::string>& words) const;
   // The slots matching `query`, in creation order. REQUIRES: mutex() held.
   std::vector<const Slot*> Match(const AccountQuery& query) const;
   // All GUARDED_BY(mutex()).

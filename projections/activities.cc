@@ -32,6 +32,8 @@ std::string_view Field(const ActivityRow& row, const std::string& field) {
 
 }  // namespace
 
+Activities::Activities() : table_({"owner_id", "type", "status"}, Field) {}
+
 void Activities::Apply(const eventstore::RecordedEvent& event) {
   const auto& env = *event.envelope;
   const std::string_view stream = env.stream()->string_view();
@@ -94,7 +96,7 @@ std::vector<std::string> Activities::IdsOfAccount(const std::string& account_id)
 Activities::Page Activities::Query(const ActivityQuery& query, const SortFields& sort,
                                    size_t offset, size_t limit) const {
   std::shared_lock lock(mutex());
-  return table_.Select(query, sort, offset, limit, Field, Field,
+  return table_.Select(query, sort, offset, limit, Field,
                        [](const ActivityRow& row, const std::string& field) {
                          return DefaultSortKey(row, field, Field);
                        });

@@ -57,6 +57,7 @@ struct ActivityQuery {
 class Activities final : public Snapshotted<Activities> {
  public:
   using QueryType = ActivityQuery;
+  Activities();
   std::string_view Name() const override { return "activities"; }
   void Apply(const eventstore::RecordedEvent& event) override;
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<Activities>(); }

@@ -128,7 +128,7 @@ Opportunities::Page Opportunities::Query(const OpportunityQuery& query, const So
     stage_rank.emplace(query.stage_order[i], static_cast<int64_t>(i));
   }
   return table_.Select(
-      query, sort, offset, limit, OpportunityField,
+      query, sort, offset, limit,
       [](const OpportunityRow& row, const std::string& field) {
         return field == "value" ? domain::FormatMoney(row.value_minor)
                                 : std::string(OpportunityField(row, field));

@@ -58,6 +58,9 @@ void Fields(Archive& ar, OpportunityRow& row) {
      version, created_at_us, updated_at_us, search, stays);
 }
 
+// The text of `field` in `row` ("" when unset), a view into the row.
+std::string_view OpportunityField(const OpportunityRow& row, const std::string& field);
+
 // The sales funnel (the dashboard's "sales estimate"): which opportunities
 // count, and the pipeline's stages in order with their probabilities.
 struct FunnelQuery {
@@ -130,10 +133,8 @@ class Opportunities final : public Snapshotted<Opportunities> {
   void Members(Archive& ar) {
     ar(table_);
   }
-  RecordTable<OpportunityRow> table_;  // GUARDED_BY(mutex())
+  RecordTable<OpportunityRow> table_{{"owner_id", "stage", "status", "currency"},
+                                     OpportunityField};  // GUARDED_BY(mutex())
 };
-
-// The text of `field` in `row` ("" when unset), a view into the row.
-std::string_view OpportunityField(const OpportunityRow& row, const std::string& field);
 
 }  // namespace crm::projections

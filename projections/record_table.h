@@ -6,8 +6,14 @@
 // RecordTable<Row> and says only what is its own: how an event changes a
 // row, and its fields' texts and sort keys.
 //
-// Row has at least: id, archived, created_at_us, updated_at_us and search
-// (its folded text); a Fields(ar, Row&) for snapshots.
+// Row has at least: id, account_id, archived, created_at_us, updated_at_us
+// and search (its folded text); a Fields(ar, Row&) for snapshots.
+//
+// What a query reads of every row is kept beside the rows, contiguous, as
+// each event's change of a row ends: the archived flags, the key columns
+// (the fields filters name most: owner, stage, status ...) as small codes,
+// and the search texts in one buffer. A filter or search over them reads a
+// few bytes a row in sequence, not the (large, scattered) rows.
 
 #include <algorithm>
 #include <cstdint>
@@ -46,6 +52,14 @@ class RecordTable {
     size_t total = 0;
     std::vector<Row> rows;
   };
+  // The text of a row's field (a view into the row), "" when unset.
+  using FieldText = std::string_view (*)(const Row&, const std::string&);
+
+  // `key_columns` name the fields kept as columns of codes; `field` gives
+  // every field's text, for them and for the other filters.
+  RecordTable(const std::vector<std::string>& key_columns, FieldText field) : field_(field) {
+    for (const std::string& name : key_columns) columns_.emplace_back(name);
+  }
 
   // A row an event is changing: when it goes, the table notes what its
   // queries read without touching the row (whether it is archived).
@@ -54,7 +68,7 @@ class RecordTable {
     Changing(RecordTable* table, size_t index) : table_(table), index_(index) {}
     Changing(const Changing&) = delete;
     Changing& operator=(const Changing&) = delete;
-    ~Changing() { table_->archived_[index_] = table_->rows_[index_].archived; }
+    ~Changing() { table_->Noted(index_); }
     Row& operator*() const { return table_->rows_[index_]; }
 
    private:
@@ -72,6 +86,8 @@ class RecordTable {
       rows_.back().id = id;
       rows_.back().created_at_us = at_us;
       archived_.push_back(0);
+      for (KeyColumn& column : columns_) column.of_row.push_back(0);
+      search_.Add();
     }
     orders_.Changed(at->second, rows_.size());
     return Changing(this, at->second);
@@ -92,40 +108,68 @@ class RecordTable {
     return it == by_account_.end() ? kNone : it->second;
   }
   const std::deque<Row>& rows() const { return rows_; }
+  // Empties the table; it keeps its key columns and field texts.
+  void Clear() {
+    rows_.clear();
+    index_.clear();
+    by_account_.clear();
+    archived_.clear();
+    for (KeyColumn& column : columns_) column.of_row.clear();
+    search_ = SearchTexts();
+    orders_.Clear();
+  }
 
   // The page [offset, offset + limit) of the rows `query` selects (its q,
   // and q_accounts when it has one: rows of those accounts match q too;
   // equals, ranges and include_archived), sorted by `sort`, ties by
-  // creation. `text(row, field)` is a field's text (a view into the row),
-  // for filters; `range_text(row, field)` the text ranges compare (an
+  // creation. `range_text(row, field)` is the text ranges compare (an
   // amount's decimal text); `key(row, field)` a field's sort key, which may
   // depend on the query's stage_order only.
   //
   // A sort by one field walks a kept order of every row by that field
   // (Orders), so a page costs the filter's pass, not a sort.
-  template <class Query, class Text, class RangeText, class Key>
-  Page Select(const Query& query, const SortFields& sort, size_t offset, size_t limit, Text text,
+  template <class Query, class RangeText, class Key>
+  Page Select(const Query& query, const SortFields& sort, size_t offset, size_t limit,
               RangeText range_text, Key key) const {
     const std::vector<std::string> words = SearchWords(query.q);
-    AnyOf filters = query.equals;
-    FoldFilters(&filters);
-    const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
-    auto matches = [&](const Row& row) {
-      if (row.archived && !query.include_archived) return false;
-      bool match = true;
-      for (const auto& w : words) match = match && row.search.find(w) != std::string::npos;
-      if constexpr (requires { query.q_accounts; }) {
-        match = match || (!words.empty() && query.q_accounts.contains(row.account_id));
+    // Filters on key columns read their codes; on account_id, the rows
+    // filed under those accounts; the others read the row.
+    std::vector<std::pair<const KeyColumn*, std::vector<char>>> coded;
+    std::optional<std::vector<char>> of_accounts;
+    AnyOf others;
+    for (const auto& [name, values] : query.equals) {
+      if (name == "account_id") {
+        of_accounts = RowsOfAccounts(values, std::move(of_accounts));
+      } else if (const KeyColumn* column = Column(name)) {
+        coded.emplace_back(column, column->Wanted(values));
+      } else {
+        others.emplace(name, values);
       }
-      return match && MatchesAll(filters, row, text) &&
-             (ranges.empty() || InRanges(ranges, row, range_text, Times<Row>));
-    };
-    // Whether row i is selected; without filters, read from the archived
-    // flags alone, never touching the (large, scattered) row.
-    const bool all = words.empty() && filters.empty() && ranges.empty();
+    }
+    FoldFilters(&others);
+    const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
+    // The rows of the accounts whose name has q's words match q too.
+    std::vector<char> named;
+    if constexpr (requires { query.q_accounts; }) {
+      if (!words.empty()) named = *RowsOfAccounts(query.q_accounts, std::nullopt);
+    }
     auto selected = [&](size_t i) {
       if (archived_[i] && !query.include_archived) return false;
-      return all || matches(rows_[i]);
+      if (of_accounts && !(*of_accounts)[i]) return false;
+      for (const auto& [column, wanted] : coded) {
+        if (!wanted[column->of_row[i]]) return false;
+      }
+      if (!words.empty()) {
+        const std::string_view text = search_.Of(i);
+        const bool found = std::all_of(words.begin(), words.end(), [&](const std::string& w) {
+          return text.find(w) != std::string_view::npos;
+        });
+        if (!found && (named.empty() || !named[i])) return false;
+      }
+      if (others.empty() && ranges.empty()) return true;
+      const Row& row = rows_[i];
+      return MatchesAll(others, row, field_) &&
+             (ranges.empty() || InRanges(ranges, row, range_text, Times<Row>));
     };
     Page page;
     const size_t end = limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit;
@@ -161,13 +205,130 @@ class RecordTable {
   friend void Fields(Archive& ar, RecordTable& table) {
     table.orders_.Clear();  // a snapshot read replaces the rows
     ar(table.rows_, table.index_, table.by_account_);
-    // Read into a fresh table (the only kind snapshots are read into): its
-    // flags follow the rows read. A write leaves them as they are.
+    // Read into a fresh table (the only kind snapshots are read into): what
+    // queries read beside the rows follows the rows read. A write leaves it
+    // as it is.
     if (table.archived_.size() != table.rows_.size()) {
-      table.archived_.clear();
-      for (const Row& row : table.rows_) table.archived_.push_back(row.archived);
+      table.archived_.assign(table.rows_.size(), 0);
+      for (KeyColumn& column : table.columns_) column.of_row.assign(table.rows_.size(), 0);
+      table.search_ = SearchTexts();
+      for (size_t i = 0; i < table.rows_.size(); ++i) {
+        table.search_.Add();
+        table.Noted(i);
+      }
     }
   }
+
+  // Notes what queries read of row i beside it, as a change of it ends.
+  void Noted(size_t i) {
+    const Row& row = rows_[i];
+    archived_[i] = row.archived;
+    for (KeyColumn& column : columns_) column.Note(i, field_(row, column.name));
+    search_.Note(i, row.search);
+  }
+
+  // A field kept as a column: each distinct value has a code (0 is ""),
+  // each row its value's code.
+  class KeyColumn {
+   public:
+    explicit KeyColumn(std::string column) : name(std::move(column)) { Code(""); }
+    KeyColumn(const KeyColumn& other) : name(other.name), of_row(other.of_row) {
+      for (const std::string& value : other.values_) Code(value);
+    }
+    KeyColumn& operator=(const KeyColumn&) = delete;
+
+    void Note(size_t i, std::string_view value) {
+      if (values_[of_row[i]] != value) of_row[i] = Code(value);
+    }
+    // By code, whether it is one of `values` (those no row has match none).
+    template <class Values>
+    std::vector<char> Wanted(const Values& values) const {
+      std::vector<char> wanted(values_.size(), 0);
+      for (const auto& value : values) {
+        auto it = codes_.find(std::string_view(value));
+        if (it != codes_.end()) wanted[it->second] = 1;
+      }
+      return wanted;
+    }
+
+    const std::string name;
+    std::vector<uint32_t> of_row;
+
+   private:
+    uint32_t Code(std::string_view value) {
+      auto it = codes_.find(value);
+      if (it != codes_.end()) return it->second;
+      const auto code = static_cast<uint32_t>(values_.size());
+      values_.emplace_back(value);  // a deque: the views keyed below stay valid
+      codes_.emplace(values_.back(), code);
+      return code;
+    }
+    std::deque<std::string> values_;  // by code
+    std::unordered_map<std::string_view, uint32_t> codes_;
+  };
+  const KeyColumn* Column(const std::string& name) const {
+    for (const KeyColumn& column : columns_) {
+      if (column.name == name) return &column;
+    }
+    return nullptr;
+  }
+
+  // Which rows are filed under one of `accounts`, added to `rows` if given.
+  template <class Accounts>
+  std::optional<std::vector<char>> RowsOfAccounts(const Accounts& accounts,
+                                                  std::optional<std::vector<char>> rows) const {
+    if (!rows) rows.emplace(rows_.size(), 0);
+    for (const auto& account : accounts) {
+      for (const std::string& id : OfAccount(account)) (*rows)[index_.at(id)] = 1;
+    }
+    return rows;
+  }
+
+  // Every row's search text in one buffer, in sequence for a search's pass.
+  // A text that grows moves to the end; the buffer is rewritten when more
+  // than half of it is left behind.
+  class SearchTexts {
+   public:
+    void Add() { spans_.push_back({0, 0}); }
+    std::string_view Of(size_t i) const {
+      return std::string_view(text_).substr(spans_[i].at, spans_[i].size);
+    }
+    void Note(size_t i, std::string_view text) {
+      Span& span = spans_[i];
+      if (Of(i) == text) return;
+      unused_ += span.size - std::min<size_t>(span.size, text.size());
+      if (text.size() > span.size) {
+        unused_ += span.size;
+        span.at = text_.size();
+        text_.append(text);
+      } else {
+        std::copy(text.begin(), text.end(), text_.begin() + static_cast<std::ptrdiff_t>(span.at));
+      }
+      span.size = static_cast<uint32_t>(text.size());
+      if (unused_ > kCompactAt && unused_ > text_.size() / 2) Compact();
+    }
+
+   private:
+    static constexpr size_t kCompactAt = size_t{1} << 20;
+    struct Span {
+      uint64_t at;
+      uint32_t size;
+    };
+    void Compact() {
+      std::string text;
+      text.reserve(text_.size() - unused_);
+      for (Span& span : spans_) {
+        const size_t at = text.size();
+        text.append(text_, span.at, span.size);
+        span.at = at;
+      }
+      text_ = std::move(text);
+      unused_ = 0;
+    }
+    std::string text_;
+    std::vector<Span> spans_;  // by row
+    size_t unused_ = 0;        // bytes of text_ no span holds
+  };
 
   // Orders of every row (indexes into rows_) by one sort field and
   // direction, ties by creation, kept between queries. An event marks the
@@ -278,7 +439,11 @@ class RecordTable {
   std::deque<Row> rows_;                           // creation order
   std::unordered_map<std::string, size_t> index_;  // id -> index in rows_
   ByAccount by_account_;
-  std::vector<char> archived_;  // rows_[i].archived, contiguous for the filter pass
+  FieldText field_;
+  // Beside the rows, by row, for the filter pass (see Noted).
+  std::vector<char> archived_;  // rows_[i].archived
+  std::vector<KeyColumn> columns_;
+  SearchTexts search_;
   mutable Orders orders_;
 };
 

@@ -255,7 +255,19 @@ class SnapshotClearer {
  public:
   template <class... T>
   void operator()(T&... values) {
-    ((values = T{}), ...);
+    (Reset(values), ...);
+  }
+
+ private:
+  // A member that knows how to empty itself (a record table, which keeps
+  // what it was made with) is told to; the others become T{}.
+  template <class T>
+  static void Reset(T& value) {
+    if constexpr (requires { value.Clear(); }) {
+      value.Clear();
+    } else {
+      value = T{};
+    }
   }
 };
 

@@ -1,12 +1,16 @@
 // The record table under the opportunities model: a sort by one field walks
 // a kept order that events update row by row (or rebuild when many
 // changed); its pages must always equal plain sorting, also after changes,
-// new rows and a stage order that differs between queries.
+// new rows and a stage order that differs between queries. Filters and
+// searches read what the table keeps beside the rows (key columns, search
+// texts); they must always select what the rows themselves say.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <random>
+#include <shared_mutex>
 
 #include "domain/ids.h"
 #include "domain/sales/opportunity.h"
@@ -44,7 +48,7 @@ class RecordTableTest : public ::testing::Test {
       const size_t i = values_.size();
       sales::OpportunityOpenedT e;
       e.opportunity_id = "o" + std::to_string(100000 + i);
-      e.account_id = "a1";
+      e.account_id = i % 3 == 0 ? "a2" : "a1";
       e.title = "Oportunitate " + std::to_string(i % 97);
       e.value_minor = static_cast<int64_t>(random_() % 50) * 1000;  // many ties
       e.currency = "RON";
@@ -170,6 +174,136 @@ TEST_F(RecordTableTest, TheStageOrderOfEachQueryIsKeptApart) {
   first = model_.Query(query, {{"stage", false}}, 0, 1).rows;
   ASSERT_EQ(1u, first.size());
   EXPECT_EQ("order", first[0].stage) << "a new pipeline order is a new kept order";
+}
+
+// Filters on the key columns (owner, stage, status, currency), on accounts,
+// and searches (over the texts kept in one buffer, which titles that grow
+// and shrink rewrite) select exactly the rows whose own fields match: after
+// reassignments, stage moves, title edits and archiving, and in a model
+// restored from a snapshot of it.
+TEST_F(RecordTableTest, FiltersAndSearchesSelectWhatTheRowsSay) {
+  auto change = [&](size_t from, size_t to, auto make) {
+    eventstore::AppendRequest request;
+    for (size_t i = from; i < to; ++i) Append(&request, ids_[i], make(i));
+    Commit(std::move(request));
+  };
+  change(0, 300, [](size_t i) {
+    sales::OpportunityReassignedT e;
+    e.owner_id = i % 2 ? "u2" : "u3";
+    e.from_owner_id = "u1";
+    return e;
+  });
+  change(100, 400, [](size_t i) {
+    sales::OpportunityStageChangedT e;
+    e.stage = kStages[(i + 1) % 4];
+    return e;
+  });
+  // Titles that grow past their place in the buffer (moved to its end)
+  // twice, then shrink in place: enough left behind to rewrite the buffer.
+  auto retitle = [&](size_t from, size_t to, const std::string& title) {
+    change(from, to, [&](size_t i) {
+      sales::OpportunityChangedT e;
+      e.changed = {"title"};
+      e.title = title + " " + std::to_string(i);
+      return e;
+    });
+  };
+  retitle(0, 1000, "Lungă " + std::string(700, 'x'));
+  retitle(0, 1000, "Mai lungă " + std::string(1400, 'y'));
+  retitle(500, 1000, "Scurtă");
+  change(1900, 1950, [](size_t) { return sales::OpportunityArchivedT{}; });
+
+  OpportunityQuery everything;
+  everything.include_archived = true;
+  const auto rows = model_.Query(everything, {}, 0, SIZE_MAX).rows;
+  ASSERT_EQ(ids_.size(), rows.size());
+  auto expect = [&](const Opportunities& model, const OpportunityQuery& query, auto matches,
+                    const std::string& what) {
+    std::vector<std::string> want, got;
+    for (const auto& row : rows) {
+      if ((!row.archived || query.include_archived) && matches(row)) want.push_back(row.id);
+    }
+    for (const auto& row : model.Query(query, {}, 0, SIZE_MAX).rows) got.push_back(row.id);
+    EXPECT_EQ(want, got) << what;
+    EXPECT_EQ(want.size(), model.Query(query, {{"value", true}}, 0, 1).total) << what << ", sorted";
+    return want.size();
+  };
+  auto check = [&](const Opportunities& model, const std::string& which) {
+    auto has = [](const std::string& text, const char* word) {
+      return text.find(word) != std::string::npos;
+    };
+    OpportunityQuery q;
+    q.equals["stage"] = {"offer"};
+    EXPECT_GT(expect(
+                  model, q, [](const auto& r) { return r.stage == "offer"; }, which + " stage"),
+              0u);
+    q = {};
+    q.equals["owner_id"] = {"u2", "u9"};
+    EXPECT_EQ(150u, expect(
+                        model, q, [](const auto& r) { return r.owner_id == "u2"; },
+                        which + " owners, one unknown"));
+    q = {};
+    q.equals["owner_id"] = {"u3"};
+    q.equals["stage"] = {"order", "approach"};
+    q.equals["status"] = {"open"};
+    EXPECT_GT(expect(
+                  model, q,
+                  [](const auto& r) {
+                    return r.owner_id == "u3" && (r.stage == "order" || r.stage == "approach");
+                  },
+                  which + " owner, stages and status"),
+              0u);
+    q = {};
+    q.equals["account_id"] = {"a2"};
+    q.equals["currency"] = {"RON"};
+    EXPECT_GT(expect(
+                  model, q, [](const auto& r) { return r.account_id == "a2"; }, which + " account"),
+              0u);
+    q = {};
+    q.equals["currency"] = {"EUR"};
+    EXPECT_EQ(0u, expect(
+                      model, q, [](const auto&) { return false; }, which + " no such value"));
+    q = {};
+    q.q = "mai lunga";
+    EXPECT_EQ(500u, expect(
+                        model, q, [&](const auto& r) { return has(r.title, "Mai lungă"); },
+                        which + " grown titles"));
+    q.q = "scurta";
+    EXPECT_EQ(500u, expect(
+                        model, q, [&](const auto& r) { return has(r.title, "Scurtă"); },
+                        which + " shrunk titles"));
+    q.q = "oportunitate";
+    q.include_archived = true;
+    EXPECT_EQ(1000u, expect(
+                         model, q, [&](const auto& r) { return has(r.title, "Oportunitate"); },
+                         which + " untouched titles, archived too"));
+    // The rows of the accounts whose name matches match the search too.
+    q = {};
+    q.q = "nimic";
+    q.q_accounts = {"a2"};
+    EXPECT_GT(expect(
+                  model, q, [](const auto& r) { return r.account_id == "a2"; },
+                  which + " an account's name"),
+              0u);
+  };
+  check(model_, "live:");
+
+  std::string bytes;
+  {
+    std::shared_lock lock(model_.mutex());
+    ASSERT_TRUE(model_.Save(&bytes));
+  }
+  Opportunities restored;
+  {
+    std::unique_lock lock(restored.mutex());
+    ASSERT_TRUE(restored.Load(bytes));
+  }
+  check(restored, "restored:");
+  {
+    std::unique_lock lock(restored.mutex());
+    restored.Clear();
+  }
+  EXPECT_EQ(0u, restored.Query(everything, {}, 0, SIZE_MAX).total);
 }
 
 }  // namespace
