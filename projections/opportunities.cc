@@ -16,9 +16,10 @@ namespace {
 
 // The day `row` has in `date_field` (close_date, due_date, or created_at by
 // its UTC day); "" for none.
-std::string DayOf(const OpportunityRow& row, const std::string& date_field) {
-  if (date_field == "created_at") return domain::UtcDate(row.created_at_us);
-  return date_field == "due_date" ? row.due_date : row.close_date;
+// The date field a panel bounds: close_date (the default), due_date or
+// created_at.
+std::string DateField(const std::string& date_field) {
+  return date_field == "created_at" || date_field == "due_date" ? date_field : "close_date";
 }
 
 }  // namespace
@@ -167,29 +168,42 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
     }
     return none;
   };
+  // Which rows count, and their stage, status and value, come from the
+  // table's columns; only a counted row's stays are read from the row.
+  const auto& archived = table_.archived();
+  const auto& owner = table_.Keys("owner_id");
+  const auto& stage = table_.Keys("stage");
+  const auto& status = table_.Keys("status");
+  const auto& currency = table_.Keys("currency");
+  const auto& value = table_.Numbers("value_minor");
+  const std::vector<char> owners = owner.Wanted(query.owners);
+  const auto days = table_.DaysOf(DateField(query.date_field), query.from, query.to);
+  const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
+  const std::vector<char> won = status.Wanted(std::vector<std::string>{"won"});
+  std::vector<size_t> stage_index(stage.size());
+  for (uint32_t code = 0; code < stage.size(); ++code)
+    stage_index[code] = index_of(stage.value(code));
+  // Open values by stage and currency code; `valued` marks the pairs seen.
+  std::vector<std::vector<int64_t>> sums(none, std::vector<int64_t>(currency.size()));
+  std::vector<std::vector<char>> valued(none, std::vector<char>(currency.size()));
   std::vector<char> entered(query.stages.size());
   std::vector<std::vector<int64_t>> durations(query.stages.size());
-  for (const OpportunityRow& row : table_.rows()) {
-    if (row.archived) continue;
-    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
-    if (!query.from.empty() || !query.to.empty()) {
-      const std::string day = DayOf(row, query.date_field);
-      if (day.empty() || (!query.from.empty() && day < query.from) ||
-          (!query.to.empty() && day > query.to)) {
-        continue;
-      }
-    }
-    if (row.status == "open") {
-      if (const size_t i = index_of(row.stage); i != none) {
+  for (size_t r = 0; r < archived.size(); ++r) {
+    if (archived[r]) continue;
+    if (!query.owners.empty() && !owners[owner.of_row[r]]) continue;
+    if (!days.Within(r)) continue;
+    if (open[status.of_row[r]]) {
+      if (const size_t i = stage_index[stage.of_row[r]]; i != none) {
         ++out[i].open;
-        out[i].value[row.currency] += row.value_minor;
+        sums[i][currency.of_row[r]] += value[r];
+        valued[i][currency.of_row[r]] = 1;
       }
     }
     // The stages it entered, and the furthest (a won one went past them all).
     size_t furthest = 0;
     bool any = false;
     std::fill(entered.begin(), entered.end(), 0);
-    for (const StageStay& stay : row.stays) {
+    for (const StageStay& stay : table_.rows()[r].stays) {
       const size_t i = index_of(stay.stage);
       if (i == none) continue;
       furthest = any ? std::max(furthest, i) : i;
@@ -198,18 +212,21 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
       if (stay.left_us > 0) durations[i].push_back(stay.left_us - stay.entered_us);
     }
     if (!any) continue;
-    const bool won = row.status == "won";
+    const bool is_won = won[status.of_row[r]];
     for (size_t i = 0; i < none; ++i) {
       if (!entered[i]) continue;
       ++out[i].entered;
-      if (furthest > i || won) ++out[i].advanced;
+      if (furthest > i || is_won) ++out[i].advanced;
     }
   }
   for (size_t i = 0; i < out.size(); ++i) {
+    for (uint32_t code = 0; code < currency.size(); ++code) {
+      if (valued[i][code]) out[i].value[currency.value(code)] = sums[i][code];
+    }
     // Weighted per currency: sum × p / 100, half away from zero (sums are
     // never negative).
-    for (const auto& [currency, minor] : out[i].value) {
-      out[i].weighted[currency] = (minor * query.stages[i].probability + 50) / 100;
+    for (const auto& [currency_key, minor] : out[i].value) {
+      out[i].weighted[currency_key] = (minor * query.stages[i].probability + 50) / 100;
     }
     auto& d = durations[i];
     if (!d.empty()) {
@@ -228,27 +245,58 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
 
 DueCounts Opportunities::Due(const DueQuery& query) const {
   std::shared_lock lock(mutex());
+  const auto& archived = table_.archived();
+  const auto& owner = table_.Keys("owner_id");
+  const auto& status = table_.Keys("status");
+  const auto& due = table_.Keys("due_date");
+  const std::vector<char> owners = owner.Wanted(query.owners);
+  const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
+  // Counted by due date (a code each), then each date once.
+  std::vector<size_t> per_day(due.size());
+  for (size_t r = 0; r < archived.size(); ++r) {
+    if (archived[r] || !open[status.of_row[r]]) continue;
+    if (!query.owners.empty() && !owners[owner.of_row[r]]) continue;
+    ++per_day[due.of_row[r]];
+  }
   DueCounts counts;
-  for (const OpportunityRow& row : table_.rows()) {
-    if (row.archived || row.status != "open") continue;
-    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
-    CountDue(query, row.due_date, &counts);
+  for (uint32_t code = 0; code < per_day.size(); ++code) {
+    if (per_day[code] > 0) CountDue(query, due.value(code), &counts, per_day[code]);
   }
   return counts;
 }
 
 PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& query) const {
   std::shared_lock lock(mutex());
+  const auto& archived = table_.archived();
+  const auto& owner = table_.Keys("owner_id");
+  const auto& stage = table_.Keys("stage");
+  const auto& status = table_.Keys("status");
+  const auto& currency = table_.Keys("currency");
+  const auto& value = table_.Numbers("value_minor");
+  const std::vector<char> owners = owner.Wanted(query.owners);
+  const auto days = table_.DaysOf(DateField(query.date_field), query.from, query.to);
+  // An open one's group is its stage, a closed one's its status.
+  const std::vector<uint32_t> by_stage = table_.KeyIndexes(stage, query.keys);
+  const std::vector<uint32_t> by_status = table_.KeyIndexes(status, query.keys);
+  const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
   return GroupRows<OpportunityRow>(
-      table_.rows(), query,
-      [](const OpportunityRow& row) -> std::string_view {
-        if (row.archived) return {};
-        return row.status == "open" ? row.stage : row.status;
+      archived.size(), query,
+      [&](size_t r) {
+        const uint32_t o = owner.of_row[r];
+        if (archived[r] || (!query.owners.empty() && !owners[o]) || !days.Within(r)) {
+          return kNoGroup;
+        }
+        return o;
       },
-      [&](const OpportunityRow& row) { return DayOf(row, query.date_field); },
-      [](const OpportunityRow& row, std::map<std::string, int64_t>* value) {
-        (*value)[row.currency] += row.value_minor;
-      });
+      [&](uint32_t o) { return owner.value(o); },
+      [&](size_t r) {
+        return open[status.of_row[r]] ? by_stage[stage.of_row[r]] : by_status[status.of_row[r]];
+      },
+      [&](size_t r) { return days.Of(r); },
+      [&](size_t r, std::map<std::string, int64_t>* sums) {
+        (*sums)[currency.value(currency.of_row[r])] += value[r];
+      },
+      [&](size_t r) { return table_.rows()[r]; });
 }
 
 std::set<std::string> Opportunities::StagesInUse() const {

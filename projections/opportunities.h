@@ -133,8 +133,12 @@ class Opportunities final : public Snapshotted<Opportunities> {
   void Members(Archive& ar) {
     ar(table_);
   }
-  RecordTable<OpportunityRow> table_{{"owner_id", "stage", "status", "currency"},
-                                     OpportunityField};  // GUARDED_BY(mutex())
+  // GUARDED_BY(mutex())
+  RecordTable<OpportunityRow> table_{
+      {"owner_id", "stage", "status", "currency", "due_date", "close_date"},
+      OpportunityField,
+      {{"value_minor", &OpportunityRow::value_minor},
+       {"created_at", &OpportunityRow::created_at_us}}};
 };
 
 }  // namespace crm::projections

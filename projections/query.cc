@@ -112,17 +112,17 @@ void FoldFilters(AnyOf* filters) {
   }
 }
 
-void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts) {
+void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts, size_t n) {
   if (due_date.empty()) return;
   // ISO dates compare as text.
   if (due_date < query.today) {
-    ++counts->overdue;
+    counts->overdue += n;
   } else if (due_date == query.today) {
-    ++counts->today;
+    counts->today += n;
   } else if (due_date <= query.until) {
-    ++counts->upcoming;
+    counts->upcoming += n;
   }
-  if (!query.month.empty() && due_date.starts_with(query.month)) ++counts->by_day[due_date];
+  if (!query.month.empty() && due_date.starts_with(query.month)) counts->by_day[due_date] += n;
 }
 
 }  // namespace crm::projections

@@ -174,8 +174,8 @@ struct DueCounts {
   std::map<std::string, size_t> by_day;         // the month's days that have any
 };
 
-// Counts a record due on `due_date` ("" for none) into *counts.
-void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts);
+// Counts `n` records due on `due_date` ("" for none) into *counts.
+void CountDue(const DueQuery& query, const std::string& due_date, DueCounts* counts, size_t n = 1);
 
 // A portfolio, for the dashboard: records grouped by responsible user and
 // by a key (an opportunity's stage, an activity's status).
@@ -196,51 +196,47 @@ struct PortfolioGroup {
 template <class Row>
 using PortfolioGroups = std::map<std::pair<std::string, std::string>, PortfolioGroup<Row>>;
 
-// The portfolio of `rows` (in creation order): `key(row)` names a row's
-// group (a view into the row; "" leaves it out), `day(row)` its date
-// (YYYY-MM-DD, "" for none), `add(row, &value)` adds its value. Rows of a
-// group are ordered by their date, those without one last, ties by creation.
-template <class Row, class Rows, class Key, class Day, class Add>
-PortfolioGroups<Row> GroupRows(const Rows& rows, const PortfolioQuery& query, Key key, Day day,
-                               Add add) {
+// Not in any group (GroupRows).
+inline constexpr uint32_t kNoGroup = UINT32_MAX;
+
+// The portfolio of rows 0..count-1 (in creation order), read by index from
+// the columns a record table keeps beside its rows: `owner(i)` is row i's
+// responsible user as a small number (kNoGroup leaves the row out) and
+// `owner_id(n)` that user's id; `key(i)` the index of its group in
+// query.keys (kNoGroup: none); `day(i)` its date (YYYY-MM-DD, "" for none);
+// `add(i, &value)` adds its value; `row(i)` the row itself, read only for
+// the rows shown. query.owners and the interval are the caller's to apply.
+// Rows of a group are ordered by their date, those without one last, ties
+// by creation.
+template <class Row, class Owner, class OwnerId, class Key, class Day, class Add, class RowAt>
+PortfolioGroups<Row> GroupRows(size_t count, const PortfolioQuery& query, Owner owner,
+                               OwnerId owner_id, Key key, Day day, Add add, RowAt row) {
   struct Member {
     std::string day;  // "~" for none: after every date
     size_t index;
-    const Row* row;
   };
   struct Building {
     PortfolioGroup<Row>* group = nullptr;
     std::vector<Member> members;
   };
-  // A group per (owner, key) by small numbers: one hash of the owner's id
-  // per row, not a walk of a map of ids.
   const std::vector<std::string> keys(query.keys.begin(), query.keys.end());
-  std::unordered_map<std::string_view, size_t> owners;
-  std::vector<Building> building;
+  std::vector<Building> building;  // by (owner, key)
   PortfolioGroups<Row> out;
-  const bool bounded = !query.from.empty() || !query.to.empty();
-  size_t index = 0;
-  for (const Row& row : rows) {
-    ++index;
-    if (!query.owners.empty() && !query.owners.contains(row.owner_id)) continue;
-    const std::string_view k = key(row);
-    if (k.empty()) continue;
-    const size_t key_index = std::find(keys.begin(), keys.end(), k) - keys.begin();
-    if (key_index == keys.size()) continue;
-    std::string d = day(row);
-    if (bounded && (d.empty() || (!query.from.empty() && d < query.from) ||
-                    (!query.to.empty() && d > query.to))) {
-      continue;
-    }
-    auto [owner, added] = owners.try_emplace(row.owner_id, owners.size());
-    if (added) building.resize(building.size() + keys.size());
-    Building& b = building[owner->second * keys.size() + key_index];
-    if (!b.group) b.group = &out[{row.owner_id, keys[key_index]}];
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t o = owner(i);
+    if (o == kNoGroup) continue;
+    const uint32_t k = key(i);
+    if (k == kNoGroup) continue;
+    const size_t at = size_t{o} * keys.size() + k;
+    if (at >= building.size()) building.resize((size_t{o} + 1) * keys.size());
+    Building& b = building[at];
+    if (!b.group) b.group = &out[{owner_id(o), keys[k]}];
     ++b.group->count;
-    add(row, &b.group->value);
+    add(i, &b.group->value);
     if (query.rows == 0) continue;
+    std::string d = day(i);
     if (d.empty()) d = "~";
-    b.members.push_back({std::move(d), index, &row});
+    b.members.push_back({std::move(d), i});
   }
   for (Building& b : building) {
     if (!b.group) continue;  // an owner without rows of this key
@@ -252,7 +248,7 @@ PortfolioGroups<Row> GroupRows(const Rows& rows, const PortfolioQuery& query, Ke
                         return c != 0 ? c < 0 : a.index < b.index;
                       });
     b.group->rows.reserve(n);
-    for (size_t i = 0; i < n; ++i) b.group->rows.push_back(*m[i].row);
+    for (size_t i = 0; i < n; ++i) b.group->rows.push_back(row(m[i].index));
   }
   return out;
 }

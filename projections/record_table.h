@@ -16,12 +16,15 @@
 // few bytes a row in sequence, not the (large, scattered) rows.
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "domain/accounts/normalize.h"
+#include "domain/time.h"
 #include "projections/query.h"
 
 namespace crm::projections {
@@ -56,9 +60,13 @@ class RecordTable {
   using FieldText = std::string_view (*)(const Row&, const std::string&);
 
   // `key_columns` name the fields kept as columns of codes; `field` gives
-  // every field's text, for them and for the other filters.
-  RecordTable(const std::vector<std::string>& key_columns, FieldText field) : field_(field) {
+  // every field's text, for them and for the other filters. `numbers` are
+  // the row's numbers kept as columns, by name.
+  RecordTable(const std::vector<std::string>& key_columns, FieldText field,
+              const std::vector<std::pair<std::string, int64_t Row::*>>& numbers = {})
+      : field_(field) {
     for (const std::string& name : key_columns) columns_.emplace_back(name);
+    for (const auto& [name, member] : numbers) numbers_.push_back({name, member, {}});
   }
 
   // A row an event is changing: when it goes, the table notes what its
@@ -76,6 +84,122 @@ class RecordTable {
     size_t index_;
   };
 
+  // A field kept as a column: each distinct value has a code (0 is ""),
+  // each row its value's code.
+  class KeyColumn {
+   public:
+    explicit KeyColumn(std::string column) : name(std::move(column)) { Code(""); }
+    KeyColumn(const KeyColumn& other) : name(other.name), of_row(other.of_row) {
+      for (const std::string& value : other.values_) Code(value);
+    }
+    KeyColumn& operator=(const KeyColumn&) = delete;
+
+    void Note(size_t i, std::string_view value) {
+      if (values_[of_row[i]] != value) of_row[i] = Code(value);
+    }
+    // The number of codes, and the value of each.
+    size_t size() const { return values_.size(); }
+    const std::string& value(uint32_t code) const { return values_[code]; }
+    // By code, whether it is one of `values` (those no row has match none).
+    template <class Values>
+    std::vector<char> Wanted(const Values& values) const {
+      std::vector<char> wanted(values_.size(), 0);
+      for (const auto& value : values) {
+        auto it = codes_.find(std::string_view(value));
+        if (it != codes_.end()) wanted[it->second] = 1;
+      }
+      return wanted;
+    }
+
+    const std::string name;
+    std::vector<uint32_t> of_row;
+
+   private:
+    uint32_t Code(std::string_view value) {
+      auto it = codes_.find(value);
+      if (it != codes_.end()) return it->second;
+      const auto code = static_cast<uint32_t>(values_.size());
+      values_.emplace_back(value);  // a deque: the views keyed below stay valid
+      codes_.emplace(values_.back(), code);
+      return code;
+    }
+    std::deque<std::string> values_;  // by code
+    std::unordered_map<std::string_view, uint32_t> codes_;
+  };
+  // By code of `column`, the index of its value in `keys` (a portfolio's
+  // groups, in their order), kNoGroup for a value not among them.
+  static std::vector<uint32_t> KeyIndexes(const KeyColumn& column,
+                                          const std::set<std::string>& keys) {
+    std::vector<uint32_t> out(column.size(), kNoGroup);
+    for (uint32_t code = 0; code < column.size(); ++code) {
+      auto it = keys.find(column.value(code));
+      if (it != keys.end()) out[code] = static_cast<uint32_t>(std::distance(keys.begin(), it));
+    }
+    return out;
+  }
+
+  struct NumberColumn {
+    std::string name;
+    int64_t Row::*member;
+    std::vector<int64_t> of_row;
+  };
+
+  // For a model's own passes over every row (the dashboard's panels), what
+  // the table keeps beside the rows, by row. REQUIRES: `name` one of the
+  // table's key (or number) columns.
+  const std::vector<char>& archived() const { return archived_; }
+  const KeyColumn& Keys(const std::string& name) const { return *Column(name); }
+  const std::vector<int64_t>& Numbers(const std::string& name) const {
+    for (const NumberColumn& column : numbers_) {
+      if (column.name == name) return column.of_row;
+    }
+    std::abort();  // not a number column: a programming error
+  }
+
+  // Each row's day of `date_field`, and whether it lies in [from, to]
+  // (inclusive YYYY-MM-DD; "" is open, and a row without a day lies in no
+  // bounded interval). `date_field` is a key column of days, or
+  // "created_at": the UTC day of its number column.
+  class Days {
+   public:
+    Days(const RecordTable& table, const std::string& date_field, const std::string& from,
+         const std::string& to)
+        : bounded_(!from.empty() || !to.empty()) {
+      if (date_field == "created_at") {
+        created_ = &table.Numbers("created_at");
+        from_us_ = from.empty() ? INT64_MIN : TimeOf(from).value_or(INT64_MAX);
+        to_us_ = to.empty() ? INT64_MAX : TimeOf(to).value_or(INT64_MIN) + kDayUs - 1;
+        return;
+      }
+      column_ = &table.Keys(date_field);
+      within_.resize(column_->size());
+      for (uint32_t code = 0; code < within_.size(); ++code) {
+        const std::string& day = column_->value(code);
+        within_[code] = !bounded_ || (!day.empty() && (from.empty() || day >= from) &&
+                                      (to.empty() || day <= to));
+      }
+    }
+    bool Within(size_t i) const {
+      if (!bounded_) return true;
+      if (created_) return (*created_)[i] >= from_us_ && (*created_)[i] <= to_us_;
+      return within_[column_->of_row[i]];
+    }
+    std::string Of(size_t i) const {
+      return created_ ? domain::UtcDate((*created_)[i]) : column_->value(column_->of_row[i]);
+    }
+
+   private:
+    static constexpr int64_t kDayUs = 86'400'000'000;
+    bool bounded_;
+    const std::vector<int64_t>* created_ = nullptr;
+    int64_t from_us_ = 0, to_us_ = 0;
+    const KeyColumn* column_ = nullptr;
+    std::vector<char> within_;  // by code
+  };
+  Days DaysOf(const std::string& date_field, const std::string& from, const std::string& to) const {
+    return Days(*this, date_field, from, to);
+  }
+
   // The row of record `id`, made (with its id and creation time `at_us`)
   // when it is new; *added says whether it was.
   [[nodiscard]] Changing Upsert(const std::string& id, int64_t at_us, bool* added) {
@@ -87,6 +211,7 @@ class RecordTable {
       rows_.back().created_at_us = at_us;
       archived_.push_back(0);
       for (KeyColumn& column : columns_) column.of_row.push_back(0);
+      for (NumberColumn& column : numbers_) column.of_row.push_back(0);
       search_.Add();
     }
     orders_.Changed(at->second, rows_.size());
@@ -115,6 +240,7 @@ class RecordTable {
     by_account_.clear();
     archived_.clear();
     for (KeyColumn& column : columns_) column.of_row.clear();
+    for (NumberColumn& column : numbers_) column.of_row.clear();
     search_ = SearchTexts();
     orders_.Clear();
   }
@@ -211,6 +337,7 @@ class RecordTable {
     if (table.archived_.size() != table.rows_.size()) {
       table.archived_.assign(table.rows_.size(), 0);
       for (KeyColumn& column : table.columns_) column.of_row.assign(table.rows_.size(), 0);
+      for (NumberColumn& column : table.numbers_) column.of_row.assign(table.rows_.size(), 0);
       table.search_ = SearchTexts();
       for (size_t i = 0; i < table.rows_.size(); ++i) {
         table.search_.Add();
@@ -224,48 +351,10 @@ class RecordTable {
     const Row& row = rows_[i];
     archived_[i] = row.archived;
     for (KeyColumn& column : columns_) column.Note(i, field_(row, column.name));
+    for (NumberColumn& column : numbers_) column.of_row[i] = row.*column.member;
     search_.Note(i, row.search);
   }
 
-  // A field kept as a column: each distinct value has a code (0 is ""),
-  // each row its value's code.
-  class KeyColumn {
-   public:
-    explicit KeyColumn(std::string column) : name(std::move(column)) { Code(""); }
-    KeyColumn(const KeyColumn& other) : name(other.name), of_row(other.of_row) {
-      for (const std::string& value : other.values_) Code(value);
-    }
-    KeyColumn& operator=(const KeyColumn&) = delete;
-
-    void Note(size_t i, std::string_view value) {
-      if (values_[of_row[i]] != value) of_row[i] = Code(value);
-    }
-    // By code, whether it is one of `values` (those no row has match none).
-    template <class Values>
-    std::vector<char> Wanted(const Values& values) const {
-      std::vector<char> wanted(values_.size(), 0);
-      for (const auto& value : values) {
-        auto it = codes_.find(std::string_view(value));
-        if (it != codes_.end()) wanted[it->second] = 1;
-      }
-      return wanted;
-    }
-
-    const std::string name;
-    std::vector<uint32_t> of_row;
-
-   private:
-    uint32_t Code(std::string_view value) {
-      auto it = codes_.find(value);
-      if (it != codes_.end()) return it->second;
-      const auto code = static_cast<uint32_t>(values_.size());
-      values_.emplace_back(value);  // a deque: the views keyed below stay valid
-      codes_.emplace(values_.back(), code);
-      return code;
-    }
-    std::deque<std::string> values_;  // by code
-    std::unordered_map<std::string_view, uint32_t> codes_;
-  };
   const KeyColumn* Column(const std::string& name) const {
     for (const KeyColumn& column : columns_) {
       if (column.name == name) return &column;
@@ -443,6 +532,7 @@ class RecordTable {
   // Beside the rows, by row, for the filter pass (see Noted).
   std::vector<char> archived_;  // rows_[i].archived
   std::vector<KeyColumn> columns_;
+  std::vector<NumberColumn> numbers_;
   SearchTexts search_;
   mutable Orders orders_;
 };
