@@ -33,8 +33,8 @@ std::string_view Field(const ActivityRow& row, const std::string& field) {
 }  // namespace
 
 Activities::Activities()
-    : table_({"owner_id", "type", "status", "due_date"}, Field,
-             {{"created_at", &ActivityRow::created_at_us}}) {}
+    : table_(Field, {.keys = {"owner_id", "type", "status", "due_date"},
+                     .numbers = {{"created_at", &ActivityRow::created_at_us}}}) {}
 
 void Activities::Apply(const eventstore::RecordedEvent& event) {
   const auto& env = *event.envelope;

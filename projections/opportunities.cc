@@ -42,6 +42,13 @@ std::string_view OpportunityField(const OpportunityRow& row, const std::string& 
   return "";
 }
 
+void OpportunityStays(const OpportunityRow& row, RecordTable<OpportunityRow>::Pairs* stays) {
+  for (const StageStay& stay : row.stays) {
+    stays->emplace_back(stay.stage,
+                        stay.left_us > 0 ? stay.left_us - stay.entered_us : kStillThere);
+  }
+}
+
 void Opportunities::Apply(const eventstore::RecordedEvent& event) {
   const auto& env = *event.envelope;
   const std::string_view stream = env.stream()->string_view();
@@ -168,8 +175,8 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
     }
     return none;
   };
-  // Which rows count, and their stage, status and value, come from the
-  // table's columns; only a counted row's stays are read from the row.
+  // Which rows count, their stage, status, value and stays: all from the
+  // table's columns, never the rows.
   const auto& archived = table_.archived();
   const auto& owner = table_.Keys("owner_id");
   const auto& stage = table_.Keys("stage");
@@ -203,13 +210,13 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
     size_t furthest = 0;
     bool any = false;
     std::fill(entered.begin(), entered.end(), 0);
-    for (const StageStay& stay : table_.rows()[r].stays) {
-      const size_t i = index_of(stay.stage);
+    for (const auto& [code, spent] : table_.List("stays", r)) {
+      const size_t i = stage_index[code];
       if (i == none) continue;
       furthest = any ? std::max(furthest, i) : i;
       any = true;
       entered[i] = 1;
-      if (stay.left_us > 0) durations[i].push_back(stay.left_us - stay.entered_us);
+      if (spent != kStillThere) durations[i].push_back(spent);
     }
     if (!any) continue;
     const bool is_won = won[status.of_row[r]];

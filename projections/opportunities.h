@@ -60,6 +60,9 @@ void Fields(Archive& ar, OpportunityRow& row) {
 
 // The text of `field` in `row` ("" when unset), a view into the row.
 std::string_view OpportunityField(const OpportunityRow& row, const std::string& field);
+// Its stage stays as (stage, time spent there; kStillThere while it is).
+inline constexpr int64_t kStillThere = INT64_MIN;
+void OpportunityStays(const OpportunityRow& row, RecordTable<OpportunityRow>::Pairs* stays);
 
 // The sales funnel (the dashboard's "sales estimate"): which opportunities
 // count, and the pipeline's stages in order with their probabilities.
@@ -135,10 +138,11 @@ class Opportunities final : public Snapshotted<Opportunities> {
   }
   // GUARDED_BY(mutex())
   RecordTable<OpportunityRow> table_{
-      {"owner_id", "stage", "status", "currency", "due_date", "close_date"},
       OpportunityField,
-      {{"value_minor", &OpportunityRow::value_minor},
-       {"created_at", &OpportunityRow::created_at_us}}};
+      {.keys = {"owner_id", "stage", "status", "currency", "due_date", "close_date"},
+       .numbers = {{"value_minor", &OpportunityRow::value_minor},
+                   {"created_at", &OpportunityRow::created_at_us}},
+       .lists = {{"stays", "stage", OpportunityStays}}}};
 };
 
 }  // namespace crm::projections

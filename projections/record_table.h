@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,14 +60,28 @@ class RecordTable {
   // The text of a row's field (a view into the row), "" when unset.
   using FieldText = std::string_view (*)(const Row&, const std::string&);
 
-  // `key_columns` name the fields kept as columns of codes; `field` gives
-  // every field's text, for them and for the other filters. `numbers` are
-  // the row's numbers kept as columns, by name.
-  RecordTable(const std::vector<std::string>& key_columns, FieldText field,
-              const std::vector<std::pair<std::string, int64_t Row::*>>& numbers = {})
-      : field_(field) {
-    for (const std::string& name : key_columns) columns_.emplace_back(name);
-    for (const auto& [name, member] : numbers) numbers_.push_back({name, member, {}});
+  // A list of (value, number) pairs each row has, kept as (code of key
+  // column `keys`, number): an opportunity's stage stays (the stage, the
+  // time spent). `of(row, &pairs)` gives a row's pairs, in its order.
+  using Pairs = std::vector<std::pair<std::string_view, int64_t>>;
+  struct ListColumn {
+    std::string name, keys;
+    void (*of)(const Row&, Pairs*);
+  };
+  // What the table keeps beside the rows: `keys` name the fields kept as
+  // columns of codes, `numbers` the row's numbers kept as columns, `lists`
+  // the lists of pairs.
+  struct Columns {
+    std::vector<std::string> keys;
+    std::vector<std::pair<std::string, int64_t Row::*>> numbers;
+    std::vector<ListColumn> lists;
+  };
+  // `field` gives every field's text, for the key columns and the other
+  // filters.
+  RecordTable(FieldText field, const Columns& columns) : field_(field) {
+    for (const std::string& name : columns.keys) columns_.emplace_back(name);
+    for (const auto& [name, member] : columns.numbers) numbers_.push_back({name, member, {}});
+    for (const ListColumn& list : columns.lists) lists_.push_back({list, {}});
   }
 
   // A row an event is changing: when it goes, the table notes what its
@@ -97,6 +112,15 @@ class RecordTable {
     void Note(size_t i, std::string_view value) {
       if (values_[of_row[i]] != value) of_row[i] = Code(value);
     }
+    // The code of `value`, made when it is new.
+    uint32_t Code(std::string_view value) {
+      auto it = codes_.find(value);
+      if (it != codes_.end()) return it->second;
+      const auto code = static_cast<uint32_t>(values_.size());
+      values_.emplace_back(value);  // a deque: the views keyed below stay valid
+      codes_.emplace(values_.back(), code);
+      return code;
+    }
     // The number of codes, and the value of each.
     size_t size() const { return values_.size(); }
     const std::string& value(uint32_t code) const { return values_[code]; }
@@ -115,14 +139,6 @@ class RecordTable {
     std::vector<uint32_t> of_row;
 
    private:
-    uint32_t Code(std::string_view value) {
-      auto it = codes_.find(value);
-      if (it != codes_.end()) return it->second;
-      const auto code = static_cast<uint32_t>(values_.size());
-      values_.emplace_back(value);  // a deque: the views keyed below stay valid
-      codes_.emplace(values_.back(), code);
-      return code;
-    }
     std::deque<std::string> values_;  // by code
     std::unordered_map<std::string_view, uint32_t> codes_;
   };
@@ -136,6 +152,20 @@ class RecordTable {
       if (it != keys.end()) out[code] = static_cast<uint32_t>(std::distance(keys.begin(), it));
     }
     return out;
+  }
+
+  // An item of a list column.
+  struct Pair {
+    uint32_t code;  // of the list's key column
+    int64_t number;
+    bool operator==(const Pair&) const = default;
+  };
+  // Row i's pairs of list column `name`. REQUIRES: one of the table's lists.
+  std::span<const Pair> List(const std::string& name, size_t i) const {
+    for (const KeptList& list : lists_) {
+      if (list.column.name == name) return list.spans.Of(i);
+    }
+    std::abort();  // not a list column: a programming error
   }
 
   struct NumberColumn {
@@ -213,6 +243,7 @@ class RecordTable {
       for (KeyColumn& column : columns_) column.of_row.push_back(0);
       for (NumberColumn& column : numbers_) column.of_row.push_back(0);
       search_.Add();
+      for (KeptList& list : lists_) list.spans.Add();
     }
     orders_.Changed(at->second, rows_.size());
     return Changing(this, at->second);
@@ -241,7 +272,8 @@ class RecordTable {
     archived_.clear();
     for (KeyColumn& column : columns_) column.of_row.clear();
     for (NumberColumn& column : numbers_) column.of_row.clear();
-    search_ = SearchTexts();
+    search_ = Spans<char>();
+    for (KeptList& list : lists_) list.spans = Spans<Pair>();
     orders_.Clear();
   }
 
@@ -286,7 +318,8 @@ class RecordTable {
         if (!wanted[column->of_row[i]]) return false;
       }
       if (!words.empty()) {
-        const std::string_view text = search_.Of(i);
+        const std::span<const char> kept = search_.Of(i);
+        const std::string_view text(kept.data(), kept.size());
         const bool found = std::all_of(words.begin(), words.end(), [&](const std::string& w) {
           return text.find(w) != std::string_view::npos;
         });
@@ -338,9 +371,11 @@ class RecordTable {
       table.archived_.assign(table.rows_.size(), 0);
       for (KeyColumn& column : table.columns_) column.of_row.assign(table.rows_.size(), 0);
       for (NumberColumn& column : table.numbers_) column.of_row.assign(table.rows_.size(), 0);
-      table.search_ = SearchTexts();
+      table.search_ = Spans<char>();
+      for (KeptList& list : table.lists_) list.spans = Spans<Pair>();
       for (size_t i = 0; i < table.rows_.size(); ++i) {
         table.search_.Add();
+        for (KeptList& list : table.lists_) list.spans.Add();
         table.Noted(i);
       }
     }
@@ -353,6 +388,15 @@ class RecordTable {
     for (KeyColumn& column : columns_) column.Note(i, field_(row, column.name));
     for (NumberColumn& column : numbers_) column.of_row[i] = row.*column.member;
     search_.Note(i, row.search);
+    for (KeptList& list : lists_) {
+      Pairs pairs;
+      list.column.of(row, &pairs);
+      KeyColumn& keys = *Column(list.column.keys);
+      std::vector<Pair> coded;
+      coded.reserve(pairs.size());
+      for (const auto& [value, number] : pairs) coded.push_back({keys.Code(value), number});
+      list.spans.Note(i, coded);
+    }
   }
 
   const KeyColumn* Column(const std::string& name) const {
@@ -360,6 +404,9 @@ class RecordTable {
       if (column.name == name) return &column;
     }
     return nullptr;
+  }
+  KeyColumn* Column(const std::string& name) {
+    return const_cast<KeyColumn*>(std::as_const(*this).Column(name));
   }
 
   // Which rows are filed under one of `accounts`, added to `rows` if given.
@@ -373,50 +420,53 @@ class RecordTable {
     return rows;
   }
 
-  // Every row's search text in one buffer, in sequence for a search's pass.
-  // A text that grows moves to the end; the buffer is rewritten when more
-  // than half of it is left behind.
-  class SearchTexts {
+  // Every row's run of T (its search text, a list's pairs) in one buffer, in
+  // sequence for a pass over them. A run that grows moves to the end; the
+  // buffer is rewritten when more than half of it is left behind.
+  template <class T>
+  class Spans {
    public:
     void Add() { spans_.push_back({0, 0}); }
-    std::string_view Of(size_t i) const {
-      return std::string_view(text_).substr(spans_[i].at, spans_[i].size);
+    std::span<const T> Of(size_t i) const {
+      return std::span<const T>(items_).subspan(spans_[i].at, spans_[i].size);
     }
-    void Note(size_t i, std::string_view text) {
+    void Note(size_t i, std::span<const T> run) {
       Span& span = spans_[i];
-      if (Of(i) == text) return;
-      unused_ += span.size - std::min<size_t>(span.size, text.size());
-      if (text.size() > span.size) {
+      const std::span<const T> now = Of(i);
+      if (std::equal(now.begin(), now.end(), run.begin(), run.end())) return;
+      unused_ += span.size - std::min<size_t>(span.size, run.size());
+      if (run.size() > span.size) {
         unused_ += span.size;
-        span.at = text_.size();
-        text_.append(text);
+        span.at = items_.size();
+        items_.insert(items_.end(), run.begin(), run.end());
       } else {
-        std::copy(text.begin(), text.end(), text_.begin() + static_cast<std::ptrdiff_t>(span.at));
+        std::copy(run.begin(), run.end(), items_.begin() + static_cast<std::ptrdiff_t>(span.at));
       }
-      span.size = static_cast<uint32_t>(text.size());
-      if (unused_ > kCompactAt && unused_ > text_.size() / 2) Compact();
+      span.size = static_cast<uint32_t>(run.size());
+      if (unused_ > kCompactAt && unused_ > items_.size() / 2) Compact();
     }
 
    private:
-    static constexpr size_t kCompactAt = size_t{1} << 20;
+    static constexpr size_t kCompactAt = (size_t{1} << 20) / sizeof(T);
     struct Span {
       uint64_t at;
       uint32_t size;
     };
     void Compact() {
-      std::string text;
-      text.reserve(text_.size() - unused_);
+      std::vector<T> items;
+      items.reserve(items_.size() - unused_);
       for (Span& span : spans_) {
-        const size_t at = text.size();
-        text.append(text_, span.at, span.size);
+        const size_t at = items.size();
+        const auto from = items_.begin() + static_cast<std::ptrdiff_t>(span.at);
+        items.insert(items.end(), from, from + span.size);
         span.at = at;
       }
-      text_ = std::move(text);
+      items_ = std::move(items);
       unused_ = 0;
     }
-    std::string text_;
+    std::vector<T> items_;
     std::vector<Span> spans_;  // by row
-    size_t unused_ = 0;        // bytes of text_ no span holds
+    size_t unused_ = 0;        // items no span holds
   };
 
   // Orders of every row (indexes into rows_) by one sort field and
@@ -533,7 +583,12 @@ class RecordTable {
   std::vector<char> archived_;  // rows_[i].archived
   std::vector<KeyColumn> columns_;
   std::vector<NumberColumn> numbers_;
-  SearchTexts search_;
+  Spans<char> search_;
+  struct KeptList {
+    ListColumn column;
+    Spans<Pair> spans;
+  };
+  std::vector<KeptList> lists_;
   mutable Orders orders_;
 };
 

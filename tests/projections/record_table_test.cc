@@ -299,6 +299,32 @@ TEST_F(RecordTableTest, FiltersAndSearchesSelectWhatTheRowsSay) {
     ASSERT_TRUE(restored.Load(bytes));
   }
   check(restored, "restored:");
+  // The panels read the columns too (the funnel its stays list): a restored
+  // model's funnel and portfolio are the live one's.
+  FunnelQuery funnel;
+  for (const char* stage : kStages) funnel.stages.push_back({stage, 50});
+  const auto live = model_.Funnel(funnel), again = restored.Funnel(funnel);
+  ASSERT_EQ(live.size(), again.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(live[i].open, again[i].open) << live[i].key;
+    EXPECT_EQ(live[i].value, again[i].value) << live[i].key;
+    EXPECT_EQ(live[i].entered, again[i].entered) << live[i].key;
+    EXPECT_EQ(live[i].advanced, again[i].advanced) << live[i].key;
+    EXPECT_EQ(live[i].median_us, again[i].median_us) << live[i].key;
+  }
+  size_t entered = 0;
+  for (const auto& stage : live) entered += stage.entered;
+  EXPECT_GE(entered, 2000u - 50u) << "every unarchived one entered a stage";
+  EXPECT_TRUE(std::any_of(live.begin(), live.end(), [](const auto& s) { return s.median_us; }))
+      << "the 300 moved left one";
+  PortfolioQuery portfolio;
+  portfolio.keys = {"offer", "order"};
+  const auto groups = model_.Portfolio(portfolio), restored_groups = restored.Portfolio(portfolio);
+  ASSERT_EQ(groups.size(), restored_groups.size());
+  for (const auto& [key, group] : groups) {
+    EXPECT_EQ(group.count, restored_groups.at(key).count) << key.first << " " << key.second;
+  }
+  EXPECT_TRUE(groups.contains({"u2", "offer"}));
   {
     std::unique_lock lock(restored.mutex());
     restored.Clear();
