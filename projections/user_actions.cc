@@ -21,6 +21,7 @@ void UserActions::Apply(const eventstore::RecordedEvent& event) {
   auto add = [&](const char* entity, std::string id, std::string account_id) {
     actions_.push_back(
         {std::string(actor), entity, std::move(id), std::move(account_id), env.recorded_at_us()});
+    Coded(actions_.back());
   };
   if (type == "crm.accounts.AccountCreated") {
     const std::string id(stream.substr(8));
@@ -61,17 +62,56 @@ std::pair<size_t, size_t> UserActions::Range(int64_t from_us, int64_t to_us) con
           static_cast<size_t>(last - actions_.begin())};
 }
 
+void UserActions::Coded(const UserAction& action) {
+  auto [at, added] = user_codes_.try_emplace(action.user_id, users_.size());
+  if (added) users_.push_back(action.user_id);
+  const auto entity = static_cast<uint32_t>(
+      std::find(std::begin(kUserActionEntities), std::end(kUserActionEntities), action.entity) -
+      std::begin(kUserActionEntities));
+  codes_.push_back({at->second, entity});
+}
+
+void UserActions::Restored() {
+  codes_.clear();
+  users_.clear();
+  user_codes_.clear();
+  for (const UserAction& action : actions_) Coded(action);
+}
+
+void UserActions::Clear() {
+  Snapshotted::Clear();
+  codes_.clear();
+  users_.clear();
+  user_codes_.clear();
+}
+
 std::map<std::string, std::map<std::string, size_t>> UserActions::Counts(
     const std::set<std::string>& users, const std::set<std::string>& entities, int64_t from_us,
     int64_t to_us) const {
   std::shared_lock lock(mutex());
-  std::map<std::string, std::map<std::string, size_t>> out;
+  constexpr size_t kEntities = std::size(kUserActionEntities);
+  // Counted by (user code, entity index) over the codes, named at the end.
+  std::vector<char> user_wanted(users_.size(), users.empty());
+  for (const std::string& user : users) {
+    if (auto it = user_codes_.find(user); it != user_codes_.end()) user_wanted[it->second] = 1;
+  }
+  std::vector<char> entity_wanted(kEntities + 1, entities.empty());
+  for (size_t e = 0; e < kEntities; ++e) {
+    if (entities.contains(kUserActionEntities[e])) entity_wanted[e] = 1;
+  }
+  std::vector<size_t> counts(users_.size() * (kEntities + 1));
   const auto [begin, end] = Range(from_us, to_us);
   for (size_t i = begin; i < end; ++i) {
-    const UserAction& a = actions_[i];
-    if (!users.empty() && !users.contains(a.user_id)) continue;
-    if (!entities.empty() && !entities.contains(a.entity)) continue;
-    ++out[a.user_id][a.entity];
+    const Codes c = codes_[i];
+    if (user_wanted[c.user] && entity_wanted[c.entity])
+      ++counts[c.user * (kEntities + 1) + c.entity];
+  }
+  std::map<std::string, std::map<std::string, size_t>> out;
+  for (size_t u = 0; u < users_.size(); ++u) {
+    for (size_t e = 0; e < kEntities; ++e) {
+      if (const size_t n = counts[u * (kEntities + 1) + e])
+        out[users_[u]][kUserActionEntities[e]] = n;
+    }
   }
   return out;
 }

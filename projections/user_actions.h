@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/projection.h"
@@ -39,6 +40,7 @@ class UserActions final : public Snapshotted<UserActions> {
   std::string_view Name() const override { return "user_actions"; }
   void Apply(const eventstore::RecordedEvent& event) override;
   std::unique_ptr<Projection> Fresh() const override { return std::make_unique<UserActions>(); }
+  void Clear() override;
 
   // user -> entity -> how many, for actions at times in [from_us, to_us]
   // by `users` (none: every actor) of `entities` (none: all).
@@ -56,10 +58,25 @@ class UserActions final : public Snapshotted<UserActions> {
   void Members(Archive& ar) {
     ar(actions_);
   }
+  void Restored();
   // The actions in [from_us, to_us], as a range of actions_.
   std::pair<size_t, size_t> Range(int64_t from_us, int64_t to_us) const;
+  // Notes the codes of `action`, the last of actions_. REQUIRES: mutex()
+  // held exclusively.
+  void Coded(const UserAction& action);
 
-  std::vector<UserAction> actions_;  // GUARDED_BY(mutex()), in log order
+  // All GUARDED_BY(mutex()).
+  std::vector<UserAction> actions_;  // in log order
+  // Beside actions_, by action, for the counts' pass: its actor as a code
+  // (users_ by code) and its entity as an index of kUserActionEntities. Not
+  // in snapshots: rebuilt from actions_.
+  struct Codes {
+    uint32_t user;
+    uint32_t entity;
+  };
+  std::vector<Codes> codes_;
+  std::vector<std::string> users_;
+  std::unordered_map<std::string, uint32_t> user_codes_;
 };
 
 }  // namespace crm::projections

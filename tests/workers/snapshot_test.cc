@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/sales/pipeline.h"
 #include "projections/event_counts.h"
 #include "projections/read_model_code.h"
 #include "projections/registry.h"
@@ -145,6 +146,50 @@ std::vector<std::string> Answers(const ReadModels& models) {
   auto tasks = models.activities.Query({}, {{"due_date", true}}, 0, 30);
   out.push_back("activities " + std::to_string(tasks.total));
   for (const auto& row : tasks.rows) out.push_back(row.id);
+  // What reads the columns kept beside a record table's rows (not in the
+  // snapshot, rebuilt as it loads): filters, searches and the panels.
+  projections::OpportunityQuery open;
+  open.equals["status"] = {"open"};
+  open.equals["stage"] = {"offer", "order"};
+  auto offers = models.opportunities.Query(open, {{"value", true}}, 0, 30);
+  out.push_back("open offers " + std::to_string(offers.total));
+  for (const auto& row : offers.rows) out.push_back(row.id);
+  for (const char* word : {"a", "ion", "srl"}) {
+    projections::OpportunityQuery search;
+    search.q = word;
+    out.push_back(std::string("search ") + word + " " +
+                  std::to_string(models.opportunities.Query(search, {}, 0, 1).total));
+  }
+  projections::FunnelQuery funnel;
+  for (const auto& stage : sales::DefaultStages()) funnel.stages.push_back({stage.key, 50});
+  for (const auto& stage : models.opportunities.Funnel(funnel)) {
+    out.push_back("funnel " + stage.key + " " + std::to_string(stage.open) + " " +
+                  std::to_string(stage.entered) + " " + std::to_string(stage.advanced) + " " +
+                  std::to_string(stage.median_us.value_or(-1)));
+  }
+  projections::PortfolioQuery portfolio;
+  portfolio.keys = {"offer", "order", "won", "lost"};
+  for (const auto& [key, group] : models.opportunities.Portfolio(portfolio)) {
+    out.push_back("portfolio " + key.first + " " + key.second + " " + std::to_string(group.count));
+    for (const auto& row : group.rows) out.push_back(row.id);
+  }
+  portfolio.keys = {"planned", "done"};
+  portfolio.date_field = "created_at";
+  portfolio.from = "2026-10-01";
+  for (const auto& [key, group] : models.activities.Portfolio(portfolio)) {
+    out.push_back("tasks " + key.first + " " + key.second + " " + std::to_string(group.count));
+  }
+  const projections::DueQuery due{{}, "2026-11-18", "2026-11-25", "2026-11"};
+  for (const auto& counts : {models.opportunities.Due(due), models.activities.Due(due)}) {
+    out.push_back("due " + std::to_string(counts.overdue) + " " + std::to_string(counts.today) +
+                  " " + std::to_string(counts.upcoming) + " " +
+                  std::to_string(counts.by_day.size()));
+  }
+  for (const auto& [user, entities] : models.user_actions.Counts({}, {}, INT64_MIN, INT64_MAX)) {
+    for (const auto& [entity, n] : entities) {
+      out.push_back("actions " + user + " " + entity + " " + std::to_string(n));
+    }
+  }
   return out;
 }
 
