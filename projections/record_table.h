@@ -243,6 +243,7 @@ class RecordTable {
       for (KeyColumn& column : columns_) column.of_row.push_back(0);
       for (NumberColumn& column : numbers_) column.of_row.push_back(0);
       search_.Add();
+      signatures_.emplace_back();
       for (KeptList& list : lists_) list.spans.Add();
     }
     orders_.Changed(at->second, rows_.size());
@@ -273,6 +274,7 @@ class RecordTable {
     for (KeyColumn& column : columns_) column.of_row.clear();
     for (NumberColumn& column : numbers_) column.of_row.clear();
     search_ = Spans<char>();
+    signatures_.clear();
     for (KeptList& list : lists_) list.spans = Spans<Pair>();
     orders_.Clear();
   }
@@ -306,6 +308,8 @@ class RecordTable {
     }
     FoldFilters(&others);
     const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
+    Signature wanted_pairs;
+    for (const std::string& w : words) wanted_pairs.Add(w);
     // The rows of the accounts whose name has q's words match q too.
     std::vector<char> named;
     if constexpr (requires { query.q_accounts; }) {
@@ -317,13 +321,16 @@ class RecordTable {
       for (const auto& [column, wanted] : coded) {
         if (!wanted[column->of_row[i]]) return false;
       }
-      if (!words.empty()) {
+      if (!words.empty() && (named.empty() || !named[i])) {
+        // A text without every pair of adjacent bytes of q's words cannot
+        // hold them: most rows are left without reading their text.
+        if (!signatures_[i].Covers(wanted_pairs)) return false;
         const std::span<const char> kept = search_.Of(i);
         const std::string_view text(kept.data(), kept.size());
         const bool found = std::all_of(words.begin(), words.end(), [&](const std::string& w) {
           return text.find(w) != std::string_view::npos;
         });
-        if (!found && (named.empty() || !named[i])) return false;
+        if (!found) return false;
       }
       if (others.empty() && ranges.empty()) return true;
       const Row& row = rows_[i];
@@ -372,6 +379,7 @@ class RecordTable {
       for (KeyColumn& column : table.columns_) column.of_row.assign(table.rows_.size(), 0);
       for (NumberColumn& column : table.numbers_) column.of_row.assign(table.rows_.size(), 0);
       table.search_ = Spans<char>();
+      table.signatures_.assign(table.rows_.size(), Signature());
       for (KeptList& list : table.lists_) list.spans = Spans<Pair>();
       for (size_t i = 0; i < table.rows_.size(); ++i) {
         table.search_.Add();
@@ -387,7 +395,10 @@ class RecordTable {
     archived_[i] = row.archived;
     for (KeyColumn& column : columns_) column.Note(i, field_(row, column.name));
     for (NumberColumn& column : numbers_) column.of_row[i] = row.*column.member;
-    search_.Note(i, row.search);
+    if (search_.Note(i, row.search)) {
+      signatures_[i] = Signature();
+      signatures_[i].Add(row.search);
+    }
     for (KeptList& list : lists_) {
       Pairs pairs;
       list.column.of(row, &pairs);
@@ -430,10 +441,11 @@ class RecordTable {
     std::span<const T> Of(size_t i) const {
       return std::span<const T>(items_).subspan(spans_[i].at, spans_[i].size);
     }
-    void Note(size_t i, std::span<const T> run) {
+    // Row i's run is now `run`; whether that changed it.
+    bool Note(size_t i, std::span<const T> run) {
       Span& span = spans_[i];
       const std::span<const T> now = Of(i);
-      if (std::equal(now.begin(), now.end(), run.begin(), run.end())) return;
+      if (std::equal(now.begin(), now.end(), run.begin(), run.end())) return false;
       unused_ += span.size - std::min<size_t>(span.size, run.size());
       if (run.size() > span.size) {
         unused_ += span.size;
@@ -444,6 +456,7 @@ class RecordTable {
       }
       span.size = static_cast<uint32_t>(run.size());
       if (unused_ > kCompactAt && unused_ > items_.size() / 2) Compact();
+      return true;
     }
 
    private:
@@ -584,6 +597,26 @@ class RecordTable {
   std::vector<KeyColumn> columns_;
   std::vector<NumberColumn> numbers_;
   Spans<char> search_;
+  // By row, the pairs of adjacent bytes its search text has, hashed into 256
+  // bits: a search skips the rows whose text lacks a pair its words have.
+  struct Signature {
+    uint64_t bits[4] = {0, 0, 0, 0};
+    void Add(std::string_view text) {
+      for (size_t i = 0; i + 1 < text.size(); ++i) {
+        const unsigned pair =
+            static_cast<unsigned char>(text[i]) * 31u + static_cast<unsigned char>(text[i + 1]);
+        const unsigned bit = (pair * 2654435761u) >> 24;  // 0..255
+        bits[bit >> 6] |= uint64_t{1} << (bit & 63);
+      }
+    }
+    bool Covers(const Signature& wanted) const {
+      for (int k = 0; k < 4; ++k) {
+        if ((bits[k] & wanted.bits[k]) != wanted.bits[k]) return false;
+      }
+      return true;
+    }
+  };
+  std::vector<Signature> signatures_;
   struct KeptList {
     ListColumn column;
     Spans<Pair> spans;
