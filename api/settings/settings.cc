@@ -307,7 +307,9 @@ bool SettingsModule::ReadExportRequest(const Server::Call& call, httplib::Respon
 
 void SettingsModule::Register(Server&) {
   server_.schemas().merge(NamedSchemas());
-  server_.tags()["settings"] = "Custom fields, field rules, table settings.";
+  server_.tags()["settings"] =
+      "Custom fields, field rules, table settings, the organization's details.";
+  RegisterOrganization();
   // --- custom fields -------------------------------------------------------
 
   auto field_id = [](const Call& call, std::string* entity, std::string* key) {

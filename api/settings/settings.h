@@ -19,7 +19,9 @@
 #include "domain/accounts/account.h"
 #include "domain/lists.h"
 #include "domain/settings/custom_fields.h"
+#include "domain/sales/attachment.h"
 #include "domain/settings/field_settings.h"
+#include "domain/settings/organization.h"
 #include "domain/transact.h"
 
 namespace crm::api {
@@ -45,6 +47,9 @@ class SettingsModule final : public Module {
   domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
   // The label of a field of `entity`: a list column, or "custom.<key>".
   std::optional<domain::Text> FieldLabel(const std::string& entity, const std::string& name);
+  // The organization's details (the defaults until an administrator sets
+  // them).
+  domain::Outcome<settings::Organization::State> OrganizationNow();
   // The custom fields defined for `entity`.
   domain::Outcome<settings::CustomFields::State> CustomFieldsOf(const std::string& entity);
   // How list filter "custom.<key>" of `entity` compares as a range: a
@@ -84,10 +89,13 @@ class SettingsModule final : public Module {
   }
 
  private:
+  void RegisterOrganization();  // api/settings/organization.cc
   Server& server_;
   domain::AggregateStore<settings::CustomFields> custom_fields_{server_.store(), server_.ids()};
   domain::AggregateStore<settings::FieldRules> field_rules_{server_.store(), server_.ids()};
   domain::AggregateStore<settings::TableSettings> tables_{server_.store(), server_.ids()};
+  domain::AggregateStore<settings::Organization> organization_{server_.store(), server_.ids()};
+  domain::AggregateStore<sales::Attachment> attachments_{server_.store(), server_.ids()};
   std::map<std::string, UniqueBackfill> backfills_;
 };
 
