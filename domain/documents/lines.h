@@ -44,6 +44,7 @@ struct Line {
   int discount_basis_points = 0;  // 0..10000
   std::string vat_rate_key;
   int vat_basis_points = 0;  // the rate itself: 2100 is 21%
+  bool operator==(const Line&) const = default;
 };
 
 struct Amounts {
