@@ -106,47 +106,20 @@ Activities::Page Activities::Query(const ActivityQuery& query, const SortFields&
 
 DueCounts Activities::Due(const DueQuery& query) const {
   std::shared_lock lock(mutex());
-  const auto& archived = table_.archived();
-  const auto& owner = table_.Keys("owner_id");
+  const RecordTable<ActivityRow>::Counted counted(table_, query.owners, "", "", "");
   const auto& status = table_.Keys("status");
-  const auto& due = table_.Keys("due_date");
-  const std::vector<char> owners = owner.Wanted(query.owners);
   const std::vector<char> to_do = status.Wanted(std::vector<std::string>{"planned", "in_progress"});
-  // Counted by due date (a code each), then each date once.
-  std::vector<size_t> per_day(due.size());
-  for (size_t r = 0; r < archived.size(); ++r) {
-    if (archived[r] || !to_do[status.of_row[r]]) continue;
-    if (!query.owners.empty() && !owners[owner.of_row[r]]) continue;
-    ++per_day[due.of_row[r]];
-  }
-  DueCounts counts;
-  for (uint32_t code = 0; code < per_day.size(); ++code) {
-    if (per_day[code] > 0) CountDue(query, due.value(code), &counts, per_day[code]);
-  }
-  return counts;
+  return table_.Due(query, [&](size_t r) { return counted(r) && to_do[status.of_row[r]]; });
 }
 
 PortfolioGroups<ActivityRow> Activities::Portfolio(const PortfolioQuery& query) const {
   std::shared_lock lock(mutex());
-  const auto& archived = table_.archived();
-  const auto& owner = table_.Keys("owner_id");
   const auto& status = table_.Keys("status");
-  const std::vector<char> owners = owner.Wanted(query.owners);
-  const auto days = table_.DaysOf(query.date_field == "created_at" ? "created_at" : "due_date",
-                                  query.from, query.to);
   const std::vector<uint32_t> by_status = table_.KeyIndexes(status, query.keys);
-  return GroupRows<ActivityRow>(
-      archived.size(), query,
-      [&](size_t r) {
-        const uint32_t o = owner.of_row[r];
-        if (archived[r] || (!query.owners.empty() && !owners[o]) || !days.Within(r)) {
-          return kNoGroup;
-        }
-        return o;
-      },
-      [&](uint32_t o) { return owner.value(o); },
-      [&](size_t r) { return by_status[status.of_row[r]]; }, [&](size_t r) { return days.Of(r); },
-      [](size_t, std::map<std::string, int64_t>*) {}, [&](size_t r) { return table_.rows()[r]; });
+  return table_.Portfolio(
+      query, query.date_field == "created_at" ? "created_at" : "due_date",
+      [&](size_t r) { return by_status[status.of_row[r]]; },
+      [](size_t, std::map<std::string, int64_t>*) {});
 }
 
 }  // namespace crm::projections

@@ -177,14 +177,12 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   };
   // Which rows count, their stage, status, value and stays: all from the
   // table's columns, never the rows.
-  const auto& archived = table_.archived();
-  const auto& owner = table_.Keys("owner_id");
+  const RecordTable<OpportunityRow>::Counted counted(
+      table_, query.owners, DateField(query.date_field), query.from, query.to);
   const auto& stage = table_.Keys("stage");
   const auto& status = table_.Keys("status");
   const auto& currency = table_.Keys("currency");
   const auto& value = table_.Numbers("value_minor");
-  const std::vector<char> owners = owner.Wanted(query.owners);
-  const auto days = table_.DaysOf(DateField(query.date_field), query.from, query.to);
   const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
   const std::vector<char> won = status.Wanted(std::vector<std::string>{"won"});
   std::vector<size_t> stage_index(stage.size());
@@ -195,10 +193,8 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   std::vector<std::vector<char>> valued(none, std::vector<char>(currency.size()));
   std::vector<char> entered(query.stages.size());
   std::vector<std::vector<int64_t>> durations(query.stages.size());
-  for (size_t r = 0; r < archived.size(); ++r) {
-    if (archived[r]) continue;
-    if (!query.owners.empty() && !owners[owner.of_row[r]]) continue;
-    if (!days.Within(r)) continue;
+  for (size_t r = 0; r < table_.rows().size(); ++r) {
+    if (!counted(r)) continue;
     if (open[status.of_row[r]]) {
       if (const size_t i = stage_index[stage.of_row[r]]; i != none) {
         ++out[i].open;
@@ -252,58 +248,30 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
 
 DueCounts Opportunities::Due(const DueQuery& query) const {
   std::shared_lock lock(mutex());
-  const auto& archived = table_.archived();
-  const auto& owner = table_.Keys("owner_id");
+  const RecordTable<OpportunityRow>::Counted counted(table_, query.owners, "", "", "");
   const auto& status = table_.Keys("status");
-  const auto& due = table_.Keys("due_date");
-  const std::vector<char> owners = owner.Wanted(query.owners);
   const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
-  // Counted by due date (a code each), then each date once.
-  std::vector<size_t> per_day(due.size());
-  for (size_t r = 0; r < archived.size(); ++r) {
-    if (archived[r] || !open[status.of_row[r]]) continue;
-    if (!query.owners.empty() && !owners[owner.of_row[r]]) continue;
-    ++per_day[due.of_row[r]];
-  }
-  DueCounts counts;
-  for (uint32_t code = 0; code < per_day.size(); ++code) {
-    if (per_day[code] > 0) CountDue(query, due.value(code), &counts, per_day[code]);
-  }
-  return counts;
+  return table_.Due(query, [&](size_t r) { return counted(r) && open[status.of_row[r]]; });
 }
 
 PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& query) const {
   std::shared_lock lock(mutex());
-  const auto& archived = table_.archived();
-  const auto& owner = table_.Keys("owner_id");
   const auto& stage = table_.Keys("stage");
   const auto& status = table_.Keys("status");
   const auto& currency = table_.Keys("currency");
   const auto& value = table_.Numbers("value_minor");
-  const std::vector<char> owners = owner.Wanted(query.owners);
-  const auto days = table_.DaysOf(DateField(query.date_field), query.from, query.to);
   // An open one's group is its stage, a closed one's its status.
   const std::vector<uint32_t> by_stage = table_.KeyIndexes(stage, query.keys);
   const std::vector<uint32_t> by_status = table_.KeyIndexes(status, query.keys);
   const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
-  return GroupRows<OpportunityRow>(
-      archived.size(), query,
-      [&](size_t r) {
-        const uint32_t o = owner.of_row[r];
-        if (archived[r] || (!query.owners.empty() && !owners[o]) || !days.Within(r)) {
-          return kNoGroup;
-        }
-        return o;
-      },
-      [&](uint32_t o) { return owner.value(o); },
+  return table_.Portfolio(
+      query, DateField(query.date_field),
       [&](size_t r) {
         return open[status.of_row[r]] ? by_stage[stage.of_row[r]] : by_status[status.of_row[r]];
       },
-      [&](size_t r) { return days.Of(r); },
       [&](size_t r, std::map<std::string, int64_t>* sums) {
         (*sums)[currency.value(currency.of_row[r])] += value[r];
-      },
-      [&](size_t r) { return table_.rows()[r]; });
+      });
 }
 
 std::set<std::string> Opportunities::StagesInUse() const {

@@ -188,13 +188,14 @@ class RecordTable {
 
   // Each row's day of `date_field`, and whether it lies in [from, to]
   // (inclusive YYYY-MM-DD; "" is open, and a row without a day lies in no
-  // bounded interval). `date_field` is a key column of days, or
-  // "created_at": the UTC day of its number column.
+  // bounded interval). `date_field` is a key column of days, "created_at"
+  // (the UTC day of its number column), or "" for none (every row, no day).
   class Days {
    public:
     Days(const RecordTable& table, const std::string& date_field, const std::string& from,
          const std::string& to)
         : bounded_(!from.empty() || !to.empty()) {
+      if (date_field.empty()) return;  // none: every row, without a day
       if (date_field == "created_at") {
         created_ = &table.Numbers("created_at");
         from_us_ = from.empty() ? INT64_MIN : TimeOf(from).value_or(INT64_MAX);
@@ -215,7 +216,8 @@ class RecordTable {
       return within_[column_->of_row[i]];
     }
     std::string Of(size_t i) const {
-      return created_ ? domain::UtcDate((*created_)[i]) : column_->value(column_->of_row[i]);
+      if (created_) return domain::UtcDate((*created_)[i]);
+      return column_ ? column_->value(column_->of_row[i]) : std::string();
     }
 
    private:
@@ -226,8 +228,61 @@ class RecordTable {
     const KeyColumn* column_ = nullptr;
     std::vector<char> within_;  // by code
   };
-  Days DaysOf(const std::string& date_field, const std::string& from, const std::string& to) const {
-    return Days(*this, date_field, from, to);
+
+  // The rows a panel counts: unarchived, of `owners` (none: everyone's),
+  // whose day of `date_field` lies in [from, to] (Days).
+  class Counted {
+   public:
+    Counted(const RecordTable& table, const std::set<std::string>& owners,
+            const std::string& date_field, const std::string& from, const std::string& to)
+        : archived_(table.archived_),
+          owner_(table.Keys("owner_id")),
+          wanted_(owner_.Wanted(owners)),
+          everyone_(owners.empty()),
+          days_(table, date_field, from, to) {}
+    bool operator()(size_t r) const {
+      return !archived_[r] && (everyone_ || wanted_[owner_.of_row[r]]) && days_.Within(r);
+    }
+    const KeyColumn& owner() const { return owner_; }
+    const Days& days() const { return days_; }
+
+   private:
+    const std::vector<char>& archived_;
+    const KeyColumn& owner_;
+    const std::vector<char> wanted_;  // by owner code
+    const bool everyone_;
+    const Days days_;
+  };
+
+  // What is due among the rows `counts(r)` takes, by their due date (the
+  // key column "due_date"), each date counted once.
+  template <class Counts>
+  DueCounts Due(const DueQuery& query, Counts counts) const {
+    const KeyColumn& due = Keys("due_date");
+    std::vector<size_t> per_day(due.size());
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      if (counts(r)) ++per_day[due.of_row[r]];
+    }
+    DueCounts out;
+    for (uint32_t code = 0; code < per_day.size(); ++code) {
+      if (per_day[code] > 0) CountDue(query, due.value(code), &out, per_day[code]);
+    }
+    return out;
+  }
+
+  // The portfolio of the rows a panel counts (Counted, by query.owners and
+  // its interval on `date_field`), grouped by owner and `key(r)` (an index
+  // of query.keys, kNoGroup for none), `add(r, &value)` adding a row's
+  // value (GroupRows).
+  template <class Key, class Add>
+  PortfolioGroups<Row> Portfolio(const PortfolioQuery& query, const std::string& date_field,
+                                 Key key, Add add) const {
+    const Counted counted(*this, query.owners, date_field, query.from, query.to);
+    return GroupRows<Row>(
+        rows_.size(), query,
+        [&](size_t r) { return counted(r) ? counted.owner().of_row[r] : kNoGroup; },
+        [&](uint32_t o) { return counted.owner().value(o); }, key,
+        [&](size_t r) { return counted.days().Of(r); }, add, [&](size_t r) { return rows_[r]; });
   }
 
   // The row of record `id`, made (with its id and creation time `at_us`)
