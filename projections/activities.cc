@@ -33,7 +33,10 @@ std::string_view Field(const ActivityRow& row, const std::string& field) {
 }  // namespace
 
 Activities::Activities()
-    : table_(Field, {.keys = {"owner_id", "type", "status", "due_date"},
+    : table_(Field, {.keys = {{"owner_id", &ActivityRow::owner_id},
+                              {"type", &ActivityRow::type},
+                              {"status", &ActivityRow::status},
+                              {"due_date", &ActivityRow::due_date}},
                      .numbers = {{"created_at", &ActivityRow::created_at_us}}}) {}
 
 void Activities::Apply(const eventstore::RecordedEvent& event) {

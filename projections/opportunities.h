@@ -137,12 +137,16 @@ class Opportunities final : public Snapshotted<Opportunities> {
     ar(table_);
   }
   // GUARDED_BY(mutex())
-  RecordTable<OpportunityRow> table_{
-      OpportunityField,
-      {.keys = {"owner_id", "stage", "status", "currency", "due_date", "close_date"},
-       .numbers = {{"value_minor", &OpportunityRow::value_minor},
-                   {"created_at", &OpportunityRow::created_at_us}},
-       .lists = {{"stays", "stage", OpportunityStays}}}};
+  RecordTable<OpportunityRow> table_{OpportunityField,
+                                     {.keys = {{"owner_id", &OpportunityRow::owner_id},
+                                               {"stage", &OpportunityRow::stage},
+                                               {"status", &OpportunityRow::status},
+                                               {"currency", &OpportunityRow::currency},
+                                               {"due_date", &OpportunityRow::due_date},
+                                               {"close_date", &OpportunityRow::close_date}},
+                                      .numbers = {{"value_minor", &OpportunityRow::value_minor},
+                                                  {"created_at", &OpportunityRow::created_at_us}},
+                                      .lists = {{"stays", "stage", OpportunityStays}}}};
 };
 
 }  // namespace crm::projections

@@ -68,18 +68,18 @@ class RecordTable {
     std::string name, keys;
     void (*of)(const Row&, Pairs*);
   };
-  // What the table keeps beside the rows: `keys` name the fields kept as
+  // What the table keeps beside the rows: `keys` the text fields kept as
   // columns of codes, `numbers` the row's numbers kept as columns, `lists`
-  // the lists of pairs.
+  // the lists of pairs, each by name (the name filters use).
   struct Columns {
-    std::vector<std::string> keys;
+    std::vector<std::pair<std::string, std::string Row::*>> keys;
     std::vector<std::pair<std::string, int64_t Row::*>> numbers;
     std::vector<ListColumn> lists;
   };
   // `field` gives every field's text, for the key columns and the other
   // filters.
   RecordTable(FieldText field, const Columns& columns) : field_(field) {
-    for (const std::string& name : columns.keys) columns_.emplace_back(name);
+    for (const auto& [name, member] : columns.keys) columns_.emplace_back(name, member);
     for (const auto& [name, member] : columns.numbers) numbers_.push_back({name, member, {}});
     for (const ListColumn& list : columns.lists) lists_.push_back({list, {}});
   }
@@ -103,8 +103,12 @@ class RecordTable {
   // each row its value's code.
   class KeyColumn {
    public:
-    explicit KeyColumn(std::string column) : name(std::move(column)) { Code(""); }
-    KeyColumn(const KeyColumn& other) : name(other.name), of_row(other.of_row) {
+    KeyColumn(std::string column, std::string Row::*field)
+        : name(std::move(column)), member(field) {
+      Code("");
+    }
+    KeyColumn(const KeyColumn& other)
+        : name(other.name), member(other.member), of_row(other.of_row) {
       for (const std::string& value : other.values_) Code(value);
     }
     KeyColumn& operator=(const KeyColumn&) = delete;
@@ -136,6 +140,7 @@ class RecordTable {
     }
 
     const std::string name;
+    std::string Row::*const member;
     std::vector<uint32_t> of_row;
 
    private:
@@ -448,20 +453,20 @@ class RecordTable {
   void Noted(size_t i) {
     const Row& row = rows_[i];
     archived_[i] = row.archived;
-    for (KeyColumn& column : columns_) column.Note(i, field_(row, column.name));
+    for (KeyColumn& column : columns_) column.Note(i, row.*column.member);
     for (NumberColumn& column : numbers_) column.of_row[i] = row.*column.member;
     if (search_.Note(i, row.search)) {
       signatures_[i] = Signature();
       signatures_[i].Add(row.search);
     }
     for (KeptList& list : lists_) {
-      Pairs pairs;
-      list.column.of(row, &pairs);
+      // Every event of every row passes here: the buffers are kept.
+      pairs_.clear();
+      list.column.of(row, &pairs_);
       KeyColumn& keys = *Column(list.column.keys);
-      std::vector<Pair> coded;
-      coded.reserve(pairs.size());
-      for (const auto& [value, number] : pairs) coded.push_back({keys.Code(value), number});
-      list.spans.Note(i, coded);
+      coded_.clear();
+      for (const auto& [value, number] : pairs_) coded_.push_back({keys.Code(value), number});
+      list.spans.Note(i, coded_);
     }
   }
 
@@ -677,6 +682,8 @@ class RecordTable {
     Spans<Pair> spans;
   };
   std::vector<KeptList> lists_;
+  Pairs pairs_;  // Noted's buffers, reused
+  std::vector<Pair> coded_;
   mutable Orders orders_;
 };
 

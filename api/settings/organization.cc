@@ -1,7 +1,5 @@
 // The organization's details: GET/PUT /api/v1/settings/organization
-// (administrators). Documents print them as the supplier; the offers and the
-// dashboard read the defaults (currency, document language, time zone)
-// through SettingsModule::OrganizationNow.
+// (administrators). Documents print them as the supplier.
 
 #include <nlohmann/json.hpp>
 
@@ -79,12 +77,6 @@ json OrganizationJson(const settings::Organization::State& state, uint64_t versi
 }
 
 }  // namespace
-
-domain::Outcome<settings::Organization::State> SettingsModule::OrganizationNow() {
-  auto loaded = organization_.Load(settings::kOrganizationStream);
-  if (!loaded.ok()) return loaded.status();
-  return loaded.value().state;
-}
 
 void SettingsModule::RegisterOrganization() {
   server_.schemas()["Organization"] = OrganizationSchema(false);

@@ -47,9 +47,6 @@ class SettingsModule final : public Module {
   domain::Outcome<accounts::AccountRules> RulesNow(const std::string& entity);
   // The label of a field of `entity`: a list column, or "custom.<key>".
   std::optional<domain::Text> FieldLabel(const std::string& entity, const std::string& name);
-  // The organization's details (the defaults until an administrator sets
-  // them).
-  domain::Outcome<settings::Organization::State> OrganizationNow();
   // The custom fields defined for `entity`.
   domain::Outcome<settings::CustomFields::State> CustomFieldsOf(const std::string& entity);
   // How list filter "custom.<key>" of `entity` compares as a range: a

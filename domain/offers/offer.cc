@@ -104,6 +104,17 @@ std::optional<Line> ResolveLine(const LineInput& in, const Facts& facts, const s
   return line;
 }
 
+// The totals of `content`; nullopt when they pass 15 digits.
+std::optional<documents::Totals> SumOf(const Content& content) {
+  std::vector<documents::Line> lines;
+  std::vector<documents::Amounts> amounts;
+  for (const Line& l : content.lines) {
+    lines.push_back(l.line);
+    amounts.push_back(l.amounts);
+  }
+  return documents::Sum(lines, amounts);
+}
+
 // `input` over `base` (the current revision, or a new offer's defaults), or
 // the fields that are wrong.
 std::variant<Content, domain::Rejection> Resolve(const Content& base, const ContentInput& input,
@@ -160,13 +171,7 @@ std::variant<Content, domain::Rejection> Resolve(const Content& base, const Cont
                       {"O ofertă are cel puțin o linie.", "An offer has at least one line."}});
   }
   if (errors.empty()) {
-    std::vector<documents::Line> lines;
-    std::vector<documents::Amounts> amounts;
-    for (const Line& l : c.lines) {
-      lines.push_back(l.line);
-      amounts.push_back(l.amounts);
-    }
-    if (!documents::Sum(lines, amounts)) {
+    if (!SumOf(c)) {
       errors.push_back(
           {"lines",
            "amount_too_large",
@@ -230,13 +235,7 @@ std::string OfferNumber(const std::string& year, uint64_t n) {
 }
 
 documents::Totals TotalsOf(const Content& content) {
-  std::vector<documents::Line> lines;
-  std::vector<documents::Amounts> amounts;
-  for (const Line& l : content.lines) {
-    lines.push_back(l.line);
-    amounts.push_back(l.amounts);
-  }
-  return documents::Sum(lines, amounts).value_or(documents::Totals{});
+  return SumOf(content).value_or(documents::Totals{});
 }
 
 domain::Decision<Offer::Event> Offer::Decide(const State& s, const Command& command,

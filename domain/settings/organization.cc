@@ -32,6 +32,17 @@ std::vector<FieldError> Normalize(const SetOrganization& set, OrganizationDetail
                        "At most " + std::to_string(max) + " characters."}});
     return true;
   };
+  // An optional value kept in its normal form, or its field named.
+  auto normal = [&](const char* field, std::string* value,
+                    std::optional<std::string> (*normalize)(std::string_view), const char* code,
+                    std::string ro, std::string en) {
+    if (value->empty()) return;
+    if (auto n = normalize(*value)) {
+      *value = *n;
+    } else {
+      errors.push_back({field, code, {std::move(ro), std::move(en)}});
+    }
+  };
   if (d.legal_name.empty()) {
     errors.push_back({"legal_name",
                       "required",
@@ -61,35 +72,14 @@ std::vector<FieldError> Normalize(const SetOrganization& set, OrganizationDetail
                       {"Țara se scrie cu două litere mari (ISO 3166), de exemplu RO.",
                        "The country is two capital letters (ISO 3166), e.g. RO."}});
   }
-  if (!d.iban.empty()) {
-    if (auto iban = accounts::NormalizeIban(d.iban)) {
-      d.iban = *iban;
-    } else {
-      errors.push_back({"iban",
-                        "invalid_iban",
-                        {"IBAN-ul nu este valid (cifrele de control nu se potrivesc).",
-                         "The IBAN is not valid (its check digits do not match)."}});
-    }
-  }
+  normal("iban", &d.iban, accounts::NormalizeIban, "invalid_iban",
+         "IBAN-ul nu este valid (cifrele de control nu se potrivesc).",
+         "The IBAN is not valid (its check digits do not match).");
   too_long("bank", d.bank, 100);
-  if (!d.phone.empty()) {
-    if (auto phone = accounts::NormalizePhone(d.phone)) {
-      d.phone = *phone;
-    } else {
-      errors.push_back({"phone",
-                        "invalid_phone",
-                        {"Numărul de telefon nu este valid.", "The phone number is not valid."}});
-    }
-  }
-  if (!d.email.empty()) {
-    if (auto email = accounts::NormalizeEmail(d.email)) {
-      d.email = *email;
-    } else {
-      errors.push_back({"email",
-                        "invalid_email",
-                        {"Adresa de email nu este validă.", "The email address is not valid."}});
-    }
-  }
+  normal("phone", &d.phone, accounts::NormalizePhone, "invalid_phone",
+         "Numărul de telefon nu este valid.", "The phone number is not valid.");
+  normal("email", &d.email, accounts::NormalizeEmail, "invalid_email",
+         "Adresa de email nu este validă.", "The email address is not valid.");
   too_long("website", d.website, 200);
   if (!domain::IsCurrency(d.default_currency)) {
     errors.push_back({"default_currency",
