@@ -24,6 +24,8 @@ PACKAGES=(
   nlohmann-json3-dev rapidjson-dev libxlsxwriter-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libzip-dev libexpat1-dev
   python3-openpyxl
+  libpango1.0-dev libcairo2-dev fonts-dejavu-core libkainjow-mustache-dev
+  poppler-utils qpdf
 )
 
 install_missing() {
