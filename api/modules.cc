@@ -6,6 +6,7 @@
 #include "api/catalog/catalog.h"
 #include "api/identity/identity.h"
 #include "api/module.h"
+#include "api/offers/offers.h"
 #include "api/sales/sales.h"
 #include "api/settings/settings.h"
 
@@ -17,6 +18,7 @@ std::vector<std::unique_ptr<Module>> Modules(Server& server) {
   auto accounts = std::make_unique<AccountsModule>(server, *settings);
   auto sales = std::make_unique<SalesModule>(server, *settings, *accounts);
   auto catalog = CatalogModule(server, *settings);
+  auto offers = OffersModule(server, *settings, *accounts, *sales);
 
   std::vector<std::unique_ptr<Module>> modules;
   modules.push_back(std::move(identity));
@@ -24,6 +26,7 @@ std::vector<std::unique_ptr<Module>> Modules(Server& server) {
   modules.push_back(std::move(settings));
   modules.push_back(std::move(sales));
   modules.push_back(std::move(catalog));
+  modules.push_back(std::move(offers));
   return modules;
 }
 

@@ -69,12 +69,34 @@ constexpr const char* kProductSortable[] = {"code",         "name",       "categ
                                             "unit",         "price",      "currency",
                                             "vat_rate_key", "created_at", "updated_at"};
 
+constexpr ColumnLabel kOfferColumns[] = {
+    {"number", "Număr", "Number"},
+    {"account_id", "Cont", "Account", ColumnType::kRecord},
+    {"opportunity_id", "Oportunitate", "Opportunity", ColumnType::kRecord},
+    {"owner_id", "Responsabil", "Responsible user", ColumnType::kRecord},
+    {"status", "Stare", "Status", ColumnType::kChoice},
+    {"net", "Valoare fără TVA", "Net", ColumnType::kMoney},
+    {"vat", "TVA", "VAT", ColumnType::kMoney},
+    {"total", "Total", "Total", ColumnType::kMoney},
+    {"currency", "Monedă", "Currency", ColumnType::kChoice},
+    {"language", "Limbă", "Language", ColumnType::kChoice},
+    {"valid_until", "Valabilă până la", "Valid until", ColumnType::kDate},
+    {"sent_at", "Trimisă la", "Sent at", ColumnType::kTime},
+    {"created_at", "Creat la", "Created at", ColumnType::kTime},
+    {"updated_at", "Modificat la", "Updated at", ColumnType::kTime}};
+constexpr const char* kOfferDefaults[] = {"number", "account_id", "opportunity_id", "status",
+                                          "total",  "currency",   "valid_until",    "owner_id"};
+constexpr const char* kOfferSortable[] = {"number",  "status",     "owner_id",  "net",
+                                          "vat",     "total",      "currency",  "valid_until",
+                                          "sent_at", "created_at", "updated_at"};
+
 const ListSpec kLists[] = {
     {"account", accounts::kAccountColumns, accounts::kAccountDefaultColumns, "name", "name",
      kAccountSortable},
     {"opportunity", kOpportunityColumns, kOpportunityDefaults, "title", "", kOpportunitySortable},
     {"activity", kActivityColumns, kActivityDefaults, "subject", "", kActivitySortable},
     {"product", kProductColumns, kProductDefaults, "name", "name", kProductSortable},
+    {"offer", kOfferColumns, kOfferDefaults, "number", "-created_at", kOfferSortable},
 };
 
 }  // namespace

@@ -92,4 +92,39 @@ class NumberSeries {
   uint64_t next_ = 1, end_ = 0;  // the rest of the current block: none yet
 };
 
+// Numbers without gaps (offer numbers, invoice numbers): a command takes the
+// next number of a sequence stream in its own append, as a NumbersReserved
+// event of one number expected at the version the number was read at
+// (TransactOptions::linked). A command that fails takes no number; two that
+// race for one make the loser decide again with the next.
+class GaplessNumbers {
+ public:
+  GaplessNumbers(eventstore::EventStore& store, IdGenerator& ids)
+      : sequences_(store, ids, 16), ids_(ids) {}
+
+  struct Taken {
+    uint64_t number = 0;
+    eventstore::AppendPart part;  // append it with the command's events
+  };
+  // The number `stream` gives next, and the part that takes it. Call it on
+  // every attempt of the command (in its decide), so the part expects the
+  // version that attempt read. Fails with the store's Status.
+  Outcome<Taken> Take(const std::string& stream, const Context& ctx) {
+    auto loaded = sequences_.Load(stream);
+    if (!loaded.ok()) return loaded.status();
+    system::NumbersReservedT reserved;
+    reserved.first = loaded.value().state.last + 1;
+    reserved.count = 1;
+    Taken taken{reserved.first, {}};
+    taken.part.stream = stream;
+    taken.part.expected_version = loaded.value().version;
+    taken.part.events.push_back(MakeEvent(reserved, ctx, ids_));
+    return taken;
+  }
+
+ private:
+  AggregateStore<Sequence> sequences_;
+  IdGenerator& ids_;
+};
+
 }  // namespace crm::domain

@@ -14,6 +14,7 @@
 #include "projections/identity.h"
 #include "projections/notes.h"
 #include "projections/notifications.h"
+#include "projections/offers.h"
 #include "projections/opportunities.h"
 #include "projections/products.h"
 #include "projections/projection.h"
@@ -32,6 +33,7 @@ struct ReadModels {
   PendingReminders reminders;
   Notifications notifications;
   Products products;
+  Offers offers;
   UserActions user_actions;
 
   // The runner's lane of each model (ProjectionRunner::Register): identity
@@ -48,8 +50,8 @@ struct ReadModels {
 
   // Every model above, for the projection runner.
   std::vector<Projection*> all() {
-    return {&event_counts, &identity,  &folders,       &accounts, &opportunities, &activities,
-            &notes,        &reminders, &notifications, &products, &user_actions};
+    return {&event_counts,  &identity, &folders,      &accounts, &opportunities, &activities,
+            &notes,         &reminders, &notifications, &products, &offers,        &user_actions};
   }
 };
 

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "domain/accounts/account.h"
+#include "domain/offers/offer.h"
 #include "domain/event_codec.h"
 #include "domain/sales/activity.h"
 #include "domain/sales/note.h"
@@ -44,6 +45,9 @@ void UserActions::Apply(const eventstore::RecordedEvent& event) {
                          : created.type == "phone" ? "call"
                                                    : "activity";
     add(entity, std::string(stream.substr(9)), created.account_id);
+  } else if (type == "crm.offers.OfferCreated") {
+    auto e = domain::EventDecoder<std::variant<offers::OfferCreatedT>>::Decode(type, payload);
+    if (e) add("offer", std::string(stream.substr(6)), std::get<0>(*e).account_id);
   } else if (type == "crm.sales.NoteCreated") {
     auto e = domain::EventDecoder<std::variant<sales::NoteCreatedT>>::Decode(type, payload);
     if (!e) return;

@@ -2,7 +2,7 @@
 
 // What each user added, for the dashboard's "user actions" panel and the
 // activity report: one entry per record a user created (an account, a
-// contact, an opportunity, an activity, a call, an SMS, a note), with when.
+// contact, an opportunity, an activity, a call, an SMS, a note, an offer), with when.
 // The log records times in order, so a time range is two binary searches.
 
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace crm::projections {
 
 // The entity kinds counted, in the order the panel shows them.
 inline constexpr const char* kUserActionEntities[] = {
-    "account", "contact", "opportunity", "activity", "call", "sms", "note"};
+    "account", "contact", "opportunity", "activity", "call", "sms", "note", "offer"};
 
 struct UserAction {
   std::string user_id;  // the actor: a user id

@@ -44,6 +44,11 @@ std::optional<Problem> ReadBody(const httplib::Request& req, const httplib::Cont
   // httplib hands its own Request to the handler as const; the body read
   // here goes where handlers read it, in that object.
   auto& request = const_cast<httplib::Request&>(req);
+  // A request with neither a length nor chunks has no body (RFC 9112
+  // §6.3), e.g. `curl -X POST` of a command that takes none.
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    return std::nullopt;
+  }
   size_t taken = 0;
   bool within = true;
   auto count = [&](size_t n) {

@@ -33,6 +33,12 @@ Problem FromRejection(const domain::Rejection& rejection);
 // Maps an infrastructure failure; never blames the client for a server fault.
 Problem FromStatus(const Status& status);
 
+// The problem of an outcome that is not ok: its rejection or its failure.
+template <class T>
+Problem FromOutcome(const domain::Outcome<T>& outcome) {
+  return outcome.rejected() ? FromRejection(outcome.rejection()) : FromStatus(outcome.status());
+}
+
 // Problems the API raises itself.
 Problem BadParameter(const std::string& name, const std::string& why_ro, const std::string& why_en);
 Problem NotFoundProblem(const std::string& what_ro, const std::string& what_en);

@@ -187,7 +187,8 @@ void UserActionsWorkbook(httplib::Response& res, const Workbook& xlsx,
       {"activity", {"Activități", "Activities"}},
       {"call", {"Apeluri", "Calls"}},
       {"sms", {"SMS", "SMS"}},
-      {"note", {"Note", "Notes"}}};
+      {"note", {"Note", "Notes"}},
+      {"offer", {"Oferte", "Offers"}}};
   std::vector<std::string> kinds;
   for (const char* e : projections::kUserActionEntities) {
     if (entities.empty() || entities.contains(e)) kinds.push_back(e);
@@ -659,7 +660,7 @@ void SalesModule::DashboardRoutes() {
       Param{.name = "user", .schema = String(), .required = true},
       Param{.name = "entity",
             .schema = String().Enum(
-                {"account", "contact", "opportunity", "activity", "call", "sms", "note"})}};
+                {"account", "contact", "opportunity", "activity", "call", "sms", "note", "offer"})}};
   for (auto& p : interval()) items_params.push_back(p);
   server_.Route(
       {.method = "GET",

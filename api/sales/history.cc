@@ -122,6 +122,9 @@ void SalesModule::HistoryRoutes() {
         for (const auto& t : server_.models().activities.Query(activities, {}, 0, SIZE_MAX).rows) {
           streams.push_back(sales::ActivityStream(t.id));
         }
+        for (const auto& of : of_opportunity_) {
+          for (std::string& stream : of(id)) streams.push_back(std::move(stream));
+        }
         server_.SendHistory(call, res, streams, server_.models().opportunities.Get(id).has_value(),
                             NotFoundProblem("Oportunitatea nu există.", "No such opportunity."));
       });

@@ -740,124 +740,25 @@ void SalesModule::SalesRoutes() {
     return labels;
   };
 
-  // A list of records and its .xlsx export (GET <path> and <path>.xlsx),
-  // their filters those of the list's columns (domain/lists.h): any of
-  // comma-separated values on record and choice columns and custom.<key>
-  // (custom fields folded), ranges `from..to` (or one value) on amounts,
-  // dates and times and on number and date custom fields; the older
-  // inclusive date bounds `dates` (one end of a field's range); search,
-  // sort, pages and the caller's columns.
-  struct DateBound {
-    std::string field;
-    bool upper;
-  };
-  using Kind = projections::ValueRange::Kind;
+  // sort=stage is in the pipeline's order.
   auto list_routes = [this, stage_keys, choice_labels](
                          http::RouteSpec list_spec, http::RouteSpec export_spec, const char* entity,
-                         const auto& model, const std::map<std::string, DateBound>& dates,
+                         const auto& model, std::map<std::string, SettingsModule::DateBound> dates,
                          auto to_json, const std::string& sheet_name,
                          const std::string& file_name) {
-    using Model = std::remove_cvref_t<decltype(model)>;
-    using Query = typename Model::QueryType;
-    const domain::ListSpec list = *domain::ListOf(entity);
-    for (auto* spec : {&list_spec, &export_spec}) {
-      for (Param& param : ListFilterParams(list)) spec->params.push_back(std::move(param));
-    }
-    export_spec.params.push_back(ExportLangParam());
-    // The query of a request; false when a problem was sent.
-    auto read_query = [this, list, dates, entity, stage_keys](
-                          const Call& call, httplib::Response& res, Query* query) {
-      if constexpr (requires { query->stage_order; }) {
-        auto stages = stage_keys();  // sort=stage is in the pipeline's order
-        if (stages.ok()) query->stage_order = std::move(stages).value();
-      }
-      query->q = call.req.get_param_value("q");
-      if constexpr (requires { query->q_accounts; }) {
-        // An opportunity matches q by its account's name too.
-        if (!query->q.empty()) {
-          query->q_accounts =
-              server_.models().accounts.IdsNamed(projections::SearchWords(query->q));
-        }
-      }
-      query->include_archived = call.req.get_param_value("include_archived") == "true";
-      std::set<std::string> reserved = {"q",    "include_archived", "limit", "cursor", "sort",
-                                        "lang", "min_position",     "as_of", "columns"};
-      for (const auto& [name, unused] : dates) reserved.insert(name);
-      for (const auto& [name, value] : call.req.params) {
-        if (reserved.count(name)) continue;
-        const auto* column = list.Column(name);
-        auto kind = settings_.CustomRangeKind(entity, name);
-        if (column && domain::FiltersByRange(column->type)) {
-          kind = column->type == domain::ColumnType::kMoney ? Kind::kNumber : Kind::kTime;
-        }
-        const bool by_value = (column && domain::FiltersByValue(column->type)) ||
-                              (!column && name.starts_with("custom."));
-        if (!by_value && !kind) {
-          Send(res, BadParameter(name, "nu este un filtru al listei.",
-                                 "is not a filter of the " + std::string(entity) + " list."));
-          return false;
-        }
-        if (kind || value.find("..") != std::string::npos) {
-          if (!ReadRange(res, name, value, kind, &query->ranges[name])) return false;
-          continue;
-        }
-        // Any of the values: `owner_id=a,b`, or the parameter repeated.
-        auto& values = query->equals[name];
-        for (std::string& v : CommaItems(value)) values.push_back(std::move(v));
-      }
-      for (const auto& [name, bound] : dates) {
-        const std::string v = call.req.get_param_value(name);
-        if (v.empty()) continue;
-        if (!domain::IsIsoDate(v)) {
-          Send(res, BadParameter(name, "o dată AAAA-LL-ZZ.", "a date YYYY-MM-DD."));
-          return false;
-        }
-        auto& range = query->ranges[bound.field];
-        range.kind = Kind::kTime;
-        (bound.upper ? range.to : range.from) = v;
-      }
-      return true;
-    };
-    server_.Route(std::move(list_spec), [this, &model, list, read_query, to_json](
-                                            const Call& call, httplib::Response& res) {
-      Query query;
-      if (!read_query(call, res, &query)) return;
-      PageRequest request;
-      ListColumns columns;
-      if (!settings_.ReadListRequest(call, res, list, &request, &columns)) return;
-      server_.Read<Model>(call, res, model, [&](const Model& m) {
-        const auto found = m.Query(query, request.sort, request.offset, request.limit);
-        json items = json::array();
-        for (const auto& row : found.rows) {
-          json item = columns.all ? to_json(row) : RowJson(to_json(row), columns.names);
-          WithNames(server_.models(), list, &item);
-          items.push_back(std::move(item));
-        }
-        json page;
-        if (PageAnswer(res, request, found.total, std::move(items), &page)) {
-          page["columns"] = columns.names;
-          page["pinned"] = columns.table.pinned;
-          SendJson(res, page);
-        }
-      });
-    });
-    server_.Route(
-        std::move(export_spec), [this, &model, list, read_query, to_json, choice_labels, sheet_name,
-                                 file_name](const Call& call, httplib::Response& res) {
-          Query query;
-          if (!read_query(call, res, &query)) return;
-          PageRequest request;
-          std::optional<ListExport> sheet;
-          if (!settings_.ReadExportRequest(call, res, list, choice_labels(), &request, &sheet)) {
-            return;
-          }
-          server_.Read<Model>(call, res, model, [&](const Model& m) {
-            for (const auto& row : m.Query(query, request.sort, 0, SIZE_MAX).rows) {
-              sheet->Add(to_json(row));
-            }
-            SendWorkbook(res, {std::move(*sheet).Done(sheet_name)}, file_name);
-          });
-        });
+    settings_.RecordListRoutes({.list = std::move(list_spec),
+                                .sheet = std::move(export_spec),
+                                .entity = entity,
+                                .dates = std::move(dates),
+                                .sheet_name = sheet_name,
+                                .file_name = file_name,
+                                .labels = choice_labels},
+                               model, to_json, [stage_keys](auto* query) {
+                                 if constexpr (requires { query->stage_order; }) {
+                                   auto stages = stage_keys();
+                                   if (stages.ok()) query->stage_order = std::move(stages).value();
+                                 }
+                               });
   };
 
   list_routes(

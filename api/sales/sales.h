@@ -6,6 +6,7 @@
 // notifications. Every record belongs to an account (AccountsModule's guard)
 // and moves with it when accounts are merged.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -33,6 +34,13 @@ class SalesModule final : public Module {
   void Register(Server& server) override;
   // No reminder is delivered once Stop returns.
   void Stop() override;
+
+  // Records of another module that belong to an opportunity (its offers):
+  // `streams(opportunity_id)` are shown in the opportunity's history.
+  using StreamsOfRecord = std::function<std::vector<std::string>(const std::string& id)>;
+  void AddRecordsOfOpportunity(StreamsOfRecord streams) {
+    of_opportunity_.push_back(std::move(streams));
+  }
 
  private:
   void SalesRoutes();
@@ -72,6 +80,7 @@ class SalesModule final : public Module {
   std::mutex files_mu_;
   std::unique_ptr<eventstore::BlobStore> files_;  // GUARDED_BY(files_mu_) until set
   std::unique_ptr<workers::ReminderScheduler> reminders_;
+  std::vector<StreamsOfRecord> of_opportunity_;
 };
 
 }  // namespace crm::api

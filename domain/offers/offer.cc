@@ -206,6 +206,16 @@ std::unique_ptr<OfferContentT> ContentEvent(const Content& c) {
   return out;
 }
 
+int Current(const Offer::State& s) { return static_cast<int>(s.revisions.size()); }
+
+}  // namespace
+
+std::string OfferNumber(const std::string& year, uint64_t n) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%04llu", static_cast<unsigned long long>(n));
+  return "OF-" + year + "-" + digits;
+}
+
 Content ContentOf(const std::unique_ptr<OfferContentT>& e) {
   Content c;
   if (!e) return c;
@@ -222,16 +232,6 @@ Content ContentOf(const std::unique_ptr<OfferContentT>& e) {
                        {l->net_minor, l->vat_minor, l->total_minor}});
   }
   return c;
-}
-
-int Current(const Offer::State& s) { return static_cast<int>(s.revisions.size()); }
-
-}  // namespace
-
-std::string OfferNumber(const std::string& year, uint64_t n) {
-  char digits[24];
-  std::snprintf(digits, sizeof digits, "%04llu", static_cast<unsigned long long>(n));
-  return "OF-" + year + "-" + digits;
 }
 
 documents::Totals TotalsOf(const Content& content) {
@@ -265,13 +265,23 @@ domain::Decision<Offer::Event> Offer::Decide(const State& s, const Command& comm
     if (s.archived) return Events{};
     return Events{OfferArchivedT{}};
   }
+  if (const auto* move = std::get_if<MoveOffer>(&command)) {
+    if (s.account_id != move->from_account_id || move->account_id == s.account_id) return Events{};
+    OfferMovedT e;
+    e.from_account_id = s.account_id;
+    e.account_id = move->account_id;
+    return Events{std::move(e)};
+  }
   if (s.archived) {
     return Conflict("offer_archived", "Oferta este arhivată.", "The offer is archived.");
   }
   const bool closed = s.status != "draft" && s.status != "sent";
   auto closed_conflict = [&] {
-    return Conflict("offer_closed", "Oferta este încheiată (" + s.status + ").",
-                    "The offer is closed (" + s.status + ").");
+    const char* ro = s.status == "accepted"   ? "acceptată"
+                     : s.status == "rejected" ? "respinsă"
+                                              : "expirată";
+    return Conflict("offer_closed", std::string("Oferta este încheiată: ") + ro + ".",
+                    "The offer is closed: " + s.status + ".");
   };
   const Content& current = s.revisions.back();
   return std::visit(
@@ -330,7 +340,7 @@ domain::Decision<Offer::Event> Offer::Decide(const State& s, const Command& comm
           e.revision = Current(s);
           return Events{std::move(e)};
         } else {
-          return Events{};  // CreateOffer and ArchiveOffer: decided above
+          return Events{};  // CreateOffer, ArchiveOffer and MoveOffer: decided above
         }
       },
       command);
@@ -362,6 +372,8 @@ Offer::State Offer::Evolve(State s, const Event& event) {
           s.status = "expired";
         } else if constexpr (std::is_same_v<E, OfferArchivedT>) {
           s.archived = true;
+        } else if constexpr (std::is_same_v<E, OfferMovedT>) {
+          s.account_id = e.account_id;
         }
       },
       event);

@@ -95,6 +95,11 @@ struct ExpireOffer {
   std::string today;
 };
 struct ArchiveOffer {};
+// The offer's account was merged into `account_id` (with its opportunity).
+// An offer of another account than `from_account_id` is nothing to do.
+struct MoveOffer {
+  std::string from_account_id, account_id;
+};
 
 struct Offer {
   struct State {
@@ -104,15 +109,19 @@ struct Offer {
     std::vector<Content> revisions;  // revision n is revisions[n - 1]; the last is current
   };
   using Command = std::variant<CreateOffer, ChangeOffer, SendOffer, AcceptOffer, RejectOffer,
-                               ExpireOffer, ArchiveOffer>;
-  using Event = std::variant<OfferCreatedT, OfferChangedT, OfferRevisedT, OfferSentT,
-                             OfferAcceptedT, OfferRejectedT, OfferExpiredT, OfferArchivedT>;
+                               ExpireOffer, ArchiveOffer, MoveOffer>;
+  using Event =
+      std::variant<OfferCreatedT, OfferChangedT, OfferRevisedT, OfferSentT, OfferAcceptedT,
+                   OfferRejectedT, OfferExpiredT, OfferArchivedT, OfferMovedT>;
 
   static State Initial() { return {}; }
   static domain::Decision<Event> Decide(const State& state, const Command& command,
                                         const domain::Context& ctx);
   static State Evolve(State state, const Event& event);
 };
+
+// A revision as its event holds it (an empty one for a null).
+Content ContentOf(const std::unique_ptr<OfferContentT>& content);
 
 // The totals of a revision (its lines' sums, by VAT rate).
 documents::Totals TotalsOf(const Content& content);

@@ -6,6 +6,7 @@
 
 #include "domain/accounts/normalize.h"
 #include "domain/money.h"
+#include "domain/time.h"
 
 namespace crm::settings {
 
@@ -171,6 +172,20 @@ Organization::State Organization::Evolve(State state, const Event& event) {
 
 std::string PrintedFiscalCode(const OrganizationDetails& details) {
   return (details.vat_payer ? "RO" : "") + details.fiscal_code;
+}
+
+int64_t StartOfDay(const OrganizationDetails& details, const std::string& date) {
+  const int64_t utc_midnight = domain::ParseRfc3339(date + "T00:00:00Z").value_or(0);
+  if (details.time_zone == "UTC") return utc_midnight;
+  // Bucharest is UTC+2 or UTC+3: midnight there is 22:00 or 21:00 UTC the
+  // day before.
+  constexpr int64_t kHour = 3'600'000'000;
+  const int64_t summer = utc_midnight - 3 * kHour;
+  return DateIn(details, summer) == date ? summer : utc_midnight - 2 * kHour;
+}
+
+std::string DateIn(const OrganizationDetails& details, int64_t unix_us) {
+  return details.time_zone == "UTC" ? domain::UtcDate(unix_us) : domain::BucharestDate(unix_us);
 }
 
 }  // namespace crm::settings

@@ -60,6 +60,14 @@ struct Organization {
   static State Evolve(State state, const Event& event);
 };
 
+// The day (YYYY-MM-DD) instant `unix_us` falls on in the organization's
+// time zone.
+std::string DateIn(const OrganizationDetails& details, int64_t unix_us);
+
+// The instant day `date` (YYYY-MM-DD) starts at in the organization's time
+// zone.
+int64_t StartOfDay(const OrganizationDetails& details, const std::string& date);
+
 // The fiscal code as documents print it: "RO" before a VAT payer's digits.
 std::string PrintedFiscalCode(const OrganizationDetails& details);
 

@@ -1,0 +1,79 @@
+#pragma once
+
+// The offers module's parts, shared by its files: offers.cc (offers, their
+// list and lifecycle, the expiry worker) and documents.cc (an offer's PDF).
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/offers/offers.h"
+#include "domain/catalog/product.h"
+#include "domain/catalog/vat_rates.h"
+#include "domain/offers/offer.h"
+#include "domain/sales/opportunity.h"
+#include "domain/sales/pipeline.h"
+#include "domain/sequence.h"
+#include "domain/settings/organization.h"
+#include "domain/transact.h"
+#include "workers/reminder_scheduler.h"
+
+namespace crm::api {
+
+class OffersImpl final : public Module {
+ public:
+  OffersImpl(Server& server, SettingsModule& settings, AccountsModule& accounts, SalesModule& sales)
+      : server_(server), settings_(settings), accounts_(accounts), sales_(sales) {}
+  void Register(Server& server) override;
+  std::vector<const projections::Projection*> Reads() const override {
+    return {&server_.models().offers};
+  }
+  // No offer expires once Stop returns.
+  void Stop() override;
+
+ private:
+  using Call = Server::Call;
+  // The stage an accepted offer's opportunity moves to.
+  static constexpr const char* kOrderStage = "order";
+
+  void Create(const Call& call, httplib::Response& res);
+  // Decides `command` on offer `id` (the caller its responsible user or a
+  // manager) with `linked` parts, and answers.
+  void Command(const Call& call, httplib::Response& res, const std::string& id,
+               const offers::Offer::Command& command,
+               decltype(domain::TransactOptions::linked) linked = {});
+  // The part moving `opportunity_id` to kOrderStage, decided on each attempt
+  // of an acceptance: none when the pipeline has no such stage or the
+  // opportunity is closed, there already or past it.
+  decltype(domain::TransactOptions::linked) MoveToOrder(const std::string& opportunity_id);
+  // What an offer's lines are decided against, on `today`.
+  domain::Outcome<offers::Facts> FactsFor(const offers::ContentInput& content,
+                                          const std::string& today);
+  domain::Outcome<settings::OrganizationDetails> Organization();
+  // Revision `revision` (from 1) of offer `id` as the API answers it.
+  nlohmann::json OfferJson(const std::string& id, const offers::Offer::State& state,
+                           uint64_t version, int revision) const;
+  // GET /api/v1/offers/{id}.pdf and …/revisions/{n}.pdf (documents.cc).
+  void DocumentRoutes();
+  // Expires the sent offers past their validity: at start-up (those that
+  // ended while the server was down) and at every midnight of the
+  // organization's time zone after.
+  void StartExpiry();
+  void ExpireDue();
+
+  Server& server_;
+  SettingsModule& settings_;
+  AccountsModule& accounts_;
+  SalesModule& sales_;
+  domain::AggregateStore<offers::Offer> offers_{server_.store(), server_.ids()};
+  domain::AggregateStore<sales::Opportunity> opportunities_{server_.store(), server_.ids()};
+  domain::AggregateStore<sales::Pipeline> pipeline_{server_.store(), server_.ids()};
+  domain::AggregateStore<catalog::Product> products_{server_.store(), server_.ids()};
+  domain::AggregateStore<catalog::VatRates> vat_rates_{server_.store(), server_.ids()};
+  domain::AggregateStore<settings::Organization> organization_{server_.store(), server_.ids()};
+  domain::GaplessNumbers numbers_{server_.store(), server_.ids()};
+  std::unique_ptr<workers::ReminderScheduler> expiry_;
+};
+
+}  // namespace crm::api
