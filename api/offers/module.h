@@ -3,15 +3,19 @@
 // The offers module's parts, shared by its files: offers.cc (offers, their
 // list and lifecycle, the expiry worker) and documents.cc (an offer's PDF).
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "api/formats/pdf_document.h"
 #include "api/offers/offers.h"
 #include "domain/catalog/product.h"
 #include "domain/catalog/vat_rates.h"
 #include "domain/offers/offer.h"
+#include "domain/offers/templates.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
 #include "domain/sequence.h"
@@ -20,6 +24,9 @@
 #include "workers/reminder_scheduler.h"
 
 namespace crm::api {
+
+// The revision a path names ("2"); 0 (none) for anything but a number.
+int RevisionOf(const std::string& text);
 
 class OffersImpl final : public Module {
  public:
@@ -56,6 +63,19 @@ class OffersImpl final : public Module {
                            uint64_t version, int revision) const;
   // GET /api/v1/offers/{id}.pdf and …/revisions/{n}.pdf (documents.cc).
   void DocumentRoutes();
+  // Revision `revision` of offer `id` (in `state`) as an A4 PDF in
+  // `language`, its supplier and template as of the request's as_of.
+  Result<std::string> Pdf(const Call& call, const std::string& id,
+                          const offers::Offer::State& state, int revision,
+                          const std::string& language);
+  // The blocks of a template section `markup`, its placeholders `values`.
+  void AddSection(const std::string& markup, const std::map<std::string, std::string>& values,
+                  std::vector<pdf::Block>* blocks);
+  // The offer templates' routes (templates.cc).
+  void TemplateRoutes();
+  // A template's input from a body the route's schema validated, with the
+  // media types of the images its sections name.
+  domain::Outcome<offers::TemplateInput> ReadTemplate(const nlohmann::json& body);
   // Expires the sent offers past their validity: at start-up (those that
   // ended while the server was down) and at every midnight of the
   // organization's time zone after.
@@ -72,6 +92,7 @@ class OffersImpl final : public Module {
   domain::AggregateStore<catalog::Product> products_{server_.store(), server_.ids()};
   domain::AggregateStore<catalog::VatRates> vat_rates_{server_.store(), server_.ids()};
   domain::AggregateStore<settings::Organization> organization_{server_.store(), server_.ids()};
+  domain::AggregateStore<offers::OfferTemplates> templates_{server_.store(), server_.ids()};
   domain::GaplessNumbers numbers_{server_.store(), server_.ids()};
   std::unique_ptr<workers::ReminderScheduler> expiry_;
 };

@@ -157,6 +157,14 @@ offers::ContentInput ReadContent(const json& body) {
 
 }  // namespace
 
+int RevisionOf(const std::string& text) {
+  if (text.empty() || text.size() > 6 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;  // no such revision
+  }
+  return std::stoi(text);
+}
+
 json OffersImpl::OfferJson(const std::string& id, const offers::Offer::State& s, uint64_t version,
                            int revision) const {
   const offers::Content& c = s.revisions[revision - 1];
@@ -213,6 +221,11 @@ domain::Outcome<offers::Facts> OffersImpl::FactsFor(const offers::ContentInput& 
                                                     const std::string& today) {
   offers::Facts facts;
   facts.today = today;
+  auto templates = templates_.Load(offers::kOfferTemplatesStream);
+  if (!templates.ok()) return templates.status();
+  for (const auto& [id, t] : templates.value().state.templates) {
+    if (!t.archived) facts.templates.insert(id);
+  }
   if (content.lines) {
     for (const offers::LineInput& line : *content.lines) {
       if (line.product_id.empty() || facts.products.count(line.product_id)) continue;
@@ -471,6 +484,8 @@ void OffersImpl::Register(Server& server) {
            }},
       model, OfferRowJson, [](projections::OfferQuery*) {});
 
+  TemplateRoutes();
+  DocumentRoutes();  // before /offers/{id}, which would take "<id>.pdf" for an id
   auto get_revision = [this](const Call& call, httplib::Response& res, const std::string& id,
                              std::optional<int> revision) {
     auto loaded = server_.LoadFor(call, offers_, offers::OfferStream(id));
@@ -511,7 +526,7 @@ void OffersImpl::Register(Server& server) {
                 .errors = {404},
                 .etag = true},
                [get_revision](const Call& call, httplib::Response& res) {
-                 get_revision(call, res, call.req.matches[1], std::stoi(call.req.matches[2]));
+                 get_revision(call, res, call.req.matches[1], RevisionOf(call.req.matches[2]));
                });
   server.Route({.method = "POST",
                 .path = "/api/v1/offers",

@@ -79,6 +79,25 @@ Result<eventstore::BlobStore*> SalesModule::Files() {
   return files_.get();
 }
 
+domain::Outcome<std::string> SalesModule::AttachmentType(const std::string& id) {
+  auto loaded = attachments_.Load(sales::AttachmentStream(id));
+  if (!loaded.ok()) return loaded.status();
+  return loaded.value().state.exists ? loaded.value().state.content_type : std::string();
+}
+
+domain::Outcome<std::string> SalesModule::AttachmentBytes(const std::string& id) {
+  auto loaded = attachments_.Load(sales::AttachmentStream(id));
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded.value().state.exists) {
+    return domain::Reject("not_found", "Fișierul nu există.", "No such attachment.", 404);
+  }
+  auto files = Files();
+  if (!files.ok()) return files.status();
+  auto bytes = (*files)->Get(loaded.value().state.sha256);
+  if (!bytes.ok()) return bytes.status();
+  return std::move(bytes).value();
+}
+
 void SalesModule::AttachmentRoutes() {
   server_.schemas().merge(NamedSchemas());
   server_.Route(

@@ -35,6 +35,11 @@ class SalesModule final : public Module {
   // No reminder is delivered once Stop returns.
   void Stop() override;
 
+  // The media type of attachment `id` ("" when there is none), and, with
+  // `bytes`, its content: for documents that show uploaded images.
+  domain::Outcome<std::string> AttachmentType(const std::string& id);
+  domain::Outcome<std::string> AttachmentBytes(const std::string& id);
+
   // Records of another module that belong to an opportunity (its offers):
   // `streams(opportunity_id)` are shown in the opportunity's history.
   using StreamsOfRecord = std::function<std::vector<std::string>(const std::string& id)>;

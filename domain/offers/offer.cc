@@ -125,6 +125,13 @@ std::variant<Content, domain::Rejection> Resolve(const Content& base, const Cont
   if (input.language) c.language = *input.language;
   if (input.currency) c.currency = *input.currency;
   if (input.valid_until) c.valid_until = *input.valid_until;
+  if (input.template_id && !input.template_id->empty() &&
+      !facts.templates.count(*input.template_id)) {
+    errors.push_back({"template_id",
+                      "no_such_template",
+                      {"Șablonul de ofertă nu există sau este arhivat.",
+                       "No such offer template, or it is archived."}});
+  }
   if (c.language != "ro" && c.language != "en") {
     errors.push_back({"language",
                       "invalid_language",

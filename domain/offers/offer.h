@@ -14,6 +14,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -49,6 +50,7 @@ struct Facts {
   std::map<std::string, Product> products;  // the lines' products that exist, by id
   std::map<std::string, int> vat_rates;     // key -> basis points, the rates valid today
   std::string today;                        // YYYY-MM-DD, in the organization's time zone
+  std::set<std::string> templates;          // the offer templates not archived
 };
 
 // A revision's content as requested; nullopt members keep what the offer
