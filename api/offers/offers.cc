@@ -301,10 +301,11 @@ void OffersImpl::Create(const Call& call, httplib::Response& res) {
   if (!opportunity.ok()) return Send(res, FromStatus(opportunity.status()));
   const sales::Opportunity::State& o = opportunity.value().state;
   if (!o.exists || o.archived) {
-    return Send(res, InvalidBody({{"opportunity_id",
-                                   "no_such_opportunity",
-                                   {"Oportunitatea nu există sau este arhivată.",
-                                    "No such opportunity, or it is archived."}}}));
+    return Send(
+        res, FromRejection(domain::InvalidFields({{"opportunity_id",
+                                                   "no_such_opportunity",
+                                                   {"Oportunitatea nu există sau este arhivată.",
+                                                    "No such opportunity, or it is archived."}}})));
   }
   if (o.status != "open") {
     return Send(res, Problem{409,
