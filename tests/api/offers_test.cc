@@ -316,6 +316,49 @@ TEST_F(OffersTest, TemplatesRefuseUnknownPlaceholdersAndUnsafeMarkup) {
   EXPECT_EQ(2, Get("/api/v1/offer-templates/history")["total"]);
 }
 
+TEST_F(OffersTest, ALongOfferSpansPagesWithTheHeaderOnEachAndKeepsEveryLetter) {
+  // Comma-below (ș ț Ș Ț) and cedilla (ş ţ Ş Ţ) forms are different letters.
+  const std::string name = "Şerban Ţepeş & Ștefan Țurcanu, ăâî ĂÂÎ";
+  const std::string client = Created("/api/v1/accounts", {{"name", name}});
+  const std::string deal =
+      Created("/api/v1/opportunities", {{"account_id", client}, {"title", "Mare"}});
+  json lines = json::array();
+  for (int i = 1; i <= 200; ++i) {
+    lines.push_back({{"description", "Poziția " + std::to_string(i) + " — lucrări de montaj"},
+                     {"quantity", "1"},
+                     {"unit_price", "1234.5"}});
+  }
+  const std::string id = Created("/api/v1/offers", {{"opportunity_id", deal}, {"lines", lines}});
+  const std::string text = PdfText("/api/v1/offers/" + id + ".pdf");
+  EXPECT_NE(std::string::npos, text.find(name)) << text.substr(0, 600);
+  std::vector<std::string> pages;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find('\f', at), text.size());
+    if (end > at) pages.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_GE(pages.size(), 3u);
+  const std::string count = std::to_string(pages.size());
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const std::string& page = pages[p];
+    EXPECT_NE(std::string::npos, page.find("Pagina " + std::to_string(p + 1) + " din " + count))
+        << page;
+    // The lines table's header on every page it goes on to.
+    if (page.find("Poziția") != std::string::npos) {
+      EXPECT_NE(std::string::npos, page.find("Descriere")) << "page " << p + 1;
+      EXPECT_NE(std::string::npos, page.find("Preț unitar")) << "page " << p + 1;
+    }
+  }
+  for (int i = 1; i <= 200; ++i) {
+    EXPECT_NE(std::string::npos, text.find("Poziția " + std::to_string(i) + " — ")) << i;
+  }
+  // 200 × 1,234.50 = 246,900.00, VAT 21% = 51,849.00 on each line's 259.245 → 259.25: 51,850.00.
+  EXPECT_NE(std::string::npos, text.find("246.900,00"));
+  EXPECT_NE(std::string::npos, text.find("51.850,00"));
+  EXPECT_NE(std::string::npos, text.find("298.750,00"));
+  EXPECT_EQ("298750.00", Get("/api/v1/offers/" + id)["totals"]["total"]);
+}
+
 TEST_F(OffersTest, TheListFiltersSearchesSortsAndExports) {
   const std::string small = NewOffer();
   const std::string big = NewOffer({{"lines", json::array({{{"description", "Server rack"},

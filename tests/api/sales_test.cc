@@ -802,7 +802,8 @@ TEST_F(SalesTest, UserActionsCountWhatEachUserAddedAndListIt) {
                   {"activity", 1},
                   {"call", 1},
                   {"sms", 0},
-                  {"note", 1}}),
+                  {"note", 1},
+                  {"offer", 0}}),
             by_user[seller]["counts"]);
   EXPECT_EQ(6, by_user[seller]["total"]);
   EXPECT_EQ("Vânzător", by_user[seller]["display_name"]);
@@ -1303,9 +1304,9 @@ TEST_F(SalesTest, ThePanelsExportWhatTheyShow) {
   const json& counts = book["Acțiuni utilizatori"];
   ASSERT_EQ(2u, counts.size()) << book.dump();
   EXPECT_EQ((json{"Utilizator", "Conturi", "Contacte", "Oportunități", "Activități", "Apeluri",
-                  "SMS", "Note", "Total"}),
+                  "SMS", "Note", "Oferte", "Total"}),
             counts[0]);
-  EXPECT_EQ((json{"Administrator", 1, 0, 1, 1, 0, 0, 0, 3}), counts[1]);
+  EXPECT_EQ((json{"Administrator", 1, 0, 1, 1, 0, 0, 0, 0, 3}), counts[1]);
   const json& records = book["Înregistrări"];
   ASSERT_EQ(4u, records.size());
   EXPECT_EQ("Conturi", records[1][1]);
