@@ -7,7 +7,7 @@
 // one makes a single append of its own. Numbers are unique and increasing;
 // they may have gaps (a block's unused rest when the process stops, a command
 // that failed after taking its number). Invoice numbers, which must be
-// gap-free, do not use this.
+// gap-free, take theirs with GaplessNumbers (below).
 //
 // Earlier logs took one number per Claimed event, at any version: those
 // events still count one number each.

@@ -254,7 +254,7 @@ Result<std::string> OffersImpl::Pdf(const Call& call, const std::string& id,
 
   // The lines.
   pdf::Table lines;
-  lines.widths = {4, 29, 6, 11, 12, 10, 15, 8};
+  lines.widths = {4, 27, 6, 11, 12, 12, 15, 8};
   const auto right = pdf::Align::kRight;
   lines.header = {CellOf(w.number),       CellOf(w.description),
                   CellOf(w.unit),         CellOf(w.quantity, right),

@@ -9,6 +9,8 @@
 
 #include <set>
 
+#include "domain/offers/templates.h"
+
 namespace crm::offers {
 namespace {
 
@@ -184,6 +186,77 @@ TEST(OfferTest, ASentOfferExpiresOnceAfterItsValidity) {
   Apply(&other, ArchiveOffer{});
   EXPECT_EQ("offer_archived", Rejected(other, SendOffer{}).code);
   EXPECT_EQ("not_found", Rejected({}, SendOffer{}).code);
+}
+
+TEST(OfferTest, AMergeMovesTheOfferOnceAndATemplateMustExist) {
+  Offer::State s;
+  Apply(&s, Create());
+  EXPECT_TRUE(Apply(&s, MoveOffer{"elsewhere", "a2"}).empty()) << "not this account's";
+  ASSERT_EQ(1u, Apply(&s, MoveOffer{"a1", "a2"}).size());
+  EXPECT_EQ("a2", s.account_id);
+  EXPECT_TRUE(Apply(&s, MoveOffer{"a1", "a2"}).empty()) << "moved already";
+
+  CreateOffer with_template = Create();
+  with_template.content.template_id = "t-gone";
+  auto r = Rejected(Offer::State{}, with_template);
+  ASSERT_EQ(1u, r.fields.size());
+  EXPECT_EQ("template_id", r.fields[0].field);
+  EXPECT_EQ("no_such_template", r.fields[0].code);
+  with_template.facts.templates = {"t-gone"};
+  Offer::State made;
+  Apply(&made, with_template);
+  EXPECT_EQ("t-gone", made.revisions.back().template_id);
+}
+
+TEST(OfferTemplatesTest, ATemplateIsCheckedWholeChangedAndArchived) {
+  using T = OfferTemplates;
+  T::State s;
+  CreateTemplate bad{"t1", {}};
+  bad.input.name = "";
+  bad.input.sections["header"] = {"<p>{{acount.name}}</p>", "<a href=\"x\">x</a>"};
+  bad.input.sections["footer"] = {"<img src=\"attachment:doc1\">", ""};
+  bad.input.images["doc1"] = "application/pdf";
+  auto decision = T::Decide(s, bad, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(decision));
+  std::set<std::string> named;
+  for (const auto& f : std::get<domain::Rejection>(decision).fields) {
+    named.insert(f.field + "/" + f.code);
+  }
+  EXPECT_EQ((std::set<std::string>{"name/required", "header.ro/unknown_placeholder",
+                                   "header.en/unsafe_markup", "footer.ro/no_such_image"}),
+            named);
+
+  CreateTemplate good{"t1", {}};
+  good.input.name = "Standard";
+  good.input.sections["text_1"] = {"<p>Oferta {{offer.number}}</p>", ""};
+  good.input.sections["footer"] = {"<img src=\"attachment:logo\">", ""};
+  good.input.images["logo"] = "image/png";
+  auto made = T::Decide(s, good, {});
+  ASSERT_TRUE(std::holds_alternative<std::vector<T::Event>>(made));
+  for (const auto& e : std::get<std::vector<T::Event>>(made)) s = T::Evolve(std::move(s), e);
+  ASSERT_EQ(1u, s.templates.count("t1"));
+  EXPECT_EQ("<p>Oferta {{offer.number}}</p>", s.templates["t1"].sections["text_1"].ro);
+  EXPECT_EQ("", s.templates["t1"].sections["header"].ro);
+
+  // A change keeps the sections it does not give; the same again is nothing.
+  ChangeTemplate rename{"t1", {}};
+  rename.input.name = "Standard 2027";
+  auto changed = std::get<std::vector<T::Event>>(T::Decide(s, rename, {}));
+  ASSERT_EQ(1u, changed.size());
+  s = T::Evolve(std::move(s), changed[0]);
+  EXPECT_EQ("Standard 2027", s.templates["t1"].name);
+  EXPECT_EQ("<p>Oferta {{offer.number}}</p>", s.templates["t1"].sections["text_1"].ro);
+  EXPECT_TRUE(std::get<std::vector<T::Event>>(T::Decide(s, rename, {})).empty());
+  auto archived = std::get<std::vector<T::Event>>(T::Decide(s, ArchiveTemplate{"t1"}, {}));
+  ASSERT_EQ(1u, archived.size());
+  s = T::Evolve(std::move(s), archived[0]);
+  EXPECT_TRUE(s.templates["t1"].archived);
+  auto refused = T::Decide(s, rename, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(refused));
+  EXPECT_EQ("template_archived", std::get<domain::Rejection>(refused).code);
+  auto missing = T::Decide(s, ArchiveTemplate{"t9"}, {});
+  ASSERT_TRUE(std::holds_alternative<domain::Rejection>(missing));
+  EXPECT_EQ(404, std::get<domain::Rejection>(missing).http_status);
 }
 
 }  // namespace
