@@ -396,6 +396,19 @@ TEST_F(OffersTest, TheListFiltersSearchesSortsAndExports) {
   EXPECT_NE(std::string::npos, actions.dump().find("\"offer\":2")) << actions.dump();
 }
 
+TEST_F(OffersTest, AnOfferMovesWithItsAccountWhenAccountsAreMerged) {
+  const std::string id = NewOffer();
+  const std::string survivor = Created("/api/v1/accounts", {{"name", "Grupul Țăran SA"}});
+  auto merged = Post("/api/v1/accounts/" + survivor + "/merge", {{"sources", {account_}}});
+  ASSERT_EQ(200, merged->status) << merged->body;
+  const std::string at = std::to_string(Body(merged)["position"].get<uint64_t>());
+  EXPECT_EQ(survivor, Get("/api/v1/offers/" + id)["account_id"]);
+  EXPECT_EQ(1, Get("/api/v1/offers?account_id=" + survivor + "&min_position=" + at)["total"]);
+  EXPECT_EQ(0, Get("/api/v1/offers?account_id=" + account_ + "&min_position=" + at)["total"]);
+  const auto types = Types("offer-" + id);
+  EXPECT_EQ("crm.offers.OfferMoved", types.back());
+}
+
 TEST_F(OffersTest, AnOfferAsOfAnEarlierPosition) {
   const std::string id = NewOffer();
   const uint64_t before = Body(Post("/api/v1/offers/" + id + "/sent"))["position"];
