@@ -297,21 +297,30 @@ Result<std::string> OffersImpl::Pdf(const Call& call, const std::string& id,
 
   AddSection(sections["text_2"], values, &doc.blocks);
   AddSection(sections["footer"], values, &doc.blocks);
+  auto rendered = pdf::Render(doc);
+  if (rendered.ok() || !rendered.status().IsInvalidArgument()) return rendered;
+  // An uploaded image that cannot be drawn (a damaged PNG) leaves the
+  // document without its images rather than without the document.
+  std::erase_if(doc.blocks,
+                [](const pdf::Block& b) { return std::holds_alternative<pdf::Image>(b); });
+  for (pdf::Block& b : doc.blocks) {
+    if (auto* columns = std::get_if<pdf::Columns>(&b)) {
+      for (auto& column : columns->columns) {
+        std::erase_if(column,
+                      [](const auto& item) { return std::holds_alternative<pdf::Image>(item); });
+      }
+    }
+  }
   return pdf::Render(doc);
 }
 
 void OffersImpl::DocumentRoutes() {
   auto send = [this](const Call& call, httplib::Response& res, std::optional<int> revision) {
     const std::string id = call.req.matches[1];
-    auto loaded = server_.LoadFor(call, offers_, offers::OfferStream(id));
-    if (!loaded.ok()) return Send(res, FromOutcome(loaded));
-    const offers::Offer::State& s = loaded.value().state;
-    if (!s.exists) return Send(res, NotFoundProblem("Oferta nu există.", "No such offer."));
-    const int n = revision.value_or(static_cast<int>(s.revisions.size()));
-    if (n < 1 || n > static_cast<int>(s.revisions.size())) {
-      return Send(res, NotFoundProblem("Oferta nu are revizia " + std::to_string(n) + ".",
-                                       "The offer has no revision " + std::to_string(n) + "."));
-    }
+    std::optional<Revision> r = LoadRevision(call, res, id, revision);
+    if (!r) return;
+    const offers::Offer::State& s = r->state;
+    const int n = r->number;
     std::string language = call.req.get_param_value("lang");
     if (language.empty()) language = s.revisions[n - 1].language;
     if (language != "ro" && language != "en") {
@@ -322,7 +331,7 @@ void OffersImpl::DocumentRoutes() {
     res.set_header(
         "Content-Disposition",
         "inline; filename=\"" + s.number + (revision ? "-r" + std::to_string(n) : "") + ".pdf\"");
-    SetETag(res, loaded.value().version);
+    SetETag(res, r->version);
     res.set_content(std::move(pdf).value(), "application/pdf");
   };
   const http::Param lang{.name = "lang",

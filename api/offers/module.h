@@ -58,6 +58,16 @@ class OffersImpl final : public Module {
   domain::Outcome<offers::Facts> FactsFor(const offers::ContentInput& content,
                                           const std::string& today);
   domain::Outcome<settings::OrganizationDetails> Organization();
+  // Revision `revision` of offer `id` (nullopt: the current one) as of the
+  // request's as_of; nullopt, with 404 or a failure answered, when the offer
+  // or the revision does not exist.
+  struct Revision {
+    offers::Offer::State state;
+    uint64_t version = 0;
+    int number = 0;  // from 1
+  };
+  std::optional<Revision> LoadRevision(const Call& call, httplib::Response& res,
+                                       const std::string& id, std::optional<int> revision);
   // Revision `revision` (from 1) of offer `id` as the API answers it.
   nlohmann::json OfferJson(const std::string& id, const offers::Offer::State& state,
                            uint64_t version, int revision) const;

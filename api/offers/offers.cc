@@ -165,6 +165,30 @@ int RevisionOf(const std::string& text) {
   return std::stoi(text);
 }
 
+std::optional<OffersImpl::Revision> OffersImpl::LoadRevision(const Call& call,
+                                                             httplib::Response& res,
+                                                             const std::string& id,
+                                                             std::optional<int> revision) {
+  auto loaded = server_.LoadFor(call, offers_, offers::OfferStream(id));
+  if (!loaded.ok()) {
+    Send(res, FromOutcome(loaded));
+    return std::nullopt;
+  }
+  Revision r{std::move(loaded.value().state), loaded.value().version, 0};
+  if (!r.state.exists) {
+    Send(res, NoSuchOffer());
+    return std::nullopt;
+  }
+  r.number = revision.value_or(static_cast<int>(r.state.revisions.size()));
+  if (r.number < 1 || r.number > static_cast<int>(r.state.revisions.size())) {
+    const std::string n = std::to_string(r.number);
+    Send(res, NotFoundProblem("Oferta nu are revizia " + n + ".",
+                              "The offer has no revision " + n + "."));
+    return std::nullopt;
+  }
+  return r;
+}
+
 json OffersImpl::OfferJson(const std::string& id, const offers::Offer::State& s, uint64_t version,
                            int revision) const {
   const offers::Content& c = s.revisions[revision - 1];
@@ -489,17 +513,10 @@ void OffersImpl::Register(Server& server) {
   DocumentRoutes();  // before /offers/{id}, which would take "<id>.pdf" for an id
   auto get_revision = [this](const Call& call, httplib::Response& res, const std::string& id,
                              std::optional<int> revision) {
-    auto loaded = server_.LoadFor(call, offers_, offers::OfferStream(id));
-    if (!loaded.ok()) return Send(res, FromOutcome(loaded));
-    const offers::Offer::State& s = loaded.value().state;
-    if (!s.exists) return Send(res, NoSuchOffer());
-    const int n = revision.value_or(static_cast<int>(s.revisions.size()));
-    if (n < 1 || n > static_cast<int>(s.revisions.size())) {
-      return Send(res, NotFoundProblem("Oferta nu are revizia " + std::to_string(n) + ".",
-                                       "The offer has no revision " + std::to_string(n) + "."));
-    }
-    SetETag(res, loaded.value().version);
-    SendJson(res, OfferJson(id, s, loaded.value().version, n));
+    std::optional<Revision> r = LoadRevision(call, res, id, revision);
+    if (!r) return;
+    SetETag(res, r->version);
+    SendJson(res, OfferJson(id, r->state, r->version, r->number));
   };
   server.Route({.method = "GET",
                 .path = "/api/v1/offers/{id}",

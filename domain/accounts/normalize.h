@@ -13,6 +13,8 @@ namespace crm::accounts {
 
 // Characters (code points) in UTF-8 `text`.
 size_t Utf8Length(std::string_view text);
+// Appends code point `cp` (at most U+10FFFF) to *out as UTF-8.
+void AppendUtf8(char32_t cp, std::string* out);
 
 // The digits of a Romanian fiscal code (CUI/CIF), with or without the "RO"
 // prefix, spaces ignored, when its control digit is right; nullopt otherwise.

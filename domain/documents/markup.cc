@@ -6,6 +6,8 @@
 #include <kainjow/mustache.hpp>  // a system header: -Wall -Wextra -Wpedantic stay quiet
 #include <utility>
 
+#include "domain/accounts/normalize.h"
+
 namespace crm::documents {
 
 namespace {
@@ -48,24 +50,6 @@ bool DecodeUtf8(std::string_view text, size_t* i, uint32_t* cp) {
   if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return false;
   *i += n + 1;
   return true;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // C0 controls other than tab, line feed, form feed and carriage return; DEL;
@@ -399,7 +383,7 @@ class Parser {
         return Fail(kInvalid, "„" + shown + "” nu este un caracter permis.",
                     "'" + shown + "' is not an allowed character.");
       }
-      AppendUtf8(cp, out);
+      accounts::AppendUtf8(cp, out);
       return true;
     }
     static const std::pair<const char*, const char*> kNamed[] = {
@@ -886,7 +870,7 @@ class ValuesContext : public kainjow::mustache::basic_context<std::string> {
       } else if (IsControl(cp)) {
         out.push_back(' ');
       } else {
-        AppendUtf8(cp, &out);
+        accounts::AppendUtf8(cp, &out);
       }
     }
     return out;

@@ -396,6 +396,39 @@ TEST_F(OffersTest, TheListFiltersSearchesSortsAndExports) {
   EXPECT_NE(std::string::npos, actions.dump().find("\"offer\":2")) << actions.dump();
 }
 
+TEST_F(OffersTest, TheSuppliersLogoIsDrawnAndADamagedOneLeavesTheDocumentWhole) {
+  const std::string id = NewOffer();
+  // A real PNG: the offer's own first page, by poppler's pdftoppm.
+  auto pdf = client_->Get("/api/v1/offers/" + id + ".pdf");
+  ASSERT_EQ(200, pdf->status);
+  const std::filesystem::path dir(dir_.path());
+  std::ofstream((dir / "in.pdf").string(), std::ios::binary) << pdf->body;
+  auto [made, unused] = RunProgram(
+      "/usr/bin/pdftoppm",
+      {"-png", "-r", "20", "-singlefile", (dir / "in.pdf").string(), (dir / "logo").string()});
+  ASSERT_EQ(0, made);
+  std::ifstream in((dir / "logo.png").string(), std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto images = [&](const std::string& logo) {
+    auto up = client_->Post("/api/v1/attachments?file_name=logo.png", logo, "image/png");
+    EXPECT_EQ(201, up->status) << up->body;
+    auto set = client_->Put("/api/v1/settings/organization",
+                            json{{"legal_name", "Brădet Construct SRL"},
+                                 {"fiscal_code", "14399840"},
+                                 {"logo_attachment_id", Body(up)["id"]}}
+                                .dump(),
+                            kJson);
+    EXPECT_EQ(200, set->status) << set->body;
+    EXPECT_NE("", PdfText("/api/v1/offers/" + id + ".pdf"));
+    auto [code, list] = RunProgram("/usr/bin/pdfimages", {"-list", (dir / "offer.pdf").string()});
+    EXPECT_EQ(0, code);
+    // A header of two lines, then one line per image.
+    return std::count(list.begin(), list.end(), '\n') - 2;
+  };
+  EXPECT_EQ(1, images(png));
+  EXPECT_EQ(0, images(png.substr(0, png.size() / 2)));  // damaged: drawn without it
+}
+
 TEST_F(OffersTest, AnOfferMovesWithItsAccountWhenAccountsAreMerged) {
   const std::string id = NewOffer();
   const std::string survivor = Created("/api/v1/accounts", {{"name", "Grupul Țăran SA"}});
