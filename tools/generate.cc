@@ -10,6 +10,7 @@
 
 #include "domain/accounts/account.h"
 #include "domain/identity/user.h"
+#include "domain/offers/offer.h"
 #include "domain/sales/activity.h"
 #include "domain/sales/opportunity.h"
 #include "domain/sales/pipeline.h"
@@ -303,8 +304,23 @@ class Generator {
     const std::string id = open.opportunity_id, owner = account->owner;
     int64_t at = now_us_;
     const size_t reach = 1 + rng_() % stages_.size();  // the last stage it gets to
+    // An opportunity that reaches the offer stage gets an offer, sent a day
+    // later; it is accepted as the opportunity moves on to order, and
+    // rejected when the opportunity is lost.
+    const std::string offer_id = reach > kOfferStage ? ids_.Next() : std::string();
     for (size_t stage = 1; stage < reach; ++stage) {
       at += (1 + Below(10)) * kDayUs + Below(kDayUs);
+      if (stage == kOfferStage) {
+        At(at + 1, [this, offer_id, id, account = account->id, owner] {
+          AddOffer(offer_id, id, account, owner);
+        });
+        At(at + kDayUs / 2,
+           [this, offer_id, owner] { DecideOffer(offer_id, owner, offers::SendOffer{}); });
+      } else if (stage == kOfferStage + 1) {
+        At(at - 1, [this, offer_id, owner] {
+          DecideOffer(offer_id, owner, offers::AcceptOffer{domain::BucharestDate(now_us_)});
+        });
+      }
       At(at, [this, id, owner, key = stages_[stage]] {
         const domain::Context ctx = Ctx(owner);
         Count(opportunities_.Transact(
@@ -317,6 +333,11 @@ class Generator {
     if (fate < 65) {
       at += (1 + Below(10)) * kDayUs;
       const bool won = reach == stages_.size() ? fate < 50 : fate < 15;
+      if (!won && reach == kOfferStage + 1) {
+        At(at - 1, [this, offer_id, owner] {
+          DecideOffer(offer_id, owner, offers::RejectOffer{"Preț prea mare"});
+        });
+      }
       At(at, [this, id, owner, won, reason = std::string(Pick(kLostReasons))] {
         const domain::Context ctx = Ctx(owner);
         Count(opportunities_.Transact(
@@ -326,6 +347,61 @@ class Generator {
             }));
       });
     }
+  }
+
+  // An offer of 1 to 8 lines, numbered without gaps as the server numbers them.
+  void AddOffer(const std::string& offer_id, const std::string& opportunity_id,
+                const std::string& account_id, const std::string& owner) {
+    const std::string today = domain::BucharestDate(now_us_);
+    offers::CreateOffer create;
+    create.offer_id = offer_id;
+    create.opportunity_id = opportunity_id;
+    create.account_id = account_id;
+    create.owner_id = owner;
+    const int valid_days = 15 + static_cast<int>(Below(30));
+    create.content.valid_until = domain::AddDays(today, valid_days);
+    // The expiry worker's turn, the day after the validity (nothing to do
+    // for an offer decided by then).
+    At(now_us_ + (valid_days + 1) * kDayUs, [this, offer_id] {
+      DecideOffer(offer_id, "system", offers::ExpireOffer{domain::BucharestDate(now_us_)});
+    });
+    create.content.lines.emplace();
+    const int64_t lines = 1 + Below(8);
+    for (int64_t i = 0; i < lines; ++i) {
+      create.content.lines->push_back(
+          {"", std::string(Pick(kProducts)) + " — " + Pick(kSubjects),
+           std::to_string(1 + Below(20)) + (Chance(30) ? ".5" : ""), Chance(50) ? "buc" : "h",
+           std::to_string(50 + Below(5000)) + "." + (Chance(50) ? "00" : "99"),
+           Chance(30) ? std::to_string(5 * (1 + Below(4))) : "",
+           Chance(80) ? "standard" : "reduced"});
+    }
+    create.facts.vat_rates = {{"standard", 2100}, {"reduced", 1100}};
+    create.facts.today = today;
+    const std::string series = offers::OfferNumberStream(today.substr(0, 4));
+    const domain::Context ctx = Ctx(owner);
+    std::optional<eventstore::AppendPart> number;
+    domain::TransactOptions options;
+    options.linked =
+        [&](const domain::Context&) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
+      return std::vector<eventstore::AppendPart>{std::move(*number)};
+    };
+    Count(offers_.Transact(
+        offers::OfferStream(offer_id), ctx,
+        [&](const offers::Offer::State& s) -> domain::Decision<offers::Offer::Event> {
+          auto taken = offer_numbers_.Take(series, ctx);
+          if (!taken.ok()) return domain::Reject("unavailable", "", "", 503);
+          create.number = offers::OfferNumber(today.substr(0, 4), taken.value().number);
+          number = std::move(taken.value().part);
+          return offers::Offer::Decide(s, create, ctx);
+        },
+        options));
+  }
+  void DecideOffer(const std::string& offer_id, const std::string& owner,
+                   const offers::Offer::Command& command) {
+    const domain::Context ctx = Ctx(owner);
+    Count(offers_.Transact(offers::OfferStream(offer_id), ctx, [&](const offers::Offer::State& s) {
+      return offers::Offer::Decide(s, command, ctx);
+    }));
   }
 
   void AddActivity() {
@@ -378,6 +454,9 @@ class Generator {
   domain::AggregateStore<accounts::Account> accounts_{store_, ids_};
   domain::AggregateStore<sales::Opportunity> opportunities_{store_, ids_};
   domain::AggregateStore<sales::Activity> activities_{store_, ids_};
+  domain::AggregateStore<offers::Offer> offers_{store_, ids_};
+  domain::GaplessNumbers offer_numbers_{store_, ids_};
+  static constexpr size_t kOfferStage = 2;  // the default pipeline's "offer"
   std::vector<std::string> stages_;
   std::vector<std::string> users_;
   std::vector<AccountInfo> accounts_list_;

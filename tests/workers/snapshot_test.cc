@@ -160,6 +160,19 @@ std::vector<std::string> Answers(const ReadModels& models) {
     out.push_back(std::string("search ") + word + " " +
                   std::to_string(models.opportunities.Query(search, {}, 0, 1).total));
   }
+  // Offers: by status and total, by account, searched.
+  projections::OfferQuery sent;
+  sent.equals["status"] = {"sent", "accepted"};
+  auto documents = models.offers.Query(sent, {{"total", true}}, 0, 30);
+  out.push_back("offers " + std::to_string(documents.total));
+  for (const auto& row : documents.rows) {
+    out.push_back(row.number + " " + row.status + " " + std::to_string(row.total_minor));
+    out.push_back("of its account " +
+                  std::to_string(models.offers.IdsOfAccount(row.account_id).size()));
+  }
+  projections::OfferQuery words;
+  words.q = "licen";
+  out.push_back("offers searched " + std::to_string(models.offers.Query(words, {}, 0, 1).total));
   projections::FunnelQuery funnel;
   for (const auto& stage : sales::DefaultStages()) funnel.stages.push_back({stage.key, 50});
   for (const auto& stage : models.opportunities.Funnel(funnel)) {
