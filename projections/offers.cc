@@ -46,7 +46,11 @@ Offers::Offers()
     : table_(Field, {.keys = {{"status", &OfferRow::status},
                               {"owner_id", &OfferRow::owner_id},
                               {"currency", &OfferRow::currency}},
-                     .numbers = {{"created_at", &OfferRow::created_at_us}}}) {}
+                     .numbers = {{"created_at", &OfferRow::created_at_us},
+                                 {"updated_at", &OfferRow::updated_at_us},
+                                 {"total", &OfferRow::total_minor},
+                                 {"net", &OfferRow::net_minor},
+                                 {"vat", &OfferRow::vat_minor}}}) {}
 
 void Offers::Apply(const eventstore::RecordedEvent& event) {
   const auto& env = *event.envelope;

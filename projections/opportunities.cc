@@ -182,7 +182,7 @@ std::vector<FunnelStage> Opportunities::Funnel(const FunnelQuery& query) const {
   const auto& stage = table_.Keys("stage");
   const auto& status = table_.Keys("status");
   const auto& currency = table_.Keys("currency");
-  const auto& value = table_.Numbers("value_minor");
+  const auto& value = table_.Numbers("value");
   const std::vector<char> open = status.Wanted(std::vector<std::string>{"open"});
   const std::vector<char> won = status.Wanted(std::vector<std::string>{"won"});
   std::vector<size_t> stage_index(stage.size());
@@ -259,7 +259,7 @@ PortfolioGroups<OpportunityRow> Opportunities::Portfolio(const PortfolioQuery& q
   const auto& stage = table_.Keys("stage");
   const auto& status = table_.Keys("status");
   const auto& currency = table_.Keys("currency");
-  const auto& value = table_.Numbers("value_minor");
+  const auto& value = table_.Numbers("value");
   // An open one's group is its stage, a closed one's its status.
   const std::vector<uint32_t> by_stage = table_.KeyIndexes(stage, query.keys);
   const std::vector<uint32_t> by_status = table_.KeyIndexes(status, query.keys);

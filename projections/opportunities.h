@@ -144,7 +144,7 @@ class Opportunities final : public Snapshotted<Opportunities> {
                                                {"currency", &OpportunityRow::currency},
                                                {"due_date", &OpportunityRow::due_date},
                                                {"close_date", &OpportunityRow::close_date}},
-                                      .numbers = {{"value_minor", &OpportunityRow::value_minor},
+                                      .numbers = {{"value", &OpportunityRow::value_minor},
                                                   {"created_at", &OpportunityRow::created_at_us}},
                                       .lists = {{"stays", "stage", OpportunityStays}}}};
 };

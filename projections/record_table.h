@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "domain/accounts/normalize.h"
+#include "domain/money.h"
 #include "domain/time.h"
 #include "projections/query.h"
 
@@ -185,10 +186,9 @@ class RecordTable {
   const std::vector<char>& archived() const { return archived_; }
   const KeyColumn& Keys(const std::string& name) const { return *Column(name); }
   const std::vector<int64_t>& Numbers(const std::string& name) const {
-    for (const NumberColumn& column : numbers_) {
-      if (column.name == name) return column.of_row;
-    }
-    std::abort();  // not a number column: a programming error
+    const NumberColumn* column = NumberColumnOf(name);
+    if (!column) std::abort();  // not a number column: a programming error
+    return column->of_row;
   }
 
   // Each row's day of `date_field`, and whether it lies in [from, to]
@@ -367,7 +367,29 @@ class RecordTable {
       }
     }
     FoldFilters(&others);
-    const std::vector<RangeCheck> ranges = RangeChecks(query.ranges);
+    // Ranges on number columns compare the kept numbers: a time as an
+    // instant, an amount (kNumber) as minor units; the others read the row.
+    struct KeptRange {
+      const std::vector<int64_t>* of_row;
+      RangeCheck check;
+      std::optional<int64_t> from, to;  // an amount's ends, minor units
+    };
+    std::vector<KeptRange> kept_ranges;
+    Ranges rest;
+    for (const auto& [name, range] : query.ranges) {
+      const NumberColumn* column = NumberColumnOf(name);
+      const bool time = range.kind == ValueRange::Kind::kTime;
+      const auto from = range.from.empty() ? std::nullopt : domain::ParseMoney(range.from);
+      const auto to = range.to.empty() ? std::nullopt : domain::ParseMoney(range.to);
+      const bool amount = range.kind == ValueRange::Kind::kNumber && (range.from.empty() || from) &&
+                          (range.to.empty() || to);
+      if (column && (time || amount)) {
+        kept_ranges.push_back({&column->of_row, RangeCheck(name, range), from, to});
+      } else {
+        rest.emplace(name, range);
+      }
+    }
+    const std::vector<RangeCheck> ranges = RangeChecks(rest);
     Signature wanted_pairs;
     for (const std::string& w : words) wanted_pairs.Add(w);
     // The rows of the accounts whose name has q's words match q too.
@@ -391,6 +413,14 @@ class RecordTable {
           return text.find(w) != std::string_view::npos;
         });
         if (!found) return false;
+      }
+      for (const KeptRange& range : kept_ranges) {
+        const int64_t v = (*range.of_row)[i];
+        if (range.check.kind() == ValueRange::Kind::kTime) {
+          if (!range.check.MatchesTime(v)) return false;
+        } else if ((range.from && v < *range.from) || (range.to && v > *range.to)) {
+          return false;
+        }
       }
       if (others.empty() && ranges.empty()) return true;
       const Row& row = rows_[i];
@@ -470,6 +500,12 @@ class RecordTable {
     }
   }
 
+  const NumberColumn* NumberColumnOf(const std::string& name) const {
+    for (const NumberColumn& column : numbers_) {
+      if (column.name == name) return &column;
+    }
+    return nullptr;
+  }
   const KeyColumn* Column(const std::string& name) const {
     for (const KeyColumn& column : columns_) {
       if (column.name == name) return &column;

@@ -277,6 +277,28 @@ TEST_F(RecordTableTest, FiltersAndSearchesSelectWhatTheRowsSay) {
     EXPECT_EQ(1000u, expect(
                          model, q, [&](const auto& r) { return has(r.title, "Oportunitate"); },
                          which + " untouched titles, archived too"));
+    // Amount ranges compare the kept values as minor units; a bound that is
+    // no amount of money compares as a decimal, by the row.
+    q = {};
+    q.ranges["value"] = {ValueRange::Kind::kNumber, "100", "250.00"};
+    EXPECT_GT(expect(
+                  model, q,
+                  [](const auto& r) { return r.value_minor >= 10'000 && r.value_minor <= 25'000; },
+                  which + " a value range"),
+              0u);
+    q.ranges["value"] = {ValueRange::Kind::kNumber, "100.001", ""};
+    EXPECT_GT(expect(
+                  model, q, [](const auto& r) { return r.value_minor > 10'000; },
+                  which + " a decimal bound"),
+              0u);
+    q = {};
+    q.ranges["created_at"] = {ValueRange::Kind::kTime, "",
+                              domain::FormatRfc3339(rows[99].created_at_us)};
+    EXPECT_GE(
+        expect(
+            model, q, [&](const auto& r) { return r.created_at_us <= rows[99].created_at_us; },
+            which + " a time range"),
+        100u);
     // The rows of the accounts whose name matches match the search too.
     q = {};
     q.q = "nimic";
