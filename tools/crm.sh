@@ -116,7 +116,9 @@ case "$command" in
     install_missing
     install_linter
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DCRM_SANITIZE=ON
-    ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
+    # Pango's fontconfig keeps its font caches until exit (the PDFs).
+    LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp" \
+      ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
     ;;
   fuzz)
     seconds=${1:-30}

@@ -17,11 +17,6 @@
 #include "support/process.h"
 #include "support/temp_dir.h"
 
-// For LeakSanitizer (tools/crm.sh sanitize): the fontconfig patterns cached by
-// pango's font maps live until the process ends (the main thread's map is
-// never freed). They do not grow with the number of renders or threads.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
-
 namespace crm::api::pdf {
 namespace {
 
