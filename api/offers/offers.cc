@@ -182,8 +182,10 @@ std::optional<OffersImpl::Revision> OffersImpl::LoadRevision(const Call& call,
   r.number = revision.value_or(static_cast<int>(r.state.revisions.size()));
   if (r.number < 1 || r.number > static_cast<int>(r.state.revisions.size())) {
     const std::string n = std::to_string(r.number);
-    Send(res, NotFoundProblem("Oferta nu are revizia " + n + ".",
-                              "The offer has no revision " + n + "."));
+    Send(res, r.number < 1 ? NotFoundProblem("Reviziile se numerotează de la 1.",
+                                             "Revisions are numbered from 1.")
+                           : NotFoundProblem("Oferta nu are revizia " + n + ".",
+                                             "The offer has no revision " + n + "."));
     return std::nullopt;
   }
   return r;

@@ -12,6 +12,7 @@
 
 #include "support/process.h"
 #include "support/server_fixture.h"
+#include "support/workbook.h"
 
 namespace crm::api {
 namespace {
@@ -390,7 +391,17 @@ TEST_F(OffersTest, TheListFiltersSearchesSortsAndExports) {
   ASSERT_EQ(200, sheet->status);
   EXPECT_EQ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             sheet->get_header_value("Content-Type"));
-  EXPECT_EQ("PK", sheet->body.substr(0, 2));
+  // Read back by openpyxl: English headers, names for ids, labels for
+  // statuses, amounts as numbers.
+  json cells = testing::ReadWorkbook(sheet->body, dir_.Sub("offers.xlsx"))["Oferte"];
+  ASSERT_EQ(2u, cells.size()) << cells.dump();  // the header and the offer not archived
+  EXPECT_EQ((json{"Number", "Account", "Opportunity", "Status", "Total", "Currency",
+                  "Valid until", "Responsible user"}),
+            cells[0]);
+  EXPECT_EQ("Ștefănescu & Țăran SRL", cells[1][1]);
+  EXPECT_EQ("Licențe 2027", cells[1][2]);
+  EXPECT_EQ("Sent", cells[1][3]);
+  EXPECT_EQ(60500.0, cells[1][4]);
   // The user-actions panel counts offers.
   json actions = Get("/api/v1/dashboard/user-actions");
   EXPECT_NE(std::string::npos, actions.dump().find("\"offer\":2")) << actions.dump();
