@@ -41,7 +41,8 @@ class OffersImpl final : public Module {
 
  private:
   using Call = Server::Call;
-  // The stage an accepted offer's opportunity moves to.
+  // The stages a new offer's opportunity, and an accepted offer's, move to.
+  static constexpr const char* kOfferStage = "offer";
   static constexpr const char* kOrderStage = "order";
 
   void Create(const Call& call, httplib::Response& res);
@@ -50,10 +51,11 @@ class OffersImpl final : public Module {
   void Command(const Call& call, httplib::Response& res, const std::string& id,
                const offers::Offer::Command& command,
                decltype(domain::TransactOptions::linked) linked = {});
-  // The part moving `opportunity_id` to kOrderStage, decided on each attempt
-  // of an acceptance: none when the pipeline has no such stage or the
-  // opportunity is closed, there already or past it.
-  decltype(domain::TransactOptions::linked) MoveToOrder(const std::string& opportunity_id);
+  // The part moving `opportunity_id` to `stage`, decided on each attempt of
+  // the command: none when the pipeline has no such stage or the
+  // opportunity is closed, archived, there already or past it.
+  decltype(domain::TransactOptions::linked) MoveTo(const std::string& opportunity_id,
+                                                   const std::string& stage);
   // What an offer's lines are decided against, on `today`.
   domain::Outcome<offers::Facts> FactsFor(const offers::ContentInput& content,
                                           const std::string& today);

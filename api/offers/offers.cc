@@ -292,9 +292,9 @@ void OffersImpl::Command(const Call& call, httplib::Response& res, const std::st
   server_.Reply(res, outcome, id, false, "");
 }
 
-decltype(domain::TransactOptions::linked) OffersImpl::MoveToOrder(
-    const std::string& opportunity_id) {
-  return [this, opportunity_id](
+decltype(domain::TransactOptions::linked) OffersImpl::MoveTo(const std::string& opportunity_id,
+                                                             const std::string& stage) {
+  return [this, opportunity_id, stage](
              const domain::Context& ctx) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
     std::vector<eventstore::AppendPart> parts;
     auto pipeline = pipeline_.Load(sales::kPipelineStream);
@@ -303,8 +303,8 @@ decltype(domain::TransactOptions::linked) OffersImpl::MoveToOrder(
     if (!opportunity.ok()) return opportunity.status();
     const sales::Opportunity::State& o = opportunity.value().state;
     std::vector<std::string> stages;
-    for (const auto& stage : pipeline.value().state.stages) stages.push_back(stage.key);
-    const auto order = std::find(stages.begin(), stages.end(), kOrderStage);
+    for (const auto& s : pipeline.value().state.stages) stages.push_back(s.key);
+    const auto order = std::find(stages.begin(), stages.end(), stage);
     const auto now = std::find(stages.begin(), stages.end(), o.stage);
     // A pipeline without the stage, or an opportunity closed or already
     // there or past it, stays where it is.
@@ -313,7 +313,7 @@ decltype(domain::TransactOptions::linked) OffersImpl::MoveToOrder(
       return parts;
     }
     auto part = opportunities_.DecidePart(sales::OpportunityStream(opportunity_id), ctx,
-                                          sales::ChangeStage{kOrderStage, stages});
+                                          sales::ChangeStage{stage, stages});
     if (part.failed()) return part.status();
     if (part.rejected()) return part.rejection();
     if (part.value()) parts.push_back(std::move(*part.value()));
@@ -372,11 +372,17 @@ void OffersImpl::Create(const Call& call, httplib::Response& res) {
   const std::string series = offers::OfferNumberStream(year);
   std::optional<eventstore::AppendPart> number_part;
   Status number_failed = Status::OK();
+  // With the number: the account's guard, and the opportunity moved on to
+  // the offer stage when it is before it.
   auto guard = accounts_.AccountGuard(o.account_id);
+  auto to_offer = MoveTo(opportunity_id, kOfferStage);
   options.linked =
       [&](const domain::Context& c) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
     auto parts = guard(c);
     if (!parts.ok()) return parts;
+    auto moved = to_offer(c);
+    if (!moved.ok()) return moved;
+    for (auto& part : moved.value()) parts.value().push_back(std::move(part));
     parts.value().push_back(std::move(*number_part));
     return parts;
   };
@@ -635,7 +641,7 @@ void OffersImpl::Register(Server& server) {
         if (!organization.ok()) return Send(res, FromOutcome(organization));
         Command(call, res, id,
                 offers::AcceptOffer{settings::DateIn(organization.value(), server_.NowUs())},
-                MoveToOrder(offer.value().state.opportunity_id));
+                MoveTo(offer.value().state.opportunity_id, kOrderStage));
       });
   server.Route({.method = "POST",
                 .path = "/api/v1/offers/{id}/reject",

@@ -120,6 +120,9 @@ TEST_F(OffersTest, TheWholeFlowFromTemplateToAcceptance) {
                   "<p>Vă propunem <b>oferta {{offer.number}}</b>, valabilă până la "
                   "{{offer.valid_until}}.</p>"}}}});
   const std::string id = NewOffer({{"template_id", tmpl}});
+  // Making an offer moves the opportunity on to the offer stage.
+  EXPECT_EQ("offer", Get("/api/v1/opportunities/" + opportunity_ +
+                         "?min_position=" + std::to_string(store_->Head()))["stage"]);
   json offer = Get("/api/v1/offers/" + id);
   EXPECT_EQ("OF-" + domain::BucharestDate(server_->NowUs()).substr(0, 4) + "-0001",
             offer["number"]);
@@ -202,22 +205,26 @@ TEST_F(OffersTest, TheWholeFlowFromTemplateToAcceptance) {
   const uint64_t at = Body(accepted)["position"];
   json moved = Get("/api/v1/opportunities/" + opportunity_ + "?min_position=" + std::to_string(at));
   EXPECT_EQ("order", moved["stage"]);
-  std::vector<uint64_t> positions;
-  for (const char* type : {"crm.offers.OfferAccepted", "crm.sales.OpportunityStageChanged"}) {
-    for (const std::string& stream : {"offer-" + id, "opportunity-" + opportunity_}) {
-      ASSERT_TRUE(store_
-                      ->ReadStream(stream, 1, eventstore::Direction::kForward, 100,
-                                   [&](const eventstore::RecordedEvent& e) {
-                                     if (e.envelope->type()->str() == type) {
-                                       positions.push_back(e.position);
-                                     }
-                                     return true;
-                                   })
-                      .ok());
-    }
-  }
-  ASSERT_EQ(2u, positions.size());
-  EXPECT_EQ(positions[0] + 1, positions[1]) << "one append, one after the other";
+  // Where the offer's events and the opportunity's stage changes sit in the log.
+  auto positions = [&](const std::string& stream, const char* type) {
+    std::vector<uint64_t> out;
+    EXPECT_TRUE(store_
+                    ->ReadStream(stream, 1, eventstore::Direction::kForward, 100,
+                                 [&](const eventstore::RecordedEvent& e) {
+                                   if (e.envelope->type()->str() == type) out.push_back(e.position);
+                                   return true;
+                                 })
+                    .ok());
+    return out;
+  };
+  const auto created = positions("offer-" + id, "crm.offers.OfferCreated");
+  const auto accepted_at = positions("offer-" + id, "crm.offers.OfferAccepted");
+  const auto stages = positions("opportunity-" + opportunity_, "crm.sales.OpportunityStageChanged");
+  ASSERT_EQ(1u, created.size());
+  ASSERT_EQ(1u, accepted_at.size());
+  ASSERT_EQ(2u, stages.size()) << "to offer with the offer, to order with its acceptance";
+  EXPECT_EQ(created[0] + 1, stages[0]) << "one append, one after the other";
+  EXPECT_EQ(accepted_at[0] + 1, stages[1]) << "one append, one after the other";
   ExpectProblem(Post("/api/v1/offers/" + id + "/reject"), 409, "offer_closed");
 
   // Histories: the offer's own, and the opportunity's and account's show it.
@@ -395,8 +402,8 @@ TEST_F(OffersTest, TheListFiltersSearchesSortsAndExports) {
   // statuses, amounts as numbers.
   json cells = testing::ReadWorkbook(sheet->body, dir_.Sub("offers.xlsx"))["Oferte"];
   ASSERT_EQ(2u, cells.size()) << cells.dump();  // the header and the offer not archived
-  EXPECT_EQ((json{"Number", "Account", "Opportunity", "Status", "Total", "Currency",
-                  "Valid until", "Responsible user"}),
+  EXPECT_EQ((json{"Number", "Account", "Opportunity", "Status", "Total", "Currency", "Valid until",
+                  "Responsible user"}),
             cells[0]);
   EXPECT_EQ("Ștefănescu & Țăran SRL", cells[1][1]);
   EXPECT_EQ("Licențe 2027", cells[1][2]);
