@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -96,31 +97,60 @@ class NumberSeries {
 // next number of a sequence stream in its own append, as a NumbersReserved
 // event of one number expected at the version the number was read at
 // (TransactOptions::linked). A command that fails takes no number; two that
-// race for one make the loser decide again with the next.
+// race for one make the loser decide again with the next. One per process;
+// each command takes its number through a Taking:
+//
+//   GaplessNumbers::Taking number(numbers, stream);
+//   options.linked = number.Part();  // or among LinkedParts({...})
+//   store.Transact(stream, ctx, [&](const State& s) {
+//     auto n = number.Take(ctx);     // every attempt
+//     if (!n) return Reject(...);    // number.status() says why
+//     ...
+//   }, options);
 class GaplessNumbers {
  public:
   GaplessNumbers(eventstore::EventStore& store, IdGenerator& ids)
       : sequences_(store, ids, 16), ids_(ids) {}
 
-  struct Taken {
-    uint64_t number = 0;
-    eventstore::AppendPart part;  // append it with the command's events
+  class Taking {
+   public:
+    Taking(GaplessNumbers& numbers, std::string stream)
+        : numbers_(numbers), stream_(std::move(stream)) {}
+    // The number this attempt takes (call it in the command's decide, on
+    // every attempt); nullopt when the store failed, as status() says.
+    std::optional<uint64_t> Take(const Context& ctx) {
+      auto loaded = numbers_.sequences_.Load(stream_);
+      if (!loaded.ok()) {
+        failed_ = loaded.status();
+        return std::nullopt;
+      }
+      system::NumbersReservedT reserved;
+      reserved.first = loaded.value().state.last + 1;
+      reserved.count = 1;
+      part_.emplace();
+      part_->stream = stream_;
+      part_->expected_version = loaded.value().version;
+      part_->events.push_back(MakeEvent(reserved, ctx, numbers_.ids_));
+      return reserved.first;
+    }
+    const Status& status() const { return failed_; }
+    // For TransactOptions::linked: the part taking the number the attempt
+    // took. REQUIRES: outlives the command.
+    decltype(TransactOptions::linked) Part() {
+      return [this](const Context&) -> Outcome<std::vector<eventstore::AppendPart>> {
+        std::vector<eventstore::AppendPart> parts;
+        if (part_) parts.push_back(std::move(*part_));
+        part_.reset();
+        return parts;
+      };
+    }
+
+   private:
+    GaplessNumbers& numbers_;
+    const std::string stream_;
+    std::optional<eventstore::AppendPart> part_;  // of the current attempt
+    Status failed_ = Status::OK();
   };
-  // The number `stream` gives next, and the part that takes it. Call it on
-  // every attempt of the command (in its decide), so the part expects the
-  // version that attempt read. Fails with the store's Status.
-  Outcome<Taken> Take(const std::string& stream, const Context& ctx) {
-    auto loaded = sequences_.Load(stream);
-    if (!loaded.ok()) return loaded.status();
-    system::NumbersReservedT reserved;
-    reserved.first = loaded.value().state.last + 1;
-    reserved.count = 1;
-    Taken taken{reserved.first, {}};
-    taken.part.stream = stream;
-    taken.part.expected_version = loaded.value().version;
-    taken.part.events.push_back(MakeEvent(reserved, ctx, ids_));
-    return taken;
-  }
 
  private:
   AggregateStore<Sequence> sequences_;

@@ -65,6 +65,23 @@ struct TransactOptions {
   bool any_version = false;
 };
 
+// TransactOptions::linked of several sources, their parts in order (an
+// empty source gives none); the first rejection or failure ends it.
+inline decltype(TransactOptions::linked) LinkedParts(
+    std::vector<decltype(TransactOptions::linked)> sources) {
+  return [sources = std::move(sources)](
+             const Context& ctx) -> Outcome<std::vector<eventstore::AppendPart>> {
+    std::vector<eventstore::AppendPart> parts;
+    for (const auto& source : sources) {
+      if (!source) continue;
+      auto more = source(ctx);
+      if (!more.ok()) return more;
+      for (auto& part : more.value()) parts.push_back(std::move(part));
+    }
+    return parts;
+  };
+}
+
 struct Committed {
   std::string stream;     // the command's stream (for a replayed key: the first one's)
   uint64_t version = 0;   // the stream's version after the command

@@ -377,24 +377,21 @@ class Generator {
     }
     create.facts.vat_rates = {{"standard", 2100}, {"reduced", 1100}};
     create.facts.today = today;
-    const std::string series = offers::OfferNumberStream(today.substr(0, 4));
+    const std::string year = today.substr(0, 4);
     const domain::Context ctx = Ctx(owner);
-    std::optional<eventstore::AppendPart> number;
+    domain::GaplessNumbers::Taking number(offer_numbers_, offers::OfferNumberStream(year));
     domain::TransactOptions options;
-    options.linked =
-        [&](const domain::Context&) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
-      return std::vector<eventstore::AppendPart>{std::move(*number)};
-    };
+    options.linked = number.Part();
     Count(offers_.Transact(
         offers::OfferStream(offer_id), ctx,
         [&](const offers::Offer::State& s) -> domain::Decision<offers::Offer::Event> {
-          auto taken = offer_numbers_.Take(series, ctx);
-          if (!taken.ok()) return domain::Reject("unavailable", "", "", 503);
-          create.number = offers::OfferNumber(today.substr(0, 4), taken.value().number);
-          number = std::move(taken.value().part);
+          const auto n = number.Take(ctx);
+          if (!n) return domain::Reject("unavailable", "", "", 503);
+          create.number = offers::OfferNumber(year, *n);
           return offers::Offer::Decide(s, create, ctx);
         },
         options));
+    if (!number.status().ok()) failure_ = number.status();
   }
   void DecideOffer(const std::string& offer_id, const std::string& owner,
                    const offers::Offer::Command& command) {

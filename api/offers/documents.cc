@@ -260,15 +260,15 @@ Result<std::string> OffersImpl::Pdf(const Call& call, const std::string& id,
                   CellOf(w.unit),         CellOf(w.quantity, right),
                   CellOf(w.price, right), CellOf(w.discount, right),
                   CellOf(w.net, right),   CellOf(w.vat + std::string(" %"), right)};
+  // Quantities and percentages with the language's decimal comma or point.
+  auto decimal = [&](std::string text) {
+    if (language != "en") std::replace(text.begin(), text.end(), '.', ',');
+    return text;
+  };
+  auto percent = [&](int bp) { return decimal(documents::FormatPercent(bp)) + "%"; };
   for (size_t i = 0; i < c.lines.size(); ++i) {
     const offers::Line& l = c.lines[i];
-    std::string quantity = documents::FormatQuantity(l.line.quantity_thousandths);
-    if (language != "en") std::replace(quantity.begin(), quantity.end(), '.', ',');
-    auto percent = [&](int bp) {
-      std::string p = documents::FormatPercent(bp);
-      if (language != "en") std::replace(p.begin(), p.end(), '.', ',');
-      return p + "%";
-    };
+    const std::string quantity = decimal(documents::FormatQuantity(l.line.quantity_thousandths));
     lines.rows.push_back(
         {CellOf(std::to_string(i + 1)), CellOf(l.description), CellOf(l.unit),
          CellOf(quantity, right), CellOf(fmt(l.line.unit_price_minor), right),
@@ -283,9 +283,7 @@ Result<std::string> OffersImpl::Pdf(const Call& call, const std::string& id,
   sums.header = {CellOf(w.vat_rate), CellOf(w.base, right), CellOf(w.vat, right),
                  CellOf(w.total, right)};
   for (const documents::RateTotal& r : totals.by_vat_rate) {
-    std::string p = documents::FormatPercent(r.vat_basis_points);
-    if (language != "en") std::replace(p.begin(), p.end(), '.', ',');
-    sums.rows.push_back({CellOf(p + "% (" + r.vat_rate_key + ")"),
+    sums.rows.push_back({CellOf(percent(r.vat_basis_points) + " (" + r.vat_rate_key + ")"),
                          CellOf(fmt(r.amounts.net), right), CellOf(fmt(r.amounts.vat), right),
                          CellOf(fmt(r.amounts.total), right)});
   }

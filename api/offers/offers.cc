@@ -370,37 +370,24 @@ void OffersImpl::Create(const Call& call, httplib::Response& res) {
   // command that fails takes none, so the series has no gaps.
   const std::string year = today.substr(0, 4);
   const std::string series = offers::OfferNumberStream(year);
-  std::optional<eventstore::AppendPart> number_part;
-  Status number_failed = Status::OK();
+  domain::GaplessNumbers::Taking number(numbers_, series);
   // With the number: the account's guard, and the opportunity moved on to
   // the offer stage when it is before it.
-  auto guard = accounts_.AccountGuard(o.account_id);
-  auto to_offer = MoveTo(opportunity_id, kOfferStage);
-  options.linked =
-      [&](const domain::Context& c) -> domain::Outcome<std::vector<eventstore::AppendPart>> {
-    auto parts = guard(c);
-    if (!parts.ok()) return parts;
-    auto moved = to_offer(c);
-    if (!moved.ok()) return moved;
-    for (auto& part : moved.value()) parts.value().push_back(std::move(part));
-    parts.value().push_back(std::move(*number_part));
-    return parts;
-  };
+  options.linked = domain::LinkedParts(
+      {accounts_.AccountGuard(o.account_id), MoveTo(opportunity_id, kOfferStage), number.Part()});
   auto outcome = offers_.Transact(
       offers::OfferStream(create.offer_id), ctx,
       [&](const offers::Offer::State& s) -> domain::Decision<offers::Offer::Event> {
-        auto taken = numbers_.Take(series, ctx);
-        if (!taken.ok()) {
-          number_failed = taken.status();
+        const auto n = number.Take(ctx);
+        if (!n) {
           return domain::Reject("unavailable", "Numărul ofertei nu a putut fi luat.",
                                 "The offer's number could not be taken.", 503);
         }
-        create.number = offers::OfferNumber(year, taken.value().number);
-        number_part = std::move(taken.value().part);
+        create.number = offers::OfferNumber(year, *n);
         return offers::Offer::Decide(s, create, ctx);
       },
       options);
-  if (!number_failed.ok()) return Send(res, FromStatus(number_failed));
+  if (!number.status().ok()) return Send(res, FromStatus(number.status()));
   server_.ReplyCreated(res, outcome, "offer-", create.offer_id, "/api/v1/offers");
   if (res.status == 201) {
     json answer = json::parse(res.body);

@@ -447,6 +447,29 @@ TEST_F(OffersTest, TheSuppliersLogoIsDrawnAndADamagedOneLeavesTheDocumentWhole) 
   EXPECT_EQ(0, images(png.substr(0, png.size() / 2)));  // damaged: drawn without it
 }
 
+TEST_F(OffersTest, MyTableSettingsChooseTheOffersColumnsAndSort) {
+  const std::string small = NewOffer();
+  const std::string big = NewOffer(
+      {{"lines",
+        json::array({{{"description", "Server"}, {"quantity", "2"}, {"unit_price", "5000"}}})}});
+  json table = Get("/api/v1/me/tables/offer");
+  EXPECT_EQ("default", table["source"]);
+  EXPECT_EQ("-created_at", table["sort"]);
+  ASSERT_EQ(200, client_
+                     ->Put("/api/v1/me/tables/offer",
+                           json{{"columns", {"number", "total"}}, {"sort", "-total"}}.dump(), kJson)
+                     ->status);
+  json page = Get("/api/v1/offers?min_position=" + std::to_string(store_->Head()));
+  EXPECT_EQ((json{"number", "total"}), page["columns"]);
+  ASSERT_EQ(2u, page["items"].size());
+  EXPECT_EQ(big, page["items"][0]["id"]) << "my sort";
+  EXPECT_EQ(small, page["items"][1]["id"]);
+  EXPECT_FALSE(page["items"][0].contains("status")) << "only my columns";
+  ExpectProblem(client_->Put("/api/v1/me/tables/offer",
+                             json{{"columns", {"number", "colour"}}}.dump(), kJson),
+                422, "validation_failed");
+}
+
 TEST_F(OffersTest, AnOfferMovesWithItsAccountWhenAccountsAreMerged) {
   const std::string id = NewOffer();
   const std::string survivor = Created("/api/v1/accounts", {{"name", "Grupul Țăran SA"}});
